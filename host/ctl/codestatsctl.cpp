@@ -1,0 +1,218 @@
+// codestatsctl: the operator CLI, a thin client of codestatsd's admin API.
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <Poco/URI.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+const char* kUsage =
+    "usage: codestatsctl [--admin URL] [--token TOKEN | --token-file FILE] [--var-dir DIR] COMMAND\n"
+    "commands:\n"
+    "  modules [--json]              list modules: version, generation, state, leases\n"
+    "  module NAME                   one module, as JSON\n"
+    "  load NAME [ARTIFACT]          load a module\n"
+    "  reload NAME [ARTIFACT] [--wait]\n"
+    "                                replace a module under traffic\n"
+    "  unload NAME                   drain and unload a module\n"
+    "  reconcile                     reconcile with the configuration (like SIGHUP)\n"
+    "  commands                      list module admin commands\n"
+    "  run COMMAND [ARGS...]         run a module admin command, e.g. run web.create-user alice\n"
+    "  metrics                       Prometheus metrics\n"
+    "defaults: --var-dir var; the admin URL and token come from <var-dir>/codestatsd.ports and\n"
+    "<var-dir>/admin.token, or CODESTATSD_ADMIN_URL and CODESTATSD_ADMIN_TOKEN\n";
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return {};
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string s = ss.str();
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+[[noreturn]] void die(const std::string& msg, int code = 1) {
+  std::cerr << "codestatsctl: " << msg << "\n";
+  std::exit(code);
+}
+
+struct Reply {
+  int status = 0;
+  std::string body;
+};
+
+Reply call(const std::string& baseUrl, const std::string& token, const std::string& method, const std::string& path,
+           const std::string& body = {}) {
+  Poco::URI uri(baseUrl);
+  Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
+  session.setTimeout(Poco::Timespan(180, 0));
+  Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
+  req.set("Authorization", "Bearer " + token);
+  if (!body.empty() || method == "POST") {
+    req.setContentType("application/json");
+    req.setContentLength(static_cast<std::streamsize>(body.size()));
+  }
+  try {
+    session.sendRequest(req) << body;
+    Poco::Net::HTTPResponse resp;
+    std::istream& in = session.receiveResponse(resp);
+    Reply r;
+    r.status = resp.getStatus();
+    Poco::StreamCopier::copyToString(in, r.body);
+    return r;
+  } catch (const Poco::Exception& e) {
+    die("cannot reach the admin API at " + baseUrl + ": " + e.displayText());
+  }
+}
+
+Poco::JSON::Object::Ptr parse(const std::string& body) {
+  try {
+    return Poco::JSON::Parser().parse(body).extract<Poco::JSON::Object::Ptr>();
+  } catch (const Poco::Exception&) {
+    return nullptr;
+  }
+}
+
+std::string jsonString(const Poco::JSON::Object& o) {
+  std::ostringstream s;
+  o.stringify(s);
+  return s.str();
+}
+
+int finish(const Reply& r) {
+  if (r.status >= 200 && r.status < 300) {
+    std::cout << r.body << (r.body.empty() || r.body.back() == '\n' ? "" : "\n");
+    return 0;
+  }
+  auto o = parse(r.body);
+  std::string msg = o && o->has("error") ? o->getValue<std::string>("error") : r.body;
+  std::cerr << "codestatsctl: " << r.status << ": " << msg << "\n";
+  return 1;
+}
+
+void printModules(const std::string& body) {
+  auto root = parse(body);
+  if (!root) die("unexpected reply: " + body);
+  auto list = root->getArray("modules");
+  std::printf("%-10s %-10s %-5s %-5s %-9s %-8s %-14s %s\n", "MODULE", "VERSION", "ABI", "GEN", "STATE", "LEASES",
+              "SHA256", "DRAINING/ZOMBIE/PINNED");
+  for (size_t i = 0; list && i < list->size(); ++i) {
+    auto m = list->getObject(static_cast<unsigned>(i));
+    auto str = [&](const char* k) { return m->has(k) ? m->get(k).toString() : std::string("-"); };
+    std::string extra;
+    auto add = [&](const char* key, const char* label) {
+      auto a = m->getArray(key);
+      for (size_t j = 0; a && j < a->size(); ++j)
+        extra += std::string(extra.empty() ? "" : " ") + label + "#" +
+                 a->getObject(static_cast<unsigned>(j))->get("generation").toString();
+    };
+    add("draining", "draining");
+    add("zombies", "zombie");
+    add("pinned", "pinned");
+    std::string sha = str("artifact_sha256");
+    std::printf("%-10s %-10s %-5s %-5s %-9s %-8s %-14s %s\n", str("name").c_str(), str("version").c_str(),
+                str("abi").c_str(), str("generation").c_str(), str("state").c_str(), str("in_flight").c_str(),
+                sha.substr(0, 12).c_str(), extra.empty() ? "-" : extra.c_str());
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string admin, token, tokenFile, varDir = "var";
+  if (const char* e = std::getenv("CODESTATSD_ADMIN_URL")) admin = e;
+  if (const char* e = std::getenv("CODESTATSD_ADMIN_TOKEN")) token = e;
+  std::vector<std::string> args;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) die(a + " needs a value", 2);
+      return argv[++i];
+    };
+    if (args.empty() && a == "--admin") admin = value();
+    else if (args.empty() && a == "--token") token = value();
+    else if (args.empty() && a == "--token-file") tokenFile = value();
+    else if (args.empty() && a == "--var-dir") varDir = value();
+    else if (args.empty() && (a == "--help" || a == "-h")) {
+      std::cout << kUsage;
+      return 0;
+    } else args.push_back(a);
+  }
+  if (args.empty()) {
+    std::cerr << kUsage;
+    return 2;
+  }
+  if (admin.empty()) {
+    auto ports = parse(readFile(varDir + "/codestatsd.ports"));
+    admin = ports && ports->has("admin") ? "http://127.0.0.1:" + ports->get("admin").toString() : "http://127.0.0.1:8081";
+  }
+  if (token.empty()) token = readFile(tokenFile.empty() ? varDir + "/admin.token" : tokenFile);
+  if (token.empty()) die("no admin token: pass --token, --token-file or --var-dir", 2);
+
+  const std::string& cmd = args[0];
+  auto need = [&](size_t n) {
+    if (args.size() < n) die("'" + cmd + "' needs more arguments\n" + kUsage, 2);
+  };
+  if (cmd == "modules") {
+    Reply r = call(admin, token, "GET", "/admin/modules");
+    if (r.status != 200 || (args.size() > 1 && args[1] == "--json")) return finish(r);
+    printModules(r.body);
+    return 0;
+  }
+  if (cmd == "module") {
+    need(2);
+    return finish(call(admin, token, "GET", "/admin/modules/" + args[1]));
+  }
+  if (cmd == "load") {
+    need(2);
+    Poco::JSON::Object body;
+    body.set("name", args[1]);
+    if (args.size() > 2) body.set("artifact", args[2]);
+    return finish(call(admin, token, "POST", "/admin/modules/load", jsonString(body)));
+  }
+  if (cmd == "reload") {
+    need(2);
+    Poco::JSON::Object body;
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (args[i] == "--wait") body.set("wait", true);
+      else body.set("artifact", args[i]);
+    }
+    return finish(call(admin, token, "POST", "/admin/modules/" + args[1] + "/reload", jsonString(body)));
+  }
+  if (cmd == "unload") {
+    need(2);
+    return finish(call(admin, token, "POST", "/admin/modules/" + args[1] + "/unload"));
+  }
+  if (cmd == "reconcile") return finish(call(admin, token, "POST", "/admin/reconcile"));
+  if (cmd == "commands") return finish(call(admin, token, "GET", "/admin/commands"));
+  if (cmd == "metrics") return finish(call(admin, token, "GET", "/metrics"));
+  if (cmd == "run") {
+    need(2);
+    Poco::JSON::Object body;
+    Poco::JSON::Array list;
+    for (size_t i = 2; i < args.size(); ++i) list.add(args[i]);
+    body.set("args", list);
+    Reply r = call(admin, token, "POST", "/admin/commands/" + args[1], jsonString(body));
+    auto o = parse(r.body);
+    if (r.status == 200 && o) {
+      std::string out = o->optValue<std::string>("output", "");
+      std::cout << out << (out.empty() || out.back() == '\n' ? "" : "\n");
+      return 0;
+    }
+    return finish(r);
+  }
+  die("unknown command '" + cmd + "'\n" + kUsage, 2);
+}

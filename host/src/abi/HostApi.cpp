@@ -1,0 +1,472 @@
+// C shims behind cs_host_api. Each one translates between ABI types and the host's C++
+// services and never lets an exception escape into module code.
+#include "abi/HostApi.hpp"
+
+#include <Poco/Net/NameValueCollection.h>
+#include <Poco/String.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+#include "abi/HostServices.hpp"
+#include "db/Database.hpp"
+#include "http/Exchange.hpp"
+#include "runtime/Generation.hpp"
+#include "runtime/ModuleTable.hpp"
+#include "services/KvStore.hpp"
+#include "services/Metrics.hpp"
+#include "services/WorkerPool.hpp"
+
+struct cs_tx {
+  codestatsd::db::Connection* conn = nullptr;
+};
+
+struct cs_rows {
+  codestatsd::db::ResultSet rs;
+};
+
+namespace codestatsd {
+namespace {
+
+std::string_view sv(cs_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+cs_str cs(std::string_view s) { return cs_str{s.data(), s.size()}; }
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+// Runs a shim body; any exception becomes CS_E_INVALID (or the given code) plus a message.
+template <typename F>
+cs_status shim(cs_buf* err, F&& fn, cs_status onError = CS_E_INVALID) noexcept {
+  try {
+    return fn();
+  } catch (const db::DbError& e) {
+    if (err) err->data += e.what();
+    switch (e.kind()) {
+      case db::DbError::Kind::Conflict: return CS_E_CONFLICT;
+      case db::DbError::Kind::PoolTimeout: return CS_E_TIMEOUT;
+      default: return CS_E_DB;
+    }
+  } catch (const std::exception& e) {
+    if (err) err->data += e.what();
+    return onError;
+  } catch (...) {
+    if (err) err->data += "unknown error";
+    return onError;
+  }
+}
+
+bool registrationOpen(cs_host* h) { return h && h->gen && h->gen->registrationOpen.load(); }
+
+// ---- buffers ----
+cs_status bufAppend(cs_buf* b, cs_str d) {
+  if (!b) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    b->data.append(sv(d));
+    return CS_OK;
+  });
+}
+void bufClear(cs_buf* b) {
+  if (b) b->data.clear();
+}
+cs_buf* bufNew() { return new (std::nothrow) cs_buf(); }
+void bufFree(cs_buf* b) { delete b; }
+cs_str bufView(const cs_buf* b) { return b ? cs(b->data) : cs_str{nullptr, 0}; }
+
+// ---- logging ----
+spdlog::level::level_enum toSpd(int level) {
+  switch (level) {
+    case CS_LOG_TRACE: return spdlog::level::trace;
+    case CS_LOG_DEBUG: return spdlog::level::debug;
+    case CS_LOG_INFO: return spdlog::level::info;
+    case CS_LOG_WARN: return spdlog::level::warn;
+    default: return spdlog::level::err;
+  }
+}
+void logMsg(cs_host* h, int level, cs_str msg) {
+  try {
+    spdlog::log(toSpd(level), "{} {}", h && h->gen ? h->gen->logPrefix() : std::string("[module]"), sv(msg));
+  } catch (...) {
+  }
+}
+int logEnabled(cs_host*, int level) { return spdlog::should_log(toSpd(level)) ? 1 : 0; }
+
+// ---- config ----
+cs_status configGet(cs_host* h, cs_str key, cs_str* out) {
+  if (!h || !h->gen || !out) return CS_E_INVALID;
+  std::string_view k = sv(key);
+  auto it = h->gen->config.find(std::string(k));
+  if (it != h->gen->config.end()) {
+    *out = cs(it->second);
+    return CS_OK;
+  }
+  if (k == "host.secret_key_base") *out = cs(h->services->secretKeyBase);
+  else if (k == "host.var_dir") *out = cs(h->services->varDir);
+  else if (k == "host.instance_id") *out = cs(h->services->instanceId);
+  else return CS_E_NOT_FOUND;
+  return CS_OK;
+}
+cs_status configKeyAt(cs_host* h, size_t index, cs_str* out) {
+  if (!h || !h->gen || !out) return CS_E_INVALID;
+  if (index >= h->gen->configKeys.size()) return CS_E_NOT_FOUND;
+  *out = cs(h->gen->configKeys[index]);
+  return CS_OK;
+}
+
+// ---- HTTP ----
+cs_status httpRoute(cs_host* h, cs_str method, cs_str pattern, cs_http_handler_fn fn, void* ud) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  if (!fn) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    std::string m = Poco::toUpper(std::string(sv(method)));
+    if (m.empty()) return CS_E_INVALID;
+    RoutePattern p(sv(pattern));
+    for (const auto& r : h->gen->routes)
+      if (r.method == m && r.pattern.text() == p.text()) return CS_E_CONFLICT;
+    h->gen->routes.push_back(RouteReg{m, std::move(p), fn, ud});
+    return CS_OK;
+  });
+}
+cs_str reqMethod(const cs_http_req* r) { return cs(r->method); }
+cs_str reqPath(const cs_http_req* r) { return cs(r->path); }
+cs_str reqTarget(const cs_http_req* r) { return cs(r->target); }
+cs_str reqQuery(const cs_http_req* r) { return cs(r->query); }
+cs_str reqBody(const cs_http_req* r) { return cs(r->body); }
+cs_str reqRemote(const cs_http_req* r) { return cs(r->remoteAddr); }
+cs_str reqId(const cs_http_req* r) { return cs(r->requestId); }
+cs_status reqHeader(const cs_http_req* r, cs_str name, size_t index, cs_str* out) {
+  if (!r || !r->headers || !out) return CS_E_INVALID;
+  std::string_view n = sv(name);
+  size_t seen = 0;
+  for (auto it = r->headers->begin(); it != r->headers->end(); ++it) {
+    if (!iequals(it->first, n)) continue;
+    if (seen++ == index) {
+      *out = cs(it->second);
+      return CS_OK;
+    }
+  }
+  return CS_E_NOT_FOUND;
+}
+cs_status reqHeaderAt(const cs_http_req* r, size_t index, cs_str* name, cs_str* value) {
+  if (!r || !r->headers || !name || !value) return CS_E_INVALID;
+  if (index >= r->headers->size()) return CS_E_NOT_FOUND;
+  auto it = r->headers->begin();
+  std::advance(it, static_cast<long>(index));
+  *name = cs(it->first);
+  *value = cs(it->second);
+  return CS_OK;
+}
+cs_status reqParam(const cs_http_req* r, cs_str name, cs_str* out) {
+  if (!r || !out) return CS_E_INVALID;
+  for (const auto& [k, v] : r->params)
+    if (k == sv(name)) {
+      *out = cs(v);
+      return CS_OK;
+    }
+  return CS_E_NOT_FOUND;
+}
+cs_status respStatus(cs_http_resp* r, int code) {
+  if (!r || code < 100 || code > 999) return CS_E_INVALID;
+  r->status = code;
+  return CS_OK;
+}
+bool validHeaderValue(std::string_view v) {
+  return std::none_of(v.begin(), v.end(), [](char c) { return c == '\r' || c == '\n' || c == '\0'; });
+}
+bool validHeaderName(std::string_view n) {
+  return !n.empty() && std::all_of(n.begin(), n.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || std::strchr("!#$%&'*+-.^_`|~", c);
+  });
+}
+cs_status respHeader(cs_http_resp* r, cs_str name, cs_str value) {
+  if (!r || !validHeaderName(sv(name)) || !validHeaderValue(sv(value))) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    for (auto& [k, v] : r->headers)
+      if (iequals(k, sv(name))) {
+        v = std::string(sv(value));
+        return CS_OK;
+      }
+    r->headers.emplace_back(std::string(sv(name)), std::string(sv(value)));
+    return CS_OK;
+  });
+}
+cs_status respAddHeader(cs_http_resp* r, cs_str name, cs_str value) {
+  if (!r || !validHeaderName(sv(name)) || !validHeaderValue(sv(value))) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    r->headers.emplace_back(std::string(sv(name)), std::string(sv(value)));
+    return CS_OK;
+  });
+}
+cs_status respWrite(cs_http_resp* r, cs_str chunk) {
+  if (!r) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    r->body.append(sv(chunk));
+    return CS_OK;
+  });
+}
+
+// ---- database ----
+int dbBackend(cs_host* h) {
+  return h->services->db->backend() == db::Backend::Postgres ? CS_DB_POSTGRES : CS_DB_SQLITE;
+}
+cs_status dbQuery(cs_host* h, cs_tx* tx, cs_str sql, const cs_value* params, size_t n, cs_rows** out, cs_buf* err) {
+  if (!h || (n && !params)) return CS_E_INVALID;
+  if (out) *out = nullptr;
+  return shim(err, [&] {
+    db::ResultSet rs;
+    if (tx) {
+      rs = tx->conn->query(sv(sql), params, n);
+    } else {
+      auto conn = h->services->db->acquire();
+      rs = conn->query(sv(sql), params, n);
+    }
+    if (out) *out = new cs_rows{std::move(rs)};
+    return CS_OK;
+  });
+}
+cs_status dbTransaction(cs_host* h, cs_tx_fn fn, void* ud, cs_buf* err) {
+  if (!h || !fn) return CS_E_INVALID;
+  return shim(err, [&] {
+    auto conn = h->services->db->acquire();
+    conn->begin();
+    cs_tx tx{&*conn};
+    cs_status rc = CS_E_MODULE;
+    try {
+      rc = fn(ud, &tx, err);
+    } catch (...) {
+      rc = CS_E_MODULE;  // the SDK trampolines catch; this is the second line of defence
+    }
+    if (rc != CS_OK) {
+      conn->rollback();
+      return rc;
+    }
+    try {
+      conn->commit();
+    } catch (...) {
+      try {
+        conn->rollback();
+      } catch (...) {
+      }
+      throw;
+    }
+    return CS_OK;
+  });
+}
+cs_status dbMigration(cs_host* h, int64_t version, cs_str name, cs_str sqlite, cs_str postgres) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  if (version <= 0 || sv(name).empty()) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    for (const auto& m : h->gen->migrations)
+      if (m.version == version) return CS_E_CONFLICT;
+    h->gen->migrations.push_back(
+        db::Migration{version, std::string(sv(name)), std::string(sv(sqlite)), std::string(sv(postgres))});
+    return CS_OK;
+  });
+}
+size_t rowsCount(const cs_rows* r) { return r ? r->rs.rows() : 0; }
+size_t rowsColumns(const cs_rows* r) { return r ? r->rs.columns.size() : 0; }
+cs_str rowsColumnName(const cs_rows* r, size_t c) {
+  return r && c < r->rs.columns.size() ? cs(r->rs.columns[c]) : cs_str{nullptr, 0};
+}
+cs_status rowsGet(const cs_rows* r, size_t row, size_t col, cs_value* out) {
+  if (!r || !out || row >= r->rs.rows() || col >= r->rs.columns.size()) return CS_E_INVALID;
+  const db::Value& v = r->rs.at(row, col);
+  out->type = v.type;
+  out->i = v.i;
+  out->d = v.d;
+  out->s = cs(v.s);
+  return CS_OK;
+}
+int64_t rowsAffected(const cs_rows* r) { return r ? r->rs.affected : 0; }
+void rowsFree(cs_rows* r) { delete r; }
+
+// ---- key-value ----
+cs_status kvGet(cs_host* h, cs_str key, cs_buf* out) {
+  if (!h || !out) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    auto v = h->services->kv->get(h->gen->module, sv(key));
+    if (!v) return CS_E_NOT_FOUND;
+    out->data.append(*v);
+    return CS_OK;
+  });
+}
+cs_status kvPut(cs_host* h, cs_str key, cs_str value, uint32_t ttl) {
+  if (!h) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    h->services->kv->put(h->gen->module, sv(key), sv(value), ttl);
+    return CS_OK;
+  });
+}
+cs_status kvDel(cs_host* h, cs_str key) {
+  if (!h) return CS_E_INVALID;
+  return shim(nullptr, [&] { return h->services->kv->del(h->gen->module, sv(key)) ? CS_OK : CS_E_NOT_FOUND; });
+}
+cs_status kvIncr(cs_host* h, cs_str key, int64_t delta, int64_t* out) {
+  if (!h) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    int64_t v = h->services->kv->incr(h->gen->module, sv(key), delta);
+    if (out) *out = v;
+    return CS_OK;
+  });
+}
+
+// ---- events ----
+cs_status eventPublish(cs_host* h, cs_str topic, cs_str payload) {
+  if (!h || sv(topic).empty()) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    h->services->modules->publish(sv(topic), sv(payload), *h->services->metrics);
+    return CS_OK;
+  });
+}
+cs_status eventSubscribe(cs_host* h, cs_str pattern, cs_event_fn fn, void* ud) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  if (!fn || sv(pattern).empty()) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    h->gen->subscriptions.push_back(SubscriptionReg{std::string(sv(pattern)), fn, ud});
+    return CS_OK;
+  });
+}
+
+// ---- timers and tasks ----
+cs_status timerEvery(cs_host* h, cs_str name, uint32_t periodMs, cs_timer_fn fn, void* ud) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  if (!fn || periodMs == 0) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    h->gen->timers.push_back(TimerReg{std::string(sv(name)), periodMs, fn, ud});
+    return CS_OK;
+  });
+}
+cs_status taskSubmit(cs_host* h, cs_task_fn fn, void* ud) {
+  if (!h || !fn) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    // The queued task holds a lease: the generation cannot be unloaded before it ran.
+    GenerationPtr lease = h->gen->shared_from_this();
+    Metrics* metrics = h->services->metrics;
+    h->services->workers->post([lease, fn, ud, metrics] {
+      cs_buf err;
+      cs_status rc = CS_E_MODULE;
+      try {
+        rc = fn(ud, &err);
+      } catch (...) {
+        err.data = "exception escaped the module boundary";
+      }
+      if (rc != CS_OK) {
+        metrics->counter("codestats_task_failures_total", Metrics::label("module", lease->module))++;
+        spdlog::warn("{} background task failed: {}", lease->logPrefix(), err.data);
+      }
+    });
+    return CS_OK;
+  });
+}
+int isDraining(cs_host* h) { return h && h->gen && h->gen->draining.load() ? 1 : 0; }
+
+// ---- services ----
+cs_status serviceProvide(cs_host* h, cs_str name, uint32_t major, cs_service_fn fn, void* ud) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  if (!fn || sv(name).empty()) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    for (const auto& s : h->gen->services)
+      if (s.name == sv(name) && s.major == major) return CS_E_CONFLICT;
+    h->gen->services.push_back(ServiceReg{std::string(sv(name)), major, fn, ud});
+    return CS_OK;
+  });
+}
+cs_status serviceCall(cs_host* h, cs_str name, uint32_t major, cs_str method, cs_str req, cs_buf* out, cs_buf* err) {
+  if (!h || !out) return CS_E_INVALID;
+  cs_buf scratch;
+  return shim(err, [&] {
+    return h->services->modules->callService(sv(name), major, sv(method), sv(req), out, err ? err : &scratch);
+  });
+}
+
+// ---- admin commands ----
+cs_status adminCommand(cs_host* h, cs_str name, cs_str help, cs_admin_fn fn, void* ud) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  std::string n(sv(name));
+  if (!fn || n.empty()) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    std::string prefix = h->gen->module + ".";
+    std::string full = n.rfind(prefix, 0) == 0 ? n : prefix + n;
+    for (const auto& c : h->gen->commands)
+      if (c.name == full) return CS_E_CONFLICT;
+    h->gen->commands.push_back(CommandReg{full, std::string(sv(help)), fn, ud});
+    return CS_OK;
+  });
+}
+
+// ---- metrics ----
+cs_status counterAdd(cs_host* h, cs_str name, int64_t delta) {
+  if (!h || sv(name).empty() || delta < 0) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    std::string labels = Metrics::label("module", h->gen->module) + "," + Metrics::label("counter", sv(name));
+    h->services->metrics->counter("codestats_module_counter_total", labels) += delta;
+    return CS_OK;
+  });
+}
+
+cs_host_api makeTable() {
+  cs_host_api t{};
+  t.struct_size = sizeof(cs_host_api);
+  t.abi_major = CS_ABI_MAJOR;
+  t.abi_minor = CS_ABI_MINOR;
+  t.buf_append = bufAppend;
+  t.buf_clear = bufClear;
+  t.buf_new = bufNew;
+  t.buf_free = bufFree;
+  t.buf_view = bufView;
+  t.log = logMsg;
+  t.log_enabled = logEnabled;
+  t.config_get = configGet;
+  t.config_key_at = configKeyAt;
+  t.http_route = httpRoute;
+  t.req_method = reqMethod;
+  t.req_path = reqPath;
+  t.req_target = reqTarget;
+  t.req_query = reqQuery;
+  t.req_body = reqBody;
+  t.req_remote_addr = reqRemote;
+  t.req_id = reqId;
+  t.req_header = reqHeader;
+  t.req_header_at = reqHeaderAt;
+  t.req_param = reqParam;
+  t.resp_status = respStatus;
+  t.resp_header = respHeader;
+  t.resp_add_header = respAddHeader;
+  t.resp_write = respWrite;
+  t.db_backend = dbBackend;
+  t.db_query = dbQuery;
+  t.db_transaction = dbTransaction;
+  t.db_migration = dbMigration;
+  t.rows_count = rowsCount;
+  t.rows_columns = rowsColumns;
+  t.rows_column_name = rowsColumnName;
+  t.rows_get = rowsGet;
+  t.rows_affected = rowsAffected;
+  t.rows_free = rowsFree;
+  t.kv_get = kvGet;
+  t.kv_put = kvPut;
+  t.kv_del = kvDel;
+  t.kv_incr = kvIncr;
+  t.event_publish = eventPublish;
+  t.event_subscribe = eventSubscribe;
+  t.timer_every = timerEvery;
+  t.task_submit = taskSubmit;
+  t.is_draining = isDraining;
+  t.service_provide = serviceProvide;
+  t.service_call = serviceCall;
+  t.admin_command = adminCommand;
+  t.counter_add = counterAdd;
+  return t;
+}
+
+const cs_host_api kTable = makeTable();
+
+}  // namespace
+
+const cs_host_api* hostApi() { return &kTable; }
+
+}  // namespace codestatsd

@@ -1,0 +1,29 @@
+// What the C function table reaches through a cs_host: the host's services, passed by
+// reference (no globals), so the ABI shims stay thin and testable.
+#pragma once
+
+#include <string>
+
+namespace codestatsd {
+
+namespace db {
+class Pool;
+}
+class KvStore;
+class Metrics;
+class WorkerPool;
+class ModuleTable;
+
+struct HostServices {
+  db::Pool* db = nullptr;
+  KvStore* kv = nullptr;
+  Metrics* metrics = nullptr;
+  WorkerPool* workers = nullptr;
+  ModuleTable* modules = nullptr;
+  // read-only host facts exposed through config_get("host.*")
+  std::string secretKeyBase;
+  std::string varDir;
+  std::string instanceId;
+};
+
+}  // namespace codestatsd

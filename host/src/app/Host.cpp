@@ -1,0 +1,199 @@
+#include "app/Host.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "abi/HostServices.hpp"
+#include "admin/AdminServer.hpp"
+#include "db/Database.hpp"
+#include "http/PublicServer.hpp"
+#include "runtime/ModuleLoader.hpp"
+#include "runtime/ModuleManager.hpp"
+#include "runtime/ModuleTable.hpp"
+#include "services/KvStore.hpp"
+#include "services/Metrics.hpp"
+#include "services/Scheduler.hpp"
+#include "services/WorkerPool.hpp"
+#include "util/Random.hpp"
+#include "util/SecretFile.hpp"
+
+namespace codestatsd {
+
+namespace fs = std::filesystem;
+
+std::string defaultModuleDir() {
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  fs::path base = ec ? fs::current_path() : exe.parent_path();
+  fs::path installed = base / ".." / "lib" / "codestatsd" / "modules";
+  if (fs::is_directory(installed, ec)) return fs::weakly_canonical(installed).string();
+  return fs::weakly_canonical(base / ".." / "modules").string();
+}
+
+namespace {
+
+void writeFileAtomically(const std::string& path, const std::string& content) {
+  std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << content;
+  }
+  fs::rename(tmp, path);
+}
+
+db::DbConfig dbConfigFrom(const HostConfig& c) {
+  db::DbConfig d;
+  d.backend = c.dbBackend == "postgres" ? db::Backend::Postgres : db::Backend::Sqlite;
+  d.sqlitePath = c.dbSqlitePath.empty() ? (fs::path(c.varDir) / "codestats.db").string() : c.dbSqlitePath;
+  d.sqliteSynchronous = c.dbSqliteSynchronous;
+  d.postgresConninfo = c.dbPostgresConninfo;
+  d.poolSize = c.dbPoolSize;
+  d.acquireTimeout = std::chrono::milliseconds(c.dbAcquireTimeoutMs);
+  return d;
+}
+
+void setupLogging(const HostConfig& c) {
+  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  spdlog::set_level(spdlog::level::from_str(c.logLevel));
+  spdlog::flush_on(spdlog::level::info);
+}
+
+}  // namespace
+
+Host::Host(ConfigSources sources) : sources_(std::move(sources)), config_(loadConfig(sources_)) {
+  if (config_.moduleDir.empty()) config_.moduleDir = defaultModuleDir();
+}
+
+HostConfig Host::config() const {
+  std::lock_guard lock(configMutex_);
+  return config_;
+}
+
+int Host::run() {
+  HostConfig cfg = config();
+  setupLogging(cfg);
+  fs::create_directories(cfg.varDir);
+  std::string varDir = fs::weakly_canonical(cfg.varDir).string();
+
+  std::string adminToken = cfg.adminToken;
+  if (adminToken.empty()) {
+    std::string file = cfg.adminTokenFile.empty() ? (fs::path(varDir) / "admin.token").string() : cfg.adminTokenFile;
+    adminToken = readOrCreateSecret(file, [] { return randomBase64Url(32); });
+  }
+  std::string secretKeyBase = cfg.secretKeyBase;
+  if (secretKeyBase.empty())
+    secretKeyBase = readOrCreateSecret((fs::path(varDir) / "secret_key_base").string(), [] { return randomBase64Url(48); });
+
+  std::unique_ptr<db::Pool> pool = db::Pool::open(dbConfigFrom(cfg));
+  spdlog::info("[host] database {}", pool->describe());
+
+  // Declaration order is destruction order in reverse: the manager (which drains and
+  // unloads modules) goes before the services modules use.
+  Metrics metrics;
+  KvStore kv;
+  WorkerPool workers(static_cast<size_t>(cfg.workers));
+  Scheduler scheduler;
+  ModuleTable table;
+  HostServices services;
+  services.db = pool.get();
+  services.kv = &kv;
+  services.metrics = &metrics;
+  services.workers = &workers;
+  services.modules = &table;
+  services.secretKeyBase = secretKeyBase;
+  services.varDir = varDir;
+  services.instanceId = randomHex(8);
+
+  ModuleLoader loader((fs::path(varDir) / "run").string(), cfg.loaderStrictDependencies);
+  loader.cleanRunDir();
+  auto manager = std::make_unique<ModuleManager>(services, table, scheduler, loader, [this] { return config(); });
+
+  for (const auto& name : cfg.modules) {
+    auto r = manager->load(name, "");
+    if (r.httpStatus != 200) {
+      spdlog::critical("[host] cannot load module '{}': {}", name, r.message);
+      return 1;
+    }
+  }
+
+  auto reconcile = [&]() -> std::string {
+    Poco::JSON::Array results;
+    try {
+      HostConfig next = loadConfig(sources_);
+      if (next.moduleDir.empty()) next.moduleDir = defaultModuleDir();
+      {
+        std::lock_guard lock(configMutex_);
+        config_ = next;
+      }
+      spdlog::info("[host] reconciling modules with the configuration");
+      for (const auto& r : manager->reconcile(next)) {
+        Poco::JSON::Object o;
+        o.set("module", r.module);
+        o.set("outcome", r.outcome);
+        if (!r.message.empty()) o.set("message", r.message);
+        results.add(o);
+        spdlog::info("[host] reconcile {}: {} {}", r.module, r.outcome, r.message);
+      }
+    } catch (const std::exception& e) {
+      spdlog::error("[host] reconcile failed, nothing changed: {}", e.what());
+      Poco::JSON::Object o;
+      o.set("error", e.what());
+      std::ostringstream s;
+      o.stringify(s);
+      return s.str();
+    }
+    Poco::JSON::Object root;
+    root.set("results", results);
+    std::ostringstream s;
+    root.stringify(s);
+    return s.str();
+  };
+
+  PublicServer publicServer(cfg, table, metrics);
+  AdminServer adminServer(cfg, AdminContext{*manager, table, metrics, adminToken, reconcile});
+  publicServer.start();
+  adminServer.start();
+
+  std::string portsFile = (fs::path(varDir) / "codestatsd.ports").string();
+  writeFileAtomically(portsFile, "{\"http\":" + std::to_string(publicServer.port()) +
+                                     ",\"admin\":" + std::to_string(adminServer.port()) +
+                                     ",\"pid\":" + std::to_string(::getpid()) + "}\n");
+  spdlog::info("[host] codestatsd serving http://{}:{} (admin on {}:{}), {} module(s)", cfg.httpHost,
+               publicServer.port(), cfg.adminHost, adminServer.port(), cfg.modules.size());
+
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  for (;;) {
+    int sig = 0;
+    if (sigwait(&set, &sig) != 0) continue;
+    if (sig == SIGHUP) {
+      reconcile();
+      continue;
+    }
+    spdlog::info("[host] signal {} received, shutting down", sig);
+    break;
+  }
+
+  publicServer.stop();
+  adminServer.stop();
+  manager.reset();  // drains and unloads every module
+  workers.shutdown();
+  scheduler.shutdown();
+  std::error_code ec;
+  fs::remove(portsFile, ec);
+  spdlog::info("[host] stopped");
+  return 0;
+}
+
+}  // namespace codestatsd

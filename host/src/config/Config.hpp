@@ -1,0 +1,78 @@
+// Host configuration: zero-config defaults, one optional file (--config), environment
+// overrides (CODESTATSD_<KEY>, '.' written as "__"), then --set key=value.
+//
+// Host keys are typed and validated; any unknown host key is an error naming the key.
+// Keys under modules.<name>.* that the host does not reserve are handed to that module,
+// which rejects the ones it does not know when it is created.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace codestatsd {
+
+class ConfigError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct ModuleSettings {
+  std::string artifact;               // empty: <module_dir>/<name>.so
+  int64_t drainTimeoutMs = 30000;
+  std::map<std::string, std::string> config;  // module-defined keys
+};
+
+struct HostConfig {
+  std::string httpHost = "127.0.0.1";
+  int httpPort = 8080;
+  int httpMaxThreads = 128;
+  int httpMaxQueued = 512;
+  int64_t httpMaxBodyBytes = 1 << 20;
+  int64_t httpKeepAliveTimeoutMs = 15000;
+  int64_t httpRequestTimeoutMs = 30000;
+
+  std::string adminHost = "127.0.0.1";
+  int adminPort = 8081;
+  std::string adminToken;      // empty: read or create adminTokenFile
+  std::string adminTokenFile;  // empty: <var_dir>/admin.token
+
+  std::string varDir = "var";
+  std::string moduleDir;  // empty: next to the executable
+  std::vector<std::string> modules{"ingest", "web", "channels", "mail", "cache"};
+  std::map<std::string, ModuleSettings> moduleSettings;  // by module name
+  bool loaderStrictDependencies = false;
+
+  std::string dbBackend = "sqlite";  // sqlite | postgres
+  std::string dbSqlitePath;          // empty: <var_dir>/codestats.db
+  std::string dbSqliteSynchronous = "FULL";
+  std::string dbPostgresConninfo;
+  int dbPoolSize = 16;
+  int64_t dbAcquireTimeoutMs = 5000;
+
+  std::string logLevel = "info";
+  std::string secretKeyBase;  // empty: read or create <var_dir>/secret_key_base
+  int workers = 4;
+
+  bool testUnsafeNoDrain = false;  // negative control for the reload test only
+  bool benchBuiltinRoute = false;  // GET /__bench/hello compiled into the host (bench baseline)
+
+  ModuleSettings settingsFor(const std::string& module) const;
+};
+
+struct ConfigSources {
+  std::string file;                  // --config
+  std::vector<std::string> sets;     // --set key=value, in order
+  std::vector<std::string> environ;  // "NAME=value" entries (normally from ::environ)
+};
+
+// Builds the effective configuration. Throws ConfigError with a one-line message that names
+// the key (and the file and line where it came from).
+HostConfig loadConfig(const ConfigSources& sources);
+
+// The effective configuration as "key = value" lines; secrets are redacted.
+std::string printConfig(const HostConfig& config);
+
+}  // namespace codestatsd

@@ -1,0 +1,121 @@
+// The host's database layer: one pool of connections to SQLite (embedded default) or
+// PostgreSQL, typed parameters and results, prepared statements cached per connection.
+//
+// SQL uses $1..$N placeholders on both backends. Modules reach this only through the
+// SDK (db_query / db_transaction / db_migration in host/src/abi).
+#pragma once
+
+#include <codestats/module_abi.h>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace codestatsd::db {
+
+enum class Backend { Sqlite, Postgres };
+
+struct DbConfig {
+  Backend backend = Backend::Sqlite;
+  std::string sqlitePath;          // file path; ":memory:" is rejected (one DB per connection)
+  std::string sqliteSynchronous = "FULL";  // FULL | NORMAL
+  std::string postgresConninfo;    // libpq key=value form; the pool adds options=-cTimeZone=UTC
+  int poolSize = 16;
+  std::chrono::milliseconds acquireTimeout{5000};
+  std::chrono::milliseconds busyTimeout{5000};  // SQLite lock wait
+};
+
+// An owned result cell.
+struct Value {
+  int32_t type = CS_VAL_NULL;  // CS_VAL_* from module_abi.h
+  int64_t i = 0;
+  double d = 0;
+  std::string s;  // TEXT or BLOB bytes
+};
+
+// A fully materialised result set, row-major.
+struct ResultSet {
+  std::vector<std::string> columns;
+  std::vector<Value> cells;  // rows() * columns.size()
+  int64_t affected = 0;      // rows changed by INSERT/UPDATE/DELETE
+  size_t rows() const { return columns.empty() ? 0 : cells.size() / columns.size(); }
+  const Value& at(size_t row, size_t col) const { return cells[row * columns.size() + col]; }
+};
+
+class DbError : public std::runtime_error {
+ public:
+  enum class Kind { Generic, Conflict, PoolTimeout, Connection };
+  DbError(Kind kind, const std::string& msg) : std::runtime_error(msg), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
+};
+
+// One physical connection. Not thread-safe: used by one thread at a time via Pool::Lease.
+class Connection {
+ public:
+  virtual ~Connection() = default;
+  // Runs one statement (prepared once per connection and cached by SQL text).
+  virtual ResultSet query(std::string_view sql, const cs_value* params, size_t n) = 0;
+  // Runs a script of several statements without parameters (migrations).
+  virtual void execScript(std::string_view sql) = 0;
+  // SQLite: BEGIN IMMEDIATE (takes the write lock up front). PostgreSQL: BEGIN.
+  virtual void begin() = 0;
+  virtual void commit() = 0;
+  virtual void rollback() = 0;
+  // False after a connection-level failure; the pool then replaces the connection.
+  virtual bool healthy() const = 0;
+};
+
+// A blocking pool: acquire() waits up to acquireTimeout, then throws DbError(PoolTimeout).
+class Pool {
+ public:
+  class Lease {
+   public:
+    Lease(Pool* pool, std::unique_ptr<Connection> c) : pool_(pool), conn_(std::move(c)) {}
+    Lease(Lease&&) noexcept = default;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease() {
+      if (pool_ && conn_) pool_->release(std::move(conn_));
+    }
+    Connection& operator*() const { return *conn_; }
+    Connection* operator->() const { return conn_.get(); }
+
+   private:
+    Pool* pool_;
+    std::unique_ptr<Connection> conn_;
+  };
+
+  virtual ~Pool() = default;
+  static std::unique_ptr<Pool> open(const DbConfig& config);  // throws DbError(Connection)
+  virtual Lease acquire() = 0;
+  virtual Backend backend() const = 0;
+  virtual std::string describe() const = 0;  // for logs; never contains a password
+
+ protected:
+  virtual void release(std::unique_ptr<Connection> c) = 0;
+};
+
+// One module migration. Applied once per (module, version), in version order, each in its
+// own transaction, recorded in the table codestats_migrations.
+struct Migration {
+  int64_t version = 0;
+  std::string name;
+  std::string sqlSqlite;
+  std::string sqlPostgres;
+};
+
+struct MigrationReport {
+  std::vector<int64_t> applied;  // versions applied by this call
+};
+
+// Applies the pending migrations of `module`. Safe to run from several hosts at once on
+// one PostgreSQL (advisory lock). Throws DbError naming the failing version.
+MigrationReport applyMigrations(Pool& pool, std::string_view module, const std::vector<Migration>& migrations);
+
+}  // namespace codestatsd::db

@@ -1,0 +1,273 @@
+#include "http/PublicServer.hpp"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+
+#include "config/Config.hpp"
+#include "http/Exchange.hpp"
+#include "http/PathNormalizer.hpp"
+#include "runtime/ModuleTable.hpp"
+#include "services/Metrics.hpp"
+#include "util/Random.hpp"
+
+namespace codestatsd {
+namespace {
+
+using Poco::Net::HTTPResponse;
+using Poco::Net::HTTPServerRequest;
+using Poco::Net::HTTPServerResponse;
+
+// Request ids: a random per-process prefix plus a counter; unique and cheap.
+class RequestIds {
+ public:
+  RequestIds() : prefix_(randomHex(4)) {}
+  std::string next() {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%s%08llx", prefix_.c_str(),
+                  static_cast<unsigned long long>(counter_.fetch_add(1, std::memory_order_relaxed)));
+    return buf;
+  }
+
+ private:
+  std::string prefix_;
+  std::atomic<uint64_t> counter_{1};
+};
+
+struct Shared {
+  Shared(const HostConfig& c, ModuleTable& m, Metrics& mt)
+      : config(c),
+        modules(m),
+        metrics(mt),
+        builtinBenchRoute(c.benchBuiltinRoute),
+        requests(mt.counter("codestats_http_requests_total")),
+        status5xx(mt.counter("codestats_http_responses_total", "class=\"5xx\"")),
+        status4xx(mt.counter("codestats_http_responses_total", "class=\"4xx\"")),
+        tooLarge(mt.counter("codestats_http_body_too_large_total")) {}
+  const HostConfig& config;
+  ModuleTable& modules;
+  Metrics& metrics;
+  RequestIds ids;
+  bool builtinBenchRoute;
+  std::atomic<int64_t> builtinServed{0};
+  std::atomic<int64_t>& requests;
+  std::atomic<int64_t>& status5xx;
+  std::atomic<int64_t>& status4xx;
+  std::atomic<int64_t>& tooLarge;
+};
+
+void sendJson(HTTPServerResponse& resp, HTTPResponse::HTTPStatus status, const std::string& body) {
+  resp.setStatusAndReason(status);
+  resp.setContentType("application/json");
+  resp.sendBuffer(body.data(), body.size());
+}
+
+std::string jsonEscape(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char b[8];
+          std::snprintf(b, sizeof b, "\\u%04x", c);
+          out += b;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+// The same handler as the fixture module's GET /hello, compiled into the host: the
+// baseline of the module-boundary benchmark (bench/module_boundary).
+void builtinHello(Shared& s, cs_http_resp& out) {
+  s.builtinServed.fetch_add(1, std::memory_order_relaxed);
+  out.status = 200;
+  out.headers.emplace_back("Content-Type", "text/plain");
+  out.headers.emplace_back("X-Module-Version", "builtin");
+  out.body = "v1";
+}
+
+class Handler : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit Handler(Shared& s) : s_(s) {}
+
+  void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
+    s_.requests.fetch_add(1, std::memory_order_relaxed);
+    cs_http_req creq;
+    creq.requestId = s_.ids.next();
+    resp.set("X-Request-Id", creq.requestId);
+    try {
+      handle(req, resp, creq);
+    } catch (const std::exception& e) {
+      // Host-side failure (client went away mid-body, etc.): answer if still possible.
+      spdlog::warn("[host] request {} failed: {}", creq.requestId, e.what());
+      if (!resp.sent()) {
+        s_.status5xx++;
+        sendJson(resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR,
+                 R"({"error":"Internal server error","request_id":")" + creq.requestId + "\"}");
+      }
+    }
+  }
+
+ private:
+  void handle(HTTPServerRequest& req, HTTPServerResponse& resp, cs_http_req& creq) {
+    auto split = splitTarget(req.getURI());
+    if (!split) {
+      s_.status4xx++;
+      resp.setKeepAlive(false);
+      sendJson(resp, HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"Bad request target"})");
+      return;
+    }
+    const int64_t limit = s_.config.httpMaxBodyBytes;
+    if (req.getContentLength64() > limit) {
+      tooLarge(resp);
+      return;
+    }
+    if (req.hasContentLength() || req.getChunkedTransferEncoding()) {
+      // Reads chunked bodies too; stop one byte past the limit.
+      std::istream& in = req.stream();
+      char buf[16384];
+      while (in) {
+        in.read(buf, sizeof buf);
+        creq.body.append(buf, static_cast<size_t>(in.gcount()));
+        if (static_cast<int64_t>(creq.body.size()) > limit) {
+          tooLarge(resp);
+          return;
+        }
+      }
+    }
+
+    creq.method = req.getMethod();
+    creq.target = req.getURI();
+    creq.path = std::move(split->path);
+    creq.query = std::move(split->query);
+    creq.remoteAddr = req.clientAddress().host().toString();
+    creq.headers = &req;
+
+    cs_http_resp cresp;
+    if (s_.builtinBenchRoute && creq.path == "/__bench/hello") {
+      builtinHello(s_, cresp);
+      send(resp, cresp, req.getMethod());
+      return;
+    }
+
+    PathSegments segments(creq.path);
+    RouteMatch match;
+    std::string allow;
+    switch (s_.modules.route(creq.method, segments, match, allow)) {
+      case RouteResult::NotFound:
+        s_.status4xx++;
+        sendJson(resp, HTTPResponse::HTTP_NOT_FOUND, R"({"error":"Not found"})");
+        return;
+      case RouteResult::MethodNotAllowed:
+        s_.status4xx++;
+        resp.set("Allow", allow);
+        sendJson(resp, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, R"({"error":"Method not allowed"})");
+        return;
+      case RouteResult::Found:
+        break;
+    }
+    creq.params = std::move(match.params);
+
+    cs_buf err;
+    cs_status rc = CS_E_MODULE;
+    try {
+      rc = match.route->fn(match.route->ud, &creq, &cresp, &err);
+    } catch (...) {
+      err.data = "exception escaped the module boundary";
+    }
+    if (rc != CS_OK) {
+      s_.status5xx++;
+      s_.metrics.counter("codestats_module_handler_failures_total", Metrics::label("module", match.lease->module))++;
+      spdlog::error("{} {} {} failed (request {}): {}", match.lease->logPrefix(), creq.method, creq.path,
+                    creq.requestId, err.data.empty() ? "status " + std::to_string(rc) : err.data);
+      sendJson(resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR,
+               R"({"error":"Internal server error","request_id":")" + jsonEscape(creq.requestId) + "\"}");
+      return;
+    }
+    send(resp, cresp, req.getMethod());
+  }
+
+  void tooLarge(HTTPServerResponse& resp) {
+    s_.tooLarge++;
+    s_.status4xx++;
+    resp.setKeepAlive(false);  // the rest of the body is never read
+    sendJson(resp, HTTPResponse::HTTP_REQUESTENTITYTOOLARGE, R"({"error":"Request body too large"})");
+  }
+
+  void send(HTTPServerResponse& resp, cs_http_resp& c, const std::string& method) {
+    if (c.status >= 500) s_.status5xx++;
+    else if (c.status >= 400) s_.status4xx++;
+    resp.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(c.status));
+    for (auto& [k, v] : c.headers) {
+      if (k == "Set-Cookie" || k == "set-cookie") resp.add(k, v);
+      else resp.set(k, v);
+    }
+    (void)method;  // Poco omits the body for HEAD itself
+    resp.sendBuffer(c.body.data(), c.body.size());
+  }
+
+  Shared& s_;
+};
+
+class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit Factory(std::shared_ptr<Shared> s) : s_(std::move(s)) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override { return new Handler(*s_); }
+
+ private:
+  std::shared_ptr<Shared> s_;
+};
+
+}  // namespace
+
+PublicServer::PublicServer(const HostConfig& config, ModuleTable& modules, Metrics& metrics) {
+  auto shared = std::make_shared<Shared>(config, modules, metrics);
+  auto params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(config.httpMaxThreads);
+  params->setMaxQueued(config.httpMaxQueued);
+  params->setKeepAlive(true);
+  params->setMaxKeepAliveRequests(0);  // unlimited
+  params->setKeepAliveTimeout(Poco::Timespan(config.httpKeepAliveTimeoutMs * 1000));
+  params->setTimeout(Poco::Timespan(config.httpRequestTimeoutMs * 1000));
+  params->setServerName("codestatsd");
+  Poco::Net::ServerSocket socket;
+  socket.bind(Poco::Net::SocketAddress(config.httpHost, static_cast<uint16_t>(config.httpPort)), true);
+  socket.listen(1024);
+  // Poco's default pool caps at 16 threads; keep-alive connections each hold one.
+  threads_ = std::make_unique<Poco::ThreadPool>(2, config.httpMaxThreads, 60);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(shared), *threads_, socket, params);
+}
+
+PublicServer::~PublicServer() {
+  stop();
+  server_.reset();
+  if (threads_) threads_->joinAll();
+}
+
+void PublicServer::start() { server_->start(); }
+
+void PublicServer::stop() {
+  if (server_) server_->stopAll(true);
+}
+
+uint16_t PublicServer::port() const { return server_->port(); }
+
+}  // namespace codestatsd

@@ -1,0 +1,78 @@
+// codestatsd: the Code::Stats-compatible statistics server (a plugin host).
+#include <signal.h>
+
+#include <cstring>
+#include <iostream>
+
+#include "app/Host.hpp"
+
+extern char** environ;
+
+namespace {
+
+const char* kUsage =
+    "usage: codestatsd [--config FILE] [--set KEY=VALUE]... [--print-config]\n"
+    "  --config FILE     read settings from FILE (key = value lines, [section] headers)\n"
+    "  --set KEY=VALUE   override one setting (after the file and CODESTATSD_* variables)\n"
+    "  --print-config    print the effective configuration and exit\n"
+    "Environment: CODESTATSD_<KEY> with '.' written as '__', e.g. CODESTATSD_HTTP__PORT=9000\n";
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  codestatsd::ConfigSources sources;
+  bool print = false;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&](const char* flag) -> std::string {
+      if (i + 1 >= argc) {
+        std::cerr << "codestatsd: " << flag << " needs a value\n";
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (a == "--config") sources.file = value("--config");
+    else if (a.rfind("--config=", 0) == 0) sources.file = a.substr(9);
+    else if (a == "--set") sources.sets.push_back(value("--set"));
+    else if (a.rfind("--set=", 0) == 0) sources.sets.push_back(a.substr(6));
+    else if (a == "--print-config") print = true;
+    else if (a == "--help" || a == "-h") {
+      std::cout << kUsage;
+      return 0;
+    } else if (a == "--version") {
+      std::cout << "codestatsd " << CODESTATSD_VERSION << "\n";
+      return 0;
+    } else {
+      std::cerr << "codestatsd: unknown argument '" << a << "'\n" << kUsage;
+      return 2;
+    }
+  }
+  for (char** e = environ; e && *e; ++e) sources.environ.emplace_back(*e);
+
+  // Signals are handled by sigwait in Host::run; block them before any thread starts.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  try {
+    codestatsd::Host host(sources);
+    if (print) {
+      // reuse the loader's view: module dir resolved, secrets redacted
+      codestatsd::HostConfig c = codestatsd::loadConfig(sources);
+      if (c.moduleDir.empty()) c.moduleDir = codestatsd::defaultModuleDir();
+      std::cout << codestatsd::printConfig(c);
+      return 0;
+    }
+    return host.run();
+  } catch (const codestatsd::ConfigError& e) {
+    std::cerr << "codestatsd: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "codestatsd: fatal: " << e.what() << "\n";
+    return 1;
+  }
+}

@@ -1,0 +1,57 @@
+// The read side of the module runtime: which modules exist, and the lookups every
+// host->module call starts with (route, event delivery, service call, admin command).
+// Each lookup takes a lease on the slot's current generation and keeps it for the call.
+#pragma once
+
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "http/RoutePattern.hpp"
+#include "runtime/ModuleSlot.hpp"
+
+namespace codestatsd {
+
+class Metrics;
+
+struct RouteMatch {
+  GenerationPtr lease;
+  const RouteReg* route = nullptr;
+  RouteParams params;
+};
+
+enum class RouteResult { Found, NotFound, MethodNotAllowed };
+
+struct CommandInfo {
+  std::string name, help, module;
+};
+
+class ModuleTable {
+ public:
+  using Slots = std::vector<ModuleSlotPtr>;
+
+  std::shared_ptr<const Slots> snapshot() const { return slots_.load(); }
+  ModuleSlotPtr find(std::string_view name) const;
+  void add(ModuleSlotPtr slot);  // copy-on-write; writers are serialised by the manager
+
+  RouteResult route(std::string_view method, const PathSegments& path, RouteMatch& out,
+                    std::string& allow) const;
+
+  // Queues the event for every module whose current generation subscribes to it.
+  // Returns the number of modules it was queued for; drops are counted in metrics.
+  size_t publish(std::string_view topic, std::string_view payload, Metrics& metrics) const;
+
+  cs_status callService(std::string_view name, uint32_t major, std::string_view method,
+                        std::string_view request, cs_buf* out, cs_buf* err) const;
+
+  cs_status runCommand(std::string_view name, const std::vector<std::string>& args, std::string& out,
+                       std::string& err) const;
+  std::vector<CommandInfo> commands() const;
+
+ private:
+  std::atomic<std::shared_ptr<const Slots>> slots_{std::make_shared<const Slots>()};
+};
+
+}  // namespace codestatsd

@@ -1,0 +1,258 @@
+/*
+ * codestats module ABI, version 1.
+ *
+ * The whole contract between the codestatsd host and a loadable module. Pure C, no
+ * dependencies beyond <stddef.h>/<stdint.h>, so any compiler or language that can call C
+ * can build a module. The header-only C++ wrapper lives in <codestats/sdk.hpp>.
+ *
+ * Rules (see sdk/ABI-CHANGELOG.md):
+ *   - CS_ABI_MAJOR changes only on a breaking change; the host loads a module only when
+ *     the majors are equal.
+ *   - CS_ABI_MINOR grows when fields are appended; a module loads when its minor is <= the
+ *     host's. Tables only ever grow at the end; every table starts with struct_size.
+ *     Before calling an entry added in a later minor, check CS_HOST_HAS(api, field).
+ *   - A module exports exactly one symbol: cs_module_entry_v1.
+ *
+ * Naming:   cs_type / cs_status codes / cs_host_api.<service> (module -> host) /
+ *           cs_module.<hook> and *_fn callbacks (host -> module).
+ * OWNERSHIP: cs_str values are borrowed views, valid only during the call that passed
+ *           them (unless a comment says otherwise). cs_buf is a host-owned output buffer
+ *           the module appends to. cs_rows is host-owned until rows_free().
+ * THREADS:  every module callback runs on a host thread, inside a lease on the generation
+ *           that registered it; callbacks may run concurrently unless stated otherwise.
+ *           A module must not start threads that outlive a callback, must not keep
+ *           thread_local objects with destructors and must not register anything in
+ *           process-global registries.
+ */
+#ifndef CODESTATS_MODULE_ABI_H
+#define CODESTATS_MODULE_ABI_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CS_ABI_MAJOR 1
+#define CS_ABI_MINOR 0
+
+#define CS_MODULE_ENTRY_SYMBOL "cs_module_entry_v1"
+#define CS_EXPORT __attribute__((visibility("default")))
+
+/* True when the host table is new enough to contain `field`. */
+#define CS_HOST_HAS(api, field) \
+  ((api)->struct_size >= offsetof(cs_host_api, field) + sizeof((api)->field))
+
+/* ---- status codes ------------------------------------------------------------------- */
+
+typedef int32_t cs_status;
+
+#define CS_OK 0
+#define CS_E_MODULE (-1)      /* module-side failure; the message is in the err buffer   */
+#define CS_E_INVALID (-2)     /* bad argument                                             */
+#define CS_E_NOT_FOUND (-3)   /* no such key, header, row, command                        */
+#define CS_E_UNAVAILABLE (-4) /* no provider for a service; module not loaded             */
+#define CS_E_DB (-5)          /* database error; message in err                           */
+#define CS_E_CONFLICT (-6)    /* unique constraint violated                               */
+#define CS_E_STATE (-7)       /* wrong lifecycle phase (e.g. registering after create)    */
+#define CS_E_TOO_LARGE (-8)   /* a size limit was exceeded                                */
+#define CS_E_TIMEOUT (-9)     /* timed out waiting (pool, service)                        */
+#define CS_E_DRAINING (-10)   /* the calling generation is draining                       */
+
+/* ---- basic types -------------------------------------------------------------------- */
+
+/* A borrowed string view; not NUL-terminated in general. */
+typedef struct cs_str {
+  const char* ptr;
+  size_t len;
+} cs_str;
+
+typedef struct cs_buf cs_buf;           /* host-owned growable output buffer              */
+typedef struct cs_host cs_host;         /* opaque host context, one per generation        */
+typedef struct cs_instance cs_instance; /* opaque module instance, owned by the module    */
+typedef struct cs_http_req cs_http_req; /* opaque request; read it through the accessors  */
+typedef struct cs_http_resp cs_http_resp;
+typedef struct cs_tx cs_tx;             /* an open transaction; valid inside cs_tx_fn only */
+typedef struct cs_rows cs_rows;         /* a result set, host-owned until rows_free()     */
+
+#define CS_LOG_TRACE 0
+#define CS_LOG_DEBUG 1
+#define CS_LOG_INFO 2
+#define CS_LOG_WARN 3
+#define CS_LOG_ERROR 4
+
+#define CS_DB_SQLITE 1
+#define CS_DB_POSTGRES 2
+
+/* A typed DB value. Parameters and result cells cross the ABI as these, not as JSON. */
+#define CS_VAL_NULL 0
+#define CS_VAL_INT 1  /* i   */
+#define CS_VAL_REAL 2 /* d   */
+#define CS_VAL_TEXT 3 /* s   */
+#define CS_VAL_BLOB 4 /* s   */
+typedef struct cs_value {
+  int32_t type;
+  int64_t i;
+  double d;
+  cs_str s;
+} cs_value;
+
+/* ---- callbacks the host calls (module code) ------------------------------------------
+ * `ud` is the user-data pointer given at registration; it must stay valid as long as the
+ * generation exists (the C++ wrapper keeps it inside the module instance).
+ * Every callback may write a message to `err` and return a non-zero status.            */
+
+typedef cs_status (*cs_http_handler_fn)(void* ud, const cs_http_req* req, cs_http_resp* resp,
+                                        cs_buf* err);
+/* THREADS: deliveries to one module are serial and in publish order. */
+typedef cs_status (*cs_event_fn)(void* ud, cs_str topic, cs_str payload_json, cs_buf* err);
+/* THREADS: one run of a given timer at a time; a run still busy at the next tick skips it. */
+typedef cs_status (*cs_timer_fn)(void* ud, cs_buf* err);
+typedef cs_status (*cs_task_fn)(void* ud, cs_buf* err);
+typedef cs_status (*cs_service_fn)(void* ud, cs_str method, cs_str request_json,
+                                   cs_buf* response_json, cs_buf* err);
+/* argv are the operator's arguments after the command name; out receives text. */
+typedef cs_status (*cs_admin_fn)(void* ud, const cs_str* argv, size_t argc, cs_buf* out,
+                                 cs_buf* err);
+/* Runs inside BEGIN..COMMIT; a non-OK return rolls the transaction back. */
+typedef cs_status (*cs_tx_fn)(void* ud, cs_tx* tx, cs_buf* err);
+
+/* ---- host services (module -> host). APPEND-ONLY. ------------------------------------ */
+
+typedef struct cs_host_api {
+  uint32_t struct_size;
+  uint16_t abi_major;
+  uint16_t abi_minor;
+
+  /* buffers: output arguments are host-owned buffers. A module that needs one of its own
+   * (e.g. to receive a service response) takes it with buf_new and returns it with buf_free;
+   * buf_view stays valid until the next change to the buffer. */
+  cs_status (*buf_append)(cs_buf* buf, cs_str data);
+  void (*buf_clear)(cs_buf* buf);
+  cs_buf* (*buf_new)(void);
+  void (*buf_free)(cs_buf* buf);
+  cs_str (*buf_view)(const cs_buf* buf);
+
+  /* logging: lines carry the prefix [module@version#generation] */
+  void (*log)(cs_host* host, int level, cs_str message);
+  int (*log_enabled)(cs_host* host, int level);
+
+  /* config: the module's own keys (modules.<name>.<key> in the host config), plus the
+   * read-only host facts "host.secret_key_base", "host.var_dir", "host.instance_id".
+   * The returned view stays valid for the life of the generation. */
+  cs_status (*config_get)(cs_host* host, cs_str key, cs_str* out);
+  cs_status (*config_key_at)(cs_host* host, size_t index, cs_str* out);
+
+  /* HTTP. Register during create() only. method "*" matches any method. Pattern segments
+   * ":name" capture one segment, a final "*name" captures the rest. Paths are normalised by
+   * the host (duplicate slashes collapsed, trailing slash removed) before matching. */
+  cs_status (*http_route)(cs_host* host, cs_str method, cs_str pattern, cs_http_handler_fn fn,
+                          void* ud);
+  cs_str (*req_method)(const cs_http_req* req);
+  cs_str (*req_path)(const cs_http_req* req);   /* normalised, still percent-encoded */
+  cs_str (*req_target)(const cs_http_req* req); /* the raw request target            */
+  cs_str (*req_query)(const cs_http_req* req);  /* without '?'; empty when none      */
+  cs_str (*req_body)(const cs_http_req* req);   /* fully read, within the size limit */
+  cs_str (*req_remote_addr)(const cs_http_req* req);
+  cs_str (*req_id)(const cs_http_req* req);
+  /* case-insensitive; CS_E_NOT_FOUND when absent; index counts repeated headers */
+  cs_status (*req_header)(const cs_http_req* req, cs_str name, size_t index, cs_str* out);
+  cs_status (*req_header_at)(const cs_http_req* req, size_t index, cs_str* name, cs_str* value);
+  cs_status (*req_param)(const cs_http_req* req, cs_str name, cs_str* out);
+  cs_status (*resp_status)(cs_http_resp* resp, int code);
+  /* replaces a header of the same name; Set-Cookie may repeat via resp_add_header */
+  cs_status (*resp_header)(cs_http_resp* resp, cs_str name, cs_str value);
+  cs_status (*resp_add_header)(cs_http_resp* resp, cs_str name, cs_str value);
+  cs_status (*resp_write)(cs_http_resp* resp, cs_str chunk);
+
+  /* database: the host's pool. tx == NULL runs in autocommit on a pooled connection.
+   * SQL uses $1..$N placeholders on both backends. out may be NULL. */
+  int (*db_backend)(cs_host* host);
+  cs_status (*db_query)(cs_host* host, cs_tx* tx, cs_str sql, const cs_value* params,
+                        size_t n_params, cs_rows** out, cs_buf* err);
+  cs_status (*db_transaction)(cs_host* host, cs_tx_fn fn, void* ud, cs_buf* err);
+  /* Register during create() only; applied before the generation activates, once per
+   * (module, version), in version order. Expand-only: the old generation keeps running. */
+  cs_status (*db_migration)(cs_host* host, int64_t version, cs_str name, cs_str sql_sqlite,
+                            cs_str sql_postgres);
+  size_t (*rows_count)(const cs_rows* rows);
+  size_t (*rows_columns)(const cs_rows* rows);
+  cs_str (*rows_column_name)(const cs_rows* rows, size_t column);
+  /* the value's text/blob view stays valid until rows_free() */
+  cs_status (*rows_get)(const cs_rows* rows, size_t row, size_t column, cs_value* out);
+  int64_t (*rows_affected)(const cs_rows* rows);
+  void (*rows_free)(cs_rows* rows);
+
+  /* key-value store: host-owned, namespaced per module, survives reloads. ttl_ms 0 = none */
+  cs_status (*kv_get)(cs_host* host, cs_str key, cs_buf* out);
+  cs_status (*kv_put)(cs_host* host, cs_str key, cs_str value, uint32_t ttl_ms);
+  cs_status (*kv_del)(cs_host* host, cs_str key);
+  cs_status (*kv_incr)(cs_host* host, cs_str key, int64_t delta, int64_t* out);
+
+  /* events: publish any time; subscribe during create() only. Pattern "a.b" is exact,
+   * "a.*" matches any topic starting with "a.". Delivery is asynchronous, after publish
+   * returns, to the subscriber's current generation. */
+  cs_status (*event_publish)(cs_host* host, cs_str topic, cs_str payload_json);
+  cs_status (*event_subscribe)(cs_host* host, cs_str pattern, cs_event_fn fn, void* ud);
+
+  /* timers (register during create(); armed when the generation activates, disarmed
+   * when it starts draining) and background tasks (any time; the task holds a lease) */
+  cs_status (*timer_every)(cs_host* host, cs_str name, uint32_t period_ms, cs_timer_fn fn,
+                           void* ud);
+  cs_status (*task_submit)(cs_host* host, cs_task_fn fn, void* ud);
+  int (*is_draining)(cs_host* host);
+
+  /* services: provide during create(); call any time. A call takes a lease on the
+   * provider's current generation. CS_E_UNAVAILABLE when nobody provides name@major. */
+  cs_status (*service_provide)(cs_host* host, cs_str name, uint32_t major, cs_service_fn fn,
+                               void* ud);
+  cs_status (*service_call)(cs_host* host, cs_str name, uint32_t major, cs_str method,
+                            cs_str request_json, cs_buf* response_json, cs_buf* err);
+
+  /* admin commands: register during create(); the host names them "<module>.<name>" and
+   * runs them through its admin API (codestatsctl run <module>.<name> ARGS...). */
+  cs_status (*admin_command)(cs_host* host, cs_str name, cs_str help, cs_admin_fn fn,
+                             void* ud);
+
+  /* metrics: a monotonically increasing counter, labelled with the module */
+  cs_status (*counter_add)(cs_host* host, cs_str name, int64_t delta);
+} cs_host_api;
+
+/* ---- the module descriptor (module -> host). APPEND-ONLY. ---------------------------- */
+
+typedef struct cs_module {
+  uint32_t struct_size;
+  uint16_t abi_major; /* CS_ABI_MAJOR the module was built against */
+  uint16_t abi_minor; /* CS_ABI_MINOR the module was built against */
+  const char* name;     /* must equal the name the host loads it as; copied at load */
+  const char* version;  /* the module's own version, e.g. "1.4.3"; copied at load   */
+  const char* build_id; /* build stamp shown to operators; copied at load           */
+  uint32_t state_schema; /* format version of export_state blobs                    */
+
+  /* Creates the instance and registers routes, subscriptions, timers, services, admin
+   * commands and migrations (staged: nothing is live until activation). Required. */
+  cs_status (*create)(const cs_host_api* api, cs_host* host, cs_instance** out, cs_buf* err);
+  /* Before activation; a failure rejects the load and the old generation keeps serving. */
+  cs_status (*start)(cs_instance* inst, cs_buf* err);
+  /* After the drain, when no other call into this generation is in flight. */
+  cs_status (*stop)(cs_instance* inst, cs_buf* err);
+  /* Hand-over: the old generation exports after stop(); the new one imports. A snapshot
+   * is also imported before activation (final = 0) for a warm start. Optional. */
+  cs_status (*export_state)(cs_instance* inst, cs_buf* out, cs_buf* err);
+  cs_status (*import_state)(cs_instance* inst, uint32_t from_schema, cs_str blob, int final,
+                            cs_buf* err);
+  /* Frees the instance. Required. Nothing the module made may be used afterwards. */
+  void (*destroy)(cs_instance* inst);
+} cs_module;
+
+typedef const cs_module* (*cs_module_entry_fn)(uint16_t host_abi_major, uint16_t host_abi_minor);
+
+/* The only symbol a module exports. */
+CS_EXPORT const cs_module* cs_module_entry_v1(uint16_t host_abi_major, uint16_t host_abi_minor);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CODESTATS_MODULE_ABI_H */
