@@ -255,6 +255,24 @@ TEST_CASE("prepared statements are reused with new parameters", "[db]") {
   }
 }
 
+TEST_CASE("cached statements survive schema changes made elsewhere", "[db]") {
+  FOR_EACH_TEST_DB(db) {
+    auto a = db.pool().acquire();
+    auto b = db.pool().acquire();
+    q(*a, "CREATE TABLE evolving (x INTEGER)");
+    q(*a, "INSERT INTO evolving (x) VALUES ($1)", {I(1)});
+    CHECK(q(*a, "SELECT * FROM evolving").columns.size() == 1);
+    b->execScript("ALTER TABLE evolving ADD COLUMN y TEXT");  // another connection
+    auto rs = q(*a, "SELECT * FROM evolving");                 // the same cached SQL
+    CHECK(rs.columns == std::vector<std::string>{"x", "y"});
+    CHECK(rs.at(0, 1).type == CS_VAL_NULL);
+    if (db.isPostgres()) {
+      a->execScript("DEALLOCATE ALL");  // every server-side statement gone
+      CHECK(q(*a, "SELECT * FROM evolving").rows() == 1);
+    }
+  }
+}
+
 TEST_CASE("affected counts rows changed by DML only", "[db]") {
   FOR_EACH_TEST_DB(db) {
     auto c = db.pool().acquire();
@@ -618,12 +636,20 @@ TEST_CASE("SQLite settings: WAL, synchronous, foreign keys", "[db][sqlite]") {
   FOR_EACH_TEST_DB(db) {
     if (db.isPostgres()) continue;
     DbConfig cfg = db.config();
+    cfg.sqliteSynchronous = DbConfig{}.sqliteSynchronous;
+    {
+      auto full = Pool::open(cfg);
+      CHECK(q(*full->acquire(), "PRAGMA synchronous").at(0, 0).i == 2);  // FULL, the default
+    }
     cfg.sqliteSynchronous = "normal";
     auto pool = Pool::open(cfg);
     auto c = pool->acquire();
     CHECK(q(*c, "PRAGMA journal_mode").at(0, 0).s == "wal");
     CHECK(q(*c, "PRAGMA synchronous").at(0, 0).i == 1);  // NORMAL
     CHECK(q(*c, "PRAGMA foreign_keys").at(0, 0).i == 1);
+    q(*c, "CREATE TABLE parent (id INTEGER PRIMARY KEY)");
+    q(*c, "CREATE TABLE child (parent_id INTEGER REFERENCES parent(id))");
+    CHECK_THROWS_AS(q(*c, "INSERT INTO child VALUES ($1)", {I(7)}), DbError);
     CHECK_THAT(pool->describe(), Catch::StartsWith("sqlite:/") && Catch::EndsWith("test.db"));
     CHECK(pool->backend() == Backend::Sqlite);
     // Placeholders other than $N would not run on PostgreSQL: refused.

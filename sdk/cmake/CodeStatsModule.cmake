@@ -16,7 +16,8 @@
 #
 # -static-libstdc++ is refused: a module must use the host's shared libstdc++.
 #
-# Also defined: codestats_find_module_checker(<out_var>), the checker's path (for tests).
+# Also defined, for tests and custom checks: codestats_find_module_checker(<out_var>) (the
+# checker's path) and codestats_module_check_command(<out_var>) (the post-build command).
 #
 # Variables read:
 #   CODESTATS_MODULE_OUTPUT_DIR  default output directory (set by the codestatsd tree)
@@ -93,12 +94,25 @@ endfunction()
 
 # Run again at the end of the directory, after target_link_options() and friends.
 function(_codestats_late_checks target)
-  foreach(prop LINK_OPTIONS COMPILE_OPTIONS LINK_LIBRARIES LINK_FLAGS COMPILE_FLAGS STATIC_LIBRARY_OPTIONS)
+  foreach(prop LINK_OPTIONS COMPILE_OPTIONS LINK_LIBRARIES LINK_FLAGS COMPILE_FLAGS)
     get_target_property(value ${target} ${prop})
     if(value)
       _codestats_refuse_static_libstdcxx(${target} "the ${prop} of target ${target}" "${value}")
     endif()
   endforeach()
+endfunction()
+
+# codestats_module_check_command(<out_var>): the checker command (a list, without the file)
+# as the post-build step runs it in the current directory; in sanitizer builds it allows the
+# sanitizer runtimes, which such modules need and such hosts link.
+function(codestats_module_check_command out_var)
+  codestats_find_module_checker(checker)
+  set(command "${checker}")
+  _codestats_uses_sanitizers(sanitized)
+  if(sanitized)
+    list(APPEND command --allow "libasan.so.*" --allow "libubsan.so.*" --allow "libtsan.so.*" --allow "liblsan.so.*")
+  endif()
+  set(${out_var} "${command}" PARENT_SCOPE)
 endfunction()
 
 # True when this build uses sanitizers (their runtimes are NEEDED but not in the allowlist).
@@ -180,15 +194,9 @@ function(add_codestats_module target)
   cmake_language(EVAL CODE "cmake_language(DEFER CALL _codestats_late_checks [[${target}]])")
 
   if(NOT arg_NO_CHECK)
-    codestats_find_module_checker(checker)
-    set(allow "")
-    _codestats_uses_sanitizers(sanitized)
-    if(sanitized)
-      # Sanitizer runtimes are NEEDED in such builds; the host links them too.
-      set(allow --allow "libasan.so.*" --allow "libubsan.so.*" --allow "libtsan.so.*" --allow "liblsan.so.*")
-    endif()
+    codestats_module_check_command(check_command)
     add_custom_command(TARGET ${target} POST_BUILD
-      COMMAND "${checker}" ${allow} "$<TARGET_FILE:${target}>"
+      COMMAND ${check_command} "$<TARGET_FILE:${target}>"
       COMMENT "Checking codestats module ${arg_OUTPUT_NAME}.so"
       VERBATIM)
   endif()

@@ -36,20 +36,32 @@ case "$tmp/" in
 esac
 host_pid=""
 
+host_group=""  # the host runs in its own session, so its children are stopped with it
+
+# Sends a signal to the host (its process group when it has one).
+signal_host() {
+  if [ -n "$host_group" ]; then
+    kill "-$1" -- "-$host_group" 2>/dev/null || kill "-$1" "$host_pid" 2>/dev/null || true
+  else
+    kill "-$1" "$host_pid" 2>/dev/null || true
+  fi
+}
+
 cleanup() {
   local rc=$?
   if [ -n "$host_pid" ] && kill -0 "$host_pid" 2>/dev/null; then
-    kill -TERM "$host_pid" 2>/dev/null || true
+    signal_host TERM
     for _ in $(seq 1 50); do
       kill -0 "$host_pid" 2>/dev/null || break
       sleep 0.1
     done
     if kill -0 "$host_pid" 2>/dev/null; then
       echo "host did not stop on SIGTERM within 5 s; sending SIGKILL" >&2
-      kill -KILL "$host_pid" 2>/dev/null || true
+      signal_host KILL
     fi
     wait "$host_pid" 2>/dev/null || true
   fi
+  [ -z "$host_group" ] || signal_host KILL  # leftovers of the host's group, if any
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -f "$tmp/host.log" ]; then
     echo "---- host log ($tmp/host.log) ----" >&2
     tail -n 100 "$tmp/host.log" >&2 || true
@@ -120,9 +132,17 @@ var_dir="$tmp/var"
 mkdir -p "$var_dir"
 ports_file="$var_dir/codestatsd.ports"
 step "(d) start $codestatsd"
-"$codestatsd" --set "var_dir=$var_dir" --set http.port=0 --set admin.port=0 --set modules= \
-  >"$tmp/host.log" 2>&1 &
-host_pid=$!
+host_cmd=("$codestatsd" --set "var_dir=$var_dir" --set http.port=0 --set admin.port=0 --set modules=)
+if command -v setsid >/dev/null 2>&1; then
+  # A background job of this script is not a group leader, so setsid execs in place: the
+  # host keeps this pid and leads a new process group.
+  setsid "${host_cmd[@]}" >"$tmp/host.log" 2>&1 </dev/null &
+  host_pid=$!
+  host_group=$host_pid
+else
+  "${host_cmd[@]}" >"$tmp/host.log" 2>&1 </dev/null &
+  host_pid=$!
+fi
 
 http_port=""
 for _ in $(seq 1 150); do

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <limits>
@@ -183,7 +184,8 @@ void apply(HostConfig& c, const Registry& reg, const std::string& rawKey, const 
 
 void applyFile(HostConfig& c, const Registry& reg, const std::string& path) {
   std::ifstream in(path);
-  if (!in) throw ConfigError("config: cannot read config file '" + path + "'");
+  // A directory opens fine as an ifstream and then reads as empty: reject it too.
+  if (!in || std::filesystem::is_directory(path)) throw ConfigError("config: cannot read config file '" + path + "'");
   std::string line, section;
   int lineNo = 0;
   while (std::getline(in, line)) {

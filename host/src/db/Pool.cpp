@@ -74,9 +74,9 @@ class BlockingPool final : public Pool {
   // Called from Lease's destructor: must not throw.
   void release(std::unique_ptr<Connection> base) noexcept override {
     std::unique_ptr<Conn> c(dynamic_cast<Conn*>(base.get()));
-    if (c) base.release();
-    base.reset();  // not one of ours: just close it
-    if (c && c->healthy() && c->inTransaction()) {
+    if (!c) return;  // not one of ours (never counted): `base` closes it
+    base.release();
+    if (c->healthy() && c->inTransaction()) {
       try {
         c->rollback();  // a lease dropped mid-transaction (an exception) must come back clean
       } catch (...) {

@@ -2,6 +2,7 @@
 
 #include <libpq-fe.h>
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -133,7 +134,8 @@ std::string sanitizeParseError(const std::string& msg, const std::string& connin
       break;
     }
     const std::string token = msg.substr(open + 1, close - open - 1);
-    bool isKey = false;
+    // Punctuation ("=") is safe to show; a word is shown only if it is an option name.
+    bool isKey = std::none_of(token.begin(), token.end(), [](unsigned char ch) { return std::isalnum(ch); });
     for (size_t at = conninfo.find(token); !token.empty() && at != std::string::npos; at = conninfo.find(token, at + 1)) {
       size_t k = at + token.size();
       while (k < conninfo.size() && std::isspace(static_cast<unsigned char>(conninfo[k]))) ++k;

@@ -127,8 +127,32 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   }
 
  private:
+  // Poco accepts some malformed requests (any version string, header lines without a
+  // valid name); refuse them here so every module sees well-formed HTTP/1.x.
+  static bool wellFormed(const HTTPServerRequest& req) {
+    const std::string& v = req.getVersion();
+    if (v != "HTTP/1.1" && v != "HTTP/1.0") return false;
+    if (v == "HTTP/1.1" && !req.has("Host")) return false;  // RFC 9112 section 3.2
+    for (const auto& [name, value] : req) {
+      if (name.empty()) return false;
+      for (char c : name)
+        if (c <= 32 || c >= 127 || c == ':' || c == '(' || c == ')' || c == '"' || c == '/' || c == '[' ||
+            c == ']' || c == '{' || c == '}' || c == ',' || c == ';' || c == '<' || c == '>' || c == '=' || c == '?' ||
+            c == '@' || c == '\\')
+          return false;
+    }
+    return true;
+  }
+
   void handle(HTTPServerRequest& req, HTTPServerResponse& resp, cs_http_req& creq) {
     auto split = splitTarget(req.getURI());
+    if (!wellFormed(req)) {
+      s_.status4xx++;
+      resp.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
+      resp.setKeepAlive(false);
+      sendJson(resp, HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"Malformed request"})");
+      return;
+    }
     if (!split) {
       s_.status4xx++;
       resp.setKeepAlive(false);

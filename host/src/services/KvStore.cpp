@@ -49,6 +49,7 @@ int64_t KvStore::incr(std::string_view ns, std::string_view key, int64_t delta) 
   Shard& s = shardFor(k);
   std::lock_guard lock(s.mu);
   Entry& e = s.map[k];
+  if (e.expires != Clock::time_point{} && e.expires <= Clock::now()) e = Entry{};  // expired = missing
   int64_t v = 0;
   if (!e.value.empty()) {
     try {

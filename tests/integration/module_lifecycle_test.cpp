@@ -1,0 +1,270 @@
+// The loader and lifecycle against a real host: load, reload, rejections that keep the old
+// generation serving, draining, zombies, pinned images, state hand-over, and the services
+// a module reaches through the SDK (KV, events, timers, service registry, admin commands,
+// migrations) on both database backends.
+#include <catch2/catch.hpp>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <chrono>
+#include <future>
+#include <thread>
+
+#include "Backends.hpp"
+
+using namespace codestats::test;
+
+namespace {
+
+Poco::JSON::Object::Ptr json(const std::string& s) {
+  return Poco::JSON::Parser().parse(s).extract<Poco::JSON::Object::Ptr>();
+}
+
+Poco::JSON::Object::Ptr moduleInfo(const HostProcess& h, const std::string& name) {
+  auto r = h.admin("GET", "/admin/modules/" + name);
+  REQUIRE(r.status == 200);
+  return json(r.body)->getArray("modules")->getObject(0);
+}
+
+std::string loadBody(const std::string& name, const std::string& artifact) {
+  return R"({"name":")" + name + R"(","artifact":")" + artifact + R"("})";
+}
+
+std::string reloadBody(const std::string& artifact, bool wait = true) {
+  return R"({"artifact":")" + artifact + R"(","wait":)" + (wait ? "true" : "false") + "}";
+}
+
+template <typename F>
+bool eventually(F f, int ms = 5000) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return f();
+}
+
+}  // namespace
+
+TEST_CASE("a module loads, serves, and is replaced by a new version", "[lifecycle]") {
+  HostProcess h;
+  auto r = h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1")));
+  REQUIRE(r.status == 200);
+  CHECK(json(r.body)->getValue<std::string>("outcome") == "activated");
+  auto hello = h.get("/hello");
+  CHECK(hello.status == 200);
+  CHECK(hello.body == "v1");
+  CHECK(hello.header("x-module-version") == "1.0.0");
+  CHECK_FALSE(hello.header("x-request-id").empty());
+
+  r = h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v2")));
+  REQUIRE(r.status == 200);
+  auto res = json(r.body);
+  CHECK(res->getValue<int>("generation") == 2);
+  CHECK(res->getValue<int>("previous_generation") == 1);
+  CHECK(h.get("/hello").body == "v2");
+
+  auto info = moduleInfo(h, "hello");
+  CHECK(info->getValue<std::string>("version") == "2.0.0");
+  CHECK(info->getValue<std::string>("state") == "active");
+  CHECK(info->getValue<std::string>("abi") == "1.0");
+  CHECK(info->getValue<std::string>("artifact_sha256").size() == 64);
+  CHECK(info->getArray("pinned")->size() == 0);
+  CHECK(info->getArray("draining")->size() == 0);
+  // the copy the old generation ran from is gone
+  CHECK(h.log().find("[hello@1.0.0#1] unloaded") != std::string::npos);
+}
+
+TEST_CASE("a rejected reload says why and keeps the old generation serving", "[lifecycle]") {
+  HostProcess h;
+  REQUIRE(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 200);
+  struct Case {
+    std::string artifact, reason;
+  };
+  std::vector<Case> cases{
+      {fixture("bad_abi_major"), "ABI major 2 != host 1.0"},
+      {fixture("newer_minor"), "module needs ABI 1.1, host provides 1.0"},
+      {fixture("throws_create"), "create failed: create failed on purpose"},
+      {fixture("throws_start"), "start failed: start failed on purpose"},
+      {fixture("wrong_name"), "module calls itself 'other', expected 'hello'"},
+      {fixture("no_entry"), "missing entry symbol cs_module_entry_v1"},
+      {fixture("not_elf"), "dlopen failed"},
+      {fixture("does_not_exist"), "artifact not found"},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.artifact) {
+      auto r = h.admin("POST", "/admin/modules/hello/reload", reloadBody(c.artifact));
+      CHECK(r.status == 422);
+      auto body = json(r.body);
+      CHECK(body->getValue<std::string>("outcome") == "rejected");
+      CHECK_THAT(body->getValue<std::string>("error"), Catch::Contains(c.reason));
+      auto hello = h.get("/hello");
+      CHECK(hello.status == 200);
+      CHECK(hello.body == "v1");
+      CHECK(moduleInfo(h, "hello")->getValue<int>("generation") == 1);
+    }
+  }
+}
+
+TEST_CASE("loading a module that does not load keeps nothing registered", "[lifecycle]") {
+  HostProcess h;
+  auto r = h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("throws_create")));
+  CHECK(r.status == 422);
+  CHECK(h.get("/hello").status == 404);
+  CHECK(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 200);
+  CHECK(h.get("/hello").body == "v1");
+  // loading twice is a conflict
+  CHECK(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 409);
+}
+
+TEST_CASE("a drain waits for in-flight requests; a second reload meanwhile is refused", "[lifecycle]") {
+  HostProcess h;
+  REQUIRE(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 200);
+  auto slow = std::async(std::launch::async, [&] { return h.get("/hello/slow?ms=1500"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the slow request holds a lease
+  auto r = h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v2"), false));
+  REQUIRE(r.status == 200);
+  CHECK(h.get("/hello").body == "v2");  // new requests go to the new generation at once
+  auto info = moduleInfo(h, "hello");
+  REQUIRE(info->getArray("draining")->size() == 1);
+  CHECK(info->getArray("draining")->getObject(0)->getValue<int>("in_flight") >= 1);
+
+  auto second = h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v1"), false));
+  CHECK(second.status == 409);
+  CHECK_THAT(json(second.body)->getValue<std::string>("error"), Catch::Contains("still draining"));
+
+  auto done = slow.get();
+  CHECK(done.status == 200);
+  CHECK(done.body == "slow-v1");  // finished on the generation that started it
+  CHECK(eventually([&] { return moduleInfo(h, "hello")->getArray("draining")->size() == 0; }));
+  CHECK(h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v1"))).status == 200);
+}
+
+TEST_CASE("a drain past its timeout leaves a reported zombie, never a crash", "[lifecycle]") {
+  HostProcess h({"--set", "modules.hello.drain_timeout_ms=200"});
+  REQUIRE(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 200);
+  auto slow = std::async(std::launch::async, [&] { return h.get("/hello/slow?ms=2000"); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto r = h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v2"), true));
+  REQUIRE(r.status == 200);
+  auto info = moduleInfo(h, "hello");
+  REQUIRE(info->getArray("zombies")->size() == 1);
+  CHECK(info->getArray("zombies")->getObject(0)->getValue<int>("generation") == 1);
+  CHECK(h.log().find("is a zombie") != std::string::npos);
+  CHECK(h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v1"))).status == 409);
+  // when the stuck call returns, the zombie is retired after all
+  CHECK(slow.get().body == "slow-v1");
+  CHECK(eventually([&] { return moduleInfo(h, "hello")->getArray("zombies")->size() == 0; }));
+  CHECK(h.alive());
+}
+
+TEST_CASE("a module built without -fno-gnu-unique is reported pinned after unload", "[lifecycle]") {
+  HostProcess h;
+  REQUIRE(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("pinned_unique"))).status == 200);
+  REQUIRE(h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v1"))).status == 200);
+  auto info = moduleInfo(h, "hello");
+  REQUIRE(info->getArray("pinned")->size() == 1);
+  CHECK(info->getArray("pinned")->getObject(0)->getValue<std::string>("version") == "1.0.0-pinned");
+  // a well-built module is not: v1 -> v2 adds no pinned image
+  REQUIRE(h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v2"))).status == 200);
+  CHECK(moduleInfo(h, "hello")->getArray("pinned")->size() == 1);
+  std::string out;
+  CHECK(h.ctl({"modules"}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("pinned#1"));
+}
+
+TEST_CASE("state is handed over across generations exactly", "[lifecycle]") {
+  HostProcess h;
+  REQUIRE(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 200);
+  int served = 0;
+  for (int round = 0; round < 6; ++round) {
+    for (int i = 0; i < 5; ++i, ++served) REQUIRE(h.get("/hello").status == 200);
+    auto next = fixture(round % 2 ? "hello_v1" : "hello_v2");
+    REQUIRE(h.admin("POST", "/admin/modules/hello/reload", reloadBody(next)).status == 200);
+  }
+  auto state = json(h.get("/hello/state").body);
+  CHECK(state->getValue<int>("served") == served);
+  // unload parks the state; a later load picks it up
+  REQUIRE(h.admin("POST", "/admin/modules/hello/unload").status == 200);
+  CHECK(h.get("/hello").status == 404);
+  REQUIRE(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 200);
+  CHECK(json(h.get("/hello/state").body)->getValue<int>("served") == served);
+}
+
+TEST_CASE("host services reach modules and survive reloads", "[lifecycle]") {
+  HostProcess h;
+  REQUIRE(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 200);
+
+  SECTION("the KV store survives a reload") {
+    CHECK(h.get("/hello/kv").body == "1");
+    CHECK(h.get("/hello/kv").body == "2");
+    REQUIRE(h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v2"))).status == 200);
+    CHECK(h.get("/hello/kv").body == "3");
+  }
+  SECTION("events are delivered in order") {
+    for (int i = 0; i < 20; ++i)
+      REQUIRE(h.request("POST", "/hello/publish", "\"e" + std::to_string(i) + "\"").status == 202);
+    REQUIRE(eventually([&] { return h.get("/hello/events").body.find("e19") != std::string::npos; }));
+    std::string expected = "[";
+    for (int i = 0; i < 20; ++i) expected += std::string(i ? "," : "") + "\"\\\"e" + std::to_string(i) + "\\\"\"";
+    CHECK(h.get("/hello/events").body == expected + "]");
+  }
+  SECTION("timers run on host threads and move to the new generation") {
+    REQUIRE(eventually([&] { return std::stoi(h.get("/hello/ticks").body) >= 3; }));
+    REQUIRE(h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v2"))).status == 200);
+    REQUIRE(eventually([&] { return std::stoi(h.get("/hello/ticks").body) >= 3; }));
+  }
+  SECTION("service calls go through the registry") {
+    CHECK(h.get("/hello/call").body == R"({"greeting":"hi from v1"})");
+    REQUIRE(h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v2"))).status == 200);
+    CHECK(h.get("/hello/call").body == R"({"greeting":"hi from v2"})");
+  }
+  SECTION("admin commands run through the admin API and codestatsctl") {
+    h.get("/hello");
+    std::string out;
+    CHECK(h.ctl({"run", "hello.count"}, out) == 0);
+    CHECK(out == "1\n");
+    CHECK(h.ctl({"run", "hello.echo", "a", "b c"}, out) == 0);
+    CHECK(out == "a b c\n");
+    CHECK(h.ctl({"run", "hello.nope"}, out) == 1);
+    CHECK_THAT(out, Catch::Contains("unknown command"));
+    auto list = h.admin("GET", "/admin/commands");
+    CHECK_THAT(list.body, Catch::Contains("hello.count"));
+  }
+}
+
+TEST_CASE("migrations are applied before a generation activates, on every backend", "[lifecycle][db]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      auto db = backendArgs(backend);
+      HostProcess h(db.args);
+      REQUIRE(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 200);
+      CHECK(h.request("POST", "/hello/items?id=1&name=a").status == 200);
+      CHECK(h.request("POST", "/hello/items?id=1&name=a").status == 409);  // unique violation maps to conflict
+      CHECK(h.request("POST", "/hello/items_tx?id=2&name=b&fail=1").status == 500);  // rolled back
+      CHECK(h.request("POST", "/hello/items_tx?id=3&name=c").status == 200);
+      CHECK(h.get("/hello/items").body == R"({"count":2})");
+      REQUIRE(h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v2"))).status == 200);
+      CHECK_THAT(h.log(), Catch::Contains("[hello@2.0.0#2] applied migration 2"));
+      CHECK_THAT(h.log(), !Catch::Contains("[hello@2.0.0#2] applied migration 1"));
+      CHECK(h.get("/hello/items").body == R"({"count":2})");
+    }
+  }
+}
+
+TEST_CASE("codestatsctl drives the admin API", "[lifecycle][ctl]") {
+  HostProcess h;
+  std::string out;
+  CHECK(h.ctl({"load", "hello", fixture("hello_v1")}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("activated"));
+  CHECK(h.ctl({"reload", "hello", fixture("hello_v2"), "--wait"}, out) == 0);
+  CHECK(h.ctl({"modules"}, out) == 0);
+  CHECK_THAT(out, Catch::Contains("hello"));
+  CHECK_THAT(out, Catch::Contains("2.0.0"));
+  CHECK(h.ctl({"reload", "hello", fixture("bad_abi_major")}, out) == 1);
+  CHECK_THAT(out, Catch::Contains("ABI major 2 != host 1.0"));
+  CHECK(h.ctl({"unload", "hello"}, out) == 0);
+  CHECK(h.ctl({"reload", "hello"}, out) == 1);
+  CHECK_THAT(out, Catch::Contains("not loaded"));
+}
