@@ -28,16 +28,16 @@ std::optional<int> matchPath(const std::string& pattern, const std::string& path
 TEST_CASE("route: PathSegments splits a normalised path", "[route]") {
   SECTION("root has no parts") {
     PathSegments s("/");
-    CHECK(s.parts.empty());
-    CHECK(s.offsets.empty());
+    CHECK(s.size() == 0);
+    CHECK_FALSE(s.tooDeep);
   }
   SECTION("parts and offsets") {
     PathSegments s("/api/my/pulses");
-    REQUIRE(s.parts.size() == 3);
+    REQUIRE(s.size() == 3);
+    CHECK_FALSE(s.tooDeep);
     CHECK(s.parts[0] == "api");
     CHECK(s.parts[1] == "my");
     CHECK(s.parts[2] == "pulses");
-    REQUIRE(s.offsets.size() == 3);
     CHECK(s.offsets[0] == 1);
     CHECK(s.offsets[1] == 5);
     CHECK(s.offsets[2] == 8);
@@ -154,4 +154,41 @@ TEST_CASE("route: malformed patterns throw invalid_argument", "[route]") {
   CHECK_THROWS_AS(RoutePattern("/a/*"), std::invalid_argument);
   CHECK_NOTHROW(RoutePattern("/a/:id/*rest"));
   CHECK_NOTHROW(RoutePattern("/"));
+}
+
+namespace {
+
+std::string deepPath(size_t segments, const std::string& seg = "s") {
+  std::string p;
+  for (size_t i = 0; i < segments; ++i) p += "/" + seg;
+  return p.empty() ? "/" : p;
+}
+
+}  // namespace
+
+TEST_CASE("route: paths deeper than kMaxSegments match nothing", "[route]") {
+  const size_t max = PathSegments::kMaxSegments;
+  SECTION("exactly kMaxSegments is fine") {
+    std::string path = deepPath(max);
+    PathSegments s(path);
+    CHECK_FALSE(s.tooDeep);
+    CHECK(s.size() == max);
+    CHECK(s.parts[max - 1] == "s");
+    CHECK(matchPath(path, path));
+    RouteParams params;
+    REQUIRE(matchPath("/*rest", path, params));
+    CHECK(params.at(0).second == path.substr(1));
+  }
+  SECTION("one more is tooDeep and even a catch-all does not match") {
+    std::string path = deepPath(max + 1);
+    PathSegments s(path);
+    CHECK(s.tooDeep);
+    RouteParams params;
+    CHECK_FALSE(matchPath("/*rest", path, params));
+    CHECK_FALSE(matchPath("/s/*rest", path, params));
+  }
+  SECTION("a pattern with too many segments is rejected") {
+    CHECK_THROWS_AS(RoutePattern(deepPath(max + 1)), std::invalid_argument);
+    CHECK_NOTHROW(RoutePattern(deepPath(max)));
+  }
 }

@@ -13,13 +13,10 @@ using namespace codestats::test;
 namespace {
 
 HostProcess& helloHost() {
-  // One host for the whole file: these tests do not change module state.
-  static HostProcess* h = [] {
-    auto* p = new HostProcess({"--set", "http.max_body_bytes=1024", "--set", "modules=hello", "--set",
-                               "modules.hello.artifact=" + fixture("hello_v1")});
-    return p;
-  }();
-  return *h;
+  // One host for the whole file (these tests do not change module state); stopped at exit.
+  static HostProcess h({"--set", "http.max_body_bytes=1024", "--set", "modules=hello", "--set",
+                        "modules.hello.artifact=" + fixture("hello_v1")});
+  return h;
 }
 
 }  // namespace

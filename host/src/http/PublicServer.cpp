@@ -99,8 +99,8 @@ std::string jsonEscape(std::string_view s) {
 void builtinHello(Shared& s, cs_http_resp& out) {
   s.builtinServed.fetch_add(1, std::memory_order_relaxed);
   out.status = 200;
-  out.headers.emplace_back("Content-Type", "text/plain");
-  out.headers.emplace_back("X-Module-Version", "builtin");
+  out.headers.emplace_back("X-Module-Version", "1.0.0");
+  out.headers.emplace_back("Content-Type", "text/plain; charset=utf-8");
   out.body = "v1";
 }
 

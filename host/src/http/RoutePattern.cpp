@@ -9,10 +9,15 @@ namespace codestatsd {
 PathSegments::PathSegments(std::string_view p) : path(p) {
   size_t start = 1;
   while (start < p.size()) {
+    if (count == kMaxSegments) {
+      tooDeep = true;
+      return;
+    }
     size_t end = p.find('/', start);
     if (end == std::string_view::npos) end = p.size();
-    parts.push_back(p.substr(start, end - start));
-    offsets.push_back(start);
+    parts[count] = p.substr(start, end - start);
+    offsets[count] = start;
+    ++count;
     start = end + 1;
   }
 }
@@ -20,7 +25,9 @@ PathSegments::PathSegments(std::string_view p) : path(p) {
 RoutePattern::RoutePattern(std::string_view pattern) : text_(normalizePath(pattern)) {
   if (pattern.empty() || pattern.front() != '/') throw std::invalid_argument("route pattern must start with '/'");
   PathSegments segs(text_);
-  for (auto seg : segs.parts) {
+  if (segs.tooDeep) throw std::invalid_argument("route pattern has too many segments: " + text_);
+  for (size_t k = 0; k < segs.count; ++k) {
+    std::string_view seg = segs.parts[k];
     if (!segments_.empty() && segments_.back().kind == Segment::Rest)
       throw std::invalid_argument("'*' capture must be the last segment: " + text_);
     if (seg[0] == ':' || seg[0] == '*') {
@@ -34,15 +41,16 @@ RoutePattern::RoutePattern(std::string_view pattern) : text_(normalizePath(patte
 
 std::optional<int> RoutePattern::match(const PathSegments& path, RouteParams& params) const {
   params.clear();
+  if (path.tooDeep) return std::nullopt;
   int score = 0;
   size_t i = 0;
   for (const auto& seg : segments_) {
     if (seg.kind == Segment::Rest) {
-      std::string rest = i < path.parts.size() ? std::string(path.path.substr(path.offsets[i])) : std::string();
+      std::string rest = i < path.count ? std::string(path.path.substr(path.offsets[i])) : std::string();
       params.emplace_back(seg.text, std::move(rest));
       return score;
     }
-    if (i >= path.parts.size()) return std::nullopt;
+    if (i >= path.count) return std::nullopt;
     if (seg.kind == Segment::Literal) {
       if (path.parts[i] != seg.text) return std::nullopt;
       score += 2;
@@ -52,7 +60,7 @@ std::optional<int> RoutePattern::match(const PathSegments& path, RouteParams& pa
     }
     ++i;
   }
-  if (i != path.parts.size()) return std::nullopt;
+  if (i != path.count) return std::nullopt;
   return score;
 }
 

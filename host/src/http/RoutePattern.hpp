@@ -2,6 +2,7 @@
 // possibly empty). More literal segments win over captures when several routes match.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,11 +14,17 @@ namespace codestatsd {
 using RouteParams = std::vector<std::pair<std::string, std::string>>;
 
 // A normalised path split once per request: "/a/b" -> {"a","b"}, "/" -> {}.
+// Fixed inline storage keeps the hot path free of allocations; a path with more than
+// kMaxSegments segments is marked tooDeep and matches no route.
 struct PathSegments {
+  static constexpr size_t kMaxSegments = 32;
   explicit PathSegments(std::string_view normalizedPath);
+  size_t size() const { return count; }
   std::string_view path;
-  std::vector<std::string_view> parts;
-  std::vector<size_t> offsets;  // offset of each part in path
+  std::array<std::string_view, kMaxSegments> parts{};
+  std::array<size_t, kMaxSegments> offsets{};  // offset of each part in path
+  size_t count = 0;
+  bool tooDeep = false;
 };
 
 class RoutePattern {

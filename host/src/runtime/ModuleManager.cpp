@@ -409,7 +409,8 @@ std::vector<OperationResult> ModuleManager::reconcile(const HostConfig& cfg) {
     cur.reset();
     if (changed) results.push_back(reload(name, artifact, false));
   }
-  for (const auto& slot : *table_.snapshot()) {
+  auto all = table_.snapshot();
+  for (const auto& slot : *all) {
     bool listed = std::find(cfg.modules.begin(), cfg.modules.end(), slot->name) != cfg.modules.end();
     if (!listed && slot->current.load()) results.push_back(unload(slot->name));
   }
@@ -418,7 +419,8 @@ std::vector<OperationResult> ModuleManager::reconcile(const HostConfig& cfg) {
 
 std::string ModuleManager::describeJson(const std::string& only) const {
   Poco::JSON::Array modules;
-  for (const auto& slot : *table_.snapshot()) {
+  auto all = table_.snapshot();
+  for (const auto& slot : *all) {
     if (!only.empty() && slot->name != only) continue;
     Poco::JSON::Object m(Poco::JSON_PRESERVE_KEY_ORDER);
     m.set("name", slot->name);

@@ -2,21 +2,30 @@
 
 #include <spdlog/spdlog.h>
 
+#include <stdexcept>
+
 #include "http/Exchange.hpp"
 #include "services/Metrics.hpp"
 
 namespace codestatsd {
 
+std::shared_ptr<const ModuleTable::Slots> ModuleTable::snapshot() const {
+  auto out = std::make_shared<Slots>();
+  for (size_t i = 0, n = count(); i < n; ++i) out->push_back(slots_[i]);
+  return out;
+}
+
 ModuleSlotPtr ModuleTable::find(std::string_view name) const {
-  for (const auto& s : *slots_.load())
-    if (s->name == name) return s;
+  for (size_t i = 0, n = count(); i < n; ++i)
+    if (slots_[i]->name == name) return slots_[i];
   return nullptr;
 }
 
 void ModuleTable::add(ModuleSlotPtr slot) {
-  auto next = std::make_shared<Slots>(*slots_.load());
-  next->push_back(std::move(slot));
-  slots_.store(std::move(next));
+  size_t n = count_.load(std::memory_order_relaxed);
+  if (n == kMaxModules) throw std::runtime_error("too many modules (at most " + std::to_string(kMaxModules) + ")");
+  slots_[n] = std::move(slot);
+  count_.store(n + 1, std::memory_order_release);
 }
 
 RouteResult ModuleTable::route(std::string_view method, const PathSegments& path, RouteMatch& out,
@@ -24,9 +33,8 @@ RouteResult ModuleTable::route(std::string_view method, const PathSegments& path
   int best = -1;
   bool pathMatched = false;
   RouteParams params;
-  auto slots = slots_.load();
-  for (const auto& slot : *slots) {
-    GenerationPtr lease = slot->current.load();
+  for (size_t i = 0, n = count(); i < n; ++i) {
+    GenerationPtr lease = slots_[i]->current.load();
     if (!lease) continue;
     for (const auto& r : lease->routes) {
       auto score = r.pattern.match(path, params);
@@ -43,7 +51,7 @@ RouteResult ModuleTable::route(std::string_view method, const PathSegments& path
         best = s;
         out.lease = lease;
         out.route = &r;
-        out.params = params;
+        out.params.swap(params);
       }
     }
   }
@@ -53,8 +61,8 @@ RouteResult ModuleTable::route(std::string_view method, const PathSegments& path
 
 size_t ModuleTable::publish(std::string_view topic, std::string_view payload, Metrics& metrics) const {
   size_t queued = 0;
-  auto slots = slots_.load();
-  for (const auto& slot : *slots) {
+  for (size_t i = 0, n = count(); i < n; ++i) {
+    const ModuleSlotPtr& slot = slots_[i];
     GenerationPtr lease = slot->current.load();
     if (!lease) continue;
     bool wants = false;
@@ -95,9 +103,8 @@ size_t ModuleTable::publish(std::string_view topic, std::string_view payload, Me
 
 cs_status ModuleTable::callService(std::string_view name, uint32_t major, std::string_view method,
                                    std::string_view request, cs_buf* out, cs_buf* err) const {
-  auto slots = slots_.load();
-  for (const auto& slot : *slots) {
-    GenerationPtr lease = slot->current.load();
+  for (size_t i = 0, n = count(); i < n; ++i) {
+    GenerationPtr lease = slots_[i]->current.load();
     if (!lease) continue;
     for (const auto& s : lease->services) {
       if (s.name != name || s.major != major) continue;
@@ -147,10 +154,10 @@ cs_status ModuleTable::runCommand(std::string_view name, const std::vector<std::
 
 std::vector<CommandInfo> ModuleTable::commands() const {
   std::vector<CommandInfo> all;
-  for (const auto& slot : *slots_.load()) {
-    GenerationPtr lease = slot->current.load();
+  for (size_t i = 0, n = count(); i < n; ++i) {
+    GenerationPtr lease = slots_[i]->current.load();
     if (!lease) continue;
-    for (const auto& c : lease->commands) all.push_back({c.name, c.help, slot->name});
+    for (const auto& c : lease->commands) all.push_back({c.name, c.help, slots_[i]->name});
   }
   return all;
 }

@@ -3,6 +3,7 @@
 // Each lookup takes a lease on the slot's current generation and keeps it for the call.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <memory>
 #include <string>
@@ -31,10 +32,14 @@ struct CommandInfo {
 class ModuleTable {
  public:
   using Slots = std::vector<ModuleSlotPtr>;
+  static constexpr size_t kMaxModules = 64;
 
-  std::shared_ptr<const Slots> snapshot() const { return slots_.load(); }
+  // Slots are append-only and never removed (an unloaded module keeps its slot), so
+  // readers walk them without locks or reference counting: the hot path only pays for
+  // the lease on the generation it calls.
+  std::shared_ptr<const Slots> snapshot() const;
   ModuleSlotPtr find(std::string_view name) const;
-  void add(ModuleSlotPtr slot);  // copy-on-write; writers are serialised by the manager
+  void add(ModuleSlotPtr slot);  // writers are serialised by the manager; throws when full
 
   RouteResult route(std::string_view method, const PathSegments& path, RouteMatch& out,
                     std::string& allow) const;
@@ -51,7 +56,9 @@ class ModuleTable {
   std::vector<CommandInfo> commands() const;
 
  private:
-  std::atomic<std::shared_ptr<const Slots>> slots_{std::make_shared<const Slots>()};
+  size_t count() const { return count_.load(std::memory_order_acquire); }
+  std::array<ModuleSlotPtr, kMaxModules> slots_{};
+  std::atomic<size_t> count_{0};
 };
 
 }  // namespace codestatsd

@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages codestatsd builds, runs and tests with. Idempotent and
+# quick when everything is present (no apt-get call at all then).
+#   scripts/deps.sh          build + run
+#   scripts/deps.sh --test   also what the test suite needs (PostgreSQL server, curl)
+set -euo pipefail
+
+packages=(g++ make cmake ninja-build pkg-config ccache binutils
+          libpoco-dev libspdlog-dev libfmt-dev catch2 libsqlite3-dev libpq-dev libsodium-dev)
+if [ "${1:-}" = "--test" ]; then
+  packages+=(postgresql curl procps)
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "deps: missing packages: ${missing[*]}; run as root or: sudo apt-get install ${missing[*]}" >&2
+  exit 1
+fi
+echo "deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
