@@ -103,11 +103,11 @@ TEST_CASE("SIGHUP reconciles the loaded modules with the configuration", "[confi
   CHECK(h.get("/hello").body == "v1");
   std::ofstream(file) << "modules = hello, ingest\nmodules.hello.artifact = " << fixture("hello_v2") << "\n";
   ::kill(h.pid(), SIGHUP);
-  for (int i = 0; i < 500 && h.get("/health/ingest").status != 200; ++i) ::usleep(10000);
+  for (int i = 0; i < 1500 && h.get("/health/ingest").status != 200; ++i) ::usleep(10000);
   CHECK(h.get("/hello").body == "v2");
   CHECK(h.get("/health/ingest").status == 200);
   std::ofstream(file) << "modules = ingest\n";
   ::kill(h.pid(), SIGHUP);
-  for (int i = 0; i < 500 && h.get("/hello").status != 404; ++i) ::usleep(10000);
+  for (int i = 0; i < 1500 && h.get("/hello").status != 404; ++i) ::usleep(10000);
   CHECK(h.get("/hello").status == 404);
 }

@@ -21,6 +21,7 @@
 #include "runtime/ModuleManager.hpp"
 #include "runtime/ModuleTable.hpp"
 #include "services/Metrics.hpp"
+#include "util/ThreadPriority.hpp"
 
 namespace codestatsd {
 namespace {
@@ -78,6 +79,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   explicit Handler(AdminContext& c) : c_(c) {}
 
   void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
+    lowerThreadPriority();  // loading a module must not steal CPU from serving
     try {
       if (!tokenMatches(c_.token, req.get("Authorization", ""))) {
         resp.set("WWW-Authenticate", "Bearer");

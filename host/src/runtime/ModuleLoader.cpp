@@ -4,6 +4,7 @@
 #include <Poco/SHA2Engine.h>
 #include <dlfcn.h>
 #include <link.h>
+#include <sys/stat.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -55,6 +56,22 @@ std::string ModuleLoader::sha256File(const std::string& path) {
   return Poco::DigestEngine::digestToHex(sha.digest());
 }
 
+std::string ModuleLoader::artifactSha256(const std::string& path) const {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return sha256File(path);
+  std::string key = std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
+                    std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+  {
+    std::lock_guard lock(shaMutex_);
+    auto it = shaCache_.find(path);
+    if (it != shaCache_.end() && it->second.first == key) return it->second.second;
+  }
+  std::string sha = sha256File(path);
+  std::lock_guard lock(shaMutex_);
+  shaCache_[path] = {key, sha};
+  return sha;
+}
+
 bool ModuleLoader::isMapped(const std::string& path) {
   std::ifstream maps("/proc/self/maps");
   std::string line;
@@ -67,7 +84,7 @@ void ModuleLoader::openImage(Generation& gen, const std::string& expectedName, c
   std::error_code ec;
   if (!fs::is_regular_file(artifact, ec)) throw LoadError("artifact not found: " + artifact);
   gen.artifact = fs::absolute(artifact).string();
-  gen.artifactSha256 = sha256File(artifact);
+  gen.artifactSha256 = artifactSha256(artifact);
 
   // A unique path per generation: dlopen of a path already loaded would return the old
   // image, and a file replaced under a live mapping can crash the host.

@@ -4,7 +4,10 @@
 #pragma once
 
 #include <stdexcept>
+#include <map>
+#include <mutex>
 #include <string>
+#include <utility>
 
 #include "runtime/Generation.hpp"
 
@@ -30,11 +33,16 @@ class ModuleLoader {
   bool closeImage(Generation& gen) const;
 
   static std::string sha256File(const std::string& path);
+  // sha256File, remembered per (path, inode, size, mtime): artifacts are immutable files,
+  // so a reload storm alternating two artifacts does not hash them again and again.
+  std::string artifactSha256(const std::string& path) const;
   static bool isMapped(const std::string& path);
 
  private:
   std::string runDir_;
   bool strict_;
+  mutable std::mutex shaMutex_;
+  mutable std::map<std::string, std::pair<std::string, std::string>> shaCache_;  // path -> (stat key, sha)
 };
 
 }  // namespace codestatsd

@@ -14,6 +14,7 @@
 #include "services/Metrics.hpp"
 #include "services/Scheduler.hpp"
 #include "services/WorkerPool.hpp"
+#include "util/ThreadPriority.hpp"
 
 namespace codestatsd {
 
@@ -122,11 +123,20 @@ GenerationPtr ModuleManager::build(ModuleSlot& slot, const std::string& artifact
     throw LoadError(why);
   };
 
-  try {
-    auto report = db::applyMigrations(*services_.db, slot.name, gen->migrations);
-    for (auto v : report.applied) spdlog::info("{} applied migration {}", gen->logPrefix(), v);
-  } catch (const std::exception& e) {
-    abandon(std::string("migrations failed: ") + e.what());
+  bool allKnown = true;
+  {
+    std::lock_guard lock(migrationsMutex_);
+    for (const auto& m : gen->migrations) allKnown = allKnown && appliedMigrations_.count({slot.name, m.version});
+  }
+  if (!allKnown) {
+    try {
+      auto report = db::applyMigrations(*services_.db, slot.name, gen->migrations);
+      for (auto v : report.applied) spdlog::info("{} applied migration {}", gen->logPrefix(), v);
+      std::lock_guard lock(migrationsMutex_);
+      for (const auto& m : gen->migrations) appliedMigrations_.insert({slot.name, m.version});
+    } catch (const std::exception& e) {
+      abandon(std::string("migrations failed: ") + e.what());
+    }
   }
 
   // Warm start: a snapshot of the running generation (it keeps serving; the final export
@@ -276,6 +286,7 @@ void ModuleManager::retire(ModuleSlot& slot, GenerationPtr gen) {
 }
 
 void ModuleManager::reaperLoop() {
+  lowerThreadPriority();
   std::unique_lock lock(reaperMutex_);
   while (!stopping_) {
     reaperCv_.wait_for(lock, std::chrono::milliseconds(2));
@@ -400,7 +411,7 @@ std::vector<OperationResult> ModuleManager::reconcile(const HostConfig& cfg) {
     bool changed = cur->artifact != std::filesystem::absolute(artifact).string() || cur->config != s.config;
     if (!changed) {
       try {
-        changed = ModuleLoader::sha256File(artifact) != cur->artifactSha256;
+        changed = loader_.artifactSha256(artifact) != cur->artifactSha256;
       } catch (const std::exception& e) {
         results.push_back(rejected(name, e.what()));
         continue;

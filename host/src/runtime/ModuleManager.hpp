@@ -15,6 +15,8 @@
 #include <functional>
 #include <mutex>
 #include <optional>
+#include <set>
+#include <utility>
 #include <string>
 #include <thread>
 
@@ -77,6 +79,11 @@ class ModuleManager {
   ModuleLoader& loader_;
   std::function<HostConfig()> currentConfig_;
   std::mutex tableMutex_;  // serialises slot creation
+
+  // (module, version) pairs this host has seen applied: a reload whose migrations are all
+  // known skips the database round trips entirely.
+  std::mutex migrationsMutex_;
+  std::set<std::pair<std::string, int64_t>> appliedMigrations_;
 
   std::mutex reaperMutex_;
   std::condition_variable reaperCv_;
