@@ -220,6 +220,15 @@ TEST_CASE("host services reach modules and survive reloads", "[lifecycle]") {
     REQUIRE(h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v2"))).status == 200);
     CHECK(h.get("/hello/call").body == R"({"greeting":"hi from v2"})");
   }
+  SECTION("background tasks run on host threads; module counters reach /metrics") {
+    for (int i = 0; i < 5; ++i) REQUIRE(h.request("POST", "/hello/task").status == 202);
+    CHECK(eventually([&] { return h.get("/hello/tasks").body == "5"; }));
+    CHECK_THAT(h.admin("GET", "/metrics").body,
+               Catch::Contains(R"(codestats_module_counter_total{module="hello",counter="tasks_submitted"} 5)"));
+  }
+  SECTION("module config keys and host facts reach the module") {
+    CHECK(h.get("/hello/config").body == "hello /");
+  }
   SECTION("admin commands run through the admin API and codestatsctl") {
     h.get("/hello");
     std::string out;
@@ -251,6 +260,19 @@ TEST_CASE("migrations are applied before a generation activates, on every backen
       CHECK(h.get("/hello/items").body == R"({"count":2})");
     }
   }
+}
+
+TEST_CASE("module config reaches the module; an unknown module key stops the load", "[lifecycle]") {
+  HostProcess h({"--set", "modules.hello.greeting=howdy"});
+  REQUIRE(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 200);
+  CHECK(h.get("/hello/config").body == "howdy /");
+  std::string out;
+  int rc = runHostToExit({"--set", "var_dir=" + h.varDir() + "/second", "--set", "http.port=0", "--set", "admin.port=0",
+                          "--set", "modules=hello", "--set", "modules.hello.artifact=" + fixture("hello_v1"), "--set",
+                          "modules.hello.greetin=typo"},
+                         out);
+  CHECK(rc == 1);
+  CHECK_THAT(out, Catch::Contains("cannot load module 'hello': create failed: unknown config key 'greetin'"));
 }
 
 TEST_CASE("codestatsctl drives the admin API", "[lifecycle][ctl]") {
