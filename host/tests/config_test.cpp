@@ -11,31 +11,13 @@
 #include <vector>
 
 #include "config/Config.hpp"
+#include "support/TestUtil.hpp"
 
 using namespace codestatsd;
+using codestatsd::test::TempDir;
 
 namespace {
 
-// A mkdtemp() directory removed at scope exit.
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/codestatsd_config_test_XXXXXX";
-    char* p = ::mkdtemp(tmpl);
-    REQUIRE(p != nullptr);
-    path = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-  std::string write(const std::string& name, const std::string& content) const {
-    std::string file = path + "/" + name;
-    std::ofstream out(file, std::ios::binary);
-    out << content;
-    return file;
-  }
-};
 
 HostConfig fromFile(const std::string& content) {
   TempDir dir;

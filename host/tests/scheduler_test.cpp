@@ -5,19 +5,15 @@
 #include <chrono>
 #include <thread>
 
+#include "support/TestUtil.hpp"
 #include "services/Scheduler.hpp"
 
 using namespace codestatsd;
+using codestatsd::test::waitFor;
 using namespace std::chrono_literals;
 
 namespace {
 
-template <class Pred>
-bool waitFor(Pred pred, std::chrono::milliseconds limit = 5000ms) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
-  return pred();
-}
 
 }  // namespace
 

@@ -12,24 +12,13 @@
 
 #include "util/Random.hpp"
 #include "util/SecretFile.hpp"
+#include "support/TestUtil.hpp"
 
 using namespace codestatsd;
+using codestatsd::test::TempDir;
 
 namespace {
 
-struct TempDir {
-  std::string path;
-  TempDir() {
-    char tmpl[] = "/tmp/codestatsd_secret_test_XXXXXX";
-    char* p = ::mkdtemp(tmpl);
-    REQUIRE(p != nullptr);
-    path = p;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    std::filesystem::remove_all(path, ec);
-  }
-};
 
 mode_t modeOf(const std::string& path) {
   struct stat st {};

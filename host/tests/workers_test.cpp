@@ -11,20 +11,15 @@
 #include <thread>
 #include <vector>
 
+#include "support/TestUtil.hpp"
 #include "services/WorkerPool.hpp"
 
 using namespace codestatsd;
+using codestatsd::test::waitFor;
 using namespace std::chrono_literals;
 
 namespace {
 
-// Polls until pred() is true or the deadline passes; returns pred().
-template <class Pred>
-bool waitFor(Pred pred, std::chrono::milliseconds limit = 5000ms) {
-  auto deadline = std::chrono::steady_clock::now() + limit;
-  while (!pred() && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(1ms);
-  return pred();
-}
 
 void updateMax(std::atomic<int>& max, int v) {
   int cur = max.load();
