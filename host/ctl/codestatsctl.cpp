@@ -107,8 +107,8 @@ void printModules(const std::string& body) {
   auto root = parse(body);
   if (!root) die("unexpected reply: " + body);
   auto list = root->getArray("modules");
-  std::printf("%-10s %-10s %-5s %-5s %-9s %-8s %-14s %s\n", "MODULE", "VERSION", "ABI", "GEN", "STATE", "LEASES",
-              "SHA256", "DRAINING/ZOMBIE/PINNED");
+  std::printf("%-10s %-10s %-24s %-5s %-5s %-9s %-8s %-14s %s\n", "MODULE", "VERSION", "BUILD", "ABI", "GEN", "STATE",
+              "LEASES", "SHA256", "DRAINING/ZOMBIE/PINNED");
   for (size_t i = 0; list && i < list->size(); ++i) {
     auto m = list->getObject(static_cast<unsigned>(i));
     auto str = [&](const char* k) { return m->has(k) ? m->get(k).toString() : std::string("-"); };
@@ -123,8 +123,8 @@ void printModules(const std::string& body) {
     add("zombies", "zombie");
     add("pinned", "pinned");
     std::string sha = str("artifact_sha256");
-    std::printf("%-10s %-10s %-5s %-5s %-9s %-8s %-14s %s\n", str("name").c_str(), str("version").c_str(),
-                str("abi").c_str(), str("generation").c_str(), str("state").c_str(), str("in_flight").c_str(),
+    std::printf("%-10s %-10s %-24s %-5s %-5s %-9s %-8s %-14s %s\n", str("name").c_str(), str("version").c_str(),
+                str("build_id").substr(0, 24).c_str(), str("abi").c_str(), str("generation").c_str(), str("state").c_str(), str("in_flight").c_str(),
                 sha.substr(0, 12).c_str(), extra.empty() ? "-" : extra.c_str());
   }
 }
