@@ -7,7 +7,7 @@ if(NOT TARGET PostgreSQL::client)
   target_link_libraries(PostgreSQL::client INTERFACE PostgreSQL::PostgreSQL)
 endif()
 
-find_package(Poco REQUIRED COMPONENTS Foundation Net Util JSON)
+find_package(Poco REQUIRED COMPONENTS Foundation Net Util JSON NetSSL Crypto)
 find_package(spdlog REQUIRED)
 find_package(Catch2 REQUIRED)
 find_package(SQLite3 REQUIRED)

@@ -2,13 +2,15 @@
 # Installs the Debian 12 packages codestatsd builds, runs and tests with. Idempotent and
 # quick when everything is present (no apt-get call at all then).
 #   scripts/deps.sh          build + run
-#   scripts/deps.sh --test   also what the test suite needs (PostgreSQL server, curl)
+#   scripts/deps.sh --test   also what the test suite needs (PostgreSQL server, curl,
+#                            aiosmtpd for the mail module's SMTP test)
 set -euo pipefail
 
 packages=(g++ make cmake ninja-build pkg-config ccache binutils
-          libpoco-dev libspdlog-dev libfmt-dev catch2 libsqlite3-dev libpq-dev libsodium-dev)
+          libpoco-dev libspdlog-dev libfmt-dev catch2 libsqlite3-dev libpq-dev libsodium-dev
+          libssl-dev libkainjow-mustache-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(postgresql curl procps)
+  packages+=(postgresql curl procps python3-aiosmtpd)
 fi
 
 missing=()

@@ -73,7 +73,7 @@ TEST_CASE("config: defaults with no sources", "[config]") {
   CHECK(c.httpHost == "127.0.0.1");
   CHECK(c.adminHost == "127.0.0.1");
   CHECK(c.adminPort == 8081);
-  CHECK(c.modules == std::vector<std::string>{"ingest", "web", "channels", "mail", "cache"});
+  CHECK(c.modules == std::vector<std::string>{"web", "ingest", "channels", "mail", "cache"});
   CHECK(c.dbBackend == "sqlite");
   CHECK(c.dbSqliteSynchronous == "FULL");
   CHECK(c.logLevel == "info");
@@ -427,7 +427,7 @@ TEST_CASE("config: printConfig", "[config]") {
     CHECK_THAT(d, Contains("secret_key_base = \n"));
     CHECK(d.find("<redacted>") == std::string::npos);
     CHECK_THAT(d, Contains("http.port = 8080\n"));
-    CHECK_THAT(d, Contains("modules = ingest,web,channels,mail,cache\n"));
+    CHECK_THAT(d, Contains("modules = web,ingest,channels,mail,cache\n"));
   }
   SECTION("every line is key = value") {
     size_t lines = 0, pos = 0;

@@ -1,24 +1,49 @@
-// The ingest module: receives pulses from editor plugins.
-// It will own POST /api/my/pulses (token auth, validation in the original order, durable
-// group-committed writes of pulses, xps and per-user aggregates), the languages tables and
-// their migrations, and publish pulse.created after each commit.
-//
-// Skeleton: for now it only answers GET /health/ingest, so the host, the loader and the
-// reload path can be exercised with the real module set.
+// The ingest module: POST /api/my/pulses from editor plugins (spec codestats.md §3).
+// Registration only; the HTTP adapter and commands are in handlers.cpp, the SQL in
+// store.cpp, and the pure logic (token, timestamp, body validation, group commit) in their
+// own files, unit-tested by ingest_tests.
 #include <codestats/sdk.hpp>
 
+#include "handlers.hpp"
+
 // One definition for the descriptor and the health answer.
-#define INGEST_MODULE_VERSION "0.1.0"
+#define INGEST_MODULE_VERSION "0.2.0"
 
 namespace {
 
+using codestats::Request;
+using codestats::Response;
+using Args = std::vector<std::string>;
+
 class IngestModule : public codestats::Module {
  public:
-  explicit IngestModule(codestats::Host host) : Module(host) {
-    route("GET", "/health/ingest", [](const codestats::Request&, codestats::Response& resp) {
+  explicit IngestModule(codestats::Host host) : Module(host), ingest_(host) {
+    for (const auto& m : codestats::ingest::ingestMigrations()) migration(m.version, m.name, m.sqlite, m.postgres);
+
+    route("GET", "/health/ingest", [](const Request&, Response& resp) {
       resp.json(200, R"({"module":"ingest","status":"ok","version":")" INGEST_MODULE_VERSION R"("})");
     });
+    route("POST", "/api/my/pulses", [this](const Request& req, Response& resp) { ingest_.handlePulse(req, resp); });
+
+    for (const char* topic : {"machine.changed", "user.changed", "user.deleted", "language.aliased"})
+      subscribe(topic, [this](std::string_view t, std::string_view) { ingest_.invalidate(t); });
+
+    command("import-csv", "import-csv USERNAME FILE: imports a Code::Stats /my/pulses CSV export (idempotent)",
+            [this](const Args& a) { return ingest_.importCsv(a); });
+    command("alias-language", "alias-language FROM TO: makes FROM an alias of TO and moves its XP",
+            [this](const Args& a) { return ingest_.aliasLanguage(a); });
+    command("unalias-language", "unalias-language NAME: makes NAME canonical again and restores its XP",
+            [this](const Args& a) { return ingest_.unaliasLanguage(a); });
+    command("rebuild-aggregates", "rebuild-aggregates USERNAME|--all: recomputes the per-user aggregates",
+            [this](const Args& a) { return ingest_.rebuild(a); });
+    command("stats", "stats [USERNAME]: row counts and XP sums of pulses, xps and every aggregate (JSON)",
+            [this](const Args& a) { return ingest_.stats(a); });
+    command("pulses", "pulses USERNAME [LIMIT]: the user's latest pulses with their xps (JSON)",
+            [this](const Args& a) { return ingest_.pulses(a); });
   }
+
+ private:
+  codestats::ingest::Ingest ingest_;
 };
 
 }  // namespace

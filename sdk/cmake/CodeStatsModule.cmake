@@ -179,6 +179,13 @@ function(add_codestats_module target)
     -fvisibility=hidden
     $<$<COMPILE_LANGUAGE:CXX>:-fvisibility-inlines-hidden>)
   target_link_options(${target} PRIVATE -Wl,--no-undefined -Wl,-z,now)
+  # Debian's GCC links with --as-needed by default, but not when -fsanitize=... is given:
+  # a sanitizer build would then record every interface library of its dependencies as
+  # NEEDED (e.g. libz and libpcre through Poco::Foundation) and fail the NEEDED check.
+  _codestats_uses_sanitizers(sanitized)
+  if(sanitized)
+    target_link_options(${target} PRIVATE -Wl,--as-needed)
+  endif()
 
   _codestats_build_id(build_id)
   target_compile_definitions(${target} PRIVATE "CODESTATS_BUILD_ID=\"${build_id}\"")

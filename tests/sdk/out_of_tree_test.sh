@@ -62,6 +62,13 @@ cleanup() {
     wait "$host_pid" 2>/dev/null || true
   fi
   [ -z "$host_group" ] || signal_host KILL  # leftovers of the host's group, if any
+  # Sanitizer builds: keep a host log with a sanitizer report (see tests/support/HostProcess.cpp).
+  if [ -n "${CODESTATS_SANITIZER_LOG_DIR:-}" ] && [ -f "$tmp/host.log" ] &&
+      grep -qE 'runtime error:|ERROR: (Address|Leak)Sanitizer|SUMMARY: (Address|UndefinedBehavior)Sanitizer' "$tmp/host.log"; then
+    mkdir -p "$CODESTATS_SANITIZER_LOG_DIR"
+    cp "$tmp/host.log" "$CODESTATS_SANITIZER_LOG_DIR/sdk-out-of-tree-host.$$.log"
+    echo "sanitizer report in the host log, kept in $CODESTATS_SANITIZER_LOG_DIR" >&2
+  fi
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -f "$tmp/host.log" ]; then
     echo "---- host log ($tmp/host.log) ----" >&2
     tail -n 100 "$tmp/host.log" >&2 || true

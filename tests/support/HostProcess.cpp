@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -53,6 +54,27 @@ std::string readFile(const std::string& path) {
   std::stringstream ss;
   ss << in.rdbuf();
   return ss.str();
+}
+
+// Sanitizer builds: a report from the host child lands in its log (UBSan always writes to
+// stderr; ASan/LSan do unless ASAN_OPTIONS has log_path), and the log is deleted with the
+// temporary directory. When CODESTATS_SANITIZER_LOG_DIR is set, a log that contains a
+// sanitizer report is copied there (scripts/test.sh fails the run if any is found).
+void keepSanitizerReport(const std::string& logPath, const std::string& what) {
+  const char* dir = std::getenv("CODESTATS_SANITIZER_LOG_DIR");
+  if (!dir || !*dir) return;
+  std::string text = readFile(logPath);
+  static const char* const markers[] = {"runtime error:", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
+                                        "SUMMARY: AddressSanitizer", "SUMMARY: UndefinedBehaviorSanitizer"};
+  if (std::none_of(std::begin(markers), std::end(markers),
+                   [&](const char* m) { return text.find(m) != std::string::npos; }))
+    return;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  std::string dest = std::string(dir) + "/" + what + "." + std::to_string(::getpid()) + "." +
+                     fs::path(logPath).parent_path().filename().string() + ".log";
+  fs::copy_file(logPath, dest, fs::copy_options::overwrite_existing, ec);
+  std::fprintf(stderr, "sanitizer report in the %s log, kept as %s\n", what.c_str(), dest.c_str());
 }
 
 pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& logPath) {
@@ -110,6 +132,7 @@ HostProcess::HostProcess(std::vector<std::string> args, std::vector<std::string>
 
 HostProcess::~HostProcess() {
   if (pid_ > 0) stop();
+  keepSanitizerReport(var_.path() + "/host.log", "host");
 }
 
 bool HostProcess::alive() {
@@ -205,6 +228,7 @@ int runHostToExit(const std::vector<std::string>& args, std::string& output, int
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   output = readFile(logPath);
+  keepSanitizerReport(logPath, "host");
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 

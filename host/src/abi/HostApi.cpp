@@ -18,6 +18,7 @@
 #include "services/KvStore.hpp"
 #include "services/Metrics.hpp"
 #include "services/WorkerPool.hpp"
+#include "ws/ChannelHub.hpp"
 
 struct cs_tx {
   codestatsd::db::Connection* conn = nullptr;
@@ -408,6 +409,46 @@ cs_status counterAdd(cs_host* h, cs_str name, int64_t delta) {
   });
 }
 
+// ---- channels (ABI 1.1) ----
+cs_status channelHandle(cs_host* h, cs_str pattern, const cs_channel_handlers* handlers, void* ud) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  if (!handlers || sv(pattern).empty() || handlers->struct_size < offsetof(cs_channel_handlers, on_join) + sizeof(void*) ||
+      !handlers->on_join)
+    return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    for (const auto& c : h->gen->channels)
+      if (c.pattern == sv(pattern)) return CS_E_CONFLICT;
+    // Copy what this host knows of the table; fields a smaller (older) table lacks stay NULL.
+    cs_channel_handlers copy{};
+    std::memcpy(&copy, handlers, std::min<size_t>(handlers->struct_size, sizeof copy));
+    copy.struct_size = sizeof copy;
+    h->gen->channels.push_back(ChannelReg{std::string(sv(pattern)), copy, ud});
+    return CS_OK;
+  });
+}
+cs_status socketConnectHandler(cs_host* h, cs_socket_connect_fn fn, void* ud) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  if (!fn) return CS_E_INVALID;
+  if (h->gen->socketConnect.fn) return CS_E_CONFLICT;
+  h->gen->socketConnect = SocketConnectReg{fn, ud};
+  return CS_OK;
+}
+cs_status channelBroadcast(cs_host* h, cs_str topic, cs_str event, cs_str payload) {
+  if (!h || sv(topic).empty() || sv(event).empty()) return CS_E_INVALID;
+  if (!h->services->hub) return CS_E_UNAVAILABLE;
+  return shim(nullptr, [&] {
+    h->services->hub->broadcast(sv(topic), sv(event), sv(payload));
+    return CS_OK;
+  });
+}
+cs_status channelPush(cs_host* h, uint64_t conn, cs_str topic, cs_str event, cs_str payload) {
+  if (!h || sv(topic).empty() || sv(event).empty()) return CS_E_INVALID;
+  if (!h->services->hub) return CS_E_UNAVAILABLE;
+  return shim(nullptr, [&] {
+    return h->services->hub->push(conn, sv(topic), sv(event), sv(payload)) ? CS_OK : CS_E_NOT_FOUND;
+  });
+}
+
 cs_host_api makeTable() {
   cs_host_api t{};
   t.struct_size = sizeof(cs_host_api);
@@ -460,6 +501,10 @@ cs_host_api makeTable() {
   t.service_call = serviceCall;
   t.admin_command = adminCommand;
   t.counter_add = counterAdd;
+  t.channel_handle = channelHandle;
+  t.socket_connect_handler = socketConnectHandler;
+  t.channel_broadcast = channelBroadcast;
+  t.channel_push = channelPush;
   return t;
 }
 

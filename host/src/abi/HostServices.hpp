@@ -13,6 +13,7 @@ class KvStore;
 class Metrics;
 class WorkerPool;
 class ModuleTable;
+class ChannelHub;
 
 struct HostServices {
   db::Pool* db = nullptr;
@@ -20,6 +21,7 @@ struct HostServices {
   Metrics* metrics = nullptr;
   WorkerPool* workers = nullptr;
   ModuleTable* modules = nullptr;
+  ChannelHub* hub = nullptr;
   // read-only host facts exposed through config_get("host.*")
   std::string secretKeyBase;
   std::string varDir;

@@ -24,6 +24,7 @@
 #include "services/WorkerPool.hpp"
 #include "util/Random.hpp"
 #include "util/SecretFile.hpp"
+#include "ws/ChannelHub.hpp"
 
 namespace codestatsd {
 
@@ -102,12 +103,20 @@ int Host::run() {
   WorkerPool workers(static_cast<size_t>(cfg.workers));
   Scheduler scheduler;
   ModuleTable table;
+  HubLimits hubLimits;
+  hubLimits.maxMessageBytes = static_cast<size_t>(cfg.wsMaxMessageBytes);
+  hubLimits.maxQueuedBytes = static_cast<size_t>(cfg.wsMaxQueuedBytes);
+  hubLimits.idleTimeoutMs = cfg.wsIdleTimeoutMs;
+  hubLimits.ioThreads = cfg.wsIoThreads;
+  hubLimits.sendBufferBytes = static_cast<int>(cfg.wsSendBufferBytes);
+  ChannelHub hub(hubLimits, table, workers, metrics);
   HostServices services;
   services.db = pool.get();
   services.kv = &kv;
   services.metrics = &metrics;
   services.workers = &workers;
   services.modules = &table;
+  services.hub = &hub;
   services.secretKeyBase = secretKeyBase;
   services.varDir = varDir;
   services.instanceId = randomHex(8);
@@ -157,7 +166,7 @@ int Host::run() {
     return s.str();
   };
 
-  PublicServer publicServer(cfg, table, metrics);
+  PublicServer publicServer(cfg, table, metrics, &hub);
   AdminServer adminServer(cfg, AdminContext{*manager, table, metrics, adminToken, reconcile});
   publicServer.start();
   adminServer.start();
@@ -187,6 +196,7 @@ int Host::run() {
 
   publicServer.stop();
   adminServer.stop();
+  hub.shutdown();   // stops socket I/O; queued channel callbacks still find the hub
   manager.reset();  // drains and unloads every module
   workers.shutdown();
   scheduler.shutdown();

@@ -147,6 +147,11 @@ Registry hostKeys() {
                     [](const HostConfig& c) { return c.logLevel; }, false};
   str("secret_key_base", &HostConfig::secretKeyBase, true);
   integer("workers", &HostConfig::workers, 1, 256);
+  integer("ws.max_message_bytes", &HostConfig::wsMaxMessageBytes, 1024, 16 << 20);
+  integer("ws.max_queued_bytes", &HostConfig::wsMaxQueuedBytes, 1024, int64_t(1) << 30);
+  integer("ws.idle_timeout_ms", &HostConfig::wsIdleTimeoutMs, 1000, 86400000);
+  integer("ws.io_threads", &HostConfig::wsIoThreads, 1, 64);
+  integer("ws.send_buffer_bytes", &HostConfig::wsSendBufferBytes, 0, 64 << 20);
   boolean("test.unsafe_no_drain", &HostConfig::testUnsafeNoDrain);
   boolean("bench.builtin_route", &HostConfig::benchBuiltinRoute);
   return r;

@@ -41,7 +41,7 @@ struct HostConfig {
 
   std::string varDir = "var";
   std::string moduleDir;  // empty: next to the executable
-  std::vector<std::string> modules{"ingest", "web", "channels", "mail", "cache"};
+  std::vector<std::string> modules{"web", "ingest", "channels", "mail", "cache"};
   std::map<std::string, ModuleSettings> moduleSettings;  // by module name
   bool loaderStrictDependencies = false;
 
@@ -55,6 +55,13 @@ struct HostConfig {
   std::string logLevel = "info";
   std::string secretKeyBase;  // empty: read or create <var_dir>/secret_key_base
   int workers = 4;
+
+  // live-update sockets (the WebSocket hub)
+  int64_t wsMaxMessageBytes = 64 * 1024;
+  int64_t wsMaxQueuedBytes = 1 << 20;
+  int64_t wsIdleTimeoutMs = 60000;
+  int wsIoThreads = 2;
+  int64_t wsSendBufferBytes = 0;  // 0 = kernel default
 
   bool testUnsafeNoDrain = false;  // negative control for the reload test only
   bool benchBuiltinRoute = false;  // GET /__bench/hello compiled into the host (bench baseline)

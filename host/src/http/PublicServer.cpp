@@ -20,6 +20,7 @@
 #include "runtime/ModuleTable.hpp"
 #include "services/Metrics.hpp"
 #include "util/Random.hpp"
+#include "ws/ChannelHub.hpp"
 
 namespace codestatsd {
 namespace {
@@ -45,8 +46,9 @@ class RequestIds {
 };
 
 struct Shared {
-  Shared(const HostConfig& c, ModuleTable& m, Metrics& mt)
-      : config(c),
+  Shared(const HostConfig& c, ModuleTable& m, Metrics& mt, ChannelHub* h)
+      : hub(h),
+        config(c),
         modules(m),
         metrics(mt),
         builtinBenchRoute(c.benchBuiltinRoute),
@@ -54,6 +56,7 @@ struct Shared {
         status5xx(mt.counter("codestats_http_responses_total", "class=\"5xx\"")),
         status4xx(mt.counter("codestats_http_responses_total", "class=\"4xx\"")),
         tooLarge(mt.counter("codestats_http_body_too_large_total")) {}
+  ChannelHub* hub;
   const HostConfig& config;
   ModuleTable& modules;
   Metrics& metrics;
@@ -65,6 +68,9 @@ struct Shared {
   std::atomic<int64_t>& status4xx;
   std::atomic<int64_t>& tooLarge;
 };
+
+// The Phoenix socket endpoint of the original service (spec §6.1).
+constexpr const char* kLiveSocketPath = "/live_update_socket/websocket";
 
 void sendJson(HTTPServerResponse& resp, HTTPResponse::HTTPStatus status, const std::string& body) {
   resp.setStatusAndReason(status);
@@ -157,6 +163,11 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       s_.status4xx++;
       resp.setKeepAlive(false);
       sendJson(resp, HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"Bad request target"})");
+      return;
+    }
+    if (s_.hub && split->path == kLiveSocketPath && req.getMethod() == "GET") {
+      // The hub takes the socket over; this HTTP thread is free again right after.
+      s_.hub->accept(req, resp, split->query, req.clientAddress().host().toString());
       return;
     }
     const int64_t limit = s_.config.httpMaxBodyBytes;
@@ -262,8 +273,8 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
-PublicServer::PublicServer(const HostConfig& config, ModuleTable& modules, Metrics& metrics) {
-  auto shared = std::make_shared<Shared>(config, modules, metrics);
+PublicServer::PublicServer(const HostConfig& config, ModuleTable& modules, Metrics& metrics, ChannelHub* hub) {
+  auto shared = std::make_shared<Shared>(config, modules, metrics, hub);
   auto params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(config.httpMaxThreads);
   params->setMaxQueued(config.httpMaxQueued);

@@ -21,11 +21,13 @@ namespace codestatsd {
 
 class ModuleTable;
 class Metrics;
+class ChannelHub;
 struct HostConfig;
 
 class PublicServer {
  public:
-  PublicServer(const HostConfig& config, ModuleTable& modules, Metrics& metrics);
+  // hub may be null (no live-update socket endpoint then)
+  PublicServer(const HostConfig& config, ModuleTable& modules, Metrics& metrics, ChannelHub* hub);
   ~PublicServer();
   void start();
   void stop();

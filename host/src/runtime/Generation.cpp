@@ -25,6 +25,14 @@ bool topicMatches(const std::string& pattern, std::string_view topic) {
   return topic == pattern;
 }
 
+bool channelPatternMatches(std::string_view pattern, std::string_view topic) {
+  if (!pattern.empty() && pattern.back() == '*') {
+    std::string_view prefix = pattern.substr(0, pattern.size() - 1);
+    return topic.size() >= prefix.size() && topic.substr(0, prefix.size()) == prefix;
+  }
+  return pattern == topic;
+}
+
 Generation::~Generation() {
   // Normal unloads destroy and dlclose explicitly (and verify). This only covers a
   // generation abandoned half-way through loading.

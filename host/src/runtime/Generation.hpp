@@ -68,7 +68,18 @@ struct CommandReg {
   void* ud;
 };
 
+struct ChannelReg {
+  std::string pattern;  // exact, or a prefix ending in '*'
+  cs_channel_handlers handlers;
+  void* ud;
+};
+struct SocketConnectReg {
+  cs_socket_connect_fn fn = nullptr;
+  void* ud = nullptr;
+};
+
 bool topicMatches(const std::string& pattern, std::string_view topic);
+bool channelPatternMatches(std::string_view pattern, std::string_view topic);
 
 class Generation : public std::enable_shared_from_this<Generation> {
  public:
@@ -104,6 +115,8 @@ class Generation : public std::enable_shared_from_this<Generation> {
   std::vector<ServiceReg> services;
   std::vector<CommandReg> commands;
   std::vector<db::Migration> migrations;
+  std::vector<ChannelReg> channels;
+  SocketConnectReg socketConnect;
   std::vector<uint64_t> timerIds;  // scheduler ids while armed
 
   std::atomic<bool> draining{false};

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define CS_ABI_MAJOR 1
-#define CS_ABI_MINOR 0
+#define CS_ABI_MINOR 1
 
 #define CS_MODULE_ENTRY_SYMBOL "cs_module_entry_v1"
 #define CS_EXPORT __attribute__((visibility("default")))
@@ -59,6 +59,7 @@ typedef int32_t cs_status;
 #define CS_E_TOO_LARGE (-8)   /* a size limit was exceeded                                */
 #define CS_E_TIMEOUT (-9)     /* timed out waiting (pool, service)                        */
 #define CS_E_DRAINING (-10)   /* the calling generation is draining                       */
+#define CS_E_REFUSED (-11)    /* ABI 1.1: a channel join or socket connection is refused   */
 
 /* ---- basic types -------------------------------------------------------------------- */
 
@@ -117,6 +118,26 @@ typedef cs_status (*cs_admin_fn)(void* ud, const cs_str* argv, size_t argc, cs_b
                                  cs_buf* err);
 /* Runs inside BEGIN..COMMIT; a non-OK return rolls the transaction back. */
 typedef cs_status (*cs_tx_fn)(void* ud, cs_tx* tx, cs_buf* err);
+
+/* ABI 1.1: live channels over the host's WebSocket hub (Phoenix protocol).
+ * The host owns sockets, joins, heartbeats and fan-out; a module decides who may join a
+ * topic and what a join replies. Calls for one connection are serial and in order.
+ * `identity` is what the socket-connect handler returned ("" = anonymous); `assigns` is the
+ * per-join state the module wrote at join time, kept by the host across module reloads. */
+typedef cs_status (*cs_socket_connect_fn)(void* ud, cs_str query, cs_str remote_addr, cs_buf* identity,
+                                          cs_buf* err); /* CS_E_REFUSED refuses the upgrade (403) */
+typedef struct cs_channel_handlers {
+  uint32_t struct_size;
+  /* CS_OK: joined, reply {"status":"ok","response":<reply_json or {}>}.
+   * CS_E_REFUSED: not joined, reply {"status":"error","response":<reply_json>}. */
+  cs_status (*on_join)(void* ud, uint64_t conn, cs_str topic, cs_str payload_json, cs_str identity,
+                       cs_buf* reply_json, cs_buf* assigns, cs_buf* err);
+  /* Client pushes on a joined topic; same reply convention. Optional (NULL: error reply). */
+  cs_status (*on_event)(void* ud, uint64_t conn, cs_str topic, cs_str event, cs_str payload_json,
+                        cs_str identity, cs_str assigns, cs_buf* reply_json, cs_buf* err);
+  /* The join ended (leave, replaced, or the socket closed). Optional. */
+  void (*on_leave)(void* ud, uint64_t conn, cs_str topic, cs_str identity, cs_str assigns);
+} cs_channel_handlers;
 
 /* ---- host services (module -> host). APPEND-ONLY. ------------------------------------ */
 
@@ -217,6 +238,17 @@ typedef struct cs_host_api {
 
   /* metrics: a monotonically increasing counter, labelled with the module */
   cs_status (*counter_add)(cs_host* host, cs_str name, int64_t delta);
+
+  /* ---- ABI 1.1 ---- */
+  /* channels: register during create(). topic_pattern is exact, or a prefix ending in '*'
+   * ("users:*"). The host copies *handlers. One module may handle socket connects. */
+  cs_status (*channel_handle)(cs_host* host, cs_str topic_pattern, const cs_channel_handlers* handlers,
+                              void* ud);
+  cs_status (*socket_connect_handler)(cs_host* host, cs_socket_connect_fn fn, void* ud);
+  /* send [null,null,topic,event,payload] to every connection joined to topic; never blocks */
+  cs_status (*channel_broadcast)(cs_host* host, cs_str topic, cs_str event, cs_str payload_json);
+  /* send to one connection (if it is joined to topic); CS_E_NOT_FOUND when it is not */
+  cs_status (*channel_push)(cs_host* host, uint64_t conn, cs_str topic, cs_str event, cs_str payload_json);
 } cs_host_api;
 
 /* ---- the module descriptor (module -> host). APPEND-ONLY. ---------------------------- */

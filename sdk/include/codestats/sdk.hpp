@@ -359,6 +359,17 @@ class Host {
 
   void counter(std::string_view name, int64_t delta = 1) { api_->counter_add(host_, str(name), delta); }
 
+  // live channels (ABI 1.1): fan-out to every socket joined to topic / to one connection
+  bool hasChannels() const { return CS_HOST_HAS(api_, channel_push); }
+  void broadcast(std::string_view topic, std::string_view event, std::string_view payloadJson) {
+    if (!hasChannels()) throw Error(CS_E_UNAVAILABLE, "this host has no channels (ABI < 1.1)");
+    detail::throwIfError(api_->channel_broadcast(host_, str(topic), str(event), str(payloadJson)), "broadcast", "");
+  }
+  bool push(uint64_t conn, std::string_view topic, std::string_view event, std::string_view payloadJson) {
+    if (!hasChannels()) throw Error(CS_E_UNAVAILABLE, "this host has no channels (ABI < 1.1)");
+    return api_->channel_push(host_, conn, str(topic), str(event), str(payloadJson)) == CS_OK;
+  }
+
   // low level: runs a query with an optional transaction
   Rows run(cs_tx* tx, std::string_view sql, const Param* params, size_t n) {
     std::vector<cs_value> values(n);
@@ -487,6 +498,30 @@ class Response {
   cs_http_resp* resp_;
 };
 
+// Channels (ABI 1.1). A join or event handler answers with a ChannelReply: ok or refused,
+// the reply's "response" object as JSON, and (for joins) the per-join assigns the host keeps.
+struct ChannelCall {
+  uint64_t conn;
+  std::string_view topic, event, payloadJson, identity, assigns;
+};
+struct ChannelReply {
+  bool ok = true;
+  std::string responseJson;  // empty = {}
+  std::string assigns;       // joins only
+  static ChannelReply accept(std::string response = {}, std::string assigns = {}) {
+    return ChannelReply{true, std::move(response), std::move(assigns)};
+  }
+  static ChannelReply refuse(std::string response) { return ChannelReply{false, std::move(response), {}}; }
+};
+struct ChannelHandlers {
+  std::function<ChannelReply(const ChannelCall&)> onJoin;
+  std::function<ChannelReply(const ChannelCall&)> onEvent;  // optional
+  std::function<void(const ChannelCall&)> onLeave;          // optional
+};
+// Returns the connection's identity ("" = anonymous), or nullopt to refuse the socket.
+using SocketConnectHandler =
+    std::function<std::optional<std::string>(std::string_view query, std::string_view remoteAddr)>;
+
 using HttpHandler = std::function<void(const Request&, Response&)>;
 using EventHandler = std::function<void(std::string_view topic, std::string_view payloadJson)>;
 using TimerHandler = std::function<void()>;
@@ -538,6 +573,21 @@ class Module {
   void migration(int64_t version, std::string_view name, std::string_view sqlBoth) {
     migration(version, name, sqlBoth, sqlBoth);
   }
+  void channel(std::string_view topicPattern, ChannelHandlers handlers) {
+    if (!host_.hasChannels()) throw Error(CS_E_UNAVAILABLE, "this host has no channels (ABI < 1.1)");
+    auto& e = store(channels_, std::move(handlers));
+    cs_channel_handlers table{};
+    table.struct_size = sizeof table;
+    table.on_join = &onChannelJoin;
+    table.on_event = &onChannelEvent;
+    table.on_leave = &onChannelLeave;
+    check(host_.api()->channel_handle(host_.raw(), str(topicPattern), &table, &e), "channel_handle");
+  }
+  void onSocketConnect(SocketConnectHandler fn) {
+    if (!host_.hasChannels()) throw Error(CS_E_UNAVAILABLE, "this host has no channels (ABI < 1.1)");
+    auto& e = store(connects_, std::move(fn));
+    check(host_.api()->socket_connect_handler(host_.raw(), &onConnect, &e), "socket_connect_handler");
+  }
 
  private:
   template <typename Fn>
@@ -563,6 +613,55 @@ class Module {
       e->fn(rq, rs);
     });
   }
+  static cs_status channelReply(const cs_host_api* api, const ChannelReply& r, cs_buf* reply, cs_buf* assigns) {
+    api->buf_append(reply, str(r.responseJson));
+    if (assigns) api->buf_append(assigns, str(r.assigns));
+    return r.ok ? CS_OK : CS_E_REFUSED;
+  }
+  static cs_status onChannelJoin(void* ud, uint64_t conn, cs_str topic, cs_str payload, cs_str identity,
+                                 cs_buf* reply, cs_buf* assigns, cs_buf* err) {
+    auto* e = static_cast<Entry<ChannelHandlers>*>(ud);
+    const cs_host_api* api = e->self->host_.api();
+    cs_status rc = CS_OK;
+    cs_status g = detail::guard(api, err, [&] {
+      ChannelCall call{conn, view(topic), "phx_join", view(payload), view(identity), {}};
+      rc = channelReply(api, e->fn.onJoin(call), reply, assigns);
+    });
+    return g != CS_OK ? g : rc;
+  }
+  static cs_status onChannelEvent(void* ud, uint64_t conn, cs_str topic, cs_str event, cs_str payload,
+                                  cs_str identity, cs_str assigns, cs_buf* reply, cs_buf* err) {
+    auto* e = static_cast<Entry<ChannelHandlers>*>(ud);
+    const cs_host_api* api = e->self->host_.api();
+    if (!e->fn.onEvent) return CS_E_NOT_FOUND;
+    cs_status rc = CS_OK;
+    cs_status g = detail::guard(api, err, [&] {
+      ChannelCall call{conn, view(topic), view(event), view(payload), view(identity), view(assigns)};
+      rc = channelReply(api, e->fn.onEvent(call), reply, nullptr);
+    });
+    return g != CS_OK ? g : rc;
+  }
+  static void onChannelLeave(void* ud, uint64_t conn, cs_str topic, cs_str identity, cs_str assigns) {
+    auto* e = static_cast<Entry<ChannelHandlers>*>(ud);
+    if (!e->fn.onLeave) return;
+    try {
+      e->fn.onLeave(ChannelCall{conn, view(topic), "phx_leave", {}, view(identity), view(assigns)});
+    } catch (...) {
+      // on_leave has no error channel; the join is gone either way.
+    }
+  }
+  static cs_status onConnect(void* ud, cs_str query, cs_str remote, cs_buf* identity, cs_buf* err) {
+    auto* e = static_cast<Entry<SocketConnectHandler>*>(ud);
+    const cs_host_api* api = e->self->host_.api();
+    cs_status rc = CS_OK;
+    cs_status g = detail::guard(api, err, [&] {
+      auto id = e->fn(view(query), view(remote));
+      if (!id) rc = CS_E_REFUSED;
+      else api->buf_append(identity, str(*id));
+    });
+    return g != CS_OK ? g : rc;
+  }
+
   static cs_status onEvent(void* ud, cs_str topic, cs_str payload, cs_buf* err) {
     auto* e = static_cast<Entry<EventHandler>*>(ud);
     return detail::guard(e->self->host_.api(), err, [&] { e->fn(view(topic), view(payload)); });
@@ -596,6 +695,8 @@ class Module {
   std::deque<Entry<TimerHandler>> timers_;
   std::deque<Entry<ServiceHandler>> services_;
   std::deque<Entry<AdminHandler>> commands_;
+  std::deque<Entry<ChannelHandlers>> channels_;
+  std::deque<Entry<SocketConnectHandler>> connects_;
 };
 
 namespace detail {

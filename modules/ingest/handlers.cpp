@@ -1,0 +1,467 @@
+#include "handlers.hpp"
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "pulse_body.hpp"
+#include "timestamp.hpp"
+#include "token.hpp"
+
+namespace codestats::ingest {
+namespace {
+
+constexpr std::string_view kAuthError = R"({"error": "You must be authenticated"})";
+constexpr size_t kAuthCacheMax = 100000;
+constexpr size_t kLanguageCacheMax = 10000;
+
+int64_t nowMicros() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+int hexValue(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string urlDecode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') {
+      out += ' ';
+    } else if (s[i] == '%' && i + 2 < s.size() && hexValue(s[i + 1]) >= 0 && hexValue(s[i + 2]) >= 0) {
+      out += static_cast<char>(hexValue(s[i + 1]) * 16 + hexValue(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+std::optional<std::string> queryParam(std::string_view query, std::string_view name) {
+  size_t pos = 0;
+  while (pos <= query.size()) {
+    size_t amp = query.find('&', pos);
+    std::string_view pair = query.substr(pos, amp == std::string_view::npos ? std::string_view::npos : amp - pos);
+    size_t eq = pair.find('=');
+    if (urlDecode(pair.substr(0, eq)) == name)
+      return eq == std::string_view::npos ? std::string() : urlDecode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    pos = amp + 1;
+  }
+  return std::nullopt;
+}
+
+std::string eventJson(const PendingPulse& p, const MachineAuth& a, std::string_view clientIp) {
+  std::string out = "{\"pulse_id\":" + std::to_string(p.pulseId) + ",\"user_id\":" + std::to_string(a.userId) +
+                    ",\"username\":" + jsonString(a.username) + ",\"private\":" +
+                    (a.privateProfile ? "true" : "false") + ",\"machine_id\":" + std::to_string(a.machineId) +
+                    ",\"machine_name\":" + jsonString(a.machineName) +
+                    ",\"sent_at\":" + jsonString(formatUtc(p.time.sentAtMs)) +
+                    ",\"sent_at_local\":" + jsonString(formatLocal(p.time.sentAtLocalMs, p.time.tzOffset)) +
+                    ",\"tz_offset\":" + std::to_string(p.time.tzOffset) + ",\"xps\":[";
+  for (size_t i = 0; i < p.xps.size(); ++i) {
+    if (i) out += ",";
+    out += "{\"language\":" + jsonString(p.xps[i].language.effectiveName) +
+           ",\"original_language\":" + jsonString(p.xps[i].language.name) +
+           ",\"amount\":" + std::to_string(p.xps[i].amount) + "}";
+  }
+  return out + "],\"client_ip\":" + jsonString(clientIp) + "}";
+}
+
+// One CSV record (spec §7.8 dialect: ';', double quotes, doubled inner quotes).
+bool readCsvRecord(std::istream& in, std::vector<std::string>& fields) {
+  fields.clear();
+  std::string field;
+  bool quoted = false, any = false;
+  int c;
+  while ((c = in.get()) != EOF) {
+    any = true;
+    char ch = static_cast<char>(c);
+    if (quoted) {
+      if (ch == '"') {
+        if (in.peek() == '"') {
+          field += '"';
+          in.get();
+        } else {
+          quoted = false;
+        }
+      } else {
+        field += ch;
+      }
+    } else if (ch == '"') {
+      quoted = true;
+    } else if (ch == ';') {
+      fields.push_back(std::move(field));
+      field.clear();
+    } else if (ch == '\n') {
+      fields.push_back(std::move(field));
+      return true;
+    } else if (ch != '\r') {
+      field += ch;
+    }
+  }
+  if (!any) return false;
+  fields.push_back(std::move(field));
+  return true;
+}
+
+int64_t parseInt(const std::string& s, const std::string& what) {
+  try {
+    size_t used = 0;
+    int64_t v = std::stoll(s, &used);
+    if (used != s.size()) throw std::invalid_argument("trailing");
+    return v;
+  } catch (const std::exception&) {
+    throw Error(CS_E_INVALID, "invalid " + what + " '" + s + "'");
+  }
+}
+
+int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
+
+}  // namespace
+
+GroupCommitter::Options ingestOptions(Host& host) {
+  host.rejectUnknownConfig({"batch_max", "batch_wait_us", "max_inflight"});
+  GroupCommitter::Options o;
+  int64_t batchMax = host.configInt("modules.ingest.batch_max", 256);
+  int64_t waitUs = host.configInt("modules.ingest.batch_wait_us", 500);
+  int64_t inflight = host.configInt("modules.ingest.max_inflight", host.dbBackend() == CS_DB_POSTGRES ? 4 : 1);
+  if (batchMax < 1 || batchMax > 10000) throw Error(CS_E_INVALID, "modules.ingest.batch_max must be 1..10000");
+  if (waitUs < 0 || waitUs > 1000000) throw Error(CS_E_INVALID, "modules.ingest.batch_wait_us must be 0..1000000");
+  if (inflight < 1 || inflight > 64) throw Error(CS_E_INVALID, "modules.ingest.max_inflight must be 1..64");
+  o.batchMax = static_cast<size_t>(batchMax);
+  o.batchWait = std::chrono::microseconds(waitUs);
+  o.maxInflight = static_cast<size_t>(inflight);
+  return o;
+}
+
+Ingest::Ingest(Host host)
+    : host_(host),
+      secretKeyBase_(host_.config("host.secret_key_base", "")),
+      committer_(ingestOptions(host_), [this](std::vector<Ticket*>& batch) { commitBatch(batch); }) {}
+
+std::shared_ptr<const MachineAuth> Ingest::authenticate(const std::string& token) {
+  uint64_t epoch;
+  {
+    std::lock_guard lock(authMutex_);
+    auto it = authCache_.find(token);
+    if (it != authCache_.end()) return it->second;
+    epoch = authEpoch_;
+  }
+  auto claims = parseToken(token);
+  if (!claims) return nullptr;
+  auto machine = findActiveMachine(host_, claims->username, claims->machineId);
+  if (!machine || !verifyTokenSignature(token, secretKeyBase_, machine->apiSalt)) return nullptr;
+  auto auth = std::make_shared<const MachineAuth>(std::move(*machine));
+  std::lock_guard lock(authMutex_);
+  if (epoch == authEpoch_) {  // no invalidation raced with the lookup
+    if (authCache_.size() >= kAuthCacheMax) authCache_.clear();
+    authCache_.emplace(token, auth);
+  }
+  return auth;
+}
+
+void Ingest::invalidate(std::string_view topic) {
+  if (topic == "language.aliased") {
+    std::lock_guard lock(languageMutex_);
+    languageCache_.clear();
+    return;
+  }
+  std::lock_guard lock(authMutex_);
+  ++authEpoch_;
+  authCache_.clear();
+}
+
+LanguageRef Ingest::language(const std::string& name) {
+  std::string key = lowerAscii(name);
+  {
+    std::lock_guard lock(languageMutex_);
+    auto it = languageCache_.find(key);
+    if (it != languageCache_.end()) return it->second;
+  }
+  LanguageRef ref = getOrCreateLanguage(host_, name);
+  std::lock_guard lock(languageMutex_);
+  if (languageCache_.size() >= kLanguageCacheMax) languageCache_.clear();
+  languageCache_.emplace(key, ref);
+  return ref;
+}
+
+void Ingest::commitBatch(std::vector<Ticket*>& batch) {
+  std::vector<PendingPulse*> pulses;
+  pulses.reserve(batch.size());
+  for (Ticket* t : batch) pulses.push_back(static_cast<PendingPulse*>(t->payload));
+  int64_t nowMs = nowMicros() / 1000;
+  try {
+    host_.transaction([&](Tx& tx) { writePulses(tx, pulses, nowMs, host_.dbBackend() == CS_DB_POSTGRES); });
+    for (Ticket* t : batch) t->ok = true;
+    host_.counter("batches");
+    host_.counter("pulses", static_cast<int64_t>(batch.size()));
+    return;
+  } catch (const std::exception& e) {
+    if (batch.size() == 1) {
+      batch[0]->ok = false;
+      batch[0]->error = e.what();
+      host_.warn(std::string("pulse write failed: ") + e.what());
+      return;
+    }
+    host_.warn(std::string("batch of ") + std::to_string(batch.size()) +
+               " pulses failed, retrying one by one: " + e.what());
+  }
+  for (size_t i = 0; i < batch.size(); ++i) {
+    std::vector<PendingPulse*> one{pulses[i]};
+    try {
+      host_.transaction([&](Tx& tx) { writePulses(tx, one, nowMs, host_.dbBackend() == CS_DB_POSTGRES); });
+      batch[i]->ok = true;
+      host_.counter("pulses");
+    } catch (const std::exception& e) {
+      batch[i]->ok = false;
+      batch[i]->error = e.what();
+      host_.warn(std::string("pulse write failed: ") + e.what());
+    }
+  }
+}
+
+void Ingest::handlePulse(const Request& req, Response& resp) {
+  // 0. exactly one X-API-Token that verifies
+  if (req.headerCount("x-api-token") != 1) {
+    resp.json(403, kAuthError);
+    return;
+  }
+  auto auth = authenticate(std::string(*req.header("x-api-token")));
+  if (!auth) {
+    resp.json(403, kAuthError);
+    return;
+  }
+  // 1-5. the body, in the original order
+  std::optional<std::string> queryCodedAt;
+  if (!req.query().empty()) queryCodedAt = queryParam(req.query(), "coded_at");
+  Validation v = validatePulseBody(req.body(), queryCodedAt ? &*queryCodedAt : nullptr, nowMicros());
+  if (v.status != 0) {
+    resp.json(v.status, errorJson(v.error));
+    return;
+  }
+  PendingPulse pulse;
+  pulse.userId = auth->userId;
+  pulse.machineId = auth->machineId;
+  pulse.time = v.pulse.time;
+  pulse.xps.reserve(v.pulse.xps.size());
+  try {
+    for (const XpItem& x : v.pulse.xps) pulse.xps.push_back(PendingXp{language(x.language), x.amount});
+  } catch (const std::exception& e) {
+    host_.warn(std::string("language lookup failed: ") + e.what());
+    resp.json(500, R"({"error":"Unknown error"})");
+    return;
+  }
+  // 6. durable write (group commit), answered after our own transaction committed
+  Ticket ticket;
+  ticket.payload = &pulse;
+  committer_.submit(ticket);
+  if (!ticket.ok) {
+    resp.json(500, R"({"error":"Unknown error"})");
+    return;
+  }
+  resp.status(201).header("Content-Type", "application/json; charset=utf-8").write(R"({"ok":"Great success!"})");
+  try {
+    host_.publish("pulse.created", eventJson(pulse, *auth, req.remoteAddr()));
+  } catch (const std::exception& e) {
+    host_.warn(std::string("pulse.created not published: ") + e.what());
+  }
+}
+
+std::string Ingest::importCsv(const std::vector<std::string>& args) {
+  if (args.size() != 2) throw Error(CS_E_INVALID, "usage: ingest.import-csv USERNAME FILE");
+  auto userId = findUserId(host_, args[0]);
+  if (!userId) throw Error(CS_E_NOT_FOUND, "no user '" + args[0] + "'");
+  std::ifstream in(args[1], std::ios::binary);
+  if (!in) throw Error(CS_E_INVALID, "cannot open '" + args[1] + "'");
+  std::vector<std::string> f;
+  if (!readCsvRecord(in, f) || f != std::vector<std::string>{"sent_at", "sent_at_local", "tz_offset", "language",
+                                                            "machine", "amount"})
+    throw Error(CS_E_INVALID, "not a Code::Stats pulses export: the header must be "
+                              "sent_at;sent_at_local;tz_offset;language;machine;amount");
+  // Group the XP rows into pulses by (machine, sent_at, sent_at_local, tz_offset).
+  struct Group {
+    std::string machine;
+    PendingPulse pulse;
+  };
+  std::vector<Group> groups;
+  std::map<std::tuple<std::string, std::string, std::string, std::string>, size_t> index;
+  std::map<std::string, int64_t> machines;
+  size_t line = 1, rows = 0;
+  while (readCsvRecord(in, f)) {
+    ++line;
+    if (f.size() == 1 && f[0].empty()) continue;
+    if (f.size() != 6) throw Error(CS_E_INVALID, "line " + std::to_string(line) + ": expected 6 fields");
+    ++rows;
+    auto key = std::make_tuple(f[4], f[0], f[1], f[2]);
+    auto it = index.find(key);
+    if (it == index.end()) {
+      auto utc = parseCodedAt(f[0]);
+      if (!utc) throw Error(CS_E_INVALID, "line " + std::to_string(line) + ": invalid sent_at '" + f[0] + "'");
+      int64_t sentSecs = floorDiv(*utc, 1000000);
+      std::optional<int64_t> localSecs;
+      if (!f[1].empty()) {
+        auto l = parseCodedAt(f[1] + "Z");
+        if (!l) throw Error(CS_E_INVALID, "line " + std::to_string(line) + ": invalid sent_at_local '" + f[1] + "'");
+        localSecs = floorDiv(*l, 1000000);
+      }
+      int offset = 0;
+      if (!f[2].empty()) offset = static_cast<int>(parseInt(f[2], "tz_offset"));
+      else if (localSecs) offset = static_cast<int>((*localSecs - sentSecs) / 60);
+      if (!localSecs) localSecs = sentSecs + offset * 60;
+      Group g;
+      g.machine = f[4];
+      PulseTime& t = g.pulse.time;
+      t.sentAtMs = sentSecs * 1000;
+      t.sentAtLocalMs = *localSecs * 1000;
+      t.tzOffset = offset;
+      int64_t day = floorDiv(*localSecs, 86400);
+      int64_t y;
+      unsigned m, d;
+      civilFromDays(day, y, m, d);
+      t.localDay = static_cast<int32_t>(y * 10000 + m * 100 + d);
+      t.localHour = static_cast<int>((*localSecs - day * 86400) / 3600);
+      g.pulse.userId = *userId;
+      index.emplace(key, groups.size());
+      groups.push_back(std::move(g));
+      it = index.find(key);
+      machines.emplace(f[4], 0);
+    }
+    int64_t amount = parseInt(f[5], "amount");
+    if (amount < 0 || amount > kMaxXp) throw Error(CS_E_INVALID, "line " + std::to_string(line) + ": invalid amount");
+    std::string lang = normaliseLanguage(f[3]);
+    groups[it->second].pulse.xps.push_back(PendingXp{language(lang), amount});
+  }
+  std::string missing;
+  for (auto& [name, id] : machines) {
+    Rows r = host_.query("SELECT id FROM machines WHERE user_id = $1 AND name = $2", {*userId, name});
+    if (r.empty()) missing += (missing.empty() ? "" : ", ") + name;
+    else id = r[0].i64(0);
+  }
+  if (!missing.empty())
+    throw Error(CS_E_INVALID, "machines not found for '" + args[0] + "': " + missing +
+                                  " (create them first with web.create-machine)");
+  for (Group& g : groups) g.pulse.machineId = machines[g.machine];
+
+  size_t imported = 0, skipped = 0, xpsRows = 0;
+  int64_t xpSum = 0;
+  int64_t nowMs = nowMicros() / 1000;
+  constexpr size_t kChunk = 500;
+  for (size_t start = 0; start < groups.size(); start += kChunk) {
+    size_t end = std::min(groups.size(), start + kChunk);
+    size_t chunkImported = 0, chunkSkipped = 0, chunkXps = 0;
+    int64_t chunkXp = 0;
+    host_.transaction([&](Tx& tx) {
+      chunkImported = chunkSkipped = chunkXps = 0;
+      chunkXp = 0;
+      std::vector<PendingPulse*> todo;
+      for (size_t i = start; i < end; ++i) {
+        PendingPulse& p = groups[i].pulse;
+        Rows r = tx.query("SELECT 1 FROM pulses WHERE machine_id = $1 AND sent_at = $2 LIMIT 1",
+                          {p.machineId, p.time.sentAtMs});
+        if (!r.empty()) {
+          ++chunkSkipped;
+          continue;
+        }
+        todo.push_back(&p);
+        ++chunkImported;
+        chunkXps += p.xps.size();
+        for (auto& x : p.xps) chunkXp += x.amount;
+      }
+      if (!todo.empty()) writePulses(tx, todo, nowMs, host_.dbBackend() == CS_DB_POSTGRES);
+    });
+    imported += chunkImported;
+    skipped += chunkSkipped;
+    xpsRows += chunkXps;
+    xpSum += chunkXp;
+    host_.info("import-csv " + args[0] + ": " + std::to_string(end) + "/" + std::to_string(groups.size()) +
+               " pulses processed");
+  }
+  return "read " + std::to_string(rows) + " rows, " + std::to_string(groups.size()) + " pulses; imported " +
+         std::to_string(imported) + " pulses (" + std::to_string(xpsRows) + " xps, " + std::to_string(xpSum) +
+         " XP), skipped " + std::to_string(skipped) + " already present\n";
+}
+
+std::string Ingest::aliasLanguage(const std::vector<std::string>& args) {
+  if (args.size() != 2) throw Error(CS_E_INVALID, "usage: ingest.alias-language FROM TO");
+  std::string from = normaliseLanguage(args[0]), to = normaliseLanguage(args[1]);
+  if (lowerAscii(from) == lowerAscii(to)) throw Error(CS_E_INVALID, "cannot alias a language to itself");
+  int64_t moved = 0;
+  host_.transaction([&](Tx& tx) {
+    if (host_.dbBackend() == CS_DB_POSTGRES) tx.query("LOCK TABLE user_language_xps IN EXCLUSIVE MODE");
+    LanguageRef f = getOrCreateLanguage(tx, from);
+    LanguageRef t = getOrCreateLanguage(tx, to);
+    if (t.effectiveId != t.id) throw Error(CS_E_INVALID, "Cannot alias to an existing alias!");
+    tx.query("UPDATE languages SET alias_of = $1 WHERE id = $2", {t.id, f.id});
+    moved = tx.query("UPDATE xps SET language_id = $1 WHERE original_language_id = $2", {t.id, f.id}).affected();
+    rebuildLanguageAggregates(tx, f.id);
+  });
+  invalidate("language.aliased");
+  host_.publish("language.aliased", "{\"language\":" + jsonString(from) + ",\"alias_of\":" + jsonString(to) + "}");
+  return "aliased " + from + " -> " + to + " (" + std::to_string(moved) + " xps moved)\n";
+}
+
+std::string Ingest::unaliasLanguage(const std::vector<std::string>& args) {
+  if (args.size() != 1) throw Error(CS_E_INVALID, "usage: ingest.unalias-language NAME");
+  std::string name = normaliseLanguage(args[0]);
+  int64_t moved = 0;
+  host_.transaction([&](Tx& tx) {
+    if (host_.dbBackend() == CS_DB_POSTGRES) tx.query("LOCK TABLE user_language_xps IN EXCLUSIVE MODE");
+    Rows r = tx.query("SELECT id, alias_of FROM languages WHERE name_lower = $1", {lowerAscii(name)});
+    if (r.empty() || r[0].isNull(1)) throw Error(CS_E_INVALID, "Cannot unalias a language that is not an alias!");
+    int64_t id = r[0].i64(0);
+    tx.query("UPDATE languages SET alias_of = NULL WHERE id = $1", {id});
+    moved = tx.query("UPDATE xps SET language_id = original_language_id WHERE original_language_id = $1", {id})
+                .affected();
+    rebuildLanguageAggregates(tx, id);
+  });
+  invalidate("language.aliased");
+  host_.publish("language.aliased", "{\"language\":" + jsonString(name) + ",\"alias_of\":null}");
+  return "unaliased " + name + " (" + std::to_string(moved) + " xps restored)\n";
+}
+
+std::string Ingest::rebuild(const std::vector<std::string>& args) {
+  if (args.size() != 1) throw Error(CS_E_INVALID, "usage: ingest.rebuild-aggregates USERNAME|--all");
+  std::optional<int64_t> userId;
+  if (args[0] != "--all") {
+    userId = findUserId(host_, args[0]);
+    if (!userId) throw Error(CS_E_NOT_FOUND, "no user '" + args[0] + "'");
+  }
+  host_.transaction([&](Tx& tx) {
+    if (host_.dbBackend() == CS_DB_POSTGRES)
+      tx.query("LOCK TABLE user_language_xps, user_machine_xps, user_day_xps, user_hour_xps, user_totals IN "
+               "EXCLUSIVE MODE");
+    rebuildAggregates(tx, userId);
+  });
+  return "rebuilt aggregates of " + (userId ? args[0] : std::string("every user")) + "\n";
+}
+
+std::string Ingest::stats(const std::vector<std::string>& args) {
+  if (args.size() > 1) throw Error(CS_E_INVALID, "usage: ingest.stats [USERNAME]");
+  std::optional<int64_t> userId;
+  if (!args.empty()) {
+    userId = findUserId(host_, args[0]);
+    if (!userId) throw Error(CS_E_NOT_FOUND, "no user '" + args[0] + "'");
+  }
+  auto s = committer_.stats();
+  std::string json = statsJson(host_, userId);
+  json.pop_back();
+  return json + ",\"batches\":" + std::to_string(s.batches) + ",\"largest_batch\":" + std::to_string(s.largestBatch) +
+         "}\n";
+}
+
+std::string Ingest::pulses(const std::vector<std::string>& args) {
+  if (args.empty() || args.size() > 2) throw Error(CS_E_INVALID, "usage: ingest.pulses USERNAME [LIMIT]");
+  auto userId = findUserId(host_, args[0]);
+  if (!userId) throw Error(CS_E_NOT_FOUND, "no user '" + args[0] + "'");
+  int64_t limit = args.size() == 2 ? parseInt(args[1], "limit") : 10;
+  return recentPulsesJson(host_, *userId, limit) + "\n";
+}
+
+}  // namespace codestats::ingest

@@ -1,0 +1,176 @@
+#include "pulse_body.hpp"
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <cstdio>
+
+namespace codestats::ingest {
+namespace {
+
+bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
+
+Validation fail(std::string_view msg) {
+  Validation v;
+  v.status = 400;
+  v.error = std::string(msg);
+  return v;
+}
+
+// A JSON integer (not a float such as 1.0) in [0, 2^31-1].
+bool readXp(const Poco::Dynamic::Var& v, int64_t& out) {
+  if (v.isEmpty() || !v.isInteger() || v.isString() || v.isBoolean()) return false;
+  if (v.isSigned()) {
+    int64_t n = v.convert<Poco::Int64>();
+    if (n < 0 || n > kMaxXp) return false;
+    out = n;
+    return true;
+  }
+  Poco::UInt64 n = v.convert<Poco::UInt64>();
+  if (n > static_cast<Poco::UInt64>(kMaxXp)) return false;
+  out = static_cast<int64_t>(n);
+  return true;
+}
+
+}  // namespace
+
+bool validUtf8(std::string_view s, size_t* codePoints) {
+  size_t i = 0, n = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t len;
+    uint32_t cp;
+    if (c < 0x80) {
+      len = 1;
+      cp = c;
+    } else if ((c & 0xE0) == 0xC0) {
+      len = 2;
+      cp = c & 0x1F;
+    } else if ((c & 0xF0) == 0xE0) {
+      len = 3;
+      cp = c & 0x0F;
+    } else if ((c & 0xF8) == 0xF0) {
+      len = 4;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + len > s.size()) return false;
+    for (size_t k = 1; k < len; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3F);
+    }
+    if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) || cp > 0x10FFFF ||
+        (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += len;
+    ++n;
+  }
+  if (codePoints) *codePoints = n;
+  return true;
+}
+
+std::string normaliseLanguage(std::string_view name) {
+  size_t b = 0, e = name.size();
+  while (b < e && isSpace(name[b])) ++b;
+  while (e > b && isSpace(name[e - 1])) --e;
+  if (b == e) return "Plain text";
+  return std::string(name.substr(b, e - b));
+}
+
+std::string lowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out)
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  return out;
+}
+
+std::string jsonString(std::string_view s) {
+  std::string out = "\"";
+  for (char ch : s) {
+    unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += ch;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string errorJson(std::string_view message) { return "{\"error\":" + jsonString(message) + "}"; }
+
+Validation validatePulseBody(std::string_view body, const std::string* queryCodedAt, int64_t nowUs) {
+  // 1. coded_at present and xps a list (malformed JSON, invalid UTF-8, a non-object body all
+  // leave no params, which is this failure).
+  if (!validUtf8(body)) return fail(kErrXpsFormat);
+  Poco::JSON::Object::Ptr root;
+  try {
+    Poco::JSON::Parser parser;
+    Poco::Dynamic::Var parsed = parser.parse(std::string(body));
+    if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) return fail(kErrXpsFormat);
+    root = parsed.extract<Poco::JSON::Object::Ptr>();
+  } catch (const Poco::Exception&) {
+    return fail(kErrXpsFormat);
+  } catch (const std::exception&) {
+    return fail(kErrXpsFormat);
+  }
+  if (!root) return fail(kErrXpsFormat);
+  bool hasCodedAt = root->has("coded_at") || queryCodedAt != nullptr;
+  if (!hasCodedAt || !root->has("xps") || !root->isArray("xps")) return fail(kErrXpsFormat);
+  Poco::JSON::Array::Ptr xps = root->getArray("xps");
+  if (!xps) return fail(kErrXpsFormat);
+  if (xps->size() > kMaxXpsItems) return fail(kErrTooMany);
+
+  // 2-4. timestamp
+  std::string codedAt;
+  if (root->has("coded_at")) {
+    Poco::Dynamic::Var v = root->get("coded_at");
+    if (!v.isString()) return fail(kErrCodedAt);
+    codedAt = v.convert<std::string>();
+  } else {
+    codedAt = *queryCodedAt;
+  }
+  Validation ok;
+  switch (resolvePulseTime(codedAt, nowUs, ok.pulse.time)) {
+    case TimestampError::Format: return fail(kErrCodedAt);
+    case TimestampError::Date: return fail(kErrDate);
+    case TimestampError::Offset: return fail(kErrOffset);
+    case TimestampError::None: break;
+  }
+
+  // 5. items
+  ok.pulse.xps.reserve(xps->size());
+  for (size_t i = 0; i < xps->size(); ++i) {
+    if (!xps->isObject(i)) return fail(kErrXp);
+    Poco::JSON::Object::Ptr item = xps->getObject(static_cast<unsigned>(i));
+    if (!item || !item->has("language") || !item->has("xp")) return fail(kErrXp);
+    Poco::Dynamic::Var lang = item->get("language");
+    if (!lang.isString()) return fail(kErrXp);
+    XpItem x;
+    if (!readXp(item->get("xp"), x.amount)) return fail(kErrXp);
+    x.language = normaliseLanguage(lang.convert<std::string>());
+    size_t cps = 0;
+    if (!validUtf8(x.language, &cps) || cps > kMaxLanguageLength ||
+        x.language.find('\0') != std::string::npos)
+      return fail(kErrXp);
+    ok.pulse.xps.push_back(std::move(x));
+  }
+  return ok;
+}
+
+}  // namespace codestats::ingest

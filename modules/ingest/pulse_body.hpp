@@ -1,0 +1,58 @@
+// Validation of a pulse request body (spec codestats.md §3.3-3.5), in the original order
+// with the original messages. Pure logic (Poco::JSON only), no SDK.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "timestamp.hpp"
+
+namespace codestats::ingest {
+
+// Cap on xps items per pulse (400 above it); documented in docs/decisions.md.
+inline constexpr size_t kMaxXpsItems = 1000;
+// Longest language name in code points after trimming (400 above it).
+inline constexpr size_t kMaxLanguageLength = 255;
+inline constexpr int64_t kMaxXp = 2147483647;
+
+inline constexpr std::string_view kErrXpsFormat = "Invalid xps format.";
+inline constexpr std::string_view kErrCodedAt = "Invalid coded_at format.";
+inline constexpr std::string_view kErrDate = "Invalid date.";
+inline constexpr std::string_view kErrOffset = "Invalid TZ offset!";
+inline constexpr std::string_view kErrXp = "Invalid XP format.";
+inline constexpr std::string_view kErrTooMany = "Too many xps (at most 1000).";
+
+struct XpItem {
+  std::string language;  // trimmed; "Plain text" when empty
+  int64_t amount = 0;
+};
+
+struct PulseInput {
+  PulseTime time;
+  std::vector<XpItem> xps;
+};
+
+struct Validation {
+  int status = 0;     // 0 when valid, else the HTTP status (400)
+  std::string error;  // the message for {"error": ...}
+  PulseInput pulse;
+};
+
+// Validates `body` (JSON text). `queryCodedAt` is coded_at from the query string, used when
+// the body has none (the original merged query and body params). `nowUs`: server UTC time.
+Validation validatePulseBody(std::string_view body, const std::string* queryCodedAt, int64_t nowUs);
+
+// Trim (ASCII whitespace), "Plain text" when empty.
+std::string normaliseLanguage(std::string_view name);
+// ASCII lower-casing used for the case-insensitive language key.
+std::string lowerAscii(std::string_view s);
+bool validUtf8(std::string_view s, size_t* codePoints = nullptr);
+
+// {"error":"..."} with JSON escaping.
+std::string errorJson(std::string_view message);
+// JSON string literal with escaping.
+std::string jsonString(std::string_view s);
+
+}  // namespace codestats::ingest

@@ -1,0 +1,305 @@
+#include "store.hpp"
+
+#include <map>
+#include <tuple>
+
+#include "pulse_body.hpp"
+
+namespace codestats::ingest {
+namespace {
+
+constexpr const char* kAggregatesSql = R"SQL(
+CREATE TABLE IF NOT EXISTS user_language_xps (user_id INTEGER NOT NULL, language_id INTEGER NOT NULL, xp BIGINT NOT NULL, PRIMARY KEY (user_id, language_id));
+CREATE TABLE IF NOT EXISTS user_machine_xps (user_id INTEGER NOT NULL, machine_id INTEGER NOT NULL, xp BIGINT NOT NULL, PRIMARY KEY (user_id, machine_id));
+CREATE TABLE IF NOT EXISTS user_day_xps (user_id INTEGER NOT NULL, day INTEGER NOT NULL, xp BIGINT NOT NULL, PRIMARY KEY (user_id, day));
+CREATE TABLE IF NOT EXISTS user_hour_xps (user_id INTEGER NOT NULL, hour INTEGER NOT NULL, xp BIGINT NOT NULL, PRIMARY KEY (user_id, hour));
+CREATE TABLE IF NOT EXISTS user_totals (user_id INTEGER PRIMARY KEY, xp BIGINT NOT NULL, last_pulse_at BIGINT);
+)SQL";
+
+constexpr const char* kIndexesSql = R"SQL(
+CREATE INDEX IF NOT EXISTS pulses_user_id_sent_at_index ON pulses (user_id, sent_at);
+CREATE INDEX IF NOT EXISTS pulses_machine_id_sent_at_index ON pulses (machine_id, sent_at);
+CREATE INDEX IF NOT EXISTS xps_pulse_id_index ON xps (pulse_id);
+CREATE INDEX IF NOT EXISTS xps_original_language_id_index ON xps (original_language_id);
+)SQL";
+
+const std::string kSqliteSchema = std::string(R"SQL(
+CREATE TABLE IF NOT EXISTS languages (id INTEGER PRIMARY KEY, name TEXT NOT NULL, name_lower TEXT NOT NULL UNIQUE, alias_of INTEGER NULL, inserted_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS pulses (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, machine_id INTEGER NOT NULL, sent_at BIGINT NOT NULL, sent_at_local BIGINT NOT NULL, tz_offset INTEGER NOT NULL, local_day INTEGER NOT NULL, local_hour INTEGER NOT NULL, inserted_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS xps (id INTEGER PRIMARY KEY, pulse_id BIGINT NOT NULL, language_id INTEGER NOT NULL, original_language_id INTEGER NOT NULL, amount INTEGER NOT NULL);
+)SQL") + kAggregatesSql + kIndexesSql;
+
+const std::string kPostgresSchema = std::string(R"SQL(
+CREATE TABLE IF NOT EXISTS languages (id SERIAL PRIMARY KEY, name TEXT NOT NULL, name_lower TEXT NOT NULL UNIQUE, alias_of INTEGER NULL, inserted_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS pulses (id BIGSERIAL PRIMARY KEY, user_id INTEGER NOT NULL, machine_id INTEGER NOT NULL, sent_at BIGINT NOT NULL, sent_at_local BIGINT NOT NULL, tz_offset INTEGER NOT NULL, local_day INTEGER NOT NULL, local_hour INTEGER NOT NULL, inserted_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS xps (id BIGSERIAL PRIMARY KEY, pulse_id BIGINT NOT NULL, language_id INTEGER NOT NULL, original_language_id INTEGER NOT NULL, amount INTEGER NOT NULL);
+)SQL") + kAggregatesSql + kIndexesSql;
+
+template <typename Q>
+LanguageRef languageWith(Q& q, const std::string& name) {
+  std::string lower = lowerAscii(name);
+  auto find = [&]() -> std::optional<LanguageRef> {
+    Rows r = q.query(
+        "SELECT l.id, l.name, l.alias_of, a.name FROM languages l LEFT JOIN languages a ON a.id = l.alias_of "
+        "WHERE l.name_lower = $1",
+        {lower});
+    if (r.empty()) return std::nullopt;
+    LanguageRef ref;
+    ref.id = r[0].i64(0);
+    ref.name = std::string(r[0].text(1));
+    if (!r[0].isNull(2) && !r[0].isNull(3)) {
+      ref.effectiveId = r[0].i64(2);
+      ref.effectiveName = std::string(r[0].text(3));
+    } else {
+      ref.effectiveId = ref.id;
+      ref.effectiveName = ref.name;
+    }
+    return ref;
+  };
+  if (auto hit = find()) return *hit;
+  int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  q.query("INSERT INTO languages (name, name_lower, inserted_at) VALUES ($1, $2, $3) ON CONFLICT (name_lower) DO NOTHING",
+          {name, lower, nowMs});
+  if (auto hit = find()) return *hit;
+  throw Error(CS_E_DB, "language '" + name + "' could not be created");
+}
+
+void rebuildWhere(Tx& tx, const std::string& userFilter, const std::vector<Param>& params) {
+  // userFilter is "" or " WHERE p.user_id = $1"; the DELETEs use the same parameter.
+  std::string del = userFilter.empty() ? "" : " WHERE user_id = $1";
+  for (const char* t : {"user_language_xps", "user_machine_xps", "user_day_xps", "user_hour_xps", "user_totals"})
+    tx.query(std::string("DELETE FROM ") + t + del, params);
+  std::string from = " FROM pulses p JOIN xps x ON x.pulse_id = p.id" + userFilter;
+  tx.query("INSERT INTO user_language_xps (user_id, language_id, xp) SELECT p.user_id, x.language_id, SUM(x.amount)" +
+               from + " GROUP BY p.user_id, x.language_id",
+           params);
+  tx.query("INSERT INTO user_machine_xps (user_id, machine_id, xp) SELECT p.user_id, p.machine_id, SUM(x.amount)" +
+               from + " GROUP BY p.user_id, p.machine_id",
+           params);
+  tx.query("INSERT INTO user_day_xps (user_id, day, xp) SELECT p.user_id, p.local_day, SUM(x.amount)" + from +
+               " GROUP BY p.user_id, p.local_day",
+           params);
+  tx.query("INSERT INTO user_hour_xps (user_id, hour, xp) SELECT p.user_id, p.local_hour, SUM(x.amount)" + from +
+               " GROUP BY p.user_id, p.local_hour",
+           params);
+  tx.query("INSERT INTO user_totals (user_id, xp, last_pulse_at) SELECT p.user_id, "
+           "COALESCE((SELECT SUM(x.amount) FROM xps x JOIN pulses p2 ON p2.id = x.pulse_id WHERE p2.user_id = p.user_id), 0), "
+           "MAX(p.sent_at) FROM pulses p" +
+               userFilter + " GROUP BY p.user_id",
+           params);
+}
+
+}  // namespace
+
+const std::vector<Migrations>& ingestMigrations() {
+  static const std::vector<Migrations> kList = {
+      {1, "languages, pulses, xps and per-user aggregates", kSqliteSchema.c_str(), kPostgresSchema.c_str()},
+  };
+  return kList;
+}
+
+std::optional<MachineAuth> findActiveMachine(Host& host, const std::string& username, int64_t machineId) {
+  Rows r = host.query(
+      "SELECT u.id, u.username, u.private_profile, m.id, m.name, m.api_salt FROM users u JOIN machines m ON m.user_id = "
+      "u.id WHERE u.username = $1 AND m.id = $2 AND m.active = 1",
+      {username, machineId});
+  if (r.empty()) return std::nullopt;
+  MachineAuth a;
+  a.userId = r[0].i64(0);
+  a.username = std::string(r[0].text(1));
+  a.privateProfile = r[0].i64(2) != 0;
+  a.machineId = r[0].i64(3);
+  a.machineName = std::string(r[0].text(4));
+  a.apiSalt = std::string(r[0].text(5));
+  return a;
+}
+
+LanguageRef getOrCreateLanguage(Host& host, const std::string& name) { return languageWith(host, name); }
+LanguageRef getOrCreateLanguage(Tx& tx, const std::string& name) { return languageWith(tx, name); }
+
+namespace {
+
+// Runs a multi-row INSERT for `rows` rows of `width` values in chunks of 64, 16, 4 and 1
+// rows, so that only four statement texts per table reach the prepared-statement cache.
+void insertRows(Tx& tx, const std::string& head, const std::string& tail, size_t width,
+                const std::vector<Param>& values) {
+  size_t rows = values.size() / width, done = 0;
+  for (size_t chunk : {size_t(64), size_t(16), size_t(4), size_t(1)}) {
+    while (rows - done >= chunk) {
+      std::string sql = head;
+      size_t n = 1;
+      for (size_t r = 0; r < chunk; ++r) {
+        sql += r ? ",(" : "(";
+        for (size_t c = 0; c < width; ++c) sql += (c ? ",$" : "$") + std::to_string(n++);
+        sql += ")";
+      }
+      sql += tail;
+      std::vector<Param> part(values.begin() + static_cast<std::ptrdiff_t>(done * width),
+                              values.begin() + static_cast<std::ptrdiff_t>((done + chunk) * width));
+      tx.query(sql, part);
+      done += chunk;
+    }
+  }
+}
+
+std::vector<int64_t> allocatePulseIds(Tx& tx, size_t n, bool postgres) {
+  std::vector<int64_t> ids;
+  ids.reserve(n);
+  if (postgres) {
+    Rows r = tx.query("SELECT nextval('pulses_id_seq') FROM generate_series(1, CAST($1 AS INTEGER))",
+                      {static_cast<int64_t>(n)});
+    for (size_t i = 0; i < r.size(); ++i) ids.push_back(r[i].i64(0));
+  } else {
+    // SQLite transactions start with BEGIN IMMEDIATE: this is the only writer.
+    Rows r = tx.query("SELECT COALESCE(MAX(id), 0) FROM pulses");
+    int64_t base = r[0].i64(0);
+    for (size_t i = 0; i < n; ++i) ids.push_back(base + 1 + static_cast<int64_t>(i));
+  }
+  if (ids.size() != n) throw Error(CS_E_DB, "could not allocate pulse ids");
+  return ids;
+}
+
+}  // namespace
+
+void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs, bool postgres) {
+  if (pulses.empty()) return;
+  std::map<std::pair<int64_t, int64_t>, int64_t> byLanguage, byMachine, byDay, byHour;
+  std::map<int64_t, std::pair<int64_t, int64_t>> totals;  // user -> (xp, last sent_at)
+  std::vector<int64_t> ids = allocatePulseIds(tx, pulses.size(), postgres);
+  std::vector<Param> pulseValues, xpValues;
+  pulseValues.reserve(pulses.size() * 9);
+  for (size_t i = 0; i < pulses.size(); ++i) {
+    PendingPulse* p = pulses[i];
+    p->pulseId = ids[i];
+    for (Param v : {Param(p->pulseId), Param(p->userId), Param(p->machineId), Param(p->time.sentAtMs),
+                    Param(p->time.sentAtLocalMs), Param(p->time.tzOffset), Param(p->time.localDay),
+                    Param(p->time.localHour), Param(nowMs)})
+      pulseValues.push_back(v);
+    int64_t sum = 0;
+    for (const PendingXp& x : p->xps) {
+      for (Param v : {Param(p->pulseId), Param(x.language.effectiveId), Param(x.language.id), Param(x.amount)})
+        xpValues.push_back(v);
+      byLanguage[{p->userId, x.language.effectiveId}] += x.amount;
+      sum += x.amount;
+    }
+    byMachine[{p->userId, p->machineId}] += sum;
+    byDay[{p->userId, p->time.localDay}] += sum;
+    byHour[{p->userId, p->time.localHour}] += sum;
+    auto& t = totals[p->userId];
+    t.first += sum;
+    if (p->time.sentAtMs > t.second) t.second = p->time.sentAtMs;
+  }
+  insertRows(tx,
+             "INSERT INTO pulses (id, user_id, machine_id, sent_at, sent_at_local, tz_offset, local_day, local_hour, "
+             "inserted_at) VALUES ",
+             "", 9, pulseValues);
+  insertRows(tx, "INSERT INTO xps (pulse_id, language_id, original_language_id, amount) VALUES ", "", 4, xpValues);
+  // Fixed order of tables and keys: concurrent batches lock rows in the same order.
+  auto upsert = [&](const std::map<std::pair<int64_t, int64_t>, int64_t>& m, const char* head, const char* tail) {
+    std::vector<Param> v;
+    v.reserve(m.size() * 3);
+    for (const auto& [k, xp] : m) {
+      v.emplace_back(k.first);
+      v.emplace_back(k.second);
+      v.emplace_back(xp);
+    }
+    insertRows(tx, head, tail, 3, v);
+  };
+  upsert(byLanguage, "INSERT INTO user_language_xps (user_id, language_id, xp) VALUES ",
+         " ON CONFLICT (user_id, language_id) DO UPDATE SET xp = user_language_xps.xp + excluded.xp");
+  upsert(byMachine, "INSERT INTO user_machine_xps (user_id, machine_id, xp) VALUES ",
+         " ON CONFLICT (user_id, machine_id) DO UPDATE SET xp = user_machine_xps.xp + excluded.xp");
+  upsert(byDay, "INSERT INTO user_day_xps (user_id, day, xp) VALUES ",
+         " ON CONFLICT (user_id, day) DO UPDATE SET xp = user_day_xps.xp + excluded.xp");
+  upsert(byHour, "INSERT INTO user_hour_xps (user_id, hour, xp) VALUES ",
+         " ON CONFLICT (user_id, hour) DO UPDATE SET xp = user_hour_xps.xp + excluded.xp");
+  std::vector<Param> tv;
+  for (const auto& [u, t] : totals) {
+    tv.emplace_back(u);
+    tv.emplace_back(t.first);
+    tv.emplace_back(t.second);
+  }
+  insertRows(tx, "INSERT INTO user_totals (user_id, xp, last_pulse_at) VALUES ",
+             " ON CONFLICT (user_id) DO UPDATE SET xp = user_totals.xp + excluded.xp, last_pulse_at = CASE WHEN "
+             "user_totals.last_pulse_at IS NULL OR excluded.last_pulse_at > user_totals.last_pulse_at THEN "
+             "excluded.last_pulse_at ELSE user_totals.last_pulse_at END",
+             3, tv);
+}
+
+void rebuildAggregates(Tx& tx, std::optional<int64_t> userId) {
+  if (userId) rebuildWhere(tx, " WHERE p.user_id = $1", {Param(*userId)});
+  else rebuildWhere(tx, "", {});
+}
+
+void rebuildLanguageAggregates(Tx& tx, int64_t languageId) {
+  std::string users =
+      "(SELECT DISTINCT p0.user_id FROM xps x0 JOIN pulses p0 ON p0.id = x0.pulse_id WHERE x0.original_language_id = $1)";
+  tx.query("DELETE FROM user_language_xps WHERE user_id IN " + users, {languageId});
+  tx.query("INSERT INTO user_language_xps (user_id, language_id, xp) SELECT p.user_id, x.language_id, SUM(x.amount) "
+           "FROM pulses p JOIN xps x ON x.pulse_id = p.id WHERE p.user_id IN " +
+               users + " GROUP BY p.user_id, x.language_id",
+           {languageId});
+}
+
+std::optional<int64_t> findUserId(Host& host, const std::string& username) {
+  Rows r = host.query("SELECT id FROM users WHERE username = $1", {username});
+  if (r.empty()) return std::nullopt;
+  return r[0].i64(0);
+}
+
+std::string statsJson(Host& host, std::optional<int64_t> userId) {
+  std::string pf = userId ? " WHERE p.user_id = $1" : "";
+  std::string af = userId ? " WHERE user_id = $1" : "";
+  std::vector<Param> params;
+  if (userId) params.emplace_back(*userId);
+  auto one = [&](const std::string& sql) {
+    Rows r = host.query(sql, params);
+    return r.empty() || r[0].isNull(0) ? int64_t(0) : r[0].i64(0);
+  };
+  int64_t pulses = one("SELECT COUNT(*) FROM pulses p" + pf);
+  int64_t xpsRows = one("SELECT COUNT(*) FROM pulses p JOIN xps x ON x.pulse_id = p.id" + pf);
+  int64_t xpsSum = one("SELECT SUM(x.amount) FROM pulses p JOIN xps x ON x.pulse_id = p.id" + pf);
+  int64_t lang = one("SELECT SUM(xp) FROM user_language_xps" + af);
+  int64_t mach = one("SELECT SUM(xp) FROM user_machine_xps" + af);
+  int64_t day = one("SELECT SUM(xp) FROM user_day_xps" + af);
+  int64_t hour = one("SELECT SUM(xp) FROM user_hour_xps" + af);
+  int64_t tot = one("SELECT SUM(xp) FROM user_totals" + af);
+  Rows lr = host.query("SELECT COUNT(*) FROM languages");
+  int64_t languages = lr.empty() ? 0 : lr[0].i64(0);
+  return "{\"pulses\":" + std::to_string(pulses) + ",\"xps_rows\":" + std::to_string(xpsRows) +
+         ",\"xps_sum\":" + std::to_string(xpsSum) + ",\"by_language\":" + std::to_string(lang) +
+         ",\"by_machine\":" + std::to_string(mach) + ",\"by_day\":" + std::to_string(day) +
+         ",\"by_hour\":" + std::to_string(hour) + ",\"totals\":" + std::to_string(tot) +
+         ",\"languages\":" + std::to_string(languages) + "}";
+}
+
+std::string recentPulsesJson(Host& host, int64_t userId, int64_t limit) {
+  Rows ps = host.query(
+      "SELECT p.id, p.machine_id, p.sent_at, p.sent_at_local, p.tz_offset, p.local_day, p.local_hour FROM pulses p "
+      "WHERE p.user_id = $1 ORDER BY p.id DESC LIMIT $2",
+      {userId, limit});
+  std::string out = "[";
+  for (size_t i = 0; i < ps.size(); ++i) {
+    int64_t id = ps[i].i64(0);
+    if (i) out += ",";
+    out += "{\"pulse_id\":" + std::to_string(id) + ",\"machine_id\":" + std::to_string(ps[i].i64(1)) +
+           ",\"sent_at\":" + std::to_string(ps[i].i64(2)) + ",\"sent_at_local\":" + std::to_string(ps[i].i64(3)) +
+           ",\"tz_offset\":" + std::to_string(ps[i].i64(4)) + ",\"local_day\":" + std::to_string(ps[i].i64(5)) +
+           ",\"local_hour\":" + std::to_string(ps[i].i64(6)) + ",\"xps\":[";
+    Rows xs = host.query(
+        "SELECT l.name, o.name, x.amount FROM xps x JOIN languages l ON l.id = x.language_id JOIN languages o ON o.id "
+        "= x.original_language_id WHERE x.pulse_id = $1 ORDER BY x.id",
+        {id});
+    for (size_t k = 0; k < xs.size(); ++k) {
+      if (k) out += ",";
+      out += "{\"language\":" + jsonString(xs[k].text(0)) + ",\"original_language\":" + jsonString(xs[k].text(1)) +
+             ",\"amount\":" + std::to_string(xs[k].i64(2)) + "}";
+    }
+    out += "]}";
+  }
+  return out + "]";
+}
+
+}  // namespace codestats::ingest

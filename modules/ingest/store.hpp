@@ -1,0 +1,76 @@
+// SQL of the ingest module: schema, token lookups against web's users/machines, language
+// get-or-create, the batched pulse write with its aggregates, rebuilds, aliases, stats.
+#pragma once
+
+#include <codestats/sdk.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "timestamp.hpp"
+
+namespace codestats::ingest {
+
+struct Migrations {
+  int64_t version;
+  const char* name;
+  const char* sqlite;
+  const char* postgres;
+};
+// Ingest's migrations (languages, pulses, xps, aggregates), in order.
+const std::vector<Migrations>& ingestMigrations();
+
+// A machine that can authenticate, with its owner (web's tables).
+struct MachineAuth {
+  int64_t userId = 0;
+  std::string username;
+  bool privateProfile = false;
+  int64_t machineId = 0;
+  std::string machineName;
+  std::string apiSalt;
+};
+// Active machine `machineId` owned by exactly `username` (case-sensitive).
+std::optional<MachineAuth> findActiveMachine(Host& host, const std::string& username, int64_t machineId);
+
+struct LanguageRef {
+  int64_t id = 0;              // the language as sent
+  std::string name;            // its stored name
+  int64_t effectiveId = 0;     // after one level of alias resolution
+  std::string effectiveName;
+};
+// Case-insensitive get-or-create (get -> insert -> get), outside any pulse transaction.
+LanguageRef getOrCreateLanguage(Host& host, const std::string& normalisedName);
+LanguageRef getOrCreateLanguage(Tx& tx, const std::string& normalisedName);
+
+struct PendingXp {
+  LanguageRef language;
+  int64_t amount = 0;
+};
+struct PendingPulse {
+  int64_t userId = 0;
+  int64_t machineId = 0;
+  PulseTime time;
+  std::vector<PendingXp> xps;
+  int64_t pulseId = 0;  // set by writePulses
+};
+
+// Inserts the pulses and xps and applies their aggregate deltas (in key order, so that
+// concurrent batches never deadlock). Multi-row statements; pulse ids are allocated up
+// front (PostgreSQL: the sequence; SQLite: MAX(id) under the write lock). Runs inside the
+// caller's transaction.
+void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs, bool postgres);
+
+// Recomputes every aggregate of one user (or all users) from pulses and xps.
+void rebuildAggregates(Tx& tx, std::optional<int64_t> userId);
+// Recomputes user_language_xps for the users that have xps originally sent as `languageId`.
+void rebuildLanguageAggregates(Tx& tx, int64_t languageId);
+
+std::optional<int64_t> findUserId(Host& host, const std::string& username);
+// Row counts and sums as JSON (see ingest.stats).
+std::string statsJson(Host& host, std::optional<int64_t> userId);
+// The user's latest pulses as a JSON array (see ingest.pulses).
+std::string recentPulsesJson(Host& host, int64_t userId, int64_t limit);
+
+}  // namespace codestats::ingest

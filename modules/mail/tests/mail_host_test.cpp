@@ -1,0 +1,686 @@
+// The mail module in a real codestatsd: file, Mailgun (a fake Mailgun HTTP server in this
+// process) and SMTP (aiosmtpd, smtp_sink.py) transports; retries and backoff; bad input;
+// startup errors; durability across SIGKILL and reloads; mass mail. DB tests run on SQLite
+// and PostgreSQL.
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPBasicCredentials.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/StreamCopier.h>
+#include <catch2/catch.hpp>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <deque>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "Backends.hpp"
+#include "HostProcess.hpp"
+#include "db/Database.hpp"
+
+using namespace codestats::test;
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+bool waitFor(const std::function<bool()>& pred, int timeoutMs = 20000) {
+  auto deadline = Clock::now() + std::chrono::milliseconds(timeoutMs);
+  while (Clock::now() < deadline) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  return pred();
+}
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+Poco::JSON::Object::Ptr parseObject(const std::string& s) {
+  return Poco::JSON::Parser().parse(s).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::string jsonArgs(const std::vector<std::string>& args) {
+  Poco::JSON::Object o;
+  Poco::JSON::Array a;
+  for (const auto& s : args) a.add(s);
+  o.set("args", a);
+  std::ostringstream ss;
+  o.stringify(ss);
+  return ss.str();
+}
+
+// Runs admin command mail.<name>; returns {status, output or error}.
+struct CmdResult {
+  int status = 0;
+  std::string output, error;
+};
+CmdResult cmd(const HostProcess& h, const std::string& name, const std::vector<std::string>& args = {}) {
+  HttpReply r = h.admin("POST", "/admin/commands/mail." + name, jsonArgs(args));
+  CmdResult c;
+  c.status = r.status;
+  try {
+    auto o = parseObject(r.body);
+    c.output = o->optValue<std::string>("output", "");
+    c.error = o->optValue<std::string>("error", "");
+  } catch (...) {
+    c.error = r.body;
+  }
+  return c;
+}
+
+std::string sendJson(const std::string& to, const std::string& subject, const std::string& text,
+                     const std::string& extra = "") {
+  Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
+  o.set("to", to);
+  o.set("subject", subject);
+  o.set("text", text);
+  std::ostringstream ss;
+  o.stringify(ss);
+  std::string s = ss.str();
+  if (!extra.empty()) s = s.substr(0, s.size() - 1) + "," + extra + "}";
+  return s;
+}
+
+int64_t queueMail(const HostProcess& h, const std::string& json) {
+  CmdResult c = cmd(h, "send", {json});
+  INFO(c.error);
+  REQUIRE(c.status == 200);
+  return parseObject(c.output)->getValue<int64_t>("id");
+}
+
+std::map<std::string, int64_t> status(const HostProcess& h) {
+  CmdResult c = cmd(h, "status");
+  std::map<std::string, int64_t> m;
+  if (c.status != 200) return m;
+  auto o = parseObject(c.output);
+  for (const char* k : {"queued", "sent", "failed"}) m[k] = o->getValue<int64_t>(k);
+  return m;
+}
+
+Poco::JSON::Object::Ptr show(const HostProcess& h, int64_t id) {
+  CmdResult c = cmd(h, "show", {std::to_string(id)});
+  REQUIRE(c.status == 200);
+  return parseObject(c.output);
+}
+
+int freePort() {
+  Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
+  int p = s.address().port();
+  s.close();
+  return p;
+}
+
+// ---- a fake Mailgun ----
+struct Received {
+  Clock::time_point at;
+  std::map<std::string, std::vector<std::string>> fields;
+  bool authOk = false;
+  std::string path;
+  int answered = 0;
+  std::string field(const std::string& k) const {
+    auto it = fields.find(k);
+    return it == fields.end() || it->second.empty() ? std::string() : it->second[0];
+  }
+};
+
+class FakeMailgun {
+ public:
+  // Statuses to answer per subject, in order; once used up (or unscripted): 200.
+  std::map<std::string, std::deque<int>> script;
+  int delayMs = 0;
+
+  explicit FakeMailgun(int port = 0) {
+    Poco::Net::ServerSocket socket;
+    socket.bind(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)), true);
+    socket.listen(64);
+    port_ = socket.address().port();
+    auto params = new Poco::Net::HTTPServerParams;
+    params->setMaxThreads(8);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(this), socket, params);
+    server_->start();
+  }
+  ~FakeMailgun() { server_->stopAll(true); }
+  int port() const { return port_; }
+  std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }
+
+  std::vector<Received> received() {
+    std::lock_guard<std::mutex> l(mu_);
+    return log_;
+  }
+  std::vector<Received> forSubject(const std::string& s) {
+    std::vector<Received> out;
+    for (auto& r : received())
+      if (r.field("subject") == s) out.push_back(r);
+    return out;
+  }
+  int accepted(const std::string& subject) {
+    int n = 0;
+    for (auto& r : forSubject(subject)) n += r.answered / 100 == 2;
+    return n;
+  }
+
+ private:
+  void handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+    Received r;
+    r.at = Clock::now();
+    r.path = req.getURI();
+    try {
+      Poco::Net::HTTPBasicCredentials cred(req);
+      r.authOk = cred.getUsername() == "api" && cred.getPassword() == "key-test-123";
+    } catch (...) {
+    }
+    Poco::Net::HTMLForm form(req, req.stream());
+    for (const auto& [k, v] : form) r.fields[k].push_back(v);
+    int status = 200;
+    {
+      std::lock_guard<std::mutex> l(mu_);
+      auto it = script.find(r.field("subject"));
+      if (it != script.end() && !it->second.empty()) {
+        status = it->second.front();
+        it->second.pop_front();
+      }
+      if (!r.authOk || r.path != "/v3/mg.example.org/messages") status = 401;
+      r.answered = status;
+      log_.push_back(r);
+    }
+    if (delayMs) std::this_thread::sleep_for(std::chrono::milliseconds(delayMs));
+    resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
+    resp.setContentType("application/json");
+    std::string body;
+    if (status == 200) body = R"({"id":"<)" + std::to_string(++ids_) + R"(@mg.example.org>","message":"Queued. Thank you."})";
+    else if (status == 400) body = R"({"message":"'to' parameter is not a valid address. please check documentation"})";
+    else if (status == 401) body = R"({"message":"Forbidden"})";
+    else if (status == 429) body = R"({"message":"Too many requests"})";
+    else body = R"({"message":"Internal Server Error"})";
+    resp.sendBuffer(body.data(), body.size());
+  }
+  struct Handler : Poco::Net::HTTPRequestHandler {
+    FakeMailgun* self;
+    explicit Handler(FakeMailgun* s) : self(s) {}
+    void handleRequest(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) override {
+      self->handle(req, resp);
+    }
+  };
+  struct Factory : Poco::Net::HTTPRequestHandlerFactory {
+    FakeMailgun* self;
+    explicit Factory(FakeMailgun* s) : self(s) {}
+    Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+      return new Handler(self);
+    }
+  };
+  int port_ = 0;
+  int ids_ = 0;
+  std::mutex mu_;
+  std::vector<Received> log_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+};
+
+std::vector<std::string> mailgunArgs(const std::string& baseUrl) {
+  return {"--set", "modules=mail",
+          "--set", "modules.mail.transport=mailgun",
+          "--set", "modules.mail.domain=mg.example.org",
+          "--set", "modules.mail.api_key=key-test-123",
+          "--set", "modules.mail.from=Code::Stats <noreply@codestats.example.org>",
+          "--set", "modules.mail.base_url=" + baseUrl,
+          "--set", "modules.mail.poll_ms=50",
+          "--set", "modules.mail.timeout_ms=1000",
+          "--set", "modules.mail.claim_ms=3000"};
+}
+
+// A direct connection to the test's database, for fixtures (users) and checks.
+std::unique_ptr<codestatsd::db::Pool> openDb(const std::string& backend, const std::string& sqlitePath,
+                                             const BackendArgs& db) {
+  codestatsd::db::DbConfig c;
+  c.poolSize = 1;
+  if (backend == "postgres") {
+    c.backend = codestatsd::db::Backend::Postgres;
+    c.postgresConninfo = db.schema->conninfo();
+  } else {
+    c.sqlitePath = sqlitePath;
+  }
+  return codestatsd::db::Pool::open(c);
+}
+
+int64_t scalar(codestatsd::db::Pool& pool, const std::string& sql) {
+  auto rs = pool.acquire()->query(sql, nullptr, 0);
+  const auto& v = rs.at(0, 0);
+  return v.type == CS_VAL_INT ? v.i : v.type == CS_VAL_TEXT ? std::stoll(v.s) : static_cast<int64_t>(v.d);
+}
+
+// Lenient quoted-printable decoding of a whole message (headers pass through).
+std::string qpDecode(const std::string& s) {
+  auto hex = [](char c) { return c >= '0' && c <= '9' ? c - '0' : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1; };
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '=' && i + 2 < s.size() && s[i + 1] == '\r' && s[i + 2] == '\n') {
+      i += 2;
+    } else if (s[i] == '=' && i + 2 < s.size() && hex(s[i + 1]) >= 0 && hex(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex(s[i + 1]) * 16 + hex(s[i + 2]));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
+
+// A child process (the SMTP sink), stopped by the destructor.
+class Child {
+ public:
+  explicit Child(std::vector<std::string> argv) {
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      std::vector<char*> a;
+      for (auto& s : argv) a.push_back(s.data());
+      a.push_back(nullptr);
+      ::execv(a[0], a.data());
+      ::_exit(127);
+    }
+  }
+  ~Child() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGTERM);
+      int st = 0;
+      ::waitpid(pid_, &st, 0);
+    }
+  }
+
+ private:
+  pid_t pid_ = -1;
+};
+
+}  // namespace
+
+TEST_CASE("mail: file transport by default, password-reset template, status", "[mail][host]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      auto db = backendArgs(backend);
+      HostProcess h(db.args + std::vector<std::string>{"--set", "modules=mail", "--set", "modules.mail.poll_ms=50"});
+      REQUIRE(h.get("/health/mail").status == 200);
+      int64_t id = queueMail(h, sendJson("alice@example.org", "Hello Alice", "Plain body\nline 2", R"("html":"<p>Hi</p>","tag":"t1")"));
+      CmdResult t = cmd(h, "send-template",
+                        {R"({"template":"password_reset","to":"bob@example.org","vars":{"username":"bob <b>","reset_url":"https://codestats.example.org/reset-password/0b5f3c9e-2a2c-4c3e-9b1a-1d2e3f4a5b6c"}})"});
+      INFO(t.error);
+      REQUIRE(t.status == 200);
+      int64_t resetId = parseObject(t.output)->getValue<int64_t>("id");
+      REQUIRE(waitFor([&] { return status(h)["sent"] == 2; }));
+      CHECK(status(h) == std::map<std::string, int64_t>{{"queued", 0}, {"sent", 2}, {"failed", 0}});
+
+      std::string dir = h.varDir() + "/mail";
+      std::string first = show(h, id)->getValue<std::string>("provider_id");
+      CHECK(fs::path(first).parent_path() == fs::path(dir));
+      std::string eml = readFile(first);
+      CHECK(eml.find("To: alice@example.org\r\n") != std::string::npos);
+      CHECK(eml.find("Subject: Hello Alice\r\n") != std::string::npos);
+      CHECK(eml.find("X-Mail-Tag: t1\r\n") != std::string::npos);
+      CHECK(eml.find("multipart/alternative") != std::string::npos);
+      for (const auto& e : fs::directory_iterator(dir)) CHECK(e.path().extension() == ".eml");  // no temp files left
+
+      std::string reset = readFile(show(h, resetId)->getValue<std::string>("provider_id"));
+      CHECK(reset.find("Subject: Code::Stats password reset request\r\n") != std::string::npos);
+      std::string decoded = qpDecode(reset);
+      CHECK(decoded.find("https://codestats.example.org/reset-password/0b5f3c9e-2a2c-4c3e-9b1a-1d2e3f4a5b6c") != std::string::npos);
+      CHECK(decoded.find("This link is valid for 4 hours.") != std::string::npos);
+      CHECK(decoded.find("Hi bob <b>,") != std::string::npos);        // text part: raw
+      CHECK(decoded.find("<p>Hi bob &lt;b&gt;,</p>") != std::string::npos);  // HTML part: escaped
+      CHECK(decoded.find("This email was sent from Code::Stats https://codestats.example.org.") != std::string::npos);
+
+      CmdResult test = cmd(h, "send-test", {"ops@example.org"});
+      CHECK(test.status == 200);
+      REQUIRE(waitFor([&] { return status(h)["sent"] == 3; }));
+    }
+  }
+}
+
+TEST_CASE("mail: bad input is rejected at send with a clear error", "[mail][host]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      auto db = backendArgs(backend);
+      HostProcess h(db.args + std::vector<std::string>{"--set", "modules=mail"});
+      struct Case {
+        std::string json, expect;
+      };
+      std::vector<Case> cases{
+          {sendJson("not an address", "S", "T"), "invalid recipient address 'not an address'"},
+          {sendJson("a@localhost", "S", "T"), "invalid recipient address 'a@localhost'"},
+          {sendJson("a@example.org\r\nBcc: victim@example.org", "S", "T"), "'to' must not contain CR, LF or NUL"},
+          {sendJson("a@example.org", "Hi\r\nBcc: victim@example.org", "T"), "'subject' must not contain CR, LF or NUL"},
+          {sendJson("a@example.org", "Hi\nthere", "T"), "header injection"},
+          {sendJson("a@example.org", "S", "T", R"("tag":"x\r\ny")"), "'tag' must not contain CR, LF or NUL"},
+          {sendJson("a@example.org", std::string(300, 's'), "T"), "'subject' is 300 bytes; the limit is 255"},
+          {sendJson("a@example.org", "S", std::string(300000, 'x')), "'text' is 300000 bytes; the limit is 262144"},
+          {sendJson("a@example.org", "S", "T", R"("html":")" + std::string(600000, 'h') + "\""), "'html' is 600000 bytes"},
+          {R"({"subject":"S","text":"T"})", "'to' is required"},
+          {"[1,2]", "JSON object"},
+      };
+      for (const auto& c : cases) {
+        INFO(c.json.substr(0, 100));
+        CmdResult r = cmd(h, "send", {c.json});
+        CHECK(r.status == 400);
+        CHECK_THAT(r.error, Catch::Contains("invalid mail") && Catch::Contains(c.expect));
+      }
+      CmdResult badTemplate = cmd(h, "send-template",
+                                  {R"({"template":"password_reset","to":"a@example.org","vars":{"username":"u\r\nX: y","reset_url":"https://x.org/r"}})"});
+      CHECK(badTemplate.status == 400);
+      CHECK_THAT(badTemplate.error, Catch::Contains("'vars.username' must not contain CR, LF"));
+      CHECK(cmd(h, "send-test", {"bad@@example.org"}).status == 400);
+      CHECK(status(h) == std::map<std::string, int64_t>{{"queued", 0}, {"sent", 0}, {"failed", 0}});
+    }
+  }
+}
+
+TEST_CASE("mail: missing transport configuration stops the start, naming the key", "[mail][host]") {
+  TempDir dir;
+  std::vector<std::string> base{"--set", "var_dir=" + dir.path(), "--set", "http.port=0", "--set", "admin.port=0",
+                                "--set", "module_dir=" + modulesDir(), "--set", "modules=mail"};
+  struct Case {
+    std::vector<std::string> args;
+    std::string expect;
+  };
+  std::vector<Case> cases{
+      {{"--set", "modules.mail.transport=mailgun"}, "needs config key modules.mail.domain"},
+      {{"--set", "modules.mail.transport=mailgun", "--set", "modules.mail.domain=mg.example.org"},
+       "needs config key modules.mail.api_key"},
+      {{"--set", "modules.mail.transport=mailgun", "--set", "modules.mail.domain=mg.example.org", "--set",
+        "modules.mail.api_key=k"},
+       "needs config key modules.mail.from"},
+      {{"--set", "modules.mail.transport=smtp"}, "needs config key modules.mail.smtp_host"},
+      {{"--set", "modules.mail.transport=smtp", "--set", "modules.mail.smtp_host=127.0.0.1"},
+       "needs config key modules.mail.from"},
+      {{"--set", "modules.mail.transport=carrier-pigeon"}, "expected file, mailgun or smtp"},
+      {{"--set", "modules.mail.from=not-an-address"}, "modules.mail.from"},
+      {{"--set", "modules.mail.bogus=1"}, "unknown config key 'bogus'"},
+  };
+  for (const auto& c : cases) {
+    DYNAMIC_SECTION(c.expect) {
+      std::string out;
+      int rc = runHostToExit(base + c.args, out);
+      CHECK(rc != 0);
+      CHECK_THAT(out, Catch::Contains(c.expect));
+    }
+  }
+}
+
+TEST_CASE("mail: Mailgun transport, retries with backoff, permanent failures, retry-failed", "[mail][host]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      auto db = backendArgs(backend);
+      FakeMailgun mg;
+      mg.script["retry me"] = {500, 429, 200};
+      mg.script["bad one"] = {400, 200};
+      const int64_t backoff = 300;
+      HostProcess h(db.args + mailgunArgs(mg.baseUrl()) +
+                    std::vector<std::string>{"--set", "modules.mail.backoff_ms=" + std::to_string(backoff), "--set",
+                                             "modules.mail.max_attempts=5", "--set",
+                                             "modules.mail.reply_to=support@codestats.example.org"});
+      int64_t retry = queueMail(h, sendJson("a@example.org", "retry me", "body A", R"("html":"<b>A</b>","tag":"reset")"));
+      int64_t bad = queueMail(h, sendJson("b@example.org", "bad one", "body B"));
+      int64_t ok = queueMail(h, sendJson("c@example.org", "plain ok", "body C"));
+      REQUIRE(waitFor([&] { return status(h)["queued"] == 0; }));
+      CHECK(status(h) == std::map<std::string, int64_t>{{"queued", 0}, {"sent", 2}, {"failed", 1}});
+
+      auto tries = mg.forSubject("retry me");
+      REQUIRE(tries.size() == 3);
+      CHECK(tries[0].answered == 500);
+      CHECK(tries[1].answered == 429);
+      CHECK(tries[2].answered == 200);
+      // backoff: >= base/2 after the first failure, >= base after the second (jitter lower bounds)
+      auto gap = [](const Received& a, const Received& b) {
+        return std::chrono::duration_cast<std::chrono::milliseconds>(b.at - a.at).count();
+      };
+      CHECK(gap(tries[0], tries[1]) >= backoff / 2);
+      CHECK(gap(tries[1], tries[2]) >= backoff);
+      for (const auto& t : tries) {
+        CHECK(t.authOk);
+        CHECK(t.path == "/v3/mg.example.org/messages");
+        CHECK(t.field("from") == "\"Code::Stats\" <noreply@codestats.example.org>");
+        CHECK(t.field("to") == "a@example.org");
+        CHECK(t.field("text") == "body A");
+        CHECK(t.field("html") == "<b>A</b>");
+        CHECK(t.field("o:tag") == "reset");
+        CHECK(t.field("h:Reply-To") == "support@codestats.example.org");
+      }
+      CHECK(mg.accepted("retry me") == 1);
+      CHECK(mg.accepted("plain ok") == 1);
+      auto r = show(h, retry);
+      CHECK(r->getValue<std::string>("status") == "sent");
+      CHECK(r->getValue<int64_t>("attempts") == 3);
+      CHECK_THAT(r->getValue<std::string>("provider_id"), Catch::StartsWith("<") && Catch::EndsWith("@mg.example.org>"));
+      CHECK(show(h, ok)->getValue<std::string>("status") == "sent");
+
+      auto b = show(h, bad);
+      CHECK(b->getValue<std::string>("status") == "failed");
+      CHECK(b->getValue<int64_t>("attempts") == 1);
+      CHECK_THAT(b->getValue<std::string>("last_error"),
+                 Catch::Contains("400") && Catch::Contains("'to' parameter is not a valid address"));
+      CHECK(mg.forSubject("bad one").size() == 1);  // a 4xx is not retried
+
+      CmdResult rf = cmd(h, "retry-failed");
+      CHECK(rf.output == R"({"requeued":1})");
+      REQUIRE(waitFor([&] { return show(h, bad)->getValue<std::string>("status") == "sent"; }));
+      CHECK(mg.accepted("bad one") == 1);
+      CHECK(status(h) == std::map<std::string, int64_t>{{"queued", 0}, {"sent", 3}, {"failed", 0}});
+    }
+  }
+}
+
+TEST_CASE("mail: retries stop at max_attempts", "[mail][host]") {
+  FakeMailgun mg;
+  mg.script["always 503"] = {503, 503, 503, 503};
+  HostProcess h(mailgunArgs(mg.baseUrl()) +
+                std::vector<std::string>{"--set", "modules.mail.backoff_ms=50", "--set", "modules.mail.max_attempts=3"});
+  int64_t id = queueMail(h, sendJson("a@example.org", "always 503", "x"));
+  REQUIRE(waitFor([&] { return show(h, id)->getValue<std::string>("status") == "failed"; }));
+  auto m = show(h, id);
+  CHECK(m->getValue<int64_t>("attempts") == 3);
+  CHECK_THAT(m->getValue<std::string>("last_error"), Catch::Contains("gave up after 3 attempts") && Catch::Contains("503"));
+  CHECK(mg.forSubject("always 503").size() == 3);
+}
+
+TEST_CASE("mail: SMTP transport with AUTH against a real SMTP server", "[mail][host]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      auto db = backendArgs(backend);
+      TempDir sink;
+      int port = freePort();
+      Child server({"/usr/bin/python3", CODESTATS_MAIL_TEST_DIR "/smtp_sink.py", std::to_string(port), sink.path(),
+                    "mailer", "s3cret pass"});
+      REQUIRE(waitFor([&] { return fs::exists(sink.path() + "/ready"); }, 15000));
+      HostProcess h(db.args + std::vector<std::string>{
+                                  "--set", "modules=mail", "--set", "modules.mail.transport=smtp", "--set",
+                                  "modules.mail.smtp_host=127.0.0.1", "--set", "modules.mail.smtp_port=" + std::to_string(port),
+                                  "--set", "modules.mail.smtp_starttls=false", "--set", "modules.mail.smtp_user=mailer",
+                                  "--set", "modules.mail.smtp_password=s3cret pass", "--set",
+                                  "modules.mail.smtp_auth=" + std::string(backend == "sqlite" ? "login" : "plain"), "--set",
+                                  "modules.mail.from=Code::Stats <noreply@codestats.example.org>", "--set",
+                                  "modules.mail.poll_ms=50"});
+      std::string text = "Line 1\n.leading dot line\n\nGrüße, ünïcode \xF0\x9F\x98\x82\n" + std::string(100, 'x') + "\n";
+      Poco::JSON::Object o;
+      o.set("to", Poco::JSON::Array::Ptr(new Poco::JSON::Array));
+      o.getArray("to")->add("one@example.org");
+      o.getArray("to")->add("two@example.org");
+      o.set("subject", "SMTP über alles");
+      o.set("text", text);
+      o.set("html", "<p>Grüße</p>");
+      std::ostringstream ss;
+      o.stringify(ss);
+      int64_t id = queueMail(h, ss.str());
+      REQUIRE(waitFor([&] { return fs::exists(sink.path() + "/msg1.eml"); }));
+      REQUIRE(waitFor([&] { return show(h, id)->getValue<std::string>("status") == "sent"; }));
+      auto env = parseObject(readFile(sink.path() + "/msg1.json"));
+      CHECK(env->getValue<std::string>("mail_from") == "noreply@codestats.example.org");
+      CHECK(env->getValue<std::string>("auth_user") == "mailer");
+      auto rcpts = env->getArray("rcpt_tos");
+      REQUIRE(rcpts->size() == 2);
+      CHECK(rcpts->getElement<std::string>(0) == "one@example.org");
+      CHECK(rcpts->getElement<std::string>(1) == "two@example.org");
+      std::string eml = readFile(sink.path() + "/msg1.eml");
+      CHECK(eml.find("Subject: =?UTF-8?B?") != std::string::npos);
+      CHECK(eml.find("To: one@example.org, two@example.org\r\n") != std::string::npos);
+      std::string decoded = qpDecode(eml);
+      std::string lf;
+      for (size_t i = 0; i < decoded.size(); ++i)
+        if (!(decoded[i] == '\r' && i + 1 < decoded.size() && decoded[i + 1] == '\n')) lf += decoded[i];
+      CHECK(lf.find(text) != std::string::npos);  // the body arrived intact (dot-stuffing undone)
+      CHECK(lf.find("<p>Grüße</p>") != std::string::npos);
+      CHECK_FALSE(fs::exists(sink.path() + "/msg2.eml"));
+    }
+  }
+}
+
+TEST_CASE("mail: queued mail survives SIGKILL and is delivered after restart; reload loses nothing", "[mail][host]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      auto db = backendArgs(backend);
+      TempDir shared;
+      std::vector<std::string> dbArgs = db.args;
+      if (backend == "sqlite") dbArgs = {"--set", "db.sqlite.path=" + shared.path() + "/mail.db"};
+      int port = freePort();  // nothing listens here yet: Mailgun is "down"
+      std::string base = "http://127.0.0.1:" + std::to_string(port);
+      std::vector<std::string> args = dbArgs + mailgunArgs(base) +
+                                      std::vector<std::string>{"--set", "modules.mail.backoff_ms=100", "--set",
+                                                               "modules.mail.max_backoff_ms=400", "--set",
+                                                               "modules.mail.max_attempts=100"};
+      std::set<std::string> subjects;
+      {
+        HostProcess h(args);
+        for (int i = 0; i < 6; ++i) {
+          std::string s = "durable " + std::to_string(i);
+          subjects.insert(s);
+          queueMail(h, sendJson("u" + std::to_string(i) + "@example.org", s, "body"));
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(500));  // a few failed attempts
+        CHECK(status(h)["queued"] == 6);
+        ::kill(h.pid(), SIGKILL);
+        h.stop();
+      }
+      FakeMailgun mg(port);
+      {
+        HostProcess h(args);
+        REQUIRE(waitFor([&] { return status(h)["sent"] == 6; }, 30000));
+        for (const auto& s : subjects) CHECK(mg.accepted(s) == 1);
+
+        // Reload mid-queue: a slow provider, 20 messages, a reload while they are delivered.
+        mg.delayMs = 40;
+        std::set<std::string> more;
+        for (int i = 0; i < 20; ++i) {
+          std::string s = "reload " + std::to_string(i);
+          more.insert(s);
+          queueMail(h, sendJson("r" + std::to_string(i) + "@example.org", s, "body"));
+        }
+        REQUIRE(waitFor([&] { return status(h)["sent"] >= 8; }));
+        HttpReply rl = h.admin("POST", "/admin/modules/mail/reload", "{\"wait\":true}");
+        INFO(rl.body);
+        CHECK(rl.status == 200);
+        REQUIRE(waitFor([&] { return status(h)["sent"] == 26; }, 30000));
+        CHECK(status(h)["queued"] == 0);
+        // Nothing lost; a reload is not a crash, so nothing is sent twice either.
+        for (const auto& s : more) CHECK(mg.accepted(s) == 1);
+      }
+    }
+  }
+}
+
+TEST_CASE("mail: templates come from templates_dir and change with a module reload", "[mail][host]") {
+  TempDir tpl;
+  std::ofstream(tpl.path() + "/password_reset.txt.mustache") << "v1 text {{{username}}} {{{reset_url}}}\n";
+  std::ofstream(tpl.path() + "/password_reset.html.mustache") << "<p>v1 {{username}}</p>\n";
+  HostProcess h({"--set", "modules=mail", "--set", "modules.mail.poll_ms=50", "--set",
+                 "modules.mail.templates_dir=" + tpl.path()});
+  std::string req = R"({"template":"password_reset","to":"a@example.org","vars":{"username":"ann","reset_url":"https://x.example.org/reset-password/1"}})";
+  CmdResult a = cmd(h, "send-template", {req});
+  REQUIRE(a.status == 200);
+  int64_t first = parseObject(a.output)->getValue<int64_t>("id");
+  REQUIRE(waitFor([&] { return show(h, first)->getValue<std::string>("status") == "sent"; }));
+  CHECK(qpDecode(readFile(show(h, first)->getValue<std::string>("provider_id"))).find("v1 text ann https://x.example.org/reset-password/1") !=
+        std::string::npos);
+  std::ofstream(tpl.path() + "/password_reset.txt.mustache") << "v2 text {{{username}}}\n";
+  REQUIRE(h.admin("POST", "/admin/modules/mail/reload", "{\"wait\":true}").status == 200);
+  CmdResult b = cmd(h, "send-template", {req});
+  REQUIRE(b.status == 200);
+  int64_t second = parseObject(b.output)->getValue<int64_t>("id");
+  REQUIRE(waitFor([&] { return show(h, second)->getValue<std::string>("status") == "sent"; }));
+  CHECK(qpDecode(readFile(show(h, second)->getValue<std::string>("provider_id"))).find("v2 text ann") != std::string::npos);
+}
+
+TEST_CASE("mail: mass mail to every user with an email, throttled, resumable without duplicates", "[mail][host]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      auto db = backendArgs(backend);
+      TempDir shared;
+      std::string sqlitePath = shared.path() + "/mass.db";
+      std::vector<std::string> dbArgs = db.args;
+      if (backend == "sqlite") dbArgs = {"--set", "db.sqlite.path=" + sqlitePath};
+      std::vector<std::string> args =
+          dbArgs + std::vector<std::string>{"--set", "modules=mail", "--set", "modules.mail.poll_ms=50", "--set",
+                                            "modules.mail.mass_rate_per_s=3", "--set", "modules.mail.timeout_ms=1000",
+                                            "--set", "modules.mail.claim_ms=3000"};
+      std::ofstream(shared.path() + "/subject.txt") << "Code::Stats news\n";
+      std::ofstream(shared.path() + "/body.txt") << "Hello {{username}}, news.\n";
+      const std::string subjectFile = shared.path() + "/subject.txt", bodyFile = shared.path() + "/body.txt";
+      std::unique_ptr<codestatsd::db::Pool> pool;
+      {
+        HostProcess h(args);
+        CmdResult missing = cmd(h, "mass-send", {subjectFile, bodyFile});
+        CHECK(missing.status != 200);
+        CHECK_THAT(missing.error, Catch::Contains("users table"));
+        // The web module's users table (only the columns mail reads), with 10 users: 8 with an
+        // address, one without, one with an invalid one.
+        pool = openDb(backend, sqlitePath, db);
+        pool->acquire()->execScript(
+            "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, username TEXT NOT NULL, email TEXT NULL)");
+        for (int i = 1; i <= 10; ++i) {
+          std::string email = i == 5 ? "NULL" : i == 7 ? "'broken address'" : "'user" + std::to_string(i) + "@example.org'";
+          pool->acquire()->execScript("INSERT INTO users (id, username, email) VALUES (" + std::to_string(i) + ", 'user" +
+                                      std::to_string(i) + "', " + email + ")");
+        }
+        CmdResult started = cmd(h, "mass-send", {subjectFile, bodyFile});
+        INFO(started.error);
+        REQUIRE(started.status == 200);
+        CHECK(parseObject(started.output)->getValue<int64_t>("recipients") == 9);
+        // throttled: 3 per second, so after ~1.5 s only part of it is queued
+        REQUIRE(waitFor([&] { return scalar(*pool, "SELECT COUNT(*) FROM mail_campaign_recipients") >= 3; }));
+        CHECK(scalar(*pool, "SELECT COUNT(*) FROM mail_campaign_recipients") < 9);
+        ::kill(h.pid(), SIGKILL);
+        h.stop();
+      }
+      {
+        HostProcess h(args);
+        REQUIRE(waitFor([&] { return scalar(*pool, "SELECT COUNT(*) FROM mail_campaigns WHERE status = 'done'") == 1; }));
+        REQUIRE(waitFor([&] { return status(h)["queued"] == 0; }));
+        CHECK(scalar(*pool, "SELECT COUNT(*) FROM mail_campaign_recipients") == 9);
+        CHECK(scalar(*pool, "SELECT COUNT(*) FROM mail_campaign_recipients WHERE skipped IS NOT NULL") == 1);
+        CHECK(scalar(*pool, "SELECT COUNT(*) FROM mail_outbox WHERE tag = 'campaign-1'") == 8);
+        CHECK(scalar(*pool, "SELECT COUNT(DISTINCT to_addr) FROM mail_outbox WHERE tag = 'campaign-1'") == 8);
+        CHECK(status(h)["sent"] == 8);
+        CmdResult list = cmd(h, "campaigns");
+        CHECK_THAT(list.output, Catch::Contains("\"queued\":8") && Catch::Contains("\"skipped\":1"));
+        int withName = 0;
+        for (const auto& e : fs::directory_iterator(h.varDir() + "/mail"))
+          withName += qpDecode(readFile(e.path().string())).find("Hello user") != std::string::npos;
+        CHECK(withName >= 1);  // the part after the restart was sent by this host
+      }
+    }
+  }
+}

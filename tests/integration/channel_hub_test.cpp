@@ -1,0 +1,213 @@
+// The host's WebSocket hub against a real host: the Phoenix V2 protocol (heartbeat, join,
+// leave, duplicate joins, replies), socket-connect refusal, broadcasts, bad input closed
+// with the right codes, a client that stops reading, and module reloads under open sockets.
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <thread>
+
+#include "HostProcess.hpp"
+#include "WsClient.hpp"
+
+using namespace codestats::test;
+
+namespace {
+
+const char* kSocket = "/live_update_socket/websocket?vsn=2.0.0";
+
+HostProcess echoHost(std::vector<std::string> extra = {}) {
+  std::vector<std::string> args{"--set", "modules=echo", "--set", "modules.echo.artifact=" + fixture("echo_v1")};
+  args.insert(args.end(), extra.begin(), extra.end());
+  return HostProcess(args);
+}
+
+std::string join(const std::string& ref, const std::string& topic, const std::string& payload = "{}") {
+  return "[\"" + ref + "\",\"" + ref + "\",\"" + topic + "\",\"phx_join\"," + payload + "]";
+}
+
+}  // namespace
+
+TEST_CASE("heartbeat, join, broadcast, leave over the Phoenix V2 protocol", "[channels]") {
+  HostProcess h({"--set", "modules=echo", "--set", "modules.echo.artifact=" + fixture("echo_v1")});
+  WsClient ws(h.httpPort(), kSocket);
+  REQUIRE(ws.open());
+
+  ws.sendText(R"([null,"1","phoenix","heartbeat",{}])");
+  CHECK(ws.next().payload == R"([null,"1","phoenix","phx_reply",{"status":"ok","response":{}}])");
+
+  ws.sendText(join("2", "room:a", R"({"k":1})"));
+  CHECK(ws.next().payload ==
+        R"(["2","2","room:a","phx_reply",{"status":"ok","response":{"topic":"room:a","version":"v1","identity":""}}])");
+
+  ws.sendText(R"(["2","3","room:a","echo",{"x":[1,2]}])");
+  CHECK(ws.next().payload == R"(["2","3","room:a","phx_reply",{"status":"ok","response":{"x":[1,2]}}])");
+  ws.sendText(R"(["2","4","room:a","assigns",{}])");
+  CHECK(ws.next().payload == R"(["2","4","room:a","phx_reply",{"status":"ok","response":{"assigns":{"k":1}}}])");
+
+  REQUIRE(h.request("POST", "/echo/broadcast?topic=room:a&event=shout", R"({"n":7})").status == 202);
+  CHECK(ws.next().payload == R"([null,null,"room:a","shout",{"n":7}])");
+  REQUIRE(h.request("POST", "/echo/broadcast?topic=room:other&event=shout", R"({"n":8})").status == 202);
+
+  ws.sendText(R"(["2","5","room:a","phx_leave",{}])");
+  CHECK(ws.next().payload == R"(["2","5","room:a","phx_reply",{"status":"ok","response":{}}])");
+  CHECK(ws.next().payload == R"(["2","2","room:a","phx_close",{}])");
+  CHECK(h.get("/echo/leaves").body == "1");
+  // not joined any more: nothing arrives for room:a
+  REQUIRE(h.request("POST", "/echo/broadcast?topic=room:a&event=shout", "{}").status == 202);
+  ws.sendText(R"([null,"6","phoenix","heartbeat",{}])");
+  CHECK(ws.next().payload == R"([null,"6","phoenix","phx_reply",{"status":"ok","response":{}}])");
+}
+
+TEST_CASE("joins are authorised by the module; refusals are error replies", "[channels]") {
+  auto h = echoHost();
+  WsClient anon(h.httpPort(), kSocket);
+  anon.sendText(join("1", "room:private"));
+  CHECK(anon.next().payload ==
+        R"(["1","1","room:private","phx_reply",{"status":"error","response":{"reason":"Unauthorized."}}])");
+  anon.sendText(join("2", "lobby"));
+  CHECK(anon.next().payload ==
+        R"(["2","2","lobby","phx_reply",{"status":"error","response":{"reason":"unmatched topic"}}])");
+  anon.sendText(R"(["9","9","room:b","echo",{}])");  // an event before its join
+  CHECK(anon.next().payload ==
+        R"(["9","9","room:b","phx_reply",{"status":"error","response":{"reason":"unmatched topic"}}])");
+
+  WsClient owner(h.httpPort(), std::string(kSocket) + "&token=owner");
+  owner.sendText(join("1", "room:private"));
+  CHECK_THAT(owner.next().payload, Catch::Contains(R"("status":"ok")") && Catch::Contains(R"("identity":"owner")"));
+
+  int status = 0;
+  WsClient refused(h.httpPort(), std::string(kSocket) + "&token=bad", &status);
+  CHECK(status == 403);
+  CHECK_FALSE(refused.open());
+  WsClient legacy(h.httpPort(), "/live_update_socket/websocket?vsn=1.0.0", &status);
+  CHECK(status == 400);
+}
+
+TEST_CASE("a duplicate join replaces the old one", "[channels]") {
+  auto h = echoHost();
+  WsClient ws(h.httpPort(), kSocket);
+  ws.sendText(join("1", "room:a"));
+  CHECK_THAT(ws.next().payload, Catch::Contains("phx_reply"));
+  ws.sendText(join("5", "room:a"));
+  CHECK(ws.next().payload == R"(["1","1","room:a","phx_close",{}])");
+  CHECK_THAT(ws.next().payload, Catch::StartsWith(R"(["5","5","room:a","phx_reply",{"status":"ok")"));
+  REQUIRE(h.request("POST", "/echo/broadcast?topic=room:a&event=e", "{}").status == 202);
+  CHECK(ws.next().payload == R"([null,null,"room:a","e",{}])");
+  CHECK(ws.next(300).opcode == 0);  // delivered once, not once per join
+}
+
+TEST_CASE("bad input gets an error reply or a close with the right code", "[channels]") {
+  auto h = echoHost();
+  auto closedWith = [&](auto send) {
+    WsClient ws(h.httpPort(), kSocket);
+    REQUIRE(ws.open());
+    send(ws);
+    for (;;) {
+      WsFrame f = ws.next(3000);
+      if (f.opcode == 8) return int(f.closeCode());
+      if (f.opcode == 0) return 0;
+    }
+  };
+  CHECK(closedWith([](WsClient& ws) { ws.sendText("this is not json"); }) == 1003);
+  CHECK(closedWith([](WsClient& ws) { ws.sendText(R"(["1","1","room:a","phx_join"])"); }) == 1003);
+  CHECK(closedWith([](WsClient& ws) { ws.sendText(R"({"topic":"room:a"})"); }) == 1003);
+  CHECK(closedWith([](WsClient& ws) { ws.sendFrame(2, "binary"); }) == 1003);
+  CHECK(closedWith([](WsClient& ws) { ws.sendText(std::string(70 * 1024, 'x')); }) == 1009);
+  CHECK(closedWith([](WsClient& ws) { ws.sendText("\xff\xfe bad utf-8"); }) == 1007);
+  CHECK(closedWith([](WsClient& ws) { ws.sendFrame(9, "", false); }) == 1002);  // fragmented ping
+  CHECK(closedWith([](WsClient& ws) {
+          try {  // the server may close while the flood is still being sent
+            for (int i = 0; i < 2000; ++i) ws.sendText(join(std::to_string(i), "room:" + std::to_string(i)));
+          } catch (const Poco::Exception&) {
+          }
+        }) == 1008);
+  SECTION("a module that throws on an event gets an error reply, the socket lives on") {
+    WsClient ws(h.httpPort(), kSocket);
+    ws.sendText(join("1", "room:a"));
+    ws.next();
+    ws.sendText(R"(["1","2","room:a","boom",{}])");
+    CHECK(ws.next().payload == R"(["1","2","room:a","phx_reply",{"status":"error","response":{"reason":"event crashed"}}])");
+    ws.sendText(R"(["1","3","room:a","nope",{}])");
+    CHECK(ws.next().payload ==
+          R"(["1","3","room:a","phx_reply",{"status":"error","response":{"reason":"unknown event"}}])");
+  }
+  SECTION("fragmented text messages are reassembled; pings are answered") {
+    WsClient ws(h.httpPort(), kSocket);
+    ws.sendFrame(1, R"([null,"1","phoe)", false);
+    ws.sendFrame(9, "hi");  // a control frame between fragments
+    ws.sendFrame(0, R"(nix","heartbeat",{}])");
+    WsFrame pong = ws.next();
+    CHECK(pong.opcode == 10);
+    CHECK(pong.payload == "hi");
+    CHECK(ws.next().payload == R"([null,"1","phoenix","phx_reply",{"status":"ok","response":{}}])");
+  }
+  SECTION("a socket that never completes the handshake does not hold anything up") {
+    Poco::Net::StreamSocket half;
+    half.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(h.httpPort())));
+    std::string partial = "GET /live_update_socket/websocket HTTP/1.1\r\nHost: x\r\nUpgrade: websock";
+    half.sendBytes(partial.data(), static_cast<int>(partial.size()));
+    WsClient ws(h.httpPort(), kSocket);
+    ws.sendText(R"([null,"1","phoenix","heartbeat",{}])");
+    CHECK_THAT(ws.next().payload, Catch::Contains("phx_reply"));
+  }
+  CHECK(h.alive());
+}
+
+TEST_CASE("a client that stops reading is closed with 1013 and never blocks the others", "[channels]") {
+  // Small queues and socket buffers so that "stops reading" shows within a few broadcasts.
+  auto h = echoHost({"--set", "ws.max_queued_bytes=262144", "--set", "ws.send_buffer_bytes=16384"});
+  WsClient slow(h.httpPort(), kSocket);
+  WsClient fast(h.httpPort(), kSocket);
+  slow.sendText(join("1", "room:a"));
+  fast.sendText(join("1", "room:a"));
+  REQUIRE_THAT(slow.next().payload, Catch::Contains("phx_reply"));
+  REQUIRE_THAT(fast.next().payload, Catch::Contains("phx_reply"));
+  slow.socket().setReceiveBufferSize(4096);  // the slow client reads nothing from here on
+  std::string big = "{\"blob\":\"" + std::string(32 * 1024, 'z') + "\"}";
+  int received = 0;
+  auto started = std::chrono::steady_clock::now();
+  for (int i = 0; i < 100; ++i) {
+    REQUIRE(h.request("POST", "/echo/broadcast?topic=room:a&event=big", big).status == 202);
+    if (fast.next(5000).opcode == 1) ++received;
+  }
+  CHECK(received == 100);  // the fast client got every broadcast
+  CHECK(std::chrono::steady_clock::now() - started < std::chrono::seconds(30));
+  // the slow client, reading at last, finds its queue was cut off with 1013
+  uint16_t code = 0;
+  for (int i = 0; i < 200; ++i) {
+    WsFrame f = slow.next(2000);
+    INFO(f.payload.substr(0, 80));
+    if (f.opcode == 0) break;
+    if (f.opcode == 8) {
+      code = f.closeCode();
+      break;
+    }
+  }
+  CHECK(code == 1013);
+  CHECK_THAT(h.admin("GET", "/metrics").body, Catch::Contains("codestats_ws_queue_overflows_total"));
+}
+
+TEST_CASE("reloading the module that handles a topic keeps every socket and join", "[channels][reload]") {
+  auto h = echoHost();
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (int i = 0; i < 20; ++i) {
+    clients.push_back(std::make_unique<WsClient>(h.httpPort(), kSocket));
+    clients.back()->sendText(join("1", "room:r"));
+    REQUIRE_THAT(clients.back()->next().payload, Catch::Contains(R"("version":"v1")"));
+  }
+  for (int round = 0; round < 10; ++round) {
+    std::string next = fixture(round % 2 ? "echo_v1" : "echo_v2");
+    REQUIRE(h.admin("POST", "/admin/modules/echo/reload", R"({"artifact":")" + next + R"(","wait":true})").status ==
+            200);
+    REQUIRE(h.request("POST", "/echo/broadcast?topic=room:r&event=seq", "{\"n\":" + std::to_string(round) + "}")
+                .status == 202);
+  }
+  for (auto& c : clients) {
+    for (int round = 0; round < 10; ++round)
+      CHECK(c->next().payload == "[null,null,\"room:r\",\"seq\",{\"n\":" + std::to_string(round) + "}]");
+    c->sendText(R"(["1","2","room:r","version",{}])");
+    CHECK_THAT(c->next().payload, Catch::Contains(R"("version":"v1")"));  // 10 reloads: back on v1
+    c->sendText(R"(["1","3","room:r","assigns",{}])");
+    CHECK_THAT(c->next().payload, Catch::Contains(R"("assigns":{})"));  // the host kept the assigns
+  }
+}
