@@ -13,6 +13,12 @@ if [ "${1:-}" = "--test" ]; then
   packages+=(postgresql curl procps python3-aiosmtpd)
 fi
 
+# Node.js and npm for the browser-side tests (the official phoenix client); a machine that
+# already has a node (e.g. from NodeSource) keeps it.
+if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null; then
+  packages+=(nodejs npm)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
