@@ -3,7 +3,9 @@
 // with the right codes, a client that stops reading, and module reloads under open sockets.
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <chrono>
+#include <ctime>
 #include <thread>
 
 #include "HostProcess.hpp"
@@ -209,5 +211,56 @@ TEST_CASE("reloading the module that handles a topic keeps every socket and join
     CHECK_THAT(c->next().payload, Catch::Contains(R"("version":"v1")"));  // 10 reloads: back on v1
     c->sendText(R"(["1","3","room:r","assigns",{}])");
     CHECK_THAT(c->next().payload, Catch::Contains(R"("assigns":{})"));  // the host kept the assigns
+  }
+}
+
+TEST_CASE("200 sockets keep every new_pulse, in order, while channels and ingest reload", "[channels][reload]") {
+  HostProcess h({"--set", "modules=web,ingest,channels", "--set", "log.level=warn"});
+  std::string out;
+  REQUIRE(h.ctl({"run", "web.create-user", "reloader"}, out) == 0);
+  REQUIRE(h.ctl({"run", "web.create-machine", "reloader", "box"}, out) == 0);
+  std::string apiToken = out.substr(0, out.find_last_not_of("\n ") + 1);
+
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (int i = 0; i < 200; ++i) {
+    clients.push_back(std::make_unique<WsClient>(h.httpPort(), kSocket));
+    REQUIRE(clients.back()->open());
+    clients.back()->sendText(join("1", i % 2 ? "frontpage" : "users:reloader"));
+  }
+  for (auto& c : clients) REQUIRE_THAT(c->next(10000).payload, Catch::Contains(R"("status":"ok")"));
+
+  const int pulses = 60;
+  std::atomic<bool> posting{true};
+  std::atomic<int> reloads{0}, reloadFailures{0};
+  std::thread reloader([&] {
+    for (int i = 0; posting; ++i) {
+      std::string module = i % 2 ? "ingest" : "channels";
+      auto r = h.admin("POST", "/admin/modules/" + module + "/reload", R"({"wait":true})");
+      (r.status == 200 ? reloads : reloadFailures)++;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+  });
+  for (int i = 0; i < pulses; ++i) {
+    auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    char ts[32];
+    std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    std::string body = std::string(R"({"coded_at":")") + ts + R"(","xps":[{"language":"L)" + std::to_string(i) + R"(","xp":1}]})";
+    auto r = h.request("POST", "/api/my/pulses", body, {{"X-API-Token", apiToken}, {"Content-Type", "application/json"}});
+    REQUIRE(r.status == 201);
+  }
+  posting = false;
+  reloader.join();
+  CHECK(reloads >= 4);
+  CHECK(reloadFailures == 0);
+
+  for (size_t i = 0; i < clients.size(); ++i) {
+    INFO("client " << i);
+    for (int p = 0; p < pulses; ++p) {
+      WsFrame f = clients[i]->next(10000);
+      REQUIRE(f.opcode == 1);
+      REQUIRE_THAT(f.payload, Catch::Contains("\"new_pulse\"") &&
+                                  Catch::Contains("\"language\":\"L" + std::to_string(p) + "\""));
+    }
+    CHECK(clients[i]->next(200).opcode == 0);  // nothing twice, and no close
   }
 }
