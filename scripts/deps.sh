@@ -8,9 +8,9 @@ set -euo pipefail
 
 packages=(g++ make cmake ninja-build pkg-config ccache binutils
           libpoco-dev libspdlog-dev libfmt-dev catch2 libsqlite3-dev libpq-dev libsodium-dev
-          libssl-dev libkainjow-mustache-dev)
+          libssl-dev libkainjow-mustache-dev libmaxminddb-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(postgresql curl procps python3-aiosmtpd)
+  packages+=(postgresql curl procps python3-aiosmtpd libmaxmind-db-writer-perl)
 fi
 
 # Node.js and npm for the browser-side tests (the official phoenix client); a machine that

@@ -5,7 +5,9 @@
 #include <codestats/sdk.hpp>
 
 #include <chrono>
+#include <memory>
 
+#include "geoip.hpp"
 #include "payloads.hpp"
 #include "socket_token.hpp"
 
@@ -54,8 +56,11 @@ constexpr const char* kUnauthorized = R"({"reason":"Unauthorized."})";
 class ChannelsModule : public codestats::Module {
  public:
   explicit ChannelsModule(codestats::Host h) : Module(h) {
-    host().rejectUnknownConfig({});
+    host().rejectUnknownConfig({"geoip_db"});
     secret_ = host().config("host.secret_key_base", "");
+    // A MaxMind-format City database for front-page coordinates; none: coords are null.
+    if (auto path = host().config("geoip_db"); path && !path->empty())
+      geo_ = std::make_unique<channels::GeoIp>(std::string(*path));
 
     route("GET", "/health/channels", [](const codestats::Request&, codestats::Response& resp) {
       resp.json(200, R"({"module":"channels","status":"ok","version":")" CHANNELS_MODULE_VERSION R"("})");
@@ -96,7 +101,9 @@ class ChannelsModule : public codestats::Module {
         return;
       }
       host().broadcast("users:" + e->username, "new_pulse", channels::userPulsePayload(*e));
-      host().broadcast("frontpage", "new_pulse", channels::frontpagePulsePayload(*e, std::nullopt));
+      std::optional<std::pair<double, double>> coords;
+      if (geo_ && !e->isPrivate) coords = geo_->lookup(e->clientIp);
+      host().broadcast("frontpage", "new_pulse", channels::frontpagePulsePayload(*e, coords));
     });
 
     command("socket-token", "socket-token USERNAME: a live-update socket token for that user (90 days)",
@@ -124,6 +131,7 @@ class ChannelsModule : public codestats::Module {
   }
 
   std::string secret_;
+  std::unique_ptr<channels::GeoIp> geo_;
 };
 
 }  // namespace

@@ -264,3 +264,38 @@ TEST_CASE("200 sockets keep every new_pulse, in order, while channels and ingest
     CHECK(clients[i]->next(200).opcode == 0);  // nothing twice, and no close
   }
 }
+
+TEST_CASE("frontpage new_pulse carries GeoIP coordinates, never for private users", "[channels][geoip]") {
+  TempDir dir;
+  std::string mmdb = dir.path() + "/test-city.mmdb";
+  REQUIRE(std::system(("perl " CODESTATS_TEST_SOURCE_DIR "/tests/geoip/make-test-mmdb.pl " + mmdb).c_str()) == 0);
+  HostProcess h({"--set", "modules=web,ingest,channels", "--set", "modules.channels.geoip_db=" + mmdb});
+  std::string out, publicToken, privateToken;
+  REQUIRE(h.ctl({"run", "web.create-user", "geo"}, out) == 0);
+  REQUIRE(h.ctl({"run", "web.create-machine", "geo", "box"}, publicToken) == 0);
+  REQUIRE(h.ctl({"run", "web.create-user", "hidden", "--private"}, out) == 0);
+  REQUIRE(h.ctl({"run", "web.create-machine", "hidden", "box"}, privateToken) == 0);
+  WsClient ws(h.httpPort(), kSocket);
+  ws.sendText(join("1", "frontpage"));
+  REQUIRE_THAT(ws.next().payload, Catch::Contains("xp_history"));
+
+  auto post = [&](std::string token) {
+    token.erase(token.find_last_not_of("\n ") + 1);
+    auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    char ts[32];
+    std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    auto r = h.request("POST", "/api/my/pulses", std::string(R"({"coded_at":")") + ts + R"(","xps":[{"language":"Go","xp":3}]})",
+                       {{"X-API-Token", token}, {"Content-Type", "application/json"}});
+    REQUIRE(r.status == 201);
+    return ws.next().payload;
+  };
+  CHECK(post(publicToken) == R"([null,null,"frontpage","new_pulse",{"xps":[{"language":"Go","amount":3}],"coords":{"lat":60.2,"lon":24.9}}])");
+  CHECK(post(privateToken) == R"([null,null,"frontpage","new_pulse",{"xps":[{"language":"Go","amount":3}],"coords":null}])");
+
+  std::string err;
+  int rc = runHostToExit({"--set", "var_dir=" + dir.path() + "/v2", "--set", "http.port=0", "--set", "admin.port=0",
+                          "--set", "modules=web,ingest,channels", "--set", "modules.channels.geoip_db=/nonexistent.mmdb"},
+                         err);
+  CHECK(rc == 1);
+  CHECK_THAT(err, Catch::Contains("cannot open GeoIP database '/nonexistent.mmdb'"));
+}
