@@ -3,14 +3,15 @@
 # quick when everything is present (no apt-get call at all then).
 #   scripts/deps.sh          build + run
 #   scripts/deps.sh --test   also what the test suite needs (PostgreSQL server, curl,
-#                            aiosmtpd for the mail module's SMTP test)
+#                            aiosmtpd for the mail module's SMTP test, the openssl CLI
+#                            for its TLS tests' throwaway CA)
 set -euo pipefail
 
 packages=(g++ make cmake ninja-build pkg-config ccache binutils
           libpoco-dev libspdlog-dev libfmt-dev catch2 libsqlite3-dev libpq-dev libsodium-dev
           libssl-dev libkainjow-mustache-dev libmaxminddb-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(postgresql curl procps python3-aiosmtpd libmaxmind-db-writer-perl)
+  packages+=(postgresql curl procps python3-aiosmtpd openssl libmaxmind-db-writer-perl)
 fi
 
 # Node.js and npm for the browser-side tests (the official phoenix client); a machine that

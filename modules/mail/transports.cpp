@@ -11,6 +11,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLException.h>
 #include <Poco/Net/SMTPClientSession.h>
 #include <Poco/Net/SecureSMTPClientSession.h>
 #include <Poco/StreamCopier.h>
@@ -55,9 +56,32 @@ std::string randomToken(size_t n) {
 std::string domainOf(const std::string& addr) { return addr.substr(addr.rfind('@') + 1); }
 
 Poco::Net::Context::Ptr clientContext(const std::string& caFile) {
-  // One explicit context per session: nothing is installed into Poco's SSLManager.
-  return new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, caFile, Poco::Net::Context::VERIFY_RELAXED, 9,
+  // One explicit context per session: nothing is installed into Poco's SSLManager. The
+  // server is always verified: its chain against tls_ca_file when set, else against the
+  // system store, and its name against the configured host. VERIFY_STRICT, not RELAXED:
+  // for a client both are SSL_VERIFY_PEER, but with RELAXED Poco skips the host-name check
+  // for loopback addresses.
+  return new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, caFile, Poco::Net::Context::VERIFY_STRICT, 9,
                                 caFile.empty());
+}
+
+// modules.mail.tls_ca_file: empty (the system CA store) or a readable PEM file that OpenSSL
+// loads at least one certificate from; checked when the transport is created, so a typo
+// stops the start instead of failing every delivery.
+std::string caFileKey(const ConfigMap& cfg) {
+  std::string caFile = optional(cfg, "tls_ca_file", "");
+  if (caFile.empty()) return caFile;
+  const std::string key = "mail: config key modules.mail.tls_ca_file: ";
+  std::error_code ec;
+  if (!fs::is_regular_file(caFile, ec)) throw std::invalid_argument(key + "'" + caFile + "' is not a file");
+  if (::access(caFile.c_str(), R_OK) != 0)
+    throw std::invalid_argument(key + "cannot read '" + caFile + "': " + std::strerror(errno));
+  try {
+    clientContext(caFile);
+  } catch (const Poco::Exception& e) {
+    throw std::invalid_argument(key + "no CA certificate could be loaded from '" + caFile + "': " + e.displayText());
+  }
+  return caFile;
 }
 
 std::string trimmed(std::string s) {
@@ -130,7 +154,7 @@ class MailgunTransport : public Transport {
     if ((base_.getScheme() != "https" && base_.getScheme() != "http") || base_.getHost().empty())
       throw std::invalid_argument("mail: config key modules.mail.base_url: expected http(s)://host[:port][/path], got '" +
                                   base + "'");
-    caFile_ = optional(cfg, "tls_ca_file", "");
+    caFile_ = caFileKey(cfg);
     std::string path = base_.getPath();
     while (!path.empty() && path.back() == '/') path.pop_back();
     path_ = path + "/v3/" + domain_ + "/messages";
@@ -188,6 +212,9 @@ class MailgunTransport : public Transport {
           }
         }
       }
+    } catch (const Poco::Net::SSLException& e) {  // handshake, certificate or host name: retried
+      d.outcome = Outcome::Retry;
+      d.error = "mailgun: TLS: " + e.displayText();
     } catch (const Poco::Exception& e) {
       d.outcome = Outcome::Retry;
       d.error = "mailgun: " + e.displayText();
@@ -230,7 +257,7 @@ class SmtpTransport : public Transport {
     if (auth == "login") method_ = Poco::Net::SMTPClientSession::AUTH_LOGIN;
     else if (auth == "plain") method_ = Poco::Net::SMTPClientSession::AUTH_PLAIN;
     else throw std::invalid_argument("mail: config key modules.mail.smtp_auth: expected login or plain");
-    caFile_ = optional(cfg, "tls_ca_file", "");
+    caFile_ = caFileKey(cfg);
     helo_ = optional(cfg, "smtp_helo", domainOf(common_.from.addr));
   }
   std::string name() const override { return "smtp"; }
@@ -255,6 +282,9 @@ class SmtpTransport : public Transport {
     } catch (const Poco::Net::SMTPException& e) {
       d.outcome = classifySmtpError(e.displayText());
       d.error = "smtp: " + e.displayText();
+    } catch (const Poco::Net::SSLException& e) {  // STARTTLS handshake, certificate or host name: retried
+      d.outcome = Outcome::Retry;
+      d.error = "smtp: TLS: " + e.displayText();
     } catch (const Poco::Exception& e) {
       d.outcome = Outcome::Retry;
       d.error = "smtp: " + e.displayText();

@@ -50,10 +50,13 @@ struct CommonSettings {
 };
 
 std::unique_ptr<Transport> makeFileTransport(const std::string& dir, const CommonSettings& common);
-// Keys: domain, api_key (required), base_url (default https://api.mailgun.net).
+// tls_ca_file (both network transports): a PEM CA bundle trusted instead of the system
+// store; validated here (std::invalid_argument naming the key). TLS peers are always verified.
+// Keys: domain, api_key (required), base_url (default https://api.mailgun.net), tls_ca_file.
 std::unique_ptr<Transport> makeMailgunTransport(const ConfigMap& cfg, const CommonSettings& common);
 // Keys: smtp_host (required), smtp_port (587 with STARTTLS, else 25), smtp_user,
-// smtp_password, smtp_starttls (default true), smtp_auth (login | plain, default login).
+// smtp_password, smtp_starttls (default true), smtp_auth (login | plain, default login),
+// smtp_helo, tls_ca_file.
 std::unique_ptr<Transport> makeSmtpTransport(const ConfigMap& cfg, const CommonSettings& common);
 
 // The RFC 5322 text of a stored message (file and SMTP transports).
