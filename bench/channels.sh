@@ -6,7 +6,7 @@
 #   bench/channels.sh [SOCKETS] [RATE] [SECONDS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-sockets="${1:-10000}" rate="${2:-20}" secs="${3:-20}"
+sockets="${1:-10000}" rate="${2:-5}" secs="${3:-20}"
 build="${BUILD_DIR:-build}"
 ulimit -n "$(ulimit -Hn)"  # both processes hold one descriptor per socket
 var="$(mktemp -d)"

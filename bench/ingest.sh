@@ -4,11 +4,13 @@
 # durability (PGTEST_DURABLE=1: fsync and synchronous_commit on), then pgbench running the
 # equivalent per-pulse transaction (pulse row, 3 xps rows, 5 aggregate upserts) on the same
 # server with as many clients, for the ratio. Budgets: SQLite >= 20k pulses/s; PostgreSQL
-# >= 1.5x pgbench; p99 < 50 ms.
-#   bench/ingest.sh [SECONDS] [CONNECTIONS] [USERS]
+# >= 1.5x pgbench; p99 < 50 ms. The load generator runs its CONNECTIONS keep-alive
+# connections from CLIENT_THREADS (default 1) epoll loops with pre-built requests, so that
+# it takes little of the CPU it shares with the server (bench/README.md).
+#   [CLIENT_THREADS=1] bench/ingest.sh [SECONDS] [CONNECTIONS] [USERS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-secs="${1:-10}" conns="${2:-64}" users="${3:-1000}"
+secs="${1:-10}" conns="${2:-64}" users="${3:-1000}" cthreads="${CLIENT_THREADS:-1}"
 build="${BUILD_DIR:-build}"
 pgport="${PGBENCH_PORT:-55460}"
 fail=0
@@ -32,7 +34,7 @@ trap 'stop_host; rm -rf "$var"; [ -n "${PGTEST_DIR:-}" ] && pgtest_stop >/dev/nu
 echo "== SQLite (synchronous=FULL, WAL)"
 run_host "$var"
 out="$("$build/bin/ingest_bench" --port "$port" --admin-port "$aport" --admin-token "$atoken" \
-  --users "$users" --connections "$conns" --seconds "$secs")" || fail=1
+  --users "$users" --connections "$conns" --seconds "$secs" --client-threads "$cthreads")" || fail=1
 echo "$out"
 stop_host
 sq_rate="$(field pulses_per_s "$out")" sq_p99="$(field p99_ms "$out")"
@@ -45,7 +47,7 @@ PGTEST_DURABLE=1 pgtest_start "$pgport" >/dev/null
 rm -rf "$var"/*
 run_host "$var" --set db.backend=postgres --set "db.postgres.conninfo=$PGTEST_URI"
 out="$("$build/bin/ingest_bench" --port "$port" --admin-port "$aport" --admin-token "$atoken" \
-  --users "$users" --connections "$conns" --seconds "$secs")" || fail=1
+  --users "$users" --connections "$conns" --seconds "$secs" --client-threads "$cthreads")" || fail=1
 echo "$out"
 stop_host
 pg_rate="$(field pulses_per_s "$out")" pg_p99="$(field p99_ms "$out")"

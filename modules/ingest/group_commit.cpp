@@ -3,53 +3,99 @@
 #include <exception>
 
 namespace codestats::ingest {
+namespace {
+
+template <class Flag>
+void signal(Ticket& t, Flag flag) {
+  std::lock_guard g(t.m);
+  t.*flag = true;
+  t.cv.notify_one();
+}
+
+}  // namespace
 
 void GroupCommitter::submit(Ticket& ticket) {
   std::unique_lock lock(mutex_);
   queue_.push_back(&ticket);
-  if (collecting_ && queue_.size() >= options_.batchMax) cv_.notify_all();
-  while (!ticket.done) {
-    if (!collecting_ && inflight_ < options_.maxInflight && !queue_.empty()) {
-      collecting_ = true;
-      if (options_.batchWait.count() > 0 && queue_.size() < options_.batchMax) {
-        auto deadline = std::chrono::steady_clock::now() + options_.batchWait;
-        cv_.wait_until(lock, deadline, [&] { return queue_.size() >= options_.batchMax; });
-      }
-      std::vector<Ticket*> batch;
-      size_t n = std::min(queue_.size(), options_.batchMax);
-      batch.reserve(n);
-      for (size_t i = 0; i < n; ++i) {
-        batch.push_back(queue_.front());
-        queue_.pop_front();
-      }
-      collecting_ = false;
-      ++inflight_;
-      ++stats_.batches;
-      stats_.tickets += batch.size();
-      if (batch.size() > stats_.largestBatch) stats_.largestBatch = batch.size();
-      cv_.notify_all();  // another waiter may start collecting the next batch
-      lock.unlock();
-      try {
-        commit_(batch);
-      } catch (const std::exception& e) {
-        for (Ticket* t : batch) {
-          t->ok = false;
-          t->error = e.what();
-        }
-      } catch (...) {
-        for (Ticket* t : batch) {
-          t->ok = false;
-          t->error = "unknown error";
-        }
-      }
-      lock.lock();
-      for (Ticket* t : batch) t->done = true;
-      --inflight_;
-      cv_.notify_all();
-    } else {
-      cv_.wait(lock);
+  if (collector_ && queue_.size() >= options_.batchMax) signal(*collector_, &Ticket::full);
+  for (;;) {
+    if (canLead()) lead(lock, ticket);
+    lock.unlock();
+    {
+      std::unique_lock g(ticket.m);
+      ticket.cv.wait(g, [&] { return ticket.finished || ticket.mayLead; });
+      // Finished: the leader set it under ticket.m and touches the ticket no more.
+      if (ticket.finished) return;
+      ticket.mayLead = false;
+    }
+    lock.lock();
+  }
+}
+
+// Called with the lock held whenever a leader slot may have become free: wakes one queued
+// ticket that is not itself busy committing (it re-checks canLead() when it runs). A
+// queued ticket is not finished, so it is alive while the lock is held.
+void GroupCommitter::wakeNextLeader() {
+  if (!canLead()) return;
+  for (Ticket* t : queue_) {
+    if (!t->leading) {
+      signal(*t, &Ticket::mayLead);
+      return;
     }
   }
+}
+
+void GroupCommitter::lead(std::unique_lock<std::mutex>& lock, Ticket& self) {
+  collecting_ = true;
+  self.leading = true;
+  if (options_.batchWait.count() > 0 && queue_.size() < options_.batchMax) {
+    collector_ = &self;
+    auto deadline = std::chrono::steady_clock::now() + options_.batchWait;
+    lock.unlock();
+    {
+      std::unique_lock g(self.m);
+      self.cv.wait_until(g, deadline, [&] { return self.full; });
+    }
+    lock.lock();
+    collector_ = nullptr;  // nobody sets `full` any more
+    std::lock_guard g(self.m);
+    self.full = false;
+  }
+  std::vector<Ticket*> batch;
+  size_t n = std::min(queue_.size(), options_.batchMax);
+  batch.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    batch.push_back(queue_.front());
+    queue_.pop_front();
+  }
+  collecting_ = false;
+  ++inflight_;
+  ++stats_.batches;
+  stats_.tickets += batch.size();
+  if (batch.size() > stats_.largestBatch) stats_.largestBatch = batch.size();
+  wakeNextLeader();  // another waiter may start collecting the next batch
+  lock.unlock();
+  try {
+    commit_(batch);
+  } catch (const std::exception& e) {
+    for (Ticket* t : batch) {
+      t->ok = false;
+      t->error = e.what();
+    }
+  } catch (...) {
+    for (Ticket* t : batch) {
+      t->ok = false;
+      t->error = "unknown error";
+    }
+  }
+  lock.lock();
+  self.leading = false;
+  --inflight_;
+  wakeNextLeader();
+  lock.unlock();
+  // Outside the committer's mutex: each owner wakes without contending for it.
+  for (Ticket* t : batch) signal(*t, &Ticket::finished);
+  lock.lock();
 }
 
 GroupCommitter::Stats GroupCommitter::stats() const {

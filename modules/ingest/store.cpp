@@ -91,11 +91,29 @@ void rebuildWhere(Tx& tx, const std::string& userFilter, const std::vector<Param
            params);
 }
 
+// SQLite: the aggregates keyed by (user_id, x) become WITHOUT ROWID tables, clustered by
+// their key: a pulse's upserts then dirty one B-tree page per table instead of a table page
+// and an index page, about 14% fewer WAL frames per group commit (bench/README.md).
+// PostgreSQL tables are heaps either way: nothing to do.
+std::string withoutRowid(const char* table, const char* key) {
+  std::string t = table;
+  return "CREATE TABLE " + t + "_v2 (user_id INTEGER NOT NULL, " + key + " INTEGER NOT NULL, xp BIGINT NOT NULL, " +
+         "PRIMARY KEY (user_id, " + key + ")) WITHOUT ROWID;\n" + "INSERT INTO " + t + "_v2 (user_id, " + key +
+         ", xp) SELECT user_id, " + key + ", xp FROM " + t + ";\n" + "DROP TABLE " + t + ";\n" + "ALTER TABLE " + t +
+         "_v2 RENAME TO " + t + ";\n";
+}
+
+const std::string kSqliteWithoutRowid = withoutRowid("user_language_xps", "language_id") +
+                                        withoutRowid("user_machine_xps", "machine_id") +
+                                        withoutRowid("user_day_xps", "day") + withoutRowid("user_hour_xps", "hour");
+
 }  // namespace
 
 const std::vector<Migrations>& ingestMigrations() {
   static const std::vector<Migrations> kList = {
       {1, "languages, pulses, xps and per-user aggregates", kSqliteSchema.c_str(), kPostgresSchema.c_str()},
+      {2, "aggregates keyed by user clustered by key (SQLite WITHOUT ROWID)", kSqliteWithoutRowid.c_str(),
+       "SELECT 1"},
   };
   return kList;
 }

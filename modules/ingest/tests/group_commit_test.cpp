@@ -68,3 +68,39 @@ TEST_CASE("group commit: a throwing commit fails only its batch", "[group]") {
   gc.submit(b);
   CHECK(b.ok);
 }
+
+TEST_CASE("group commit: several batches in flight, every ticket answered once", "[group]") {
+  std::atomic<int> concurrent{0}, maxConcurrent{0}, committed{0};
+  GroupCommitter gc(GroupCommitter::Options{4, std::chrono::microseconds(50), 3}, [&](std::vector<Ticket*>& batch) {
+    int c = ++concurrent;
+    int m = maxConcurrent;
+    while (c > m && !maxConcurrent.compare_exchange_weak(m, c)) {
+    }
+    CHECK(batch.size() <= 4);
+    std::this_thread::sleep_for(std::chrono::microseconds(100));
+    for (Ticket* t : batch) {
+      ++*static_cast<int*>(t->payload);
+      t->ok = true;
+    }
+    committed += static_cast<int>(batch.size());
+    --concurrent;
+  });
+  constexpr int kThreads = 32, kEach = 40;
+  std::atomic<int> wrong{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kThreads; ++i)
+    threads.emplace_back([&] {
+      for (int k = 0; k < kEach; ++k) {
+        int count = 0;
+        Ticket t;
+        t.payload = &count;
+        gc.submit(t);
+        if (!t.ok || count != 1) ++wrong;
+      }
+    });
+  for (auto& t : threads) t.join();
+  CHECK(wrong == 0);
+  CHECK(committed == kThreads * kEach);
+  CHECK(maxConcurrent <= 3);
+  CHECK(gc.stats().tickets == kThreads * kEach);
+}
