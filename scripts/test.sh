@@ -3,21 +3,22 @@
 # the whole test suite, so that every DB test runs on SQLite and on PostgreSQL.
 # Extra arguments go to ctest (e.g. -L reload, -R integration).
 #
-# SANITIZE=1: the same suite on an ASan+UBSan build in build-asan/ (or $BUILD_DIR). The
-# run fails if any process, including the codestatsd children the tests start, produced a
-# sanitizer report; the negative control's expected crash is kept apart (see
-# tests/integration/CMakeLists.txt). Reports are kept in $BUILD_DIR/sanitizer-reports/.
+# SANITIZE=1 runs the same suite on an ASan+UBSan build in build-asan/ (or $BUILD_DIR) and
+# fails if any process produced a sanitizer report, including the codestatsd children the
+# tests start (whose logs the tests delete). The reports are kept in
+# <build dir>/sanitizer-reports/. The negative control's host is expected to crash; its
+# reports go to <build dir>/tests/integration/negative_control_sanitizer/ instead.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 sanitize="${SANITIZE:-0}"
-if [ "$sanitize" = 1 ]; then
-  export BUILD_DIR="${BUILD_DIR:-build-asan}"
-fi
+[ "$sanitize" != 1 ] || export BUILD_DIR="${BUILD_DIR:-build-asan}"
 scripts/deps.sh --test
 scripts/build.sh
 
 . scripts/pgtest.sh
-pgtest_start "${PGTEST_PORT:-55432}"
+# A port below the ephemeral range (32768-60999): the tests open hundreds of outgoing
+# connections, and one of them could otherwise hold the port PostgreSQL wants.
+pgtest_start "${PGTEST_PORT:-25432}"
 trap pgtest_stop EXIT
 
 # With CI set, a DB test fails instead of skipping PostgreSQL when PGTEST_URI is missing.
@@ -28,27 +29,25 @@ if [ "$sanitize" != 1 ]; then
   exit
 fi
 
-# ASan/LSan reports of every process go to files in $reports (UBSan in this toolchain always
-# writes to stderr, and log_path must not be set in UBSAN_OPTIONS: libasan reads the common
-# flags from UBSAN_OPTIONS last, so it would override ASan's). Host logs that contain a
-# sanitizer report are copied to $reports by the tests (CODESTATS_SANITIZER_LOG_DIR).
+# ASan/LSan write their reports to files under $reports (log_path; a host's stderr is its
+# log file, deleted with its temporary directory). GCC's shared UBSan runtime ignores
+# log_path and always writes to stderr, so the tests copy a host log that contains a
+# sanitizer report to CODESTATS_SANITIZER_LOG_DIR (tests/support/HostProcess.cpp). Do not
+# put log_path in UBSAN_OPTIONS: libasan also reads it from there, after ASAN_OPTIONS.
 reports="$PWD/sanitizer-reports"
-rm -rf "$reports" tests/integration/negative_control_sanitizer/*
-mkdir -p "$reports"
+rm -rf "$reports" tests/integration/negative_control_sanitizer
+mkdir -p "$reports" tests/integration/negative_control_sanitizer
 export CODESTATS_SANITIZER_LOG_DIR="$reports"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:log_path=$reports/asan${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
 export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1${UBSAN_OPTIONS:+:$UBSAN_OPTIONS}"
-if [ -f "$OLDPWD/tests/sanitizers/lsan.supp" ]; then
-  export LSAN_OPTIONS="suppressions=$OLDPWD/tests/sanitizers/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}"
-fi
 rc=0
 ctest --output-on-failure -j 2 "$@" || rc=$?
 if [ -n "$(ls -A "$reports")" ]; then
-  echo "sanitizer reports (outside the negative control) in $reports:" >&2
   for f in "$reports"/*; do
-    echo "---- $f" >&2
+    echo "---- sanitizer report: $f" >&2
     cat "$f" >&2
   done
+  echo "FAILED: sanitizer reports in $reports" >&2
   [ "$rc" != 0 ] || rc=1
 fi
 exit "$rc"
