@@ -2,6 +2,8 @@
 // with the original messages. Pure logic (Poco::JSON only), no SDK.
 #pragma once
 
+#include <codestats/json.hpp>
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -53,6 +55,6 @@ bool validUtf8(std::string_view s, size_t* codePoints = nullptr);
 // {"error":"..."} with JSON escaping.
 std::string errorJson(std::string_view message);
 // JSON string literal with escaping.
-std::string jsonString(std::string_view s);
+using codestats::jsonString;  // <codestats/json.hpp>
 
 }  // namespace codestats::ingest

@@ -3,6 +3,8 @@
 // (modules/mail/tests/mail_core_test.cpp).
 #pragma once
 
+#include <codestats/json.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <stdexcept>
@@ -102,6 +104,6 @@ Outcome classifyHttpStatus(int status);
 Outcome classifySmtpError(std::string_view message);
 
 // JSON string literal with escapes.
-std::string jsonString(std::string_view s);
+using codestats::jsonString;  // <codestats/json.hpp>
 
 }  // namespace codestats::mail

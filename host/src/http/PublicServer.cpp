@@ -14,6 +14,8 @@
 #include <chrono>
 #include <cstdio>
 
+#include <codestats/json.hpp>
+
 #include "config/Config.hpp"
 #include "http/Exchange.hpp"
 #include "http/PathNormalizer.hpp"
@@ -76,28 +78,6 @@ void sendJson(HTTPServerResponse& resp, HTTPResponse::HTTPStatus status, const s
   resp.setStatusAndReason(status);
   resp.setContentType("application/json");
   resp.sendBuffer(body.data(), body.size());
-}
-
-std::string jsonEscape(std::string_view s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char b[8];
-          std::snprintf(b, sizeof b, "\\u%04x", c);
-          out += b;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
 }
 
 // The same handler as the fixture module's GET /hello, compiled into the host: the
@@ -234,7 +214,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       spdlog::error("{} {} {} failed (request {}): {}", match.lease->logPrefix(), creq.method, creq.path,
                     creq.requestId, err.data.empty() ? "status " + std::to_string(rc) : err.data);
       sendJson(resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR,
-               R"({"error":"Internal server error","request_id":")" + jsonEscape(creq.requestId) + "\"}");
+               R"({"error":"Internal server error","request_id":)" + codestats::jsonString(creq.requestId) + "}");
       return;
     }
     send(resp, cresp, req.getMethod());

@@ -1,5 +1,7 @@
 #include "ws/PhoenixMessage.hpp"
 
+#include <codestats/json.hpp>
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
 
@@ -8,27 +10,7 @@
 
 namespace codestatsd::ws {
 
-std::string jsonString(std::string_view s) {
-  std::string out = "\"";
-  for (char c : s) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) {
-          char b[8];
-          std::snprintf(b, sizeof b, "\\u%04x", c);
-          out += b;
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out + "\"";
-}
+using codestats::jsonString;
 
 std::optional<PhoenixMessage> decodePhoenix(std::string_view text) {
   Poco::Dynamic::Var v;

@@ -25,6 +25,5 @@ std::string encodePhoenix(const std::optional<std::string>& joinRef, const std::
 // {"status":"<status>","response":<response or {}>}
 std::string replyPayload(std::string_view status, std::string_view responseJson);
 
-std::string jsonString(std::string_view s);  // a quoted, escaped JSON string
 
 }  // namespace codestatsd::ws
