@@ -130,6 +130,28 @@ test('a private profile refuses strangers and admits its owner', async () => {
   }
 });
 
+test('a refused join is retried by the client and succeeds once allowed', async () => {
+  const later = `later${suffix}`;
+  const socket = connect();
+  try {
+    const channel = socket.channel(`users:${later}`, {});
+    const outcomes = [];
+    const joined = new Promise((resolve) => {
+      channel.join()
+        .receive('error', (e) => outcomes.push(e))
+        .receive('ok', (r) => resolve(r));
+    });
+    // the user does not exist yet: the first join is refused ...
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    assert.deepEqual(outcomes, [{ reason: 'Unauthorized.' }]);
+    // ... and the client's own rejoin schedule (1 s) succeeds once the profile exists
+    await admin('web.create-user', later);
+    assert.deepEqual(await joined, {});
+  } finally {
+    socket.disconnect();
+  }
+});
+
 test('an invalid socket token refuses the connection', async () => {
   const socket = new Socket(SOCKET, { transport: WebSocket, params: { token: 'v1.forged.1.x' }, reconnectAfterMs: () => 60000 });
   try {
