@@ -114,6 +114,9 @@ const std::vector<Migrations>& ingestMigrations() {
       {1, "languages, pulses, xps and per-user aggregates", kSqliteSchema.c_str(), kPostgresSchema.c_str()},
       {2, "aggregates keyed by user clustered by key (SQLite WITHOUT ROWID)", kSqliteWithoutRowid.c_str(),
        "SELECT 1"},
+      // The front page's recent-XP history (channels: frontpage join) reads pulses by time.
+      {3, "pulses by sent_at", "CREATE INDEX IF NOT EXISTS pulses_sent_at_index ON pulses (sent_at)",
+       "CREATE INDEX IF NOT EXISTS pulses_sent_at_index ON pulses (sent_at)"},
   };
   return kList;
 }
