@@ -23,7 +23,7 @@
 #   CODESTATS_MODULE_OUTPUT_DIR  default output directory (set by the codestatsd tree)
 #   CODESTATS_CHECK_MODULE       path of the checker (set by CodeStatsSDKConfig.cmake;
 #                                found beside this file when unset)
-#   CODESTATS_BUILD_ID           overrides the build stamp "<git short sha>-<UTC time>"
+#   CODESTATS_BUILD_ID           overrides the build stamp "<git short sha>[-dirty]"
 #
 # Usable in the codestatsd tree (sdk/CMakeLists.txt includes this file) and from an
 # installed SDK (find_package(CodeStatsSDK) includes it).
@@ -53,18 +53,15 @@ function(codestats_find_module_checker out_var)
                       "${CMAKE_CURRENT_FUNCTION_LIST_DIR}; set CODESTATS_CHECK_MODULE or use NO_CHECK")
 endfunction()
 
-# "<git short sha or unknown>-<UTC timestamp>": only [A-Za-z0-9._+-], so it is safe inside
-# the quoted C string literal. The timestamp is taken once per configure run.
+# "<git short sha>[-dirty]" (or "unknown" outside a git checkout): only [A-Za-z0-9._+-], so
+# it is safe inside the quoted C string literal. Deterministic on purpose: a stamp that
+# changed on every configure would recompile every module on every build. Artifacts are
+# told apart by their sha256 (codestatsctl modules) anyway.
 function(_codestats_build_id out_var)
   if(DEFINED CODESTATS_BUILD_ID)
     set(id "${CODESTATS_BUILD_ID}")
   else()
-    get_property(stamp GLOBAL PROPERTY _CODESTATS_BUILD_TIMESTAMP)
-    if(NOT stamp)
-      string(TIMESTAMP stamp "%Y%m%dT%H%M%SZ" UTC)
-      set_property(GLOBAL PROPERTY _CODESTATS_BUILD_TIMESTAMP "${stamp}")
-    endif()
-    set(sha "unknown")
+    set(id "unknown")
     find_package(Git QUIET)
     if(GIT_EXECUTABLE)
       execute_process(COMMAND "${GIT_EXECUTABLE}" rev-parse --short HEAD
@@ -72,10 +69,15 @@ function(_codestats_build_id out_var)
                       OUTPUT_VARIABLE git_sha RESULT_VARIABLE git_rc
                       OUTPUT_STRIP_TRAILING_WHITESPACE ERROR_QUIET)
       if(git_rc EQUAL 0 AND git_sha)
-        set(sha "${git_sha}")
+        set(id "${git_sha}")
+        execute_process(COMMAND "${GIT_EXECUTABLE}" diff --quiet HEAD
+                        WORKING_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}"
+                        RESULT_VARIABLE dirty_rc ERROR_QUIET)
+        if(NOT dirty_rc EQUAL 0)
+          string(APPEND id "-dirty")
+        endif()
       endif()
     endif()
-    set(id "${sha}-${stamp}")
   endif()
   string(REGEX REPLACE "[^A-Za-z0-9._+-]" "_" id "${id}")
   set(${out_var} "${id}" PARENT_SCOPE)
