@@ -7,20 +7,10 @@
 
 #include <fstream>
 
+#include "AbiExpectations.hpp"
 #include "HostProcess.hpp"
 
-#include <codestats/module_abi.h>
-
 using namespace codestats::test;
-
-namespace {
-// What the loader says about the bad_abi_major and newer_minor fixtures (built from the
-// current header with major + 1 and minor + 1).
-const std::string kHostAbi = std::to_string(CS_ABI_MAJOR) + "." + std::to_string(CS_ABI_MINOR);
-const std::string kBadMajor = "ABI major " + std::to_string(CS_ABI_MAJOR + 1) + " != host " + kHostAbi;
-const std::string kNewerMinor = "module needs ABI " + std::to_string(CS_ABI_MAJOR) + "." +
-                                std::to_string(CS_ABI_MINOR + 1) + ", host provides " + kHostAbi;
-}  // namespace
 
 namespace {
 
