@@ -59,14 +59,13 @@ int main(int argc, char** argv) {
   signal(SIGPIPE, SIG_IGN);
 
   try {
-    codestatsd::Host host(sources);
-    if (print) {
-      // reuse the loader's view: module dir resolved, secrets redacted
+    if (print) {  // the effective values, module dir resolved, secrets redacted
       codestatsd::HostConfig c = codestatsd::loadConfig(sources);
       if (c.moduleDir.empty()) c.moduleDir = codestatsd::defaultModuleDir();
       std::cout << codestatsd::printConfig(c);
       return 0;
     }
+    codestatsd::Host host(sources);
     return host.run();
   } catch (const codestatsd::ConfigError& e) {
     std::cerr << "codestatsd: " << e.what() << "\n";

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "../ingest/token.hpp"
@@ -22,23 +23,20 @@ namespace {
 using codestats::Error;
 using Args = std::vector<std::string>;
 
-constexpr const char* kUsersMachinesSqlite = R"SQL(
-CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, username TEXT NOT NULL, email TEXT NULL, password_hash TEXT NULL, private_profile INTEGER NOT NULL DEFAULT 0, inserted_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+// One schema for both backends; only the auto-increment id column type differs.
+constexpr const char* kUsersMachines = R"SQL(
+CREATE TABLE IF NOT EXISTS users (id {ID}, username TEXT NOT NULL, email TEXT NULL, password_hash TEXT NULL, private_profile INTEGER NOT NULL DEFAULT 0, inserted_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
 CREATE UNIQUE INDEX IF NOT EXISTS users_username_index ON users (username);
 CREATE UNIQUE INDEX IF NOT EXISTS users_lower_username_index ON users (lower(username));
-CREATE TABLE IF NOT EXISTS machines (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE, name TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, api_salt TEXT NOT NULL, inserted_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
+CREATE TABLE IF NOT EXISTS machines (id {ID}, user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE, name TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, api_salt TEXT NOT NULL, inserted_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
 CREATE INDEX IF NOT EXISTS machines_user_id_index ON machines (user_id);
 CREATE UNIQUE INDEX IF NOT EXISTS machines_user_id_lower_name_index ON machines (user_id, lower(name));
 )SQL";
 
-constexpr const char* kUsersMachinesPostgres = R"SQL(
-CREATE TABLE IF NOT EXISTS users (id SERIAL PRIMARY KEY, username TEXT NOT NULL, email TEXT NULL, password_hash TEXT NULL, private_profile INTEGER NOT NULL DEFAULT 0, inserted_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
-CREATE UNIQUE INDEX IF NOT EXISTS users_username_index ON users (username);
-CREATE UNIQUE INDEX IF NOT EXISTS users_lower_username_index ON users (lower(username));
-CREATE TABLE IF NOT EXISTS machines (id SERIAL PRIMARY KEY, user_id INTEGER NOT NULL REFERENCES users (id) ON DELETE CASCADE, name TEXT NOT NULL, active INTEGER NOT NULL DEFAULT 1, api_salt TEXT NOT NULL, inserted_at BIGINT NOT NULL, updated_at BIGINT NOT NULL);
-CREATE INDEX IF NOT EXISTS machines_user_id_index ON machines (user_id);
-CREATE UNIQUE INDEX IF NOT EXISTS machines_user_id_lower_name_index ON machines (user_id, lower(name));
-)SQL";
+std::string withIdType(std::string sql, std::string_view idType) {
+  for (size_t pos; (pos = sql.find("{ID}")) != std::string::npos;) sql.replace(pos, 4, idType);
+  return sql;
+}
 
 int64_t nowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -63,7 +61,8 @@ void checkName(const std::string& what, const std::string& name) {
 class WebModule : public codestats::Module {
  public:
   explicit WebModule(codestats::Host host) : Module(host) {
-    migration(1, "users and machines", kUsersMachinesSqlite, kUsersMachinesPostgres);
+    migration(1, "users and machines", withIdType(kUsersMachines, "INTEGER PRIMARY KEY"),
+              withIdType(kUsersMachines, "SERIAL PRIMARY KEY"));
 
     route("GET", "/health/web", [](const codestats::Request&, codestats::Response& resp) {
       resp.json(200, R"({"module":"web","status":"ok","version":")" WEB_MODULE_VERSION R"("})");

@@ -432,7 +432,6 @@ void ChannelHub::onClosed(const std::shared_ptr<Conn>& c) {
     conns_.erase(c->id);
   }
   metrics_.counter("codestats_ws_connections_closed_total")++;
-  std::weak_ptr<Conn> weak = c;
   // The module learns about the leaves in order, after anything still queued for this conn.
   auto keep = c;
   if (!c->inbox->post([this, keep] { leaveAll(keep); })) workers_.post([this, keep] { leaveAll(keep); });
