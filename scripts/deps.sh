@@ -14,9 +14,9 @@ if [ "${1:-}" = "--test" ]; then
   packages+=(postgresql curl procps python3-aiosmtpd openssl libmaxmind-db-writer-perl)
 fi
 
-# Node.js and npm for the browser-side tests (the official phoenix client); a machine that
-# already has a node (e.g. from NodeSource) keeps it.
-if [ "${1:-}" = "--test" ] && ! command -v npm >/dev/null; then
+# Node.js and npm: the build bundles the browser code (frontend/, esbuild) and the tests run
+# the official phoenix client; a machine that already has a node (e.g. NodeSource) keeps it.
+if ! command -v npm >/dev/null; then
   packages+=(nodejs npm)
 fi
 

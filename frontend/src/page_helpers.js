@@ -1,0 +1,15 @@
+// Small DOM helpers. User-supplied text only ever goes through textContent, never HTML.
+export function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (key === "class") node.className = value;
+    else if (key.startsWith("data-")) node.setAttribute(key, value);
+    else node[key] = value;
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+export function byId(id) {
+  return document.getElementById(id);
+}
