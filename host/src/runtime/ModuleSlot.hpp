@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,27 +25,28 @@ struct PinnedImage {
 };
 
 // The current generation of a slot, read by every request and event: load() copies the
-// shared_ptr (that copy is the lease) under a mutex. std::atomic<std::shared_ptr> (libstdc++
-// 12) guards the same copy with a spin lock: with many request threads on few cores, a
-// holder preempted inside it left the others spinning for their whole time slice, which
-// cost ~8% of the host's CPU under ingest load (bench/README.md). A mutex makes them sleep.
+// shared_ptr (that copy is the lease) under a reader lock. std::atomic<std::shared_ptr>
+// (libstdc++ 12) guards the same copy with a spin lock: with many request threads on few
+// cores, a holder preempted inside it left the others spinning for their whole time slice,
+// ~10% of the host's CPU under ingest load (bench/README.md). Readers of a shared_mutex
+// neither spin nor wait for each other; only store() (a load, reload or unload) excludes them.
 class CurrentGeneration {
  public:
   GenerationPtr load() const {
-    std::lock_guard lock(mutex_);
+    std::shared_lock lock(mutex_);
     return ptr_;
   }
   void store(GenerationPtr next) {
     GenerationPtr old;
     {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
       old = std::exchange(ptr_, std::move(next));
     }
     // `old` is released outside the lock: the last reference may run a destructor.
   }
 
  private:
-  mutable std::mutex mutex_;
+  mutable std::shared_mutex mutex_;
   GenerationPtr ptr_;
 };
 
