@@ -27,11 +27,14 @@ run_host() {  # VAR_DIR extra-args... -> starts codestatsd, sets pid/port/aport/
 }
 stop_host() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
 field() { sed -E "s/.*$1=([0-9.]+).*/\1/" <<<"$2"; }
+# The 1-minute load average, printed with every figure: other work on the machine skews them.
+load() { echo "load: $(cut -d' ' -f1-3 /proc/loadavg) ($1)"; }
 
 var="$(mktemp -d)"
 trap 'stop_host; rm -rf "$var"; [ -n "${PGTEST_DIR:-}" ] && pgtest_stop >/dev/null 2>&1 || true' EXIT
 
 echo "== SQLite (synchronous=FULL, WAL)"
+load "start"
 run_host "$var"
 out="$("$build/bin/ingest_bench" --port "$port" --admin-port "$aport" --admin-token "$atoken" \
   --users "$users" --connections "$conns" --seconds "$secs" --client-threads "$cthreads")" || fail=1
@@ -41,6 +44,7 @@ sq_rate="$(field pulses_per_s "$out")" sq_p99="$(field p99_ms "$out")"
 awk -v r="$sq_rate" 'BEGIN {exit !(r >= 20000)}' || { echo "SQLite below 20k pulses/s"; fail=1; }
 awk -v p="$sq_p99" 'BEGIN {exit !(p < 50)}' || { echo "SQLite p99 over 50 ms"; fail=1; }
 
+load "SQLite done"
 echo "== PostgreSQL (default durability)"
 . scripts/pgtest.sh
 PGTEST_DURABLE=1 pgtest_start "$pgport" >/dev/null
@@ -77,6 +81,7 @@ pgbench_bin="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)/pgbench"
 pgb="$("$pgbench_bin" -n -M prepared -c "$conns" -j 2 -T "$secs" -f "$var/pulse.sql" "$PGTEST_URI" 2>&1)"
 pgb_tps="$(awk '/^tps = / {print $3; exit}' <<<"$pgb")"
 echo "pgbench: clients=$conns tps=$pgb_tps"
+load "end"
 ratio="$(awk -v a="$pg_rate" -v b="$pgb_tps" 'BEGIN {printf "%.2f", a / b}')"
 echo "PostgreSQL ingest/pgbench = $ratio (budget >= 1.5)"
 awk -v r="$ratio" 'BEGIN {exit !(r >= 1.5)}' || { echo "PostgreSQL ratio under 1.5"; fail=1; }

@@ -3,6 +3,9 @@
 #include <catch2/catch.hpp>
 
 #include "db/Database.hpp"
+#include "db/SqliteConnection.hpp"
+
+#include <sqlite3.h>
 #include "support/TestDatabases.hpp"
 
 #include <algorithm>
@@ -798,4 +801,48 @@ TEST_CASE("bad configurations fail with Connection errors that hide the password
     cfg.sqlitePath = "/tmp/never-created.db";
     CHECK_THAT(connectionError(cfg), Catch::Contains("pool size"));
   }
+}
+
+namespace {
+
+// The default VFS with xOpen counting statement-journal files (SQLITE_OPEN_SUBJOURNAL).
+struct SubjournalCountingVfs {
+  static inline sqlite3_vfs* real = nullptr;
+  static inline std::atomic<int> opens{0};
+  sqlite3_vfs vfs{};
+  SubjournalCountingVfs() {
+    real = sqlite3_vfs_find(nullptr);
+    vfs = *real;
+    vfs.zName = "codestats-subjournal-count";
+    vfs.xOpen = [](sqlite3_vfs*, sqlite3_filename name, sqlite3_file* f, int flags, int* out) {
+      if (flags & SQLITE_OPEN_SUBJOURNAL) ++opens;
+      return real->xOpen(real, name, f, flags, out);
+    };
+    sqlite3_vfs_register(&vfs, 1);
+  }
+  ~SubjournalCountingVfs() {
+    sqlite3_vfs_unregister(&vfs);
+    sqlite3_vfs_register(real, 1);
+  }
+};
+
+}  // namespace
+
+TEST_CASE("SQLite statement journals stay in memory: no temp file per multi-row statement", "[db][sqlite]") {
+  TestDatabase db(Backend::Sqlite);
+  db.pool();  // the first connection of this process applies the setting (if no test did before)
+  REQUIRE(SqliteConnection::statementJournalsInMemory());
+  SubjournalCountingVfs counting;  // from now on the default VFS
+  auto pool = Pool::open(db.config());
+  auto c = pool->acquire();
+  q(*c, "CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT NOT NULL UNIQUE)");
+  c->begin();
+  // Dirty ~150 pages in this transaction, then rewrite all of them with one statement that
+  // may abort half-way (UNIQUE): SQLite journals their old content for that statement,
+  // far more than its default 64 KiB in-memory limit.
+  for (int i = 0; i < 2000; ++i) q(*c, "INSERT INTO t (id, v) VALUES ($1, printf('%0200d', $1))", {I(i)});
+  q(*c, "UPDATE t SET v = v || 'x'");
+  c->commit();
+  CHECK(q(*c, "SELECT COUNT(*) FROM t WHERE v LIKE '%x'").at(0, 0).i == 2000);
+  CHECK(SubjournalCountingVfs::opens == 0);
 }

@@ -48,7 +48,10 @@ void GroupCommitter::wakeNextLeader() {
 void GroupCommitter::lead(std::unique_lock<std::mutex>& lock, Ticket& self) {
   collecting_ = true;
   self.leading = true;
-  if (options_.batchWait.count() > 0 && queue_.size() < options_.batchMax) {
+  // Wait for company only when alone: tickets already queued arrived while the previous
+  // batch committed, and the next arrivals will queue behind this batch the same way, so
+  // waiting would leave the single writer idle (~10% fewer pulses/s at 64 connections).
+  if (options_.batchWait.count() > 0 && queue_.size() == 1) {
     collector_ = &self;
     auto deadline = std::chrono::steady_clock::now() + options_.batchWait;
     lock.unlock();

@@ -1,7 +1,8 @@
 // Group commit on the request threads (no module-owned threads): every request enqueues a
 // ticket and waits; a waiter becomes the leader when nobody is collecting and fewer than
-// max_inflight batches are being committed, collects for up to batch_wait (or until
-// batch_max tickets), then commits the batch through the callback with the lock released.
+// max_inflight batches are being committed. A leader alone in the queue collects for up to
+// batch_wait (or until batch_max tickets); one that finds others queued takes them (up to
+// batch_max) at once. It then commits the batch through the callback with the lock released.
 // Every ticket is answered only after the callback returned for its batch.
 // Wake-ups are targeted (a mutex and condition variable per ticket): a committed batch wakes
 // only its own tickets, outside the committer's mutex, and a free leader slot wakes one

@@ -373,8 +373,9 @@ std::string Ingest::importCsv(const std::vector<std::string>& args) {
       std::vector<PendingPulse*> todo;
       for (size_t i = start; i < end; ++i) {
         PendingPulse& p = groups[i].pulse;
-        Rows r = tx.query("SELECT 1 FROM pulses WHERE machine_id = $1 AND sent_at = $2 LIMIT 1",
-                          {p.machineId, p.time.sentAtMs});
+        // By (user, sent_at): the index every backend has (SQLite has no machine index).
+        Rows r = tx.query("SELECT 1 FROM pulses WHERE user_id = $1 AND sent_at = $2 AND machine_id = $3 LIMIT 1",
+                          {p.userId, p.time.sentAtMs, p.machineId});
         if (!r.empty()) {
           ++chunkSkipped;
           continue;

@@ -1,5 +1,6 @@
-// SQL of the ingest module: schema, token lookups against web's users/machines, language
-// get-or-create, the batched pulse write with its aggregates, rebuilds, aliases, stats.
+// SQL of the ingest module (its schema is in schema.cpp): token lookups against web's
+// users/machines, language get-or-create, the batched pulse write with its aggregates,
+// rebuilds, aliases, stats.
 #pragma once
 
 #include <codestats/sdk.hpp>
@@ -9,18 +10,10 @@
 #include <string>
 #include <vector>
 
+#include "schema.hpp"
 #include "timestamp.hpp"
 
 namespace codestats::ingest {
-
-struct Migrations {
-  int64_t version;
-  const char* name;
-  const char* sqlite;
-  const char* postgres;
-};
-// Ingest's migrations (languages, pulses, xps, aggregates), in order.
-const std::vector<Migrations>& ingestMigrations();
 
 // A machine that can authenticate, with its owner (web's tables).
 struct MachineAuth {

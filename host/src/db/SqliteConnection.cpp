@@ -63,7 +63,20 @@ std::string pragmaValue(sqlite3* db, const std::string& sql) {
   return out;
 }
 
+// Statement journals (the undo log SQLite keeps for each multi-row statement inside a
+// transaction) stay in memory. By default they spill to a temp file in /var/tmp after
+// 64 KiB: a group commit's multi-row INSERTs and upserts then opened, wrote and unlinked
+// a file per statement, as many pwrite()s as the WAL itself (bench/README.md). Sorts and
+// temp tables still spill to disk (unlike PRAGMA temp_store=MEMORY). sqlite3_config only
+// works before SQLite initialises, i.e. before the first connection of the process.
+bool keepStatementJournalsInMemory() {
+  static const bool applied = sqlite3_config(SQLITE_CONFIG_STMTJRNL_SPILL, -1) == SQLITE_OK;
+  return applied;
+}
+
 }  // namespace
+
+bool SqliteConnection::statementJournalsInMemory() { return keepStatementJournalsInMemory(); }
 
 void SqliteConnection::StmtDeleter::operator()(sqlite3_stmt* s) const { sqlite3_finalize(s); }
 
@@ -83,6 +96,7 @@ std::unique_ptr<SqliteConnection> SqliteConnection::open(const std::string& path
     throw DbError(DbError::Kind::Connection,
                   "invalid SQLite synchronous mode '" + synchronous + "' (expected FULL or NORMAL)");
 
+  keepStatementJournalsInMemory();
   sqlite3* raw = nullptr;
   // NOMUTEX: a connection is used by one thread at a time (the pool's lease), so
   // SQLite's per-connection mutex would be pure overhead.

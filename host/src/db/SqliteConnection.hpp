@@ -30,6 +30,10 @@ class SqliteConnection final : public Connection {
   void rollback() override;
   bool healthy() const override;
 
+  // True when this process keeps SQLite statement journals in memory (set before the
+  // first connection opens; false if something initialised SQLite earlier).
+  static bool statementJournalsInMemory();
+
   // Used by the pool: a connection handed back mid-transaction is rolled back first.
   bool inTransaction() const;
   // Used by the pool before handing out an idle connection; nothing can go stale here.

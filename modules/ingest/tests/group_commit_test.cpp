@@ -1,6 +1,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 
@@ -103,4 +105,78 @@ TEST_CASE("group commit: several batches in flight, every ticket answered once",
   CHECK(committed == kThreads * kEach);
   CHECK(maxConcurrent <= 3);
   CHECK(gc.stats().tickets == kThreads * kEach);
+}
+
+namespace {
+
+// Blocks the commit callback until released, to line tickets up behind a batch.
+struct Gate {
+  std::mutex m;
+  std::condition_variable cv;
+  bool open = false;
+  void wait() {
+    std::unique_lock l(m);
+    cv.wait(l, [&] { return open; });
+  }
+  void release() {
+    std::lock_guard l(m);
+    open = true;
+    cv.notify_all();
+  }
+};
+
+}  // namespace
+
+TEST_CASE("group commit: a leader that finds tickets queued commits them without the batch wait", "[group]") {
+  Gate gate;
+  std::atomic<int> calls{0};
+  std::vector<size_t> sizes;
+  // A batch wait far longer than the test may take: only a leader alone may use it.
+  GroupCommitter gc(GroupCommitter::Options{8, std::chrono::seconds(20), 1}, [&](std::vector<Ticket*>& batch) {
+    if (calls++ == 0) gate.wait();
+    sizes.push_back(batch.size());  // batches never overlap (max_inflight 1)
+    for (Ticket* t : batch) t->ok = true;
+  });
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::thread> threads;
+  auto submitOne = [&] {
+    threads.emplace_back([&] {
+      Ticket t;
+      gc.submit(t);
+      CHECK(t.ok);
+    });
+  };
+  // A lone first ticket waits for company; 7 more fill its batch (batch_max 8), whose
+  // commit is then held at the gate.
+  submitOne();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 7; ++i) submitOne();
+  while (gc.stats().batches < 1) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  // 5 tickets queue behind it; when it finishes, one of them leads and finds the others.
+  for (int i = 0; i < 5; ++i) submitOne();
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  gate.release();
+  for (auto& t : threads) t.join();
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+  CHECK(sizes == std::vector<size_t>{8, 5});
+}
+
+TEST_CASE("group commit: a lone ticket waits up to batch_wait for company", "[group]") {
+  std::vector<size_t> sizes;
+  GroupCommitter gc(GroupCommitter::Options{64, std::chrono::seconds(2), 1}, [&](std::vector<Ticket*>& batch) {
+    sizes.push_back(batch.size());
+    for (Ticket* t : batch) t->ok = true;
+  });
+  std::thread a([&] {
+    Ticket t;
+    gc.submit(t);
+    CHECK(t.ok);
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  Ticket b;
+  gc.submit(b);  // joins the batch the first ticket is still collecting
+  a.join();
+  CHECK(b.ok);
+  REQUIRE(sizes.size() == 1);
+  CHECK(sizes[0] == 2);
 }
