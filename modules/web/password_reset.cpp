@@ -18,7 +18,7 @@ constexpr const char* kMailUnavailable =
 // mail.v1 answers an empty request with "invalid mail"; an absent service answers nothing.
 bool mailAvailable(App& app) {
   try {
-    return app.host().call("mail.v1", 1, "send_template", "{}").has_value();
+    return app.host().call("mail", 1, "send_template", "{}").has_value();
   } catch (const Error& e) {
     return e.code() != CS_E_NOT_FOUND && e.code() != CS_E_UNAVAILABLE;
   }
@@ -76,7 +76,7 @@ void forgotPassword(App& app, Ctx& c) {
                           ",\"tag\":\"password_reset\",\"vars\":{\"username\":" + jsonString(user->username) +
                           ",\"reset_url\":" + jsonString(app.absoluteUrl(c, "/reset-password/" + token)) + "}}";
     try {
-      app.host().call("mail.v1", 1, "send_template", request);
+      app.host().call("mail", 1, "send_template", request);
     } catch (const Error& e) {
       // An address the mail module refuses: logged for the operator, the answer stays the same.
       app.host().warn(std::string("password reset mail for user ") + std::to_string(user->id) +
