@@ -257,6 +257,53 @@ TEST_CASE("web: admin commands keep their output; signups can be closed", "[web]
   }
 }
 
+TEST_CASE("web: bcrypt hashes imported from an original instance log in and are rehashed", "[web][db]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      WebSite site(backend);
+      WebClient c = site.client();
+      site.signup(c, "olga", "not-the-one");
+      // bcrypt (cost 4) of "imported-pw", as an original instance stored it.
+      site.sql("UPDATE users SET password_hash = '$2b$04$m6cgYpIjRcZGdF7ezsQmEO92YstHPKt0w0FVOQkLkdzLyB4S4dh3S' "
+               "WHERE username = 'olga'");
+      CHECK(site.login(c, "olga", "not-the-one").status == 404);
+      CHECK(site.login(c, "olga", "imported-pw").status == 302);
+      auto r = site.sql("SELECT password_hash FROM users WHERE username = 'olga'");
+      CHECK(r.cells.at(0).s.rfind("$argon2id$", 0) == 0);
+      WebClient again = site.client();
+      CHECK(site.login(again, "olga", "imported-pw").status == 302);
+      // Passwords are never stored in the clear anywhere.
+      CHECK(site.count("users WHERE password_hash LIKE '%imported-pw%'") == 0);
+    }
+  }
+}
+
+TEST_CASE("web: a module reload keeps sessions, CSRF tokens and pending flashes", "[web][db]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      WebSite site(backend);
+      WebClient c = site.account("pat");
+      c.get("/my/machines");
+      std::string csrf = c.csrf;
+      REQUIRE(c.post("/my/machines", {{"machine[name]", "before-reload"}}).status == 302);  // flash pending
+      site.run({"reload", "web"});
+      auto page = c.get("/my/machines");
+      CHECK(page.status == 200);
+      CHECK(contains(page.body, "Machine added successfully."));
+      CHECK(c.csrf == csrf);
+      CHECK(c.post("/my/machines", {{"machine[name]", "after-reload"}}).status == 302);
+    }
+  }
+}
+
+TEST_CASE("web: cookies get Secure behind TLS (secure_cookies)", "[web]") {
+  WebSite site("sqlite", "web", {"--set", "modules.web.secure_cookies=true"});
+  WebClient c = site.client();
+  auto r = c.get("/login");
+  CHECK(contains(r.header("set-cookie"), "; Secure"));
+  CHECK(contains(r.header("set-cookie"), "HttpOnly"));
+}
+
 TEST_CASE("web: unknown config keys stop the start", "[web]") {
   std::string out;
   TempDir var;
