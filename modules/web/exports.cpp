@@ -23,7 +23,7 @@ std::string jsonMap(const Rows& r, bool dayKeys) {
     std::string key;
     if (dayKeys) {
       int64_t d = r[i].i64(0);
-      char buf[16];
+      char buf[48];
       std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", static_cast<int>(d / 10000), static_cast<int>(d / 100 % 100),
                     static_cast<int>(d % 100));
       key = buf;

@@ -31,6 +31,7 @@ class WebModule : public codestats::Module {
       resp.json(200, R"({"module":"web","status":"ok","version":")" WEB_MODULE_VERSION R"("})");
     });
 
+    page("GET", "/", Access::Anyone, homePage);
     page("GET", "/signup", Access::LoggedOut, signupPage);
     page("POST", "/signup", Access::LoggedOut, signup);
     page("GET", "/login", Access::LoggedOut, loginPage);

@@ -13,6 +13,12 @@ std::string formatXp(int64_t xp) {
   return xp < 0 ? "-" + out : out;
 }
 
+void homePage(App& app, Ctx& c) {
+  Data d;
+  d.set("logged_in", c.user.has_value());
+  app.render(c, 200, "home", d, "");
+}
+
 void profilePage(App& app, Ctx& c) {
   std::string raw = urlDecode(c.req.param("name").value_or(""), false);
   std::string wanted = raw;

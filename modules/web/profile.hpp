@@ -7,6 +7,9 @@
 namespace codestats::web {
 
 void profilePage(App& app, Ctx& c);
+// A placeholder front page `/` (part 2 replaces it with the live one), so that logout and
+// account deletion land on a page that shows their flash.
+void homePage(App& app, Ctx& c);
 
 // 1234567 -> "1,234,567" (spec §5).
 std::string formatXp(int64_t xp);

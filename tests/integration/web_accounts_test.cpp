@@ -100,6 +100,11 @@ TEST_CASE("web: signup flash, login by any case, logout, wrong password 404", "[
       auto out = c.get("/logout");
       CHECK(out.status == 302);
       CHECK(out.location() == "/");
+      auto home = c.get("/");
+      CHECK(home.status == 200);
+      CHECK(contains(home.body, "id=\"nav-login\""));
+      // Pages are HTML only: a client that accepts only JSON gets 406.
+      CHECK(c.get("/login", {{"Accept", "application/json"}}).status == 406);
       CHECK(c.get("/my/machines").status == 403);
       WebClient replay = site.client();
       replay.cookies = oldCookies;

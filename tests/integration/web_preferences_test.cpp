@@ -130,6 +130,7 @@ TEST_CASE("web: deleting the account removes all of the user's data, aggregates 
       auto del = c.post("/my/preferences", {{"_method", "DELETE"}, {"delete_confirmation", "DELETE"}});
       CHECK(del.status == 302);
       CHECK(del.location() == "/");
+      CHECK(contains(c.get("/").body, "Your user account has been deleted."));
       CHECK(c.get("/my/preferences").status == 403);
       CHECK(send(token, 1) == 403);
       CHECK(keep.get("/users/leaves").status == 404);
