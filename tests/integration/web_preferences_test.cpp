@@ -38,6 +38,23 @@ std::string resetLinkFromMail(const std::string& varDir) {
   return {};
 }
 
+// All mail files of <var>/mail, soft line breaks of quoted-printable undone.
+std::string mailText(const std::string& varDir) {
+  std::string all;
+  if (DIR* d = ::opendir((varDir + "/mail").c_str())) {
+    while (dirent* e = ::readdir(d)) {
+      std::string n = e->d_name;
+      if (n.find(".eml") == std::string::npos) continue;
+      std::ifstream f(varDir + "/mail/" + n);
+      std::stringstream ss;
+      ss << f.rdbuf();
+      all += ss.str();
+    }
+    ::closedir(d);
+  }
+  return std::regex_replace(all, std::regex("=\r\n"), "");
+}
+
 int mailCount(const std::string& varDir) {
   int n = 0;
   if (DIR* d = ::opendir((varDir + "/mail").c_str())) {
@@ -151,7 +168,8 @@ TEST_CASE("web: deleting the account removes all of the user's data, aggregates 
 TEST_CASE("web: password reset by mail: same answer for everyone, 4 h single-use token", "[web][db]") {
   for (const auto& backend : testBackends()) {
     DYNAMIC_SECTION(backend) {
-      WebSite site(backend, "web,ingest,mail", {"--set", "modules.mail.poll_ms=50"});
+      WebSite site(backend, "web,ingest,mail",
+                   {"--set", "modules.mail.poll_ms=50", "--set", "modules.web.base_url=https://codestats.example.org/"});
       WebClient signup = site.client();
       site.signup(signup, "lee", "secret123", "lee@example.org");
       site.signup(signup, "nomail", "secret123");
@@ -172,6 +190,8 @@ TEST_CASE("web: password reset by mail: same answer for everyone, 4 h single-use
       REQUIRE(c.post("/forgot-password", {{"password_reset[username]", "lee"}}).status == 302);
       std::string token = resetLinkFromMail(site.h->varDir());
       REQUIRE(token.size() == 36);
+      // The link uses base_url, not the request's (forgeable) Host header.
+      CHECK(contains(mailText(site.h->varDir()), "https://codestats.example.org/reset-password/" + token));
 
       CHECK(c.get("/reset-password/not-a-uuid").status == 400);
       CHECK(c.get("/reset-password/123e4567-e89b-42d3-a456-426614174000").status == 404);
