@@ -4,14 +4,15 @@
 #   scripts/deps.sh          build + run
 #   scripts/deps.sh --test   also what the test suite needs (PostgreSQL server, curl,
 #                            aiosmtpd for the mail module's SMTP test, the openssl CLI
-#                            for its TLS tests' throwaway CA)
+#                            for its TLS tests' throwaway CA, chromium for the browser
+#                            tests driven by playwright-core)
 set -euo pipefail
 
 packages=(g++ make cmake ninja-build pkg-config ccache binutils
           libpoco-dev libspdlog-dev libfmt-dev catch2 libsqlite3-dev libpq-dev libsodium-dev
           libssl-dev libkainjow-mustache-dev libmaxminddb-dev)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(postgresql curl procps python3-aiosmtpd openssl libmaxmind-db-writer-perl)
+  packages+=(postgresql curl procps python3-aiosmtpd openssl libmaxmind-db-writer-perl chromium)
 fi
 
 # Node.js and npm: the build bundles the browser code (frontend/, esbuild) and the tests run

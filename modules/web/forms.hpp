@@ -1,0 +1,34 @@
+// HTTP form, query-string and cookie parsing, and URL encoding for the web module.
+// Pure logic: no SDK, unit-tested in tests/forms_test.cpp.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace codestats::web {
+
+// Percent-decoding; with plusIsSpace, '+' becomes ' ' (form encoding). A malformed escape
+// (`%zz`, a lone `%`) is kept literally, as browsers and Plug do.
+std::string urlDecode(std::string_view in, bool plusIsSpace);
+
+// application/x-www-form-urlencoded (also query strings). Later duplicates win, like Plug.
+using Form = std::map<std::string, std::string>;
+Form parseForm(std::string_view body);
+
+// Cookie request header -> name/value pairs (first occurrence of a name wins).
+std::map<std::string, std::string> parseCookies(std::string_view header);
+
+// Percent-encodes everything that is not RFC 3986 unreserved (spec §2.4).
+std::string encodePathSegment(std::string_view s);
+
+// Whether `s` is well-formed UTF-8 (no overlongs, no surrogates).
+bool validUtf8(std::string_view s);
+
+// Whether an Accept header allows `type` ("text/html", "text/csv"): absent, */*, type/* or
+// the exact type (spec §2.2).
+bool acceptAllows(std::optional<std::string_view> accept, std::string_view type);
+
+}  // namespace codestats::web

@@ -1,0 +1,191 @@
+#include "machines.hpp"
+
+#include <sodium.h>
+
+#include "../ingest/token.hpp"
+#include "db_util.hpp"
+
+namespace codestats::web {
+namespace {
+
+struct Machine {
+  int64_t id = 0;
+  std::string name, salt;
+  bool active = true;
+};
+
+std::vector<Machine> machinesOf(App& app, int64_t userId) {
+  auto r = app.host().query(
+      "SELECT id, name, api_salt, active FROM machines WHERE user_id = $1 ORDER BY inserted_at DESC, id DESC", {userId});
+  std::vector<Machine> out;
+  for (size_t i = 0; i < r.size(); ++i)
+    out.push_back({r[i].i64(0), std::string(r[i].text(1)), std::string(r[i].text(2)), r[i].i64(3) != 0});
+  return out;
+}
+
+// The machine of the :id path parameter owned by the current user; answers 400 for a
+// malformed id and 404 for another user's or a missing machine.
+std::optional<Machine> ownMachine(App& app, Ctx& c) {
+  auto raw = c.req.param("id");
+  std::string id(raw ? *raw : std::string_view());
+  bool numeric = !id.empty() && id.size() <= 18 && id.find_first_not_of("0123456789") == std::string::npos;
+  if (!numeric) {
+    app.badRequest(c, "The machine id must be a number.");
+    return std::nullopt;
+  }
+  auto r = app.host().query("SELECT id, name, api_salt, active FROM machines WHERE id = $1 AND user_id = $2",
+                            {static_cast<int64_t>(std::stoll(id)), c.user->id});
+  if (r.empty()) {
+    app.notFound(c);
+    return std::nullopt;
+  }
+  return Machine{r[0].i64(0), std::string(r[0].text(1)), std::string(r[0].text(2)), r[0].i64(3) != 0};
+}
+
+void renderList(App& app, Ctx& c, int status, const FieldErrors& errors, const std::string& newName) {
+  Data active{Data::type::list}, inactive{Data::type::list};
+  for (const auto& m : machinesOf(app, c.user->id)) {
+    Data d;
+    d.set("id", std::to_string(m.id));
+    d.set("name", m.name);
+    if (m.active) {
+      d.set("token", machineToken(app, c.user->username, m.id, m.salt));
+      active.push_back(d);
+    } else {
+      inactive.push_back(d);
+    }
+  }
+  Data d;
+  d.set("has_machines", !active.is_empty_list() || !inactive.is_empty_list());
+  d.set("machines", active);
+  d.set("inactive_machines", inactive);
+  d.set("has_inactive", !inactive.is_empty_list());
+  d.set("new_name", newName);
+  App::putErrors(d, errors);
+  app.render(c, status, "machines", d, "Machines");
+}
+
+void renderMachine(App& app, Ctx& c, int status, const Machine& m, const FieldErrors& errors, const std::string& name) {
+  Data d;
+  d.set("id", std::to_string(m.id));
+  d.set("name", m.name);
+  d.set("form_name", name);
+  d.set("active", m.active);
+  App::putErrors(d, errors);
+  app.render(c, status, "machine", d, "Machine: " + m.name);
+}
+
+bool nameTaken(App& app, int64_t userId, const std::string& name, int64_t exceptId) {
+  return !app.host()
+              .query("SELECT 1 FROM machines WHERE user_id = $1 AND lower(name) = lower($2) AND id <> $3",
+                     {userId, name, exceptId})
+              .empty();
+}
+
+void setActive(App& app, Ctx& c, bool active) {
+  auto m = ownMachine(app, c);
+  if (!m) return;
+  app.host().query("UPDATE machines SET active = $1, updated_at = $2 WHERE id = $3", {active ? 1 : 0, nowMs(), m->id});
+  app.publishMachineChanged(m->id, c.user->id, m->name, active, false);
+  app.redirectWithFlash(c, "/my/machines", "success",
+                        "Machine " + m->name + (active ? " activated." : " deactivated."));
+}
+
+}  // namespace
+
+std::string newApiSalt() {
+  static constexpr char kAlphabet[] = "./ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+  std::string salt = "$2b$12$";
+  for (int i = 0; i < 22; ++i) salt += kAlphabet[randombytes_uniform(64)];
+  return salt;
+}
+
+std::string machineToken(App& app, const std::string& username, int64_t machineId, const std::string& salt) {
+  return codestats::ingest::generateToken(app.host().config("host.secret_key_base", ""), salt, username, machineId);
+}
+
+void deleteMachineData(App& app, int64_t userId, int64_t machineId) {
+  bool ingestTables = tableExists(app.host(), "pulses");
+  app.host().transaction([&](Tx& tx) {
+    if (ingestTables) {
+      tx.query("DELETE FROM xps WHERE pulse_id IN (SELECT id FROM pulses WHERE machine_id = $1)", {machineId});
+      tx.query("DELETE FROM pulses WHERE machine_id = $1", {machineId});
+      tx.query("DELETE FROM user_machine_xps WHERE user_id = $1 AND machine_id = $2", {userId, machineId});
+    }
+    tx.query("DELETE FROM machines WHERE id = $1 AND user_id = $2", {machineId, userId});
+  });
+}
+
+void machinesPage(App& app, Ctx& c) { renderList(app, c, 200, {}, ""); }
+
+void createMachine(App& app, Ctx& c) {
+  auto name = c.field("machine[name]");
+  FieldErrors errors;
+  validateMachineName(name, errors);
+  if (!errors.count("name") && nameTaken(app, c.user->id, *name, 0)) errors["name"].push_back(kTaken);
+  if (!errors.empty()) {
+    c.flashes.push_back({"error", "Error adding machine."});
+    return renderList(app, c, 400, errors, name.value_or(""));
+  }
+  int64_t now = nowMs();
+  int64_t id = 0;
+  try {
+    auto r = app.host().query(
+        "INSERT INTO machines (user_id, name, active, api_salt, inserted_at, updated_at) VALUES ($1, $2, 1, $3, $4, $4) "
+        "RETURNING id",
+        {c.user->id, *name, newApiSalt(), now});
+    id = r[0].i64(0);
+  } catch (const Error&) {
+    if (!nameTaken(app, c.user->id, *name, 0)) throw;
+    errors["name"].push_back(kTaken);
+    c.flashes.push_back({"error", "Error adding machine."});
+    return renderList(app, c, 400, errors, *name);
+  }
+  app.publishMachineChanged(id, c.user->id, *name, true, false);
+  app.redirectWithFlash(c, "/my/machines", "success", "Machine added successfully.");
+}
+
+void machinePage(App& app, Ctx& c) {
+  auto m = ownMachine(app, c);
+  if (m) renderMachine(app, c, 200, *m, {}, m->name);
+}
+
+void changeMachine(App& app, Ctx& c) {
+  if (c.method != "PUT" && c.method != "DELETE") {
+    c.resp.header("Allow", "GET, PUT, DELETE");
+    return app.errorPage(c, 405, "Method not allowed", "This address accepts GET, PUT and DELETE.");
+  }
+  auto m = ownMachine(app, c);
+  if (!m) return;
+  if (c.method == "DELETE") {
+    deleteMachineData(app, c.user->id, m->id);
+    app.publishMachineChanged(m->id, c.user->id, m->name, false, true);
+    return app.redirectWithFlash(c, "/my/machines", "success",
+                                 "The machine has been deactivated and will be deleted in a few moments.");
+  }
+  auto name = c.field("machine[name]");
+  FieldErrors errors;
+  validateMachineName(name, errors);
+  if (!errors.count("name") && nameTaken(app, c.user->id, *name, m->id)) errors["name"].push_back(kTaken);
+  if (!errors.empty()) {
+    c.flashes.push_back({"error", "Error editing machine."});
+    return renderMachine(app, c, 400, *m, errors, name.value_or(""));
+  }
+  app.host().query("UPDATE machines SET name = $1, updated_at = $2 WHERE id = $3", {*name, nowMs(), m->id});
+  app.publishMachineChanged(m->id, c.user->id, *name, m->active, false);
+  app.redirectWithFlash(c, "/my/machines/" + std::to_string(m->id), "success", "Machine edited successfully.");
+}
+
+void activateMachine(App& app, Ctx& c) { setActive(app, c, true); }
+void deactivateMachine(App& app, Ctx& c) { setActive(app, c, false); }
+
+void regenerateMachineKey(App& app, Ctx& c) {
+  auto m = ownMachine(app, c);
+  if (!m) return;
+  app.host().query("UPDATE machines SET api_salt = $1, updated_at = $2 WHERE id = $3", {newApiSalt(), nowMs(), m->id});
+  // ingest drops its cached credentials on this event: the old token dies at once.
+  app.publishMachineChanged(m->id, c.user->id, m->name, m->active, false);
+  app.redirectWithFlash(c, "/my/machines", "success", "API key regenerated for machine " + m->name + ".");
+}
+
+}  // namespace codestats::web

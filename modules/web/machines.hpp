@@ -1,0 +1,25 @@
+// The machines page: list with API tokens, create, rename, (de)activate, regenerate key,
+// delete (spec §8).
+#pragma once
+
+#include "app.hpp"
+
+namespace codestats::web {
+
+void machinesPage(App& app, Ctx& c);
+void createMachine(App& app, Ctx& c);
+void machinePage(App& app, Ctx& c);
+void changeMachine(App& app, Ctx& c);  // PUT rename, DELETE
+void activateMachine(App& app, Ctx& c);
+void deactivateMachine(App& app, Ctx& c);
+void regenerateMachineKey(App& app, Ctx& c);
+
+// Shared with the admin commands.
+std::string newApiSalt();
+std::string machineToken(App& app, const std::string& username, int64_t machineId, const std::string& salt);
+// Removes the machine, its pulses and its per-machine XP; language, day and hour totals
+// stay (spec §8: the original regenerated everything else from the remaining pulses, but
+// an inactive machine's XP still counts in language totals).
+void deleteMachineData(App& app, int64_t userId, int64_t machineId);
+
+}  // namespace codestats::web

@@ -1,0 +1,14 @@
+// The page templates (kainjow mustache files under templates/, compiled into the module by
+// CMake so a rebuilt and reloaded module serves the edited pages) and the layout around them.
+#pragma once
+
+#include <string>
+
+#include "app.hpp"
+
+namespace codestats::web {
+
+// Renders templates/<page>.mustache with `data`, inside templates/layout.mustache.
+std::string renderPage(const std::string& page, const Data& data, const Data& layout);
+
+}  // namespace codestats::web

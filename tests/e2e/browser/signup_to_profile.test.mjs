@@ -1,0 +1,97 @@
+// A person in headless chromium: signs up, logs in, creates a machine, copies its API key,
+// sends a pulse with that key over HTTP and sees the XP on their own profile. Also checks
+// that the pages need no inline script or style (they run under script-src 'self').
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+const base = `http://127.0.0.1:${process.env.CODESTATS_HTTP_PORT}`;
+const shots = process.env.CODESTATS_SCREENSHOTS;
+let browser;
+
+before(async () => {
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+});
+after(async () => { await browser?.close(); });
+
+async function shot(page, name) {
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+}
+
+function codedAt() {
+  return new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+test('sign up, log in, create a machine, send a pulse with its key, see the XP', async () => {
+  const context = await browser.newContext({ javaScriptEnabled: false });  // pages work without JS
+  const page = await context.newPage();
+
+  await page.goto(`${base}/signup`);
+  await page.fill('#user_username', 'Browser User');
+  await page.fill('#user_password', 'correct horse');
+  await page.fill('#user_email', 'browser@example.org');
+  await page.check('#user_not_underage');
+  await page.check('#user_accept_terms');
+  await shot(page, '01-signup');
+  await page.click('#signup-submit');
+  assert.equal(new URL(page.url()).pathname, '/login');
+  assert.match(await page.textContent('.flash-success'), /Great success! Your account was created/);
+
+  await page.fill('#username', 'browser user');  // any case
+  await page.fill('#password', 'correct horse');
+  await page.click('#login-submit');
+  assert.equal(new URL(page.url()).pathname, '/users/Browser%20User');
+  assert.equal(await page.textContent('#current-username'), 'Browser User');
+  assert.equal(await page.getAttribute('#total-xp', 'data-total-xp'), '0');
+  await shot(page, '02-empty-profile');
+
+  await page.click('#nav-machines');
+  assert.match(await page.textContent('main'), /You don't have any machines configured/);
+  await page.fill('#machine_name', 'Browser Laptop');
+  await page.click('#add-machine-submit');
+  assert.match(await page.textContent('.flash-success'), /Machine added successfully\./);
+  const token = await page.inputValue('input.machine-token');  // the key, as the person copies it
+  assert.match(token, /^SFMyNTY\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+  await shot(page, '03-machines');
+
+  const resp = await fetch(`${base}/api/my/pulses`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-API-Token': token },
+    body: JSON.stringify({ coded_at: codedAt(), xps: [{ language: 'TypeScript', xp: 1234 }, { language: 'C++', xp: 66 }] }),
+  });
+  assert.equal(resp.status, 201);
+  assert.deepEqual(await resp.json(), { ok: 'Great success!' });
+
+  await page.click('#nav-profile');
+  assert.equal(await page.getAttribute('#total-xp', 'data-total-xp'), '1300');
+  assert.equal(await page.textContent('#total-xp'), '1,300');
+  const languages = await page.$$eval('#languages li', (lis) => lis.map((li) => li.textContent.trim()));
+  assert.deepEqual(languages, ['TypeScript: 1,234 XP', 'C++: 66 XP']);
+  await shot(page, '04-profile-with-xp');
+
+  // No inline scripts or style attributes anywhere on the pages a person saw.
+  for (const path of ['/my/machines', '/my/preferences', '/users/Browser%20User']) {
+    await page.goto(`${base}${path}`);
+    const inline = await page.$$eval('script:not([src]), [style]', (els) => els.length);
+    assert.equal(inline, 0, `${path} has inline script or style`);
+  }
+  await context.close();
+});
+
+test('a form posted without its CSRF token is refused with 403', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await page.goto(`${base}/login`);
+  await page.$eval('input[name=_csrf_token]', (el) => el.remove());
+  await page.fill('#username', 'Browser User');
+  await page.fill('#password', 'correct horse');
+  const [response] = await Promise.all([page.waitForNavigation(), page.click('#login-submit')]);
+  assert.equal(response.status(), 403);
+  assert.match(await page.textContent('h1'), /Forbidden/);
+  await shot(page, '05-csrf-refused');
+  await context.close();
+});

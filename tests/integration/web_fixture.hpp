@@ -1,0 +1,85 @@
+// A real codestatsd with the web module (plus ingest / mail as a test needs) on one DB
+// backend, and helpers that act like a person in a browser.
+#pragma once
+
+#include <catch2/catch.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "Backends.hpp"
+#include "db/PostgresConnection.hpp"
+#include "db/SqliteConnection.hpp"
+#include "web_client.hpp"
+
+namespace codestats::test {
+
+inline std::string trimmed(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+struct WebSite {
+  BackendArgs db;
+  std::unique_ptr<HostProcess> h;
+
+  explicit WebSite(const std::string& backend, const std::string& modules = "web,ingest",
+                   std::vector<std::string> extra = {})
+      : db(backendArgs(backend)) {
+    h = std::make_unique<HostProcess>(db.args + std::vector<std::string>{"--set", "modules=" + modules} + extra);
+  }
+  // Runs SQL on the site's database directly (to age a token, to check what is stored).
+  codestatsd::db::ResultSet sql(const std::string& statement) const {
+    std::unique_ptr<codestatsd::db::Connection> conn;
+    if (db.schema) conn = codestatsd::db::PostgresConnection::open(db.schema->conninfo());
+    else conn = codestatsd::db::SqliteConnection::open(h->varDir() + "/codestats.db", "NORMAL", std::chrono::seconds(5));
+    return conn->query(statement, nullptr, 0);
+  }
+  int64_t count(const std::string& fromWhere) const {
+    auto r = sql("SELECT COUNT(*) FROM " + fromWhere);
+    return r.cells.at(0).i;
+  }
+  WebClient client() const { return WebClient(h->httpPort()); }
+  std::string run(const std::vector<std::string>& args) const {
+    std::string out;
+    int rc = h->ctl(args, out);
+    INFO(out);
+    REQUIRE(rc == 0);
+    return out;
+  }
+  // Signs up through the form; REQUIREs the success redirect.
+  void signup(WebClient& c, const std::string& user, const std::string& password, const std::string& email = "") const {
+    REQUIRE(c.get("/signup").status == 200);
+    auto r = c.post("/signup", {{"user[username]", user},
+                                {"user[password]", password},
+                                {"user[email]", email},
+                                {"user[not-underage]", "true"},
+                                {"user[accept-terms]", "true"}});
+    INFO(r.body);
+    REQUIRE(r.status == 302);
+    REQUIRE(r.location() == "/login");
+  }
+  WebReply login(WebClient& c, const std::string& user, const std::string& password, bool remember = false) const {
+    c.get("/login");
+    Fields f{{"username", user}, {"password", password}};
+    if (remember) f.emplace_back("remember-me", "true");
+    return c.post("/login", f);
+  }
+  // A new client, signed up and logged in.
+  WebClient account(const std::string& user, const std::string& password = "secret123",
+                    const std::string& email = "") const {
+    WebClient c = client();
+    signup(c, user, password, email);
+    auto r = login(c, user, password);
+    INFO(r.body);
+    REQUIRE(r.status == 302);
+    REQUIRE(r.location() == "/my/profile");
+    return c;
+  }
+};
+
+inline bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+}  // namespace codestats::test
