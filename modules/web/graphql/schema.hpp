@@ -1,0 +1,47 @@
+// The Code::Stats profile schema (spec codestats.md §9.2) as static tables: the types, their
+// fields, arguments and argument types. Validation and execution are driven by it.
+#pragma once
+
+#include <span>
+#include <string_view>
+
+#include "ast.hpp"
+
+namespace codestats::graphql {
+
+struct ArgumentDef {
+  std::string_view name;
+  std::string_view type;  // in SDL notation: "Date!", "String"
+};
+
+struct FieldDef {
+  std::string_view name;
+  std::string_view type;  // in SDL notation: "[ProfileLanguage]", "Int"
+  std::span<const ArgumentDef> arguments;
+  std::string_view description;
+};
+
+struct TypeDef {
+  enum class Kind { Scalar, Object };
+  std::string_view name;
+  Kind kind;
+  std::span<const FieldDef> fields;  // empty for scalars
+  std::string_view description;
+};
+
+namespace schema {
+
+inline constexpr std::string_view kQueryType = "RootQueryType";
+
+const TypeDef* findType(std::string_view name);
+const FieldDef* findField(const TypeDef& type, std::string_view name);
+const ArgumentDef* findArgument(const FieldDef& field, std::string_view name);
+std::span<const TypeDef> allTypes();
+// Parses the SDL notation of the tables ("[Date!]!") into a TypeRef.
+TypeRef typeRef(std::string_view sdl);
+// Scalars are input types; the schema has no input objects or enums.
+bool isInputType(std::string_view named);
+bool isLeafType(std::string_view named);
+
+}  // namespace schema
+}  // namespace codestats::graphql
