@@ -71,4 +71,20 @@ inline std::string run(std::string_view query, std::string_view variables = "", 
   return run(source, query, variables, std::move(operationName), std::move(viewer));
 }
 
+// The "message" of every entry in the response's "errors" list.
+inline std::vector<std::string> errorMessages(std::string_view response) {
+  std::string error;
+  const Value body = parseJson(response, error).value();
+  std::vector<std::string> out;
+  for (const auto& [key, value] : body.fields)
+    if (key == "errors")
+      for (const Value& e : value.list)
+        for (const auto& [k, v] : e.fields)
+          if (k == "message") out.push_back(v.text);
+  return out;
+}
+
+// True when the response has a "data" member (execution started).
+inline bool hasData(std::string_view response) { return response.find("{\"data\":") == 0; }
+
 }  // namespace codestats::graphql::testing
