@@ -199,6 +199,10 @@ GraphqlHttpResponse handleGraphqlHttp(const GraphqlHttpRequest& request, Profile
   const std::string type = mediaType(request.contentType);
   const bool json = type == "application/json" || (type.size() > 5 && type.ends_with("+json"));
   if (json) {
+    // Poco's parser reads only objects and arrays at the top; say so in plain words.
+    const size_t first = request.body.find_first_not_of(" \t\r\n");
+    if (first == std::string_view::npos || (request.body[first] != '{' && request.body[first] != '['))
+      return failure(400, "Body must be a JSON object or an array of objects.");
     std::string error;
     std::optional<Value> body = parseJson(request.body, error);
     if (!body) return failure(400, "Body is not valid JSON: " + error);
