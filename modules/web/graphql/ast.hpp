@@ -4,12 +4,13 @@
 
 #include <optional>
 #include <string>
-#include <utility>
 #include <vector>
 
 #include "error.hpp"
 
 namespace codestats::graphql {
+
+struct ObjectField;
 
 struct Value {
   enum class Kind { Null, Variable, Int, Float, String, Boolean, Enum, List, Object };
@@ -18,8 +19,13 @@ struct Value {
   std::string text;
   bool boolean = false;
   std::vector<Value> list;
-  std::vector<std::pair<std::string, Value>> fields;
+  std::vector<ObjectField> fields;  // Object members in document (or JSON) order
   SourceLocation location;
+};
+
+struct ObjectField {
+  std::string name;
+  Value value;
 };
 
 // A type reference as written in a variable definition: `named` wrapped, from the outside

@@ -176,12 +176,13 @@ class Executor {
   void profile(const ProfileUser& user, const FieldGroups& groups, const Path& path, std::string& out) {
     out += "{";
     bool first = true;
-    for (const auto& [key, fields] : groups) {
+    for (const auto& group : groups) {
+      const std::vector<const Selection*>& fields = group.second;  // named: lambdas cannot capture bindings in clang 14
       out += first ? "" : ",";
       first = false;
-      out += jsonString(key) + ":";
+      out += jsonString(group.first) + ":";
       Path fieldPath = path;
-      fieldPath.push_back(key);
+      fieldPath.push_back(group.first);
       const Selection& field = *fields.front();
       count(1);
       guarded(field, fieldPath, out, [&](std::string& value) { profileField(user, field, fields, value); });

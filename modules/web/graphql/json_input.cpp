@@ -28,7 +28,7 @@ Value convert(const Poco::Dynamic::Var& v, int depth) {
     const auto object = v.extract<Poco::JSON::Object::Ptr>();
     for (const auto& [key, member] : *object) {
       if (!isValidUtf8(key)) throw BadJson{"invalid UTF-8 in a key"};
-      out.fields.emplace_back(key, convert(member, depth + 1));
+      out.fields.push_back({key, convert(member, depth + 1)});
     }
     return out;
   }
@@ -62,9 +62,20 @@ Value convert(const Poco::Dynamic::Var& v, int depth) {
   return out;
 }
 
+// Parser messages may quote the offending byte; keep them printable ASCII.
+std::string printable(std::string message) {
+  for (char& c : message)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7E) c = '?';
+  return message;
+}
+
 }  // namespace
 
 std::optional<Value> parseJson(std::string_view text, std::string& error) {
+  if (!isValidUtf8(text)) {
+    error = "invalid UTF-8";
+    return std::nullopt;
+  }
   try {
     Poco::JSON::Parser parser;
     parser.setDepth(static_cast<size_t>(kMaxNestingDepth));
@@ -72,9 +83,9 @@ std::optional<Value> parseJson(std::string_view text, std::string& error) {
   } catch (const BadJson& e) {
     error = e.message;
   } catch (const Poco::Exception& e) {
-    error = e.message().empty() ? e.displayText() : e.message();
+    error = printable(e.message().empty() ? e.displayText() : e.message());
   } catch (const std::exception& e) {
-    error = e.what();
+    error = printable(e.what());
   }
   return std::nullopt;
 }

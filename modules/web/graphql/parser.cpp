@@ -230,7 +230,7 @@ class Parser {
           while (!skipPunct("}")) {
             std::string key = name();
             expectPunct(":");
-            v.fields.emplace_back(std::move(key), value(isConst));
+            v.fields.push_back({std::move(key), value(isConst)});
           }
           return v;
         }

@@ -46,8 +46,8 @@ void print(const Value& v, std::string& out) {
       out += '{';
       for (size_t k = 0; k < v.fields.size(); ++k) {
         if (k) out += ", ";
-        out += v.fields[k].first + ": ";
-        print(v.fields[k].second, out);
+        out += v.fields[k].name + ": ";
+        print(v.fields[k].value, out);
       }
       out += '}';
       break;
@@ -127,7 +127,7 @@ bool sameValue(const Value& a, const Value& b) {
   for (size_t k = 0; k < a.list.size(); ++k)
     if (!sameValue(a.list[k], b.list[k])) return false;
   for (size_t k = 0; k < a.fields.size(); ++k)
-    if (a.fields[k].first != b.fields[k].first || !sameValue(a.fields[k].second, b.fields[k].second)) return false;
+    if (a.fields[k].name != b.fields[k].name || !sameValue(a.fields[k].value, b.fields[k].value)) return false;
   return true;
 }
 

@@ -90,7 +90,7 @@ TEST_CASE("parser: literal kinds in arguments", "[graphql][parser]") {
   CHECK(args[4].value.kind == Value::Kind::Null);
   CHECK(args[5].value.kind == Value::Kind::Enum);
   CHECK(args[6].value.list[1].list[0].text == "2");
-  CHECK(args[7].value.fields[1].second.fields[0].second.kind == Value::Kind::Variable);
+  CHECK(args[7].value.fields[1].value.fields[0].value.kind == Value::Kind::Variable);
 }
 
 TEST_CASE("parser: syntax errors carry line and column", "[graphql][parser]") {
