@@ -8,6 +8,7 @@
 
 #include "limits.hpp"
 #include "scalars.hpp"
+#include "schema.hpp"
 #include "values.hpp"
 
 namespace codestats::graphql {
@@ -67,7 +68,7 @@ class Executor {
   // Argument `name` of `field`: the literal, or the variable's value; nullopt when absent.
   std::optional<Value> argument(const Selection& field, std::string_view name) const {
     for (const Argument& a : field.arguments) {
-      if (a.name != name) continue;
+      if (schema::internalName(a.name) != name) continue;
       if (a.value.kind != Value::Kind::Variable) return a.value;
       auto it = vars_.find(a.value.text);
       if (it == vars_.end()) return std::nullopt;
@@ -214,7 +215,7 @@ class Executor {
 
   void profileField(const ProfileUser& user, const Selection& field, const std::vector<const Selection*>& fields,
                     std::string& out) {
-    const std::string& name = field.name;
+    const std::string_view name = schema::canonicalField("Profile", field.name);
     if (name == "__typename") {
       out += "\"Profile\"";
     } else if (name == "registered") {
@@ -227,14 +228,14 @@ class Executor {
       std::vector<NamedXp> items = languages ? (since ? source_.languagesSince(user, *since) : source_.languages(user))
                                              : (since ? source_.machinesSince(user, *since) : source_.machines(user));
       const char* type = languages ? "ProfileLanguage" : "ProfileMachine";
-      writeList(items, fields, out, [&](const NamedXp& item, const std::string& f, std::string& o) {
+      writeList(items, type, fields, out, [&](const NamedXp& item, std::string_view f, std::string& o) {
         if (f == "name") o += jsonString(item.name);
         else if (f == "xp") o += std::to_string(item.xp);
         else o += jsonString(type);
       });
     } else if (name == "dates") {
       std::vector<DayXp> days = filteredDates(user, sinceDate(field));
-      writeList(days, fields, out, [&](const DayXp& item, const std::string& f, std::string& o) {
+      writeList(days, "ProfileDate", fields, out, [&](const DayXp& item, std::string_view f, std::string& o) {
         if (f == "date") o += jsonString(formatDate(item.day));
         else if (f == "xp") o += std::to_string(item.xp);
         else o += "\"ProfileDate\"";
@@ -247,7 +248,7 @@ class Executor {
       std::sort(items.begin(), items.end(), [](const DayLanguageXp& a, const DayLanguageXp& b) {
         return a.day != b.day ? a.day < b.day : a.language < b.language;
       });
-      writeList(items, fields, out, [&](const DayLanguageXp& item, const std::string& f, std::string& o) {
+      writeList(items, "ProfileDaylanguage", fields, out, [&](const DayLanguageXp& item, std::string_view f, std::string& o) {
         if (f == "date") o += jsonString(formatDate(item.day));
         else if (f == "language") o += jsonString(item.language);
         else if (f == "xp") o += std::to_string(item.xp);
@@ -265,7 +266,7 @@ class Executor {
       std::vector<std::pair<int, int64_t>> items;
       for (int day = 1; day <= 7; ++day)
         if (present[day]) items.emplace_back(day, perDay[day]);
-      writeList(items, fields, out, [&](const std::pair<int, int64_t>& item, const std::string& f, std::string& o) {
+      writeList(items, "ProfileDowXp", fields, out, [&](const std::pair<int, int64_t>& item, std::string_view f, std::string& o) {
         if (f == "day") o += std::to_string(item.first);
         else if (f == "xp") o += std::to_string(item.second);
         else o += "\"ProfileDowXp\"";
@@ -310,20 +311,23 @@ class Executor {
     return days;
   }
 
-  // A list of objects whose fields are all leaves: `leaf(item, fieldName, out)` writes one.
+  // A list of objects of `type` whose fields are all leaves: `leaf(item, fieldName, out)`
+  // writes one field, named as the schema spells it.
   template <typename Item, typename Leaf>
-  void writeList(const std::vector<Item>& items, const std::vector<const Selection*>& fields, std::string& out,
-                 const Leaf& leaf) {
+  void writeList(const std::vector<Item>& items, std::string_view type, const std::vector<const Selection*>& fields,
+                 std::string& out, const Leaf& leaf) {
     const FieldGroups groups = collect(subSelections(fields));
+    std::vector<std::string_view> names;
+    for (const auto& group : groups) names.push_back(schema::canonicalField(type, group.second.front()->name));
     out += "[";
     for (size_t k = 0; k < items.size(); ++k) {
       count(groups.size() + 1);
       out += k ? ",{" : "{";
       bool first = true;
-      for (const auto& [key, group] : groups) {
-        out += (first ? "" : ",") + jsonString(key) + ":";
+      for (size_t g = 0; g < groups.size(); ++g) {
+        out += (first ? "" : ",") + jsonString(groups[g].first) + ":";
         first = false;
-        leaf(items[k], group.front()->name, out);
+        leaf(items[k], names[g], out);
       }
       out += "}";
     }

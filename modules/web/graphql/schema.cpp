@@ -60,16 +60,41 @@ const TypeDef* findType(std::string_view name) {
   return nullptr;
 }
 
+std::string internalName(std::string_view name) {
+  const auto upper = [](char c) { return c >= 'A' && c <= 'Z'; };
+  const auto lowerOrDigit = [](char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); };
+  std::string out;
+  for (size_t i = 0; i < name.size(); ++i) {
+    const char c = name[i];
+    if (upper(c) && i > 0 && name[i - 1] != '_' &&
+        (lowerOrDigit(name[i - 1]) || (i + 1 < name.size() && lowerOrDigit(name[i + 1]))))
+      out += '_';
+    out += upper(c) ? static_cast<char>(c - 'A' + 'a') : c;
+  }
+  return out;
+}
+
 const FieldDef* findField(const TypeDef& type, std::string_view name) {
+  if (name.starts_with("__")) return nullptr;  // introspection names are never converted
   for (const FieldDef& f : type.fields)
     if (f.name == name) return &f;
+  const std::string internal = internalName(name);
+  for (const FieldDef& f : type.fields)
+    if (internalName(f.name) == internal) return &f;
   return nullptr;
 }
 
 const ArgumentDef* findArgument(const FieldDef& field, std::string_view name) {
+  const std::string internal = internalName(name);
   for (const ArgumentDef& a : field.arguments)
-    if (a.name == name) return &a;
+    if (internalName(a.name) == internal) return &a;
   return nullptr;
+}
+
+std::string_view canonicalField(std::string_view type, std::string_view name) {
+  const TypeDef* t = findType(type);
+  const FieldDef* f = t ? findField(*t, name) : nullptr;
+  return f ? f->name : name;
 }
 
 std::span<const TypeDef> allTypes() { return kTypes; }

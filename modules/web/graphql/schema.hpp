@@ -34,8 +34,15 @@ namespace schema {
 inline constexpr std::string_view kQueryType = "RootQueryType";
 
 const TypeDef* findType(std::string_view name);
+// Field and argument names match as Absinthe's default adapter matched them (spec §9.1): by
+// their underscored form, so "totalXp", "total_xp" and "TotalXp" all name totalXp.
 const FieldDef* findField(const TypeDef& type, std::string_view name);
 const ArgumentDef* findArgument(const FieldDef& field, std::string_view name);
+// The underscored form of a name (Elixir's Macro.underscore for GraphQL names):
+// "dayOfYearXps" -> "day_of_year_xps".
+std::string internalName(std::string_view name);
+// The schema's spelling of field `name` of `type`, or `name` itself when there is none.
+std::string_view canonicalField(std::string_view type, std::string_view name);
 std::span<const TypeDef> allTypes();
 // Parses the SDL notation of the tables ("[Date!]!") into a TypeRef.
 TypeRef typeRef(std::string_view sdl);

@@ -202,9 +202,9 @@ class Validator {
   }
 
   void checkArguments(const Selection& s, const FieldDef& field, const TypeDef& parent, Usage& usage) {
-    std::set<std::string> seen;
+    std::set<std::string> seen;  // underscored names
     for (const Argument& a : s.arguments) {
-      if (!seen.insert(a.name).second) error("There can be only one argument named " + quoted(a.name) + ".", {a.location});
+      if (!seen.insert(schema::internalName(a.name)).second) error("There can be only one argument named " + quoted(a.name) + ".", {a.location});
       const ArgumentDef* def = schema::findArgument(field, a.name);
       if (!def) {
         error("Unknown argument " + quoted(a.name) + " on field " + quoted(std::string(parent.name) + "." + s.name) + ".",
@@ -215,7 +215,7 @@ class Validator {
       checkValue(a.value, schema::typeRef(def->type), usage);
     }
     for (const ArgumentDef& def : field.arguments) {
-      if (schema::typeRef(def.type).nonNull() && !seen.count(std::string(def.name)))
+      if (schema::typeRef(def.type).nonNull() && !seen.count(schema::internalName(def.name)))
         error("Field " + quoted(s.name) + " argument " + quoted(def.name) + " of type " + quoted(def.type) +
                   " is required, but it was not provided.",
               {s.location});
@@ -434,7 +434,8 @@ class Validator {
   static bool sameArguments(const Selection& a, const Selection& b) {
     if (a.arguments.size() != b.arguments.size()) return false;
     for (const Argument& x : a.arguments) {
-      auto y = std::find_if(b.arguments.begin(), b.arguments.end(), [&](const Argument& y) { return y.name == x.name; });
+      auto y = std::find_if(b.arguments.begin(), b.arguments.end(),
+                            [&](const Argument& y) { return schema::internalName(y.name) == schema::internalName(x.name); });
       if (y == b.arguments.end() || !sameValue(x.value, y->value)) return false;
     }
     return true;
@@ -460,7 +461,7 @@ class Validator {
       std::vector<const SelectionSet*> children;
       bool conflict = false;
       for (const Selection* s : group) {
-        if (s->name != first.name) {
+        if (schema::canonicalField(parent->name, s->name) != schema::canonicalField(parent->name, first.name)) {
           error("Fields " + quoted(key) + " conflict because " + quoted(first.name) + " and " + quoted(s->name) +
                     " are different fields. Use different aliases on the fields to fetch both if this was intentional.",
                 {first.location, s->location});

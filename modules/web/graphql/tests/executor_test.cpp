@@ -164,3 +164,16 @@ TEST_CASE("execute: a failing resolver gives partial data and an error with its 
         R"({"message":"Internal server error.","locations":[{"line":4,"column":2}],"path":["profile","hourOfDayXps"]}]})");
   CHECK(result.internalErrors == std::vector<std::string>{"connection reset"});
 }
+
+TEST_CASE("execute: snake_case names match like Absinthe's adapter; keys keep the document's spelling", "[graphql][execute]") {
+  CHECK(run(R"({profile(username:"Nicd"){total_xp day_language_xps(since:"2026-11-26"){date language xp} TotalXp}})") ==
+        R"({"data":{"profile":{"total_xp":1760,"day_language_xps":[{"date":"2026-11-26","language":"C++","xp":250},)"
+        R"({"date":"2026-11-26","language":"Elixir","xp":100}],"TotalXp":1760}}})");
+  CHECK(run(R"({profile(username:"Nicd"){day_of_week_xps(since:"2026-11-26"){day xp}}})") ==
+        R"({"data":{"profile":{"day_of_week_xps":[{"day":4,"xp":350}]}}})");
+  // Two spellings of one field under one response key merge; of different fields they conflict.
+  CHECK(errorMessages(run(R"({profile(username:"Nicd"){x: total_xp x: totalXp}})")).empty());
+  CHECK(errorMessages(run(R"({profile(username:"Nicd"){x: total_xp x: registered}})")).size() == 1);
+  CHECK(errorMessages(run(R"({profile(username:"Nicd"){totalxp}})")) ==
+        std::vector<std::string>{"Cannot query field \"totalxp\" on type \"Profile\"."});
+}

@@ -20,7 +20,7 @@ std::string onlyError(std::string_view query) {
 
 TEST_CASE("validate: unknown fields, and where", "[graphql][validate]") {
   CHECK(onlyError("{ profil(username: \"Nicd\") { totalXp } }") == "Cannot query field \"profil\" on type \"RootQueryType\".");
-  CHECK(onlyError("{ profile(username: \"Nicd\") { total_xp } }") == "Cannot query field \"total_xp\" on type \"Profile\".");
+  CHECK(onlyError("{ profile(username: \"Nicd\") { total } }") == "Cannot query field \"total\" on type \"Profile\".");
   CHECK(onlyError("{ profile(username: \"Nicd\") { languages { name level } } }") ==
         "Cannot query field \"level\" on type \"ProfileLanguage\".");
   CHECK(onlyError("{ __schema { types { name } } }") == "Cannot query field \"__schema\" on type \"RootQueryType\".");
