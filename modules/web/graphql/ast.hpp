@@ -4,6 +4,7 @@
 
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "error.hpp"
@@ -96,6 +97,10 @@ struct FragmentDefinition {
   SelectionSet selections;
   SourceLocation location;
 };
+
+// The fields of one selection set after fragments and @skip/@include are applied, grouped
+// by response key in document order (spec "CollectFields").
+using FieldGroups = std::vector<std::pair<std::string, std::vector<const Selection*>>>;
 
 struct Document {
   std::vector<OperationDefinition> operations;

@@ -6,6 +6,7 @@
 
 #include <codestats/json.hpp>
 
+#include "introspection.hpp"
 #include "limits.hpp"
 #include "scalars.hpp"
 #include "schema.hpp"
@@ -28,8 +29,6 @@ struct FieldError {
 int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
 using Path = std::vector<std::variant<std::string, int64_t>>;
-// Fields of one selection set after fragments and @skip/@include, by response key in order.
-using FieldGroups = std::vector<std::pair<std::string, std::vector<const Selection*>>>;
 
 class Executor {
  public:
@@ -160,6 +159,17 @@ class Executor {
     count(1);
     if (field.name == "__typename") {
       out += "\"RootQueryType\"";
+      return;
+    }
+    if (field.name == "__schema" || field.name == "__type") {
+      const IntrospectionWriter writer([this](const std::vector<const Selection*>& f) { return collect(subSelections(f)); },
+                                       [this](uint64_t n) { count(n); });
+      if (field.name == "__schema") {
+        writer.schema(fields, out);
+      } else {
+        const std::optional<Value> name = argument(field, "name");
+        writer.type(name && name->kind == Value::Kind::String ? name->text : "", fields, out);
+      }
       return;
     }
     // profile(username): the only root field.

@@ -16,8 +16,9 @@ inline constexpr size_t kMaxTokens = 2000;
 // Syntactic nesting: selection sets inside selection sets, list and object values inside
 // each other. Bounds the recursion of the parser and of everything that walks the AST.
 inline constexpr int kMaxNestingDepth = 24;
-// Field depth after fragments are expanded ({profile{languages{name}}} is 3).
-inline constexpr int kMaxFieldDepth = 8;
+// Field depth after fragments are expanded ({profile{languages{name}}} is 3; the standard
+// introspection query of GraphiQL and graphql-js reaches 13 through its ofType chain).
+inline constexpr int kMaxFieldDepth = 16;
 // Selections (fields, fragment spreads, inline fragments) visited when the operation is
 // expanded, counting a fragment once per spread. Computed per fragment, not by expanding,
 // so a fragment bomb (each fragment spreading the previous twice) is refused in linear time.

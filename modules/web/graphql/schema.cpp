@@ -31,6 +31,78 @@ constexpr FieldDef kDateFields[] = {{"date", "String", {}, ""}, {"xp", "Int", {}
 constexpr FieldDef kDayLanguageFields[] = {{"date", "Date", {}, ""}, {"language", "String", {}, ""}, {"xp", "Int", {}, ""}};
 constexpr FieldDef kDowFields[] = {{"day", "Int", {}, ""}, {"xp", "Int", {}, ""}};
 
+// Introspection (GraphQL spec §4.5), so GraphiQL and client tooling can read the schema.
+constexpr ArgumentDef kIncludeDeprecated[] = {{"includeDeprecated", "Boolean", "false", ""}};
+constexpr ArgumentDef kTypeArgs[] = {{"name", "String!", "", ""}};
+constexpr FieldDef kQueryMetaFields[] = {
+    {"__schema", "__Schema!", {}, "Access the current type schema of this server."},
+    {"__type", "__Type", kTypeArgs, "Request the type information of a single type."},
+};
+constexpr FieldDef kSchemaFields[] = {
+    {"description", "String", {}, ""},
+    {"types", "[__Type!]!", {}, "A list of all types supported by this server."},
+    {"queryType", "__Type!", {}, "The type that query operations will be rooted at."},
+    {"mutationType", "__Type", {}, "Always null: no mutations."},
+    {"subscriptionType", "__Type", {}, "Always null: no subscriptions."},
+    {"directives", "[__Directive!]!", {}, "A list of all directives supported by this server."},
+};
+constexpr FieldDef kTypeFields[] = {
+    {"kind", "__TypeKind!", {}, ""},
+    {"name", "String", {}, ""},
+    {"description", "String", {}, ""},
+    {"specifiedByURL", "String", {}, ""},
+    {"fields", "[__Field!]", kIncludeDeprecated, ""},
+    {"interfaces", "[__Type!]", {}, ""},
+    {"possibleTypes", "[__Type!]", {}, ""},
+    {"enumValues", "[__EnumValue!]", kIncludeDeprecated, ""},
+    {"inputFields", "[__InputValue!]", kIncludeDeprecated, ""},
+    {"ofType", "__Type", {}, ""},
+};
+constexpr FieldDef kFieldFields[] = {
+    {"name", "String!", {}, ""},
+    {"description", "String", {}, ""},
+    {"args", "[__InputValue!]!", kIncludeDeprecated, ""},
+    {"type", "__Type!", {}, ""},
+    {"isDeprecated", "Boolean!", {}, ""},
+    {"deprecationReason", "String", {}, ""},
+};
+constexpr FieldDef kInputValueFields[] = {
+    {"name", "String!", {}, ""},
+    {"description", "String", {}, ""},
+    {"type", "__Type!", {}, ""},
+    {"defaultValue", "String", {}, ""},
+    {"isDeprecated", "Boolean!", {}, ""},
+    {"deprecationReason", "String", {}, ""},
+};
+constexpr FieldDef kEnumValueFields[] = {
+    {"name", "String!", {}, ""},
+    {"description", "String", {}, ""},
+    {"isDeprecated", "Boolean!", {}, ""},
+    {"deprecationReason", "String", {}, ""},
+};
+constexpr FieldDef kDirectiveFields[] = {
+    {"name", "String!", {}, ""},
+    {"description", "String", {}, ""},
+    {"locations", "[__DirectiveLocation!]!", {}, ""},
+    {"args", "[__InputValue!]!", kIncludeDeprecated, ""},
+    {"isRepeatable", "Boolean!", {}, ""},
+};
+constexpr std::string_view kTypeKinds[] = {"SCALAR", "OBJECT", "INTERFACE", "UNION", "ENUM", "INPUT_OBJECT", "LIST", "NON_NULL"};
+constexpr std::string_view kDirectiveLocations[] = {
+    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD", "INLINE_FRAGMENT",
+    "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INTERFACE",
+    "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT", "INPUT_FIELD_DEFINITION"};
+
+constexpr std::string_view kExecutableLocations[] = {"FIELD", "FRAGMENT_SPREAD", "INLINE_FRAGMENT"};
+constexpr ArgumentDef kIncludeArgs[] = {{"if", "Boolean!", "", "Included when true."}};
+constexpr ArgumentDef kSkipArgs[] = {{"if", "Boolean!", "", "Skipped when true."}};
+constexpr DirectiveDef kDirectives[] = {
+    {"include", "Directs the executor to include this field or fragment only when the `if` argument is true.",
+     kExecutableLocations, kIncludeArgs},
+    {"skip", "Directs the executor to skip this field or fragment when the `if` argument is true.",
+     kExecutableLocations, kSkipArgs},
+};
+
 using K = TypeDef::Kind;
 constexpr TypeDef kTypes[] = {
     {kQueryType, K::Object, kQueryFields, ""},
@@ -50,6 +122,14 @@ constexpr TypeDef kTypes[] = {
     {"Date", K::Scalar, {}, "ISO 8601 date YYYY-MM-DD"},
     {"ProfileDayOfYearXp", K::Scalar, {}, "JSON object {\"1\": xp, ..., \"366\": xp}"},
     {"ProfileHourOfDayXp", K::Scalar, {}, "JSON object {\"0\": xp, ..., \"23\": xp}"},
+    {"__Schema", K::Object, kSchemaFields, ""},
+    {"__Type", K::Object, kTypeFields, ""},
+    {"__Field", K::Object, kFieldFields, ""},
+    {"__InputValue", K::Object, kInputValueFields, ""},
+    {"__EnumValue", K::Object, kEnumValueFields, ""},
+    {"__Directive", K::Object, kDirectiveFields, ""},
+    {"__TypeKind", K::Enum, {}, "", kTypeKinds},
+    {"__DirectiveLocation", K::Enum, {}, "", kDirectiveLocations},
 };
 
 }  // namespace
@@ -74,8 +154,15 @@ std::string internalName(std::string_view name) {
   return out;
 }
 
+std::span<const DirectiveDef> directives() { return kDirectives; }
+
 const FieldDef* findField(const TypeDef& type, std::string_view name) {
-  if (name.starts_with("__")) return nullptr;  // introspection names are never converted
+  if (name.starts_with("__")) {  // introspection names are never converted
+    if (type.name != kQueryType) return nullptr;
+    for (const FieldDef& f : kQueryMetaFields)
+      if (f.name == name) return &f;
+    return nullptr;
+  }
   for (const FieldDef& f : type.fields)
     if (f.name == name) return &f;
   const std::string internal = internalName(name);
@@ -119,6 +206,9 @@ bool isInputType(std::string_view named) {
   return t && t->kind == TypeDef::Kind::Scalar;
 }
 
-bool isLeafType(std::string_view named) { return isInputType(named); }
+bool isLeafType(std::string_view named) {
+  const TypeDef* t = findType(named);
+  return t && t->kind != TypeDef::Kind::Object;
+}
 
 }  // namespace codestats::graphql::schema

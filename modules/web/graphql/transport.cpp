@@ -72,7 +72,7 @@ std::string formDecode(std::string_view s) {
   for (size_t i = 0; i < s.size(); ++i) {
     if (s[i] == '+') {
       out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() + 0 && hexDigit(s[i + 1]) >= 0 && hexDigit(s[i + 2]) >= 0) {
+    } else if (s[i] == '%' && i + 2 < s.size() && hexDigit(s[i + 1]) >= 0 && hexDigit(s[i + 2]) >= 0) {
       out += static_cast<char>(hexDigit(s[i + 1]) * 16 + hexDigit(s[i + 2]));
       i += 2;
     } else {
@@ -182,10 +182,9 @@ GraphqlHttpResponse runBatch(const Value& batch, ProfileSource& source, const Ex
 
 GraphqlHttpResponse handleGraphqlHttp(const GraphqlHttpRequest& request, ProfileSource& source,
                                       const ExecutionContext& context) {
-  if (request.method != "GET" && request.method != "POST") {
-    GraphqlHttpResponse r = failure(405, "Method not allowed; use GET or POST.");
-    return r;
-  }
+  // HEAD is answered like GET (the host drops the body).
+  const bool get = request.method == "GET" || request.method == "HEAD";
+  if (!get && request.method != "POST") return failure(405, "Method not allowed; use GET or POST.");
   if (!acceptsJson(request.accept))
     return failure(406, "Not acceptable: this endpoint answers application/json.");
   if (request.body.size() > kMaxBodyBytes)
@@ -194,7 +193,7 @@ GraphqlHttpResponse handleGraphqlHttp(const GraphqlHttpRequest& request, Profile
   // URL parameters first; POST body parameters take precedence (as Plug merges them).
   Params params;
   if (std::string error = readForm(request.queryString, params); !error.empty()) return failure(400, error);
-  if (request.method == "GET") return run(std::move(params), source, context);
+  if (get) return run(std::move(params), source, context);
 
   const std::string type = mediaType(request.contentType);
   const bool json = type == "application/json" || (type.size() > 5 && type.ends_with("+json"));

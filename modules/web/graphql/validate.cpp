@@ -385,7 +385,7 @@ class Validator {
         const FieldDef* field = parent ? schema::findField(*parent, s.name) : nullptr;
         sub = cost(s.selections, field ? schema::findType(schema::typeRef(field->type).named) : nullptr);
         sub.depth += 1;
-        if (sourceType && s.name != "__typename") sub.sourceFields = saturatingAdd(sub.sourceFields, 1);
+        if (sourceType && !s.name.starts_with("__")) sub.sourceFields = saturatingAdd(sub.sourceFields, 1);
       } else if (s.kind == Selection::Kind::InlineFragment) {
         sub = cost(s.selections, parent);
       } else {

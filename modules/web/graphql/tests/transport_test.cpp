@@ -52,6 +52,9 @@ TEST_CASE("transport: raw document bodies (the bundled JS posts text/plain)", "[
 
 TEST_CASE("transport: GET and form bodies", "[graphql][transport]") {
   CHECK(get("query=%7B+profile(username%3A+%22Nicd%22)+%7B+totalXp+%7D+%7D").body == kTotal);
+  MemoryProfileSource source = fixtureSource();
+  CHECK(handleGraphqlHttp({"HEAD", "", "", "query=%7B__typename%7D", ""}, source, {}).body ==
+        R"({"data":{"__typename":"RootQueryType"}})");
   CHECK(get("query=query+Q(%24n%3A+String)+%7B+profile(username%3A+%24n)+%7B+totalXp+%7D+%7D&variables=%7B%22n%22%3A%22Nicd%22%7D&operationName=Q")
             .body == kTotal);
   CHECK(post("application/x-www-form-urlencoded", "query=%7B+profile(username%3A+%22Nicd%22)+%7B+totalXp+%7D+%7D").body ==

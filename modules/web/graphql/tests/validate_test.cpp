@@ -23,7 +23,7 @@ TEST_CASE("validate: unknown fields, and where", "[graphql][validate]") {
   CHECK(onlyError("{ profile(username: \"Nicd\") { total } }") == "Cannot query field \"total\" on type \"Profile\".");
   CHECK(onlyError("{ profile(username: \"Nicd\") { languages { name level } } }") ==
         "Cannot query field \"level\" on type \"ProfileLanguage\".");
-  CHECK(onlyError("{ __schema { types { name } } }") == "Cannot query field \"__schema\" on type \"RootQueryType\".");
+  CHECK(onlyError("{ __schemas { types { name } } }") == "Cannot query field \"__schemas\" on type \"RootQueryType\".");
   const std::string response = run("{\n  profile(username: \"Nicd\") {\n    nope\n  }\n}");
   CHECK(response ==
         R"({"errors":[{"message":"Cannot query field \"nope\" on type \"Profile\".","locations":[{"line":3,"column":5}]}]})");
