@@ -49,6 +49,7 @@ class Executor {
       }
       data += "}";
     } catch (const ResultTooLarge&) {
+      errors_.clear();  // their paths are gone with the data
       errors_.push_back({"Response is too large (at most " + std::to_string(kMaxResultValues) + " values).", {}, {}});
       data = "null";
     }
