@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <functional>
 
 #include <codestats/json.hpp>
@@ -25,6 +26,12 @@ struct ResultTooLarge {};
 struct FieldError {
   std::string message;
 };
+
+void appendInt(std::string& out, int64_t v) {
+  char buf[24];
+  const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+  out.append(buf, end);
+}
 
 int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -53,7 +60,9 @@ class Executor {
       errors_.push_back({"Response is too large (at most " + std::to_string(kMaxResultValues) + " values).", {}, {}});
       data = "null";
     }
-    result.json = "{\"data\":" + data;
+    result.json.reserve(data.size() + 64);
+    result.json += "{\"data\":";
+    result.json += data;
     if (!errors_.empty()) {
       result.json += ",\"errors\":[";
       for (size_t k = 0; k < errors_.size(); ++k) result.json += (k ? "," : "") + errorJson(errors_[k]);
@@ -135,12 +144,11 @@ class Executor {
   }
 
   // Runs `resolve` (which appends the field's value to `out`) and turns its failures into
-  // null plus an error. The value is built aside, so a failure never leaves half of it.
+  // null plus an error; whatever it had appended is cut off first, so no half value remains.
   void guarded(const Selection& field, const Path& path, std::string& out, const std::function<void(std::string&)>& resolve) {
-    std::string value;
+    const size_t mark = out.size();
     try {
-      resolve(value);
-      out += value;
+      resolve(out);
       return;
     } catch (const FieldError& e) {
       fieldError(e.message, field, path);
@@ -152,6 +160,7 @@ class Executor {
       internal_.push_back(e.what());
       fieldError("Internal server error.", field, path);
     }
+    out.resize(mark);
     out += "null";
   }
 
@@ -232,7 +241,7 @@ class Executor {
     } else if (name == "registered") {
       out += jsonString(formatDatetime(user.registeredMs));
     } else if (name == "totalXp") {
-      out += std::to_string(source_.totalXp(user));
+      appendInt(out, source_.totalXp(user));
     } else if (name == "languages" || name == "machines") {
       const std::optional<int64_t> since = sinceDatetime(field);
       const bool languages = name == "languages";
@@ -241,14 +250,14 @@ class Executor {
       const char* type = languages ? "ProfileLanguage" : "ProfileMachine";
       writeList(items, type, fields, out, [&](const NamedXp& item, std::string_view f, std::string& o) {
         if (f == "name") o += jsonString(item.name);
-        else if (f == "xp") o += std::to_string(item.xp);
+        else if (f == "xp") appendInt(o, item.xp);
         else o += jsonString(type);
       });
     } else if (name == "dates") {
       std::vector<DayXp> days = filteredDates(user, sinceDate(field));
       writeList(days, "ProfileDate", fields, out, [&](const DayXp& item, std::string_view f, std::string& o) {
         if (f == "date") o += jsonString(formatDate(item.day));
-        else if (f == "xp") o += std::to_string(item.xp);
+        else if (f == "xp") appendInt(o, item.xp);
         else o += "\"ProfileDate\"";
       });
     } else if (name == "dayLanguageXps") {
@@ -262,7 +271,7 @@ class Executor {
       writeList(items, "ProfileDaylanguage", fields, out, [&](const DayLanguageXp& item, std::string_view f, std::string& o) {
         if (f == "date") o += jsonString(formatDate(item.day));
         else if (f == "language") o += jsonString(item.language);
-        else if (f == "xp") o += std::to_string(item.xp);
+        else if (f == "xp") appendInt(o, item.xp);
         else o += "\"ProfileDaylanguage\"";
       });
     } else if (name == "dayOfWeekXps") {
@@ -278,8 +287,8 @@ class Executor {
       for (int day = 1; day <= 7; ++day)
         if (present[day]) items.emplace_back(day, perDay[day]);
       writeList(items, "ProfileDowXp", fields, out, [&](const std::pair<int, int64_t>& item, std::string_view f, std::string& o) {
-        if (f == "day") o += std::to_string(item.first);
-        else if (f == "xp") o += std::to_string(item.second);
+        if (f == "day") appendInt(o, item.first);
+        else if (f == "xp") appendInt(o, item.second);
         else o += "\"ProfileDowXp\"";
       });
     } else if (name == "dayOfYearXps") {
@@ -292,8 +301,12 @@ class Executor {
       }
       count(366);
       out += "{";
-      for (int day = 1; day <= 366; ++day)
-        out += (day > 1 ? ",\"" : "\"") + std::to_string(day) + "\":" + std::to_string(perDay[day]);
+      for (int day = 1; day <= 366; ++day) {
+        out += day > 1 ? ",\"" : "\"";
+        appendInt(out, day);
+        out += "\":";
+        appendInt(out, perDay[day]);
+      }
       out += "}";
     } else if (name == "hourOfDayXps") {
       std::array<int64_t, 24> perHour{};
@@ -308,7 +321,10 @@ class Executor {
       for (int hour = 0; hour < 24; ++hour) {
         if (!present[hour]) continue;
         count(1);
-        out += (first ? "\"" : ",\"") + std::to_string(hour) + "\":" + std::to_string(perHour[hour]);
+        out += first ? "\"" : ",\"";
+        appendInt(out, hour);
+        out += "\":";
+        appendInt(out, perHour[hour]);
         first = false;
       }
       out += "}";
