@@ -357,9 +357,14 @@ std::string WarmCache::profile(std::string_view request) {
     return out;
   }
   host_.counter("cache_profile_misses");
-  loadUsers({user->id}, users_.isStale(user->id) ? Source::Pulses : Source::Aggregates);
-  if (!users_.read(user->id, now(), render)) throw Error(CS_E_NOT_FOUND, kNotFound);
-  return out;
+  // A concurrent load of the same user (the pump, another reader) may supersede ours; its
+  // result is as good. The user is gone only when a load found no row for it.
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    loadUsers({user->id}, users_.isStale(user->id) ? Source::Pulses : Source::Aggregates);
+    if (users_.read(user->id, now(), render)) return out;
+    if (!dir_.user(user->id)) break;
+  }
+  throw Error(CS_E_NOT_FOUND, kNotFound);
 }
 
 std::string WarmCache::frontpage() {

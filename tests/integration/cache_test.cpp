@@ -241,6 +241,7 @@ TEST_CASE("cache: every cached profile equals a recomputation from the pulses ta
       std::mutex deletedMutex;
       std::atomic<bool> stop{false};
       std::atomic<long> reads{0}, badReads{0};
+      std::string firstBad;
       std::vector<std::thread> readers;
       for (int r = 0; r < 2; ++r)
         readers.emplace_back([&, r] {
@@ -251,7 +252,8 @@ TEST_CASE("cache: every cached profile equals a recomputation from the pulses ta
             auto reply = c.h->get("/probe/profile/" + u + "?viewer=" + u);
             ++reads;
             std::lock_guard lock(deletedMutex);
-            if (reply.status != 200 && !(reply.status == 404 && deleted.count(u))) ++badReads;
+            if (reply.status != 200 && !(reply.status == 404 && deleted.count(u)) && !badReads++)
+              firstBad = u + ": " + std::to_string(reply.status) + " " + reply.body;
           }
         });
 
@@ -299,6 +301,7 @@ TEST_CASE("cache: every cached profile equals a recomputation from the pulses ta
       }
       stop = true;
       for (auto& t : readers) t.join();
+      INFO(firstBad);
       CHECK(badReads == 0);
       CHECK(reads > 0);
       c.waitIdle();
