@@ -28,6 +28,7 @@ run_host() {  # VAR_DIR extra-args... -> starts codestatsd, sets pid/port
 stop_host() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$var/codestatsd.ports"; }
 ctl() { "$build/bin/codestatsctl" --var-dir "$var" "$@"; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
+rss_anon_kb() { awk '/RssAnon/ {print $2}' "/proc/$1/status"; }
 
 var="$(mktemp -d)"
 trap 'stop_host; rm -rf "$var"; [ -n "${PGTEST_DIR:-}" ] && pgtest_stop >/dev/null 2>&1 || true' EXIT
@@ -67,7 +68,7 @@ echo "profile requests while warming: ok=$served failed=$failed"
 [ "$failed" = 0 ] || fail=1
 awk -v s="$warm_s" 'BEGIN {exit !(s < 30)}' || { echo "warm-up over 30 s"; fail=1; }
 sleep 1
-warm_rss=$(rss_kb "$pid")
+warm_rss=$(rss_kb "$pid") warm_anon=$(rss_anon_kb "$pid")
 est=$(jq -r .bytes_per_user <<<"$status")
 warm_users=$(jq -r .users_warm <<<"$(ctl run cache.status)")
 
@@ -89,8 +90,10 @@ echo "== baseline RSS: the same host with modules.cache.warmup=false"
 run_host "$var" --set modules=web,ingest,cache,probe --set "modules.probe.artifact=$probe" --set log.level=warn \
   --set modules.cache.warmup=false
 sleep 3
-base_rss=$(rss_kb "$pid")
+base_rss=$(rss_kb "$pid") base_anon=$(rss_anon_kb "$pid")
 stop_host
 per_user=$(( (warm_rss - base_rss) * 1024 / (warm_users > 0 ? warm_users : 1) ))
-echo "RSS warm ${warm_rss} KB, baseline ${base_rss} KB: $(( (warm_rss - base_rss) / 1024 )) MB for ${warm_users} users = ${per_user} bytes/user (cache's own estimate ${est} bytes/user)"
+anon_per_user=$(( (warm_anon - base_anon) * 1024 / (warm_users > 0 ? warm_users : 1) ))
+echo "RSS warm ${warm_rss} KB, baseline ${base_rss} KB: $(( (warm_rss - base_rss) / 1024 )) MB for ${warm_users} users = ${per_user} bytes/user"
+echo "RssAnon (heap) warm ${warm_anon} KB, baseline ${base_anon} KB: ${anon_per_user} bytes/user; the cache's own estimate of its aggregates ${est} bytes/user"
 exit "$fail"

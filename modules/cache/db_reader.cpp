@@ -1,5 +1,7 @@
 #include "db_reader.hpp"
 
+#include <algorithm>
+
 namespace codestats::cache {
 namespace {
 
@@ -78,6 +80,11 @@ UserBatch readUsers(Host& host, int64_t from, int64_t to, int64_t nowMs, Source 
   for (auto& [id, a] : b.users) {
     std::sort(a.days.begin(), a.days.end());
     std::sort(a.recent.begin(), a.recent.end(), [](const RecentXp& x, const RecentXp& y) { return x.sentAt < y.sentAt; });
+    // Kept for hours or days: no growth slack.
+    a.days.shrink_to_fit();
+    a.recent.shrink_to_fit();
+    a.languages.shrink_to_fit();
+    a.machines.shrink_to_fit();
   }
   Rows machines =
       host.query("SELECT id, user_id, name, active FROM machines WHERE user_id BETWEEN $1 AND $2", {from, to});

@@ -2,6 +2,8 @@
 
 #include <codestats/json.hpp>
 
+#include <malloc.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <stdexcept>
@@ -136,7 +138,7 @@ bool WarmCache::pumpOnce() {
       if (!users_.isWarm(warmIds_[i])) slice.push_back(warmIds_[i]);
     warmNext_ = end;
   }
-  size_t loaded = loadUsers(slice, Source::Aggregates);
+  size_t loaded = loadUsers(slice, Source::Aggregates, true);
   bool done;
   {
     std::lock_guard lock(workMutex_);
@@ -148,6 +150,9 @@ bool WarmCache::pumpOnce() {
     }
   }
   logProgress(done);
+  // The slices' query results were freed in many small pieces; give the pages back so RSS
+  // shows what the cache keeps.
+  if (done) malloc_trim(0);
   return !done;
 }
 
@@ -201,14 +206,14 @@ void WarmCache::loadFrontpage() {
   }
 }
 
-size_t WarmCache::loadUsers(const std::vector<int64_t>& ids, Source source) {
+size_t WarmCache::loadUsers(const std::vector<int64_t>& ids, Source source, bool warmup) {
   if (ids.empty()) return 0;
   std::vector<uint64_t> tokens;
   tokens.reserve(ids.size());
   for (int64_t id : ids) tokens.push_back(users_.beginLoad(id));  // buffering starts before the read
   UserBatch b;
   try {
-    b = readUsers(host_, ids.front(), ids.back(), now(), source, source == Source::Aggregates);
+    b = readUsers(host_, ids.front(), ids.back(), now(), source, warmup);
   } catch (...) {
     for (size_t i = 0; i < ids.size(); ++i) users_.abortLoad(ids[i], tokens[i]);
     throw;
@@ -228,7 +233,7 @@ size_t WarmCache::loadUsers(const std::vector<int64_t>& ids, Source source) {
     it->second.lastUsed = t;
     if (users_.finishLoad(ids[i], tokens[i], std::move(it->second), t)) ++installed;
   }
-  if (source == Source::Aggregates) {
+  if (warmup) {
     std::lock_guard lock(workMutex_);
     warmPulses_ += b.pulses;
   }
@@ -438,7 +443,8 @@ std::string WarmCache::statusJson() {
                     ",\"users\":" + std::to_string(warmUsers_) + ",\"pulses\":" + std::to_string(warmPulses_) +
                     ",\"seconds\":" + num(warmupDone_ ? warmSeconds_ : 0.0, "%.3f") + "},\"frontpage_loaded\":" +
                     b(front_.loaded()) + ",\"bytes\":" + std::to_string(st.bytes) + ",\"bytes_per_user\":" +
-                    std::to_string(st.warm ? st.bytes / st.warm : 0) + "}\n";
+                    std::to_string(st.warm ? st.bytes / st.warm : 0) + ",\"process_heap_in_use\":" +
+                    std::to_string(mallinfo2().uordblks) + "}\n";
   return out;
 }
 

@@ -25,7 +25,7 @@ namespace codestats::cache {
 
 struct Settings {
   bool warmup = true;              // warm every user at load (else: on first read)
-  int64_t sliceUsers = 250;        // users per warm-up task
+  int64_t sliceUsers = 50;         // users per warm-up task (smaller: less heap fragmentation)
   int64_t evictIdleMs = 0;         // 0: never evict
   int64_t refreshIntervalMs = 10'000;
 };
@@ -55,7 +55,7 @@ class WarmCache {
   void loadDirectory();
   void loadFrontpage();
   // Loads the users `ids` (sorted, close together) in one snapshot; returns how many were installed.
-  size_t loadUsers(const std::vector<int64_t>& ids, Source source);
+  size_t loadUsers(const std::vector<int64_t>& ids, Source source, bool warmup = false);
   std::optional<UserInfo> findUser(const std::string& username, bool caseInsensitive);
   void queueStale(int64_t userId);
   void handle(std::string_view topic, std::string_view payload);

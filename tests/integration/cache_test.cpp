@@ -21,6 +21,7 @@
 #include <thread>
 
 #include "Backends.hpp"
+#include "WsClient.hpp"
 
 using namespace codestats::test;
 
@@ -397,4 +398,39 @@ TEST_CASE("cache: 20 reloads under steady reads and writes lose nothing and stay
             stats->getValue<int64_t>("xps_sum"));
     }
   }
+}
+
+TEST_CASE("cache: the frontpage join reply comes from cache.v1, and from the DB when cache is unloaded", "[cache][channels]") {
+  HostProcess h({"--set", "modules=web,ingest,cache,channels", "--set", "log.level=warn"});
+  std::string out;
+  REQUIRE(h.ctl({"run", "web.create-user", "ann"}, out) == 0);
+  REQUIRE(h.ctl({"run", "web.create-machine", "ann", "box"}, out) == 0);
+  std::string token = trim(out);
+  for (int i = 0; i < 5; ++i) {
+    auto r = h.request("POST", "/api/my/pulses",
+                       R"({"coded_at":")" + codedAt(60 * i + 5, 0) + R"(","xps":[{"language":"C","xp":)" +
+                           std::to_string(300 * (i + 1)) + "}]}",
+                       {{"X-API-Token", token}, {"Content-Type", "application/json"}});
+    REQUIRE(r.status == 201);
+  }
+  auto joinReplySum = [&] {
+    WsClient ws(h.httpPort(), "/live_update_socket/websocket?vsn=2.0.0");
+    REQUIRE(ws.open());
+    ws.sendText(R"(["1","1","frontpage","phx_join",{}])");
+    auto reply = Poco::JSON::Parser().parse(ws.next(10000).payload).extract<Poco::JSON::Array::Ptr>();
+    auto hist = reply->getObject(4)->getObject("response")->getArray("xp_history");
+    int64_t sum = 0;
+    for (size_t i = 0; i < hist->size(); ++i) sum += hist->getArray(static_cast<unsigned>(i))->getElement<int64_t>(1);
+    return sum;
+  };
+  int64_t expected = 300 + 400 * 4;  // rows capped at 400
+  auto wait = Clock::now() + std::chrono::seconds(20);
+  while (json(trim([&] { std::string o; h.ctl({"run", "cache.status"}, o); return o; }()))->getValue<bool>("busy") &&
+         Clock::now() < wait)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  CHECK(joinReplySum() == expected);
+  REQUIRE(h.ctl({"run", "cache.xp-history"}, out) == 0);
+  CHECK_THAT(out, Catch::Contains(",300]"));
+  REQUIRE(h.ctl({"unload", "cache"}, out) == 0);
+  CHECK(joinReplySum() == expected);  // the DB fallback
 }
