@@ -84,6 +84,22 @@ if command -v wrk >/dev/null; then
     wrk -t2 -c32 -d10s --latency "http://127.0.0.1:$port/probe/profile/$u?viewer=$u" | grep -E "Requests/sec|50%|99%|Non-2xx" || true
   done
 fi
+echo "== the same, while cache is reloaded every 0.5 s (state hand-over of every warm user)"
+typical="$(printf 'user%06d' $((users / 2)))"
+if command -v wrk >/dev/null; then
+  ( for _ in $(seq 16); do
+      t0=$(date +%s%N)
+      ctl reload cache --wait >/dev/null || echo "reload failed"
+      echo "reload_ms=$(( ($(date +%s%N) - t0) / 1000000 ))"
+      sleep 0.5
+    done ) >"$var/reloads.txt" &
+  reloader=$!
+  wrk -t2 -c32 -d10s --latency "http://127.0.0.1:$port/probe/profile/$typical?viewer=$typical" | grep -E "Requests/sec|50%|99%|Non-2xx|Socket errors" || true
+  wait "$reloader"
+  echo "reloads: $(grep -c reload_ms "$var/reloads.txt"), failed: $(grep -c failed "$var/reloads.txt" || true), ms each: $(grep -o '[0-9]*$' "$var/reloads.txt" | tr '\n' ' ')"
+  grep -q failed "$var/reloads.txt" && fail=1
+  grep -E "imported|replayed" "$var/host.log" | tail -2 || true
+fi
 stop_host
 
 echo "== baseline RSS: the same host with modules.cache.warmup=false"
