@@ -113,7 +113,10 @@ class PostgresSink : public Sink {
   }
   void total(int64_t userId, int64_t xp, int64_t last) override { streams_["user_totals"]->row(join({userId, xp, last})); }
   void finish() override {
-    for (auto& [name, s] : streams_) s->end();
+    // Parents before children: machines.user_id references users.
+    for (const char* name : {"languages", "users", "machines", "pulses", "xps", "user_language_xps", "user_machine_xps",
+                             "user_day_xps", "user_hour_xps", "user_totals"})
+      streams_.at(name)->end();
     CopyStream* any = streams_.begin()->second.get();
     for (const char* seq : {"languages", "users", "machines", "pulses", "xps"})
       any->exec(std::string("SELECT setval(pg_get_serial_sequence('") + seq + "', 'id'), (SELECT MAX(id) FROM " + seq + "))");

@@ -89,10 +89,11 @@ void FrontpageState::applyLocked(const Pulse& p, int64_t nowMs) {
     add(capped_[m], x.languageId, std::min(x.amount, kHistoryCap));
   }
   total_ += sum;
-  if (seen_.size() > 4096) pruneLocked(nowMs);
+  if (nowMs - lastPrune_ >= 1000) pruneLocked(nowMs);  // at most once a second
 }
 
 void FrontpageState::pruneLocked(int64_t nowMs) {
+  lastPrune_ = nowMs;
   int64_t oldest = minuteOf(nowMs - kFrontWindowMs);
   minutes_.erase(minutes_.begin(), minutes_.lower_bound(oldest));
   capped_.erase(capped_.begin(), capped_.lower_bound(oldest));

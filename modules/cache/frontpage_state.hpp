@@ -22,7 +22,7 @@ namespace codestats::cache {
 constexpr int64_t kFrontWindowMs = 24 * kMsPerHour;
 constexpr int64_t kHistoryWindowMs = 4 * kMsPerHour;
 constexpr int64_t kHistoryCap = 400;
-constexpr int64_t kDedupWindowMs = 10 * kMsPerMinute;
+constexpr int64_t kDedupWindowMs = kMsPerMinute;  // ids kept ~1 min: 1.2M at 20k pulses/s
 
 struct WindowXp {
   int64_t pulseId = 0;
@@ -79,6 +79,7 @@ class FrontpageState {
   std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>> minutes_;  // unix minute -> (lang, xp)
   std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>> capped_;   // unix minute -> (lang, capped xp)
   std::unordered_map<int64_t, int64_t> seen_;                            // pulse id -> when applied
+  int64_t lastPrune_ = 0;
 };
 
 }  // namespace codestats::cache
