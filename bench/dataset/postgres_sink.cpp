@@ -120,7 +120,8 @@ class PostgresSink : public Sink {
     CopyStream* any = streams_.begin()->second.get();
     for (const char* seq : {"languages", "users", "machines", "pulses", "xps"})
       any->exec(std::string("SELECT setval(pg_get_serial_sequence('") + seq + "', 'id'), (SELECT MAX(id) FROM " + seq + "))");
-    any->exec("ANALYZE");
+    any->exec("ANALYZE languages, users, machines, pulses, xps, user_language_xps, user_machine_xps, user_day_xps, "
+              "user_hour_xps, user_totals");
   }
 
  private:
