@@ -229,8 +229,9 @@ size_t WarmCache::loadUsers(const std::vector<int64_t>& ids, Source source, bool
       continue;
     }
     dir_.putUser(b.info[ids[i]]);
+    // A rebuild is not a use: the refresher must not keep idle users from being evicted.
     if (source == Source::Pulses) it->second.rebuiltAt = t;
-    it->second.lastUsed = t;
+    else it->second.lastUsed = t;
     if (users_.finishLoad(ids[i], tokens[i], std::move(it->second), t)) ++installed;
   }
   if (warmup) {

@@ -434,3 +434,35 @@ TEST_CASE("cache: the frontpage join reply comes from cache.v1, and from the DB 
   REQUIRE(h.ctl({"unload", "cache"}, out) == 0);
   CHECK(joinReplySum() == expected);  // the DB fallback
 }
+
+TEST_CASE("cache: idle users are evicted and rebuilt on demand, exactly", "[cache][db]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      CacheHost c(backend);
+      c.h.reset();  // restart with eviction after 1 s idle
+      c.h = std::make_unique<HostProcess>(
+          c.db.args + std::vector<std::string>{"--set", "modules=web,ingest,cache,probe", "--set",
+                                               "modules.probe.artifact=" + fixture("cache_probe"), "--set",
+                                               "modules.cache.refresh_interval_ms=200", "--set",
+                                               "modules.cache.evict_idle_s=1"});
+      c.createUser("ann");
+      c.createUser("bob");
+      c.addMachine("ann", "ann-laptop");
+      c.addMachine("bob", "bob-laptop");
+      std::mt19937 rng(3);
+      for (int i = 0; i < 20; ++i)
+        REQUIRE(c.post(c.machines[static_cast<size_t>(i % 2)].token, randomAge(rng), kOffsets[rng() % 7], randomXps(rng)).status == 201);
+      c.waitIdle();
+      c.run({"run", "cache.profile", "ann"});
+      auto end = Clock::now() + std::chrono::seconds(20);
+      while (c.status()->getValue<int64_t>("users_warm") > 0 && Clock::now() < end)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      CHECK(c.status()->getValue<int64_t>("users_warm") == 0);
+      // A pulse for an evicted user is not lost: the next read loads it from the DB.
+      REQUIRE(c.post(c.machines[0].token, 30, 60, R"([{"language":"Zig","xp":77}])").status == 201);
+      checkProfile(c, "ann");
+      checkProfile(c, "bob");
+      CHECK(c.status()->getValue<int64_t>("users_warm") >= 1);
+    }
+  }
+}

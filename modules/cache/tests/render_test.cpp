@@ -59,3 +59,20 @@ TEST_CASE("render: xp_history is the channels frontpage join reply", "[cache]") 
   // 2026-05-28 20:26 UTC = minute 29666666
   CHECK(renderXpHistory({{29666666, 12}}) == R"({"xp_history":[[[[2026,5,28],[20,26]],12]]})");
 }
+
+#include "events.hpp"
+
+TEST_CASE("profile requests: bad input gets a clear message", "[cache]") {
+  CHECK(parseProfileRequest(R"({"username":"a"})").username == "a");
+  auto r = parseProfileRequest(R"({"username":"a","viewer":"b","case_insensitive":true})");
+  CHECK(r.viewer == "b");
+  CHECK(r.caseInsensitive);
+  CHECK_FALSE(parseProfileRequest(R"({"username":"a","viewer":null})").viewer);
+  CHECK_THROWS_WITH(parseProfileRequest("[]"), "invalid request: expected a JSON object");
+  CHECK_THROWS_WITH(parseProfileRequest("{"), "invalid request: expected a JSON object");
+  CHECK_THROWS_WITH(parseProfileRequest(R"({"username":5})"), "invalid request: \"username\" must be a string");
+  CHECK_THROWS_WITH(parseProfileRequest(R"({"username":"a","viewer":1})"),
+                    "invalid request: \"viewer\" must be a string or null");
+  CHECK_THROWS_WITH(parseProfileRequest(R"({"username":"a","case_insensitive":"yes"})"),
+                    "invalid request: \"case_insensitive\" must be true or false");
+}
