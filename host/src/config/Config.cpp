@@ -1,5 +1,7 @@
 #include "config/Config.hpp"
 
+#include "http/ClientAddress.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -118,6 +120,24 @@ Registry hostKeys() {
   integer("http.header_timeout_ms", &HostConfig::httpHeaderTimeoutMs, 100, 3600000);
   integer("http.body_timeout_ms", &HostConfig::httpBodyTimeoutMs, 100, 3600000);
   boolean("http.secure_cookies", &HostConfig::httpSecureCookies);
+  r["http.trusted_proxies"] = {[](HostConfig& c, const std::string& o, const std::string& v) {
+                                 c.httpTrustedProxies.clear();
+                                 std::stringstream ss(v);
+                                 std::string item;
+                                 while (std::getline(ss, item, ',')) {
+                                   item = trim(item);
+                                   if (item.empty()) continue;
+                                   if (!isIpAddress(item))
+                                     bad("http.trusted_proxies", o, "expected IP addresses, got '" + item + "'");
+                                   c.httpTrustedProxies.push_back(item);
+                                 }
+                               },
+                               [](const HostConfig& c) {
+                                 std::string s;
+                                 for (auto& p : c.httpTrustedProxies) s += (s.empty() ? "" : ",") + p;
+                                 return s;
+                               },
+                               false};
   str("admin.host", &HostConfig::adminHost);
   integer("admin.port", &HostConfig::adminPort, 0, 65535);
   str("admin.token", &HostConfig::adminToken, true);

@@ -36,6 +36,7 @@ struct HostConfig {
   int64_t httpHeaderTimeoutMs = 10000;  // whole request head, however slowly it trickles in
   int64_t httpBodyTimeoutMs = 60000;    // whole request body
   bool httpSecureCookies = false;       // add Secure to every Set-Cookie (TLS in front)
+  std::vector<std::string> httpTrustedProxies;  // peers whose X-Forwarded-For is believed
 
   std::string adminHost = "127.0.0.1";
   int adminPort = 8081;

@@ -17,6 +17,7 @@
 #include <codestats/json.hpp>
 
 #include "config/Config.hpp"
+#include "http/ClientAddress.hpp"
 #include "http/ConnectionDeadlines.hpp"
 #include "http/Exchange.hpp"
 #include "http/PathNormalizer.hpp"
@@ -140,7 +141,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       if (s_.logRequests)
         spdlog::info("[http] {} {} {} {:.3f}ms id={} ip={}", req.getMethod(), redactTarget(req.getURI()),
                      static_cast<int>(resp.getStatus()), static_cast<double>(ns) / 1e6, creq.requestId,
-                     req.clientAddress().host().toString());
+                     clientAddress(req.clientAddress().host().toString(), req.get("X-Forwarded-For", ""),
+                                   s_.config.httpTrustedProxies));
     }
   }
 
@@ -184,7 +186,9 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     if (s_.hub && split->path == kLiveSocketPath && req.getMethod() == "GET") {
       // The hub takes the socket over; this HTTP thread is free again right after.
       ConnectionDeadlines::detach();
-      s_.hub->accept(req, resp, split->query, req.clientAddress().host().toString());
+      s_.hub->accept(req, resp, split->query,
+                     clientAddress(req.clientAddress().host().toString(), req.get("X-Forwarded-For", ""),
+                                   s_.config.httpTrustedProxies));
       return;
     }
     const int64_t limit = s_.config.httpMaxBodyBytes;
@@ -211,7 +215,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     creq.target = req.getURI();
     creq.path = std::move(split->path);
     creq.query = std::move(split->query);
-    creq.remoteAddr = req.clientAddress().host().toString();
+    creq.remoteAddr = clientAddress(req.clientAddress().host().toString(), req.get("X-Forwarded-For", ""),
+                                    s_.config.httpTrustedProxies);
     creq.headers = &req;
 
     cs_http_resp cresp;
