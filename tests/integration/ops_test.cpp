@@ -13,6 +13,7 @@
 
 #include <sstream>
 
+#include "Backends.hpp"
 #include "OpsHelpers.hpp"
 
 using namespace codestats::test;
@@ -247,4 +248,20 @@ TEST_CASE("security: slow clients are cut off by the header and body deadlines",
   CHECK(slow.status == 200);
   CHECK_THAT(metrics(h), Contains("codestats_http_slow_clients_closed_total "));
   CHECK(h.get("/hello").status == 200);
+}
+
+TEST_CASE("security: database passwords and tokens stay out of the host log", "[ops][security][db]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      BackendArgs db = backendArgs(backend);
+      HostProcess h(db.args + std::vector<std::string>{"--set", "log.requests=true", "--set", "log.level=debug"});
+      REQUIRE(h.request("GET", "/live_update_socket/websocket?vsn=2.0.0&token=SOCKETSECRET9").status != 0);
+      h.stop();
+      std::string log = h.log();
+      CHECK_THAT(log, Contains("[host] database "));
+      CHECK_FALSE(contains(log, "password="));
+      CHECK_FALSE(contains(log, "SOCKETSECRET9"));
+      CHECK_FALSE(contains(log, h.token()));
+    }
+  }
 }

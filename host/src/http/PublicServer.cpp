@@ -185,10 +185,13 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     }
     if (s_.hub && split->path == kLiveSocketPath && req.getMethod() == "GET") {
       // The hub takes the socket over; this HTTP thread is free again right after.
-      ConnectionDeadlines::detach();
+      ConnectionDeadlines::bodyReceived();
       s_.hub->accept(req, resp, split->query,
                      clientAddress(req.clientAddress().host().toString(), req.get("X-Forwarded-For", ""),
                                    s_.config.httpTrustedProxies));
+      // Upgraded: the hub owns the socket and its idle timeout; a refused handshake keeps
+      // the connection (and its deadlines) here.
+      if (resp.getStatus() == HTTPResponse::HTTP_SWITCHING_PROTOCOLS) ConnectionDeadlines::detach();
       return;
     }
     const int64_t limit = s_.config.httpMaxBodyBytes;
