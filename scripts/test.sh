@@ -17,6 +17,10 @@ cd "$(dirname "$0")/.."
 sanitize="${SANITIZE:-0}"
 [ "$sanitize" != 1 ] || export BUILD_DIR="${BUILD_DIR:-build-asan}"
 scripts/deps.sh --test
+# ccache keys on paths relative to the checkout, not on the working directory: a fresh
+# clone (CI) reuses what another checkout of the project compiled on this machine. (Debug
+# info of such a hit names the other checkout's directory.)
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 scripts/build.sh
 if [ "$sanitize" != 1 ] && [ $# -eq 0 ] && [ "${FUZZ_SECONDS:-60}" != 0 ]; then
   fuzz/run.sh "${FUZZ_SECONDS:-60}"
