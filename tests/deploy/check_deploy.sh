@@ -41,6 +41,16 @@ else
   echo "FAIL: nginx is not installed (scripts/deps.sh --test installs it)"; status=1
 fi
 
+# The example configuration is valid as shipped (with the env file's variables).
+if out="$(while IFS= read -r line; do  # systemd EnvironmentFile syntax: NAME=value with spaces
+             case "$line" in ''|'#'*) ;; *) export "$line" ;; esac
+           done <"$src/deploy/codestatsd.env.example"
+           "$host_bin" --config "$src/deploy/codestatsd.conf.example" --print-config 2>&1)"; then
+  echo "ok: codestatsd accepts deploy/codestatsd.conf.example"
+else
+  echo "FAIL: codestatsd rejects deploy/codestatsd.conf.example:"; echo "$out"; status=1
+fi
+
 if command -v systemd-analyze >/dev/null; then
   mkdir -p "$tmp/units"
   # verify wants the executables to exist: point them at the build and the source tree.
