@@ -122,7 +122,9 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     cs_http_req creq;
     creq.requestId = s_.ids.next();
     resp.set("X-Request-Id", creq.requestId);
-    const RouteStats* stats = nullptr;
+    // A copy: the route's generation may be unloaded as soon as handle() drops its lease;
+    // the series it points to live in the metrics registry.
+    RouteStats stats;
     try {
       handle(req, resp, creq, stats);
     } catch (const std::exception& e) {
@@ -135,9 +137,9 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       }
     }
     ConnectionDeadlines::responseSent();
-    if (stats || s_.logRequests) {
+    if (stats.latency || s_.logRequests) {
       const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count();
-      if (stats) stats->record(resp.getStatus(), ns);
+      stats.record(resp.getStatus(), ns);
       if (s_.logRequests)
         spdlog::info("[http] {} {} {} {:.3f}ms id={} ip={}", req.getMethod(), redactTarget(req.getURI()),
                      static_cast<int>(resp.getStatus()), static_cast<double>(ns) / 1e6, creq.requestId,
@@ -164,7 +166,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     return true;
   }
 
-  void handle(HTTPServerRequest& req, HTTPServerResponse& resp, cs_http_req& creq, const RouteStats*& stats) {
+  void handle(HTTPServerRequest& req, HTTPServerResponse& resp, cs_http_req& creq, RouteStats& stats) {
     auto split = splitTarget(req.getURI());
     if (!wellFormed(req)) {
       s_.status4xx++;
@@ -224,7 +226,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
     cs_http_resp cresp;
     if (s_.builtinBenchRoute && creq.path == "/__bench/hello") {
-      stats = &s_.builtinStats;
+      stats = s_.builtinStats;
       builtinHello(s_, cresp);
       send(resp, cresp, req.getMethod());
       return;
@@ -247,7 +249,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         break;
     }
     creq.params = std::move(match.params);
-    stats = &match.route->stats;
+    stats = match.route->stats;
 
     cs_buf err;
     cs_status rc = CS_E_MODULE;
@@ -268,8 +270,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     send(resp, cresp, req.getMethod());
   }
 
-  void health(HTTPServerRequest& req, HTTPServerResponse& resp, bool ready, const RouteStats*& stats) {
-    stats = ready ? &s_.readyStats : &s_.healthStats;
+  void health(HTTPServerRequest& req, HTTPServerResponse& resp, bool ready, RouteStats& stats) {
+    stats = ready ? s_.readyStats : s_.healthStats;
     resp.set("Cache-Control", "no-store");
     if (req.getMethod() != "GET" && req.getMethod() != "HEAD") {
       s_.status4xx++;
