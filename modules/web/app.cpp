@@ -1,5 +1,7 @@
 #include "app.hpp"
 
+#include "assets.hpp"
+
 #include <codestats/json.hpp>
 
 #include <chrono>
@@ -96,7 +98,7 @@ std::optional<std::string> Ctx::field(const std::string& name) const {
 
 std::string Ctx::clientIp() const { return std::string(req.remoteAddr()); }
 
-App::App(Host& host) : host_(host), config_(readConfig(host)) {}
+App::App(Host& host) : host_(host), config_(readConfig(host)), profiles_(host) {}
 
 std::string App::cookie(const std::string& name, const std::string& value, int64_t maxAgeSeconds) const {
   std::string c = name + "=" + value + "; Path=/; HttpOnly; SameSite=Lax";
@@ -253,11 +255,23 @@ void App::handle(const Request& req, Response& resp, Access access, Format forma
   finish();
 }
 
+std::optional<User> App::sessionUser(const Request& req, Response& resp) {
+  Ctx c{req, resp, std::string(req.method()), {}, {}, {}, {}, {}, {}, {}};
+  loadSession(c);
+  // A remember-me login starts a session; a stale cookie is cleared.
+  for (const auto& ck : c.cookies) resp.addHeader("Set-Cookie", ck);
+  return c.user;
+}
+
 void App::render(Ctx& c, int status, const std::string& page, Data& data, const std::string& title) {
   if (c.sessionHash.empty()) startSession(c, c.user ? std::optional<int64_t>(c.user->id) : std::nullopt);
   Data layout;
   layout.set("title", title.empty() ? config_.siteName : title + " \xE2\x80\x93 " + config_.siteName);
   layout.set("csrf_token", c.csrf);
+  // The browser bundle by its hashed names, and the page key its entry point dispatches on.
+  layout.set("asset_js", assetPath("app.js"));
+  layout.set("asset_css", assetPath("app.css"));
+  layout.set("page", page == "home" ? std::string("frontpage") : page);
   if (c.user) {
     Data u;
     u.set("username", c.user->username);
