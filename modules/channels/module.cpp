@@ -119,8 +119,14 @@ class ChannelsModule : public codestats::Module {
     return !host().query("SELECT 1 FROM users WHERE username = $1", {Param(username)}).empty();
   }
 
-  // XP per UTC minute over the last 4 hours, each XP row capped at 400 (spec §10.1).
+  // XP per UTC minute over the last 4 hours, each XP row capped at 400 (spec §10.1): from
+  // the cache's warm buckets (cache.v1 xp_history, the same reply), else from the DB.
   std::string frontpageHistory() {
+    try {
+      if (auto cached = host().call("cache", 1, "xp_history", "{}")) return *cached;
+    } catch (const codestats::Error& e) {
+      host().warn(std::string("cache.v1 xp_history failed, reading the DB: ") + e.what());
+    }
     auto rows = host().query(
         "SELECT p.sent_at / 60000 AS minute, SUM(CASE WHEN x.amount > 400 THEN 400 ELSE x.amount END) "
         "FROM pulses p JOIN xps x ON x.pulse_id = p.id WHERE p.sent_at > $1 GROUP BY p.sent_at / 60000",

@@ -1,0 +1,26 @@
+// Calendar arithmetic the cache needs (proleptic Gregorian, no time zones: local times
+// arrive as "local wall clock as Unix milliseconds", docs/events.md). Pure, no SDK.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace codestats::cache {
+
+constexpr int64_t kMsPerMinute = 60'000;
+constexpr int64_t kMsPerHour = 60 * kMsPerMinute;
+constexpr int64_t kMsPerDay = 24 * kMsPerHour;
+
+// yyyymmdd of the day containing `ms` (the digits of a wall-clock instant).
+int32_t dayOf(int64_t ms);
+// 0-23 of the hour containing `ms`.
+int hourOf(int64_t ms);
+// Days since 1970-01-01 of a yyyymmdd day, and back.
+int64_t epochDayOf(int32_t yyyymmdd);
+int32_t dayFromEpochDay(int64_t epochDay);
+// "YYYY-MM-DD"
+std::string isoDate(int32_t yyyymmdd);
+// "YYYY-MM-DDTHH:MM:SSZ"
+std::string isoInstant(int64_t ms);
+
+}  // namespace codestats::cache

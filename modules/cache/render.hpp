@@ -1,0 +1,25 @@
+// The JSON answers of cache.v1 (docs/cache.md). Pure, no SDK.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "aggregates.hpp"
+#include "directory.hpp"
+
+namespace codestats::cache {
+
+// profile: the spec §4 shape plus what the profile page and GraphQL need.
+std::string renderProfile(const UserInfo& user, const UserAggregates& a, const Directory& dir, int64_t nowMs);
+
+// frontpage: everyone's total, last 24 h by language, the 10 most active languages.
+std::string renderFrontpage(int64_t total, const std::vector<std::pair<int64_t, int64_t>>& languages24h,
+                            const Directory& dir);
+
+// xp_history: {"xp_history":[[[[Y,M,D],[h,m]],xp],...]} newest first, the channels
+// frontpage join reply (spec §6.2).
+std::string renderXpHistory(const std::vector<std::pair<int64_t, int64_t>>& minutesNewestFirst);
+
+}  // namespace codestats::cache
