@@ -40,6 +40,7 @@ TEST_CASE("web pages: the profile shows levels, bars, lists and the year; privat
         sendPulse(owner, token, R"([{"language":"Elixir","xp":2000},{"language":"C","xp":1000}])");
 
         WebClient anon = site.client();
+        settle(anon, "/api/users/Mia", 200, R"("total_xp":3000)");
         auto r = anon.get("/users/Mia");
         INFO(r.body);
         REQUIRE(r.status == 200);
@@ -74,6 +75,7 @@ TEST_CASE("web pages: the profile shows levels, bars, lists and the year; privat
                                            {"user[gravatar_email]", ""},
                                            {"user[private_profile]", "true"}});
         REQUIRE(r.status == 302);
+        settle(anon, "/users/Mia", 404);
         CHECK(anon.get("/users/Mia").status == 404);
         CHECK(owner.get("/users/Mia").status == 200);
         r = owner.get("/my/profile");

@@ -141,6 +141,8 @@ struct Fixture {
                        {{"X-API-Token", hiddenToken}, {"Content-Type", "application/json"}, {"Accept", "application/json"}});
     REQUIRE(r.status == 201);
     site.run({"run", "web.set-machine-active", "Ann Lee", "laptop", "false"});
+    settle(c, "/api/users/Ann%20Lee", 200, R"("total_xp":3807)");
+    settle(c, "/api/users/Ann%20Lee", 200, R"("machines":{"desk":{"xps":3307,"new_xps":1707}})");
   }
   Expected expected() const { return expectedFor(now, pulses, {"desk"}); }
 };
@@ -226,6 +228,7 @@ TEST_CASE("web api: a private profile is 404 on /api even for its owner; GraphQL
                                                 {"user[gravatar_email]", ""},
                                                 {"user[private_profile]", "true"}});
         REQUIRE(r.status == 302);
+        settle(owner, "/api/users/pat", 404);
         CHECK(owner.get("/api/users/pat").status == 404);
         std::string q = graphqlBody(R"({profile(username:"pat"){totalXp}})");
         r = owner.request("POST", "/profile-graph", q, {{"Content-Type", "application/json"}, {"Accept", "application/json"}});

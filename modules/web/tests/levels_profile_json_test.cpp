@@ -3,6 +3,7 @@
 
 #include "levels.hpp"
 #include "profile_json.hpp"
+#include "profile_view.hpp"
 
 using namespace codestats::web;
 
@@ -57,4 +58,25 @@ TEST_CASE("profile json: a cache.v1 answer becomes the §4 body", "[web][api]") 
         R"("new_xp":3289,"total_xp":3073421,"user":"Nicd"})");
   CHECK_THROWS(profileFromCacheJson("{\"user\":1}"));
   CHECK_THROWS(profileFromCacheJson("not json"));
+}
+
+TEST_CASE("profile view: texts, bars, the year moved to 2000 and the shades", "[web][levels]") {
+  CHECK(formatXp(3073421) == "3,073,421");
+  CHECK(formatXp(999) == "999");
+  CHECK(levelText(3000, 200) == "Level 1 (3,000 XP) (+200)");
+  CHECK(levelText(800, 0, "Elixir level") == "Elixir level 0 (800 XP)");
+  CHECK(xpBarSvg(3000, 200) ==
+        R"(<svg class="xp-bar" viewBox="0 0 100 4" preserveAspectRatio="none" aria-label="29 %"><rect class="old" )"
+        R"(height="4" width="25"></rect><rect class="recent" height="4" x="25" width="4"></rect></svg>)");
+  ProfileData p;
+  p.dates = {{20230301, 5}, {20240301, 7}, {20240229, 11}, {20250101, 13}, {20251231, 17}};
+  auto year = dayOfYear(p);
+  CHECK(year[61] == 12);  // 1 March is always day 61
+  CHECK(year[60] == 11);  // 29 February
+  CHECK(year[1] == 13);
+  CHECK(year[366] == 17);
+  CHECK(heatStep(0, 100) == 0);
+  CHECK(heatStep(100, 100) == 4);
+  CHECK(heatStep(1, 100) == 1);
+  CHECK(monthDayYear(1464611696000) == "May 30, 2016");
 }
