@@ -29,6 +29,7 @@ struct WebConfig {
   RateLimit resetPerIp{10, 3600}, resetPerAccount{3, 3600};
   std::string baseUrl;                  // absolute URLs in mail; empty = from the Host header
   std::string siteName = "Code::Stats";
+  std::string secretKeyBase;            // host.secret_key_base: signs the pages' socket tokens
 };
 WebConfig readConfig(Host& host);  // rejects unknown modules.web.* keys
 
