@@ -5,14 +5,17 @@
 #   scripts/deps.sh --test   also what the test suite needs (PostgreSQL server, curl,
 #                            aiosmtpd for the mail module's SMTP test, the openssl CLI
 #                            for its TLS tests' throwaway CA, chromium for the browser
-#                            tests driven by playwright-core)
+#                            tests driven by playwright-core, nginx for `nginx -t` of
+#                            deploy/, clang and its libFuzzer runtime for fuzz/)
 set -euo pipefail
 
 packages=(g++ make cmake ninja-build pkg-config ccache binutils
           libpoco-dev libspdlog-dev libfmt-dev catch2 libsqlite3-dev libpq-dev libsodium-dev
-          libssl-dev libkainjow-mustache-dev libmaxminddb-dev)
+          libssl-dev libkainjow-mustache-dev libmaxminddb-dev
+          sqlite3)  # scripts/backup.sh and restore.sh (SQLite online backup)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(postgresql curl procps python3-aiosmtpd openssl libmaxmind-db-writer-perl chromium)
+  packages+=(postgresql curl procps python3-aiosmtpd openssl libmaxmind-db-writer-perl chromium
+             nginx clang libclang-rt-14-dev)
 fi
 
 # Node.js and npm: the build bundles the browser code (frontend/, esbuild) and the tests run

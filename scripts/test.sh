@@ -1,7 +1,11 @@
 #!/usr/bin/env bash
-# Quick start (b): install what is missing, build, start a throwaway PostgreSQL, and run
-# the whole test suite, so that every DB test runs on SQLite and on PostgreSQL.
-# Extra arguments go to ctest (e.g. -L reload, -R integration).
+# Quick start (b): install what is missing, build, run the fuzz targets for a bounded time,
+# start a throwaway PostgreSQL, and run the whole test suite, so that every DB test runs on
+# SQLite and on PostgreSQL. Extra arguments go to ctest (e.g. -L reload, -R integration).
+#
+# FUZZ_SECONDS=N (default 60; 0 skips) is the total time of the libFuzzer run (fuzz/run.sh,
+# clang build in build-fuzz/). It is skipped with SANITIZE=1 (the fuzzers carry ASan+UBSan
+# themselves) and when ctest arguments select a subset.
 #
 # SANITIZE=1 runs the same suite on an ASan+UBSan build in build-asan/ (or $BUILD_DIR) and
 # fails if any process produced a sanitizer report, including the codestatsd children the
@@ -13,7 +17,14 @@ cd "$(dirname "$0")/.."
 sanitize="${SANITIZE:-0}"
 [ "$sanitize" != 1 ] || export BUILD_DIR="${BUILD_DIR:-build-asan}"
 scripts/deps.sh --test
+# ccache keys on paths relative to the checkout, not on the working directory: a fresh
+# clone (CI) reuses what another checkout of the project compiled on this machine. (Debug
+# info of such a hit names the other checkout's directory.)
+export CCACHE_BASEDIR="${CCACHE_BASEDIR:-$PWD}" CCACHE_NOHASHDIR="${CCACHE_NOHASHDIR:-1}"
 scripts/build.sh
+if [ "$sanitize" != 1 ] && [ $# -eq 0 ] && [ "${FUZZ_SECONDS:-60}" != 0 ]; then
+  fuzz/run.sh "${FUZZ_SECONDS:-60}"
+fi
 
 . scripts/pgtest.sh
 # A port below the ephemeral range (32768-60999): the tests open hundreds of outgoing

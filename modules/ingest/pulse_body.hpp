@@ -3,6 +3,7 @@
 #pragma once
 
 #include <codestats/json.hpp>
+#include <codestats/text.hpp>
 
 #include <cstdint>
 #include <string>
@@ -50,7 +51,7 @@ Validation validatePulseBody(std::string_view body, const std::string* queryCode
 std::string normaliseLanguage(std::string_view name);
 // ASCII lower-casing used for the case-insensitive language key.
 std::string lowerAscii(std::string_view s);
-bool validUtf8(std::string_view s, size_t* codePoints = nullptr);
+using codestats::validUtf8;
 
 // {"error":"..."} with JSON escaping.
 std::string errorJson(std::string_view message);

@@ -2,6 +2,8 @@
 // Pure logic: no SDK, unit-tested in tests/forms_test.cpp.
 #pragma once
 
+#include <codestats/text.hpp>
+
 #include <map>
 #include <optional>
 #include <string>
@@ -10,9 +12,10 @@
 
 namespace codestats::web {
 
-// Percent-decoding; with plusIsSpace, '+' becomes ' ' (form encoding). A malformed escape
-// (`%zz`, a lone `%`) is kept literally, as browsers and Plug do.
-std::string urlDecode(std::string_view in, bool plusIsSpace);
+// Percent-decoding (a malformed escape such as `%zz` is kept literally, as browsers and Plug
+// do) and strict UTF-8 validation: the SDK's shared helpers.
+using codestats::urlDecode;
+using codestats::validUtf8;
 
 // application/x-www-form-urlencoded (also query strings). Later duplicates win, like Plug.
 using Form = std::map<std::string, std::string>;
@@ -24,8 +27,6 @@ std::map<std::string, std::string> parseCookies(std::string_view header);
 // Percent-encodes everything that is not RFC 3986 unreserved (spec §2.4).
 std::string encodePathSegment(std::string_view s);
 
-// Whether `s` is well-formed UTF-8 (no overlongs, no surrogates).
-bool validUtf8(std::string_view s);
 
 // Whether an Accept header allows `type` ("text/html", "text/csv"): absent, */*, type/* or
 // the exact type (spec §2.2).

@@ -102,8 +102,19 @@ pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>
 
 }  // namespace
 
-HostProcess::HostProcess(std::vector<std::string> args, std::vector<std::string> env) {
-  std::vector<std::string> argv{hostBinary(), "--set", "var_dir=" + var_.path(), "--set", "http.port=0", "--set",
+HostProcess::HostProcess(std::vector<std::string> args, std::vector<std::string> env) : varPath_(var_.path()) {
+  start(std::move(args), env);
+}
+
+HostProcess::HostProcess(const std::string& varDir, std::vector<std::string> args, std::vector<std::string> env)
+    : varPath_(varDir) {
+  std::error_code ec;
+  fs::remove(varPath_ + "/codestatsd.ports", ec);
+  start(std::move(args), env);
+}
+
+void HostProcess::start(std::vector<std::string> args, const std::vector<std::string>& env) {
+  std::vector<std::string> argv{hostBinary(), "--set", "var_dir=" + varPath_, "--set", "http.port=0", "--set",
                                 "admin.port=0", "--set", "module_dir=" + modulesDir()};
   // No modules unless the test names them (in a config file or with --set modules=...).
   if (std::find(args.begin(), args.end(), "--config") == args.end()) {
@@ -111,8 +122,8 @@ HostProcess::HostProcess(std::vector<std::string> args, std::vector<std::string>
     argv.push_back("modules=");
   }
   for (auto& a : args) argv.push_back(a);
-  pid_ = spawn(argv, env, var_.path() + "/host.log");
-  std::string ports = var_.path() + "/codestatsd.ports";
+  pid_ = spawn(argv, env, varPath_ + "/host.log");
+  std::string ports = varPath_ + "/codestatsd.ports";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!fs::exists(ports)) {
     int status = 0;
@@ -126,13 +137,13 @@ HostProcess::HostProcess(std::vector<std::string> args, std::vector<std::string>
   auto obj = Poco::JSON::Parser().parse(readFile(ports)).extract<Poco::JSON::Object::Ptr>();
   httpPort_ = obj->getValue<int>("http");
   adminPort_ = obj->getValue<int>("admin");
-  token_ = readFile(var_.path() + "/admin.token");
+  token_ = readFile(varPath_ + "/admin.token");
   while (!token_.empty() && (token_.back() == '\n' || token_.back() == ' ')) token_.pop_back();
 }
 
 HostProcess::~HostProcess() {
   if (pid_ > 0) stop();
-  keepSanitizerReport(var_.path() + "/host.log", "host");
+  keepSanitizerReport(varPath_ + "/host.log", "host");
 }
 
 bool HostProcess::alive() {
@@ -164,7 +175,17 @@ int HostProcess::stop() {
   return status;
 }
 
-std::string HostProcess::log() const { return readFile(var_.path() + "/host.log"); }
+int HostProcess::kill() {
+  if (pid_ <= 0) return exitStatus_;
+  ::kill(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  pid_ = -1;
+  exitStatus_ = status;
+  return status;
+}
+
+std::string HostProcess::log() const { return readFile(varPath_ + "/host.log"); }
 
 HttpReply httpRequest(int port, const std::string& method, const std::string& target, const std::string& body,
                       const std::map<std::string, std::string>& headers) {
@@ -198,7 +219,7 @@ HttpReply HostProcess::admin(const std::string& method, const std::string& path,
 }
 
 int HostProcess::ctl(const std::vector<std::string>& args, std::string& out) const {
-  std::string cmd = ctlBinary() + " --var-dir '" + var_.path() + "'";
+  std::string cmd = ctlBinary() + " --var-dir '" + varPath_ + "'";
   for (const auto& a : args) cmd += " '" + a + "'";
   cmd += " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");

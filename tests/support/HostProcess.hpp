@@ -43,6 +43,9 @@ class HostProcess {
   // Starts codestatsd with --set var_dir=<temp> http.port=0 admin.port=0 modules= plus
   // `args` (more --set pairs etc.). Waits for the ports file; throws if it never appears.
   explicit HostProcess(std::vector<std::string> args = {}, std::vector<std::string> env = {});
+  // The same, on an existing var_dir (a restart: its database, secrets and state are kept;
+  // a ports file left by a killed host is removed first).
+  HostProcess(const std::string& varDir, std::vector<std::string> args, std::vector<std::string> env = {});
   ~HostProcess();  // SIGTERM, then SIGKILL after 15 s
   HostProcess(const HostProcess&) = delete;
   HostProcess& operator=(const HostProcess&) = delete;
@@ -50,11 +53,13 @@ class HostProcess {
   int httpPort() const { return httpPort_; }
   int adminPort() const { return adminPort_; }
   const std::string& token() const { return token_; }
-  const std::string& varDir() const { return var_.path(); }
+  const std::string& varDir() const { return varPath_; }
   pid_t pid() const { return pid_; }
   bool alive();
   // Sends SIGTERM and waits; returns the exit status as from waitpid (or -1).
   int stop();
+  // SIGKILL, no shutdown at all (crash tests); returns the status as from waitpid.
+  int kill();
   std::string log() const;
 
   HttpReply request(const std::string& method, const std::string& target, const std::string& body = {},
@@ -66,7 +71,10 @@ class HostProcess {
   int ctl(const std::vector<std::string>& args, std::string& out) const;
 
  private:
+  void start(std::vector<std::string> args, const std::vector<std::string>& env);
+
   TempDir var_;
+  std::string varPath_;
   pid_t pid_ = -1;
   int httpPort_ = 0, adminPort_ = 0;
   std::string token_;

@@ -112,7 +112,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     auto is = [&](const char* m, size_t n) { return method == m && seg.size() == n; };
 
     if (path == "/metrics" && method == "GET")
-      return reply(resp, 200, c_.metrics.renderPrometheus(), "text/plain; version=0.0.4");
+      return reply(resp, 200, c_.metrics.renderPrometheus() + (c_.gauges ? c_.gauges() : std::string()),
+                   "text/plain; version=0.0.4");
     if (seg.empty() || seg[0] != "admin") return reply(resp, 404, errorJson("not found"));
 
     if (is("GET", 2) && seg[1] == "modules") return reply(resp, 200, c_.manager.describeJson());

@@ -38,6 +38,7 @@ struct AdminContext {
   Metrics& metrics;
   std::string token;
   std::function<std::string()> reconcile;  // returns a JSON report
+  std::function<std::string()> gauges;     // extra Prometheus text for /metrics (may be empty)
 };
 
 class AdminServer {

@@ -15,14 +15,18 @@
 #include "admin/AdminServer.hpp"
 #include "db/Database.hpp"
 #include "http/PublicServer.hpp"
+#include "http/Readiness.hpp"
+#include "runtime/CrashLoopGuard.hpp"
 #include "runtime/ModuleLoader.hpp"
 #include "runtime/ModuleManager.hpp"
 #include "runtime/ModuleTable.hpp"
 #include "services/KvStore.hpp"
 #include "services/Metrics.hpp"
+#include "services/RuntimeGauges.hpp"
 #include "services/Scheduler.hpp"
 #include "services/WorkerPool.hpp"
 #include "util/Random.hpp"
+#include "util/JsonLogFormatter.hpp"
 #include "util/SecretFile.hpp"
 #include "ws/ChannelHub.hpp"
 
@@ -62,7 +66,10 @@ db::DbConfig dbConfigFrom(const HostConfig& c) {
 }
 
 void setupLogging(const HostConfig& c) {
-  spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
+  if (c.logFormat == "json")
+    spdlog::set_formatter(std::make_unique<JsonLogFormatter>());
+  else
+    spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
   spdlog::set_level(spdlog::level::from_str(c.logLevel));
   spdlog::flush_on(spdlog::level::info);
 }
@@ -79,6 +86,8 @@ HostConfig Host::config() const {
 }
 
 int Host::run() {
+  const double startedAt =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   HostConfig cfg = config();
   setupLogging(cfg);
   fs::create_directories(cfg.varDir);
@@ -123,10 +132,30 @@ int Host::run() {
 
   ModuleLoader loader((fs::path(varDir) / "run").string(), cfg.loaderStrictDependencies);
   loader.cleanRunDir();
-  auto manager = std::make_unique<ModuleManager>(services, table, scheduler, loader, [this] { return config(); });
+  CrashLoopGuard guard((fs::path(varDir) / "state").string(), std::chrono::milliseconds(cfg.crashGuardWindowMs));
+  auto manager =
+      std::make_unique<ModuleManager>(services, table, scheduler, loader, [this] { return config(); }, &guard);
 
   for (const auto& name : cfg.modules) {
-    auto r = manager->load(name, "");
+    std::string artifact;
+    if (guard.enabled()) {
+      std::string configured = manager->defaultArtifact(name), sha;
+      try {
+        sha = loader.artifactSha256(configured);
+      } catch (const std::exception&) {
+        // unreadable: the load below reports it
+      }
+      auto choice = guard.startupChoice(name, sha);
+      if (!choice.reason.empty()) {
+        metrics.counter("codestats_crash_guard_restarts_total", Metrics::label("module", name))++;
+        spdlog::critical("[host] crash guard: {}", choice.reason);
+      }
+      if (!choice.artifact.empty()) {
+        metrics.counter("codestats_crash_guard_fallbacks_total", Metrics::label("module", name))++;
+        artifact = choice.artifact;
+      }
+    }
+    auto r = manager->load(name, artifact);
     if (r.httpStatus != 200) {
       spdlog::critical("[host] cannot load module '{}': {}", name, r.message);
       return 1;
@@ -166,8 +195,13 @@ int Host::run() {
     return s.str();
   };
 
-  PublicServer publicServer(cfg, table, metrics, &hub);
-  AdminServer adminServer(cfg, AdminContext{*manager, table, metrics, adminToken, reconcile});
+  auto promoteTimer = scheduler.every(std::chrono::milliseconds(250), [&guard] { guard.promoteDue(); });
+
+  Readiness readiness(*pool, table, [this] { return config().modules; });
+  PublicServer publicServer(cfg, table, metrics, &hub, &readiness);
+  AdminServer adminServer(cfg, AdminContext{*manager, table, metrics, adminToken, reconcile, [&] {
+                                              return renderRuntimeGauges(table, hub, kv, startedAt);
+                                            }});
   publicServer.start();
   adminServer.start();
 
@@ -197,7 +231,9 @@ int Host::run() {
   publicServer.stop();
   adminServer.stop();
   hub.shutdown();   // stops socket I/O; queued channel callbacks still find the hub
+  scheduler.cancel(promoteTimer);
   manager.reset();  // drains and unloads every module
+  guard.cleanShutdown();
   workers.shutdown();
   scheduler.shutdown();
   std::error_code ec;

@@ -1,5 +1,7 @@
 #include "config/Config.hpp"
 
+#include "http/ClientAddress.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <filesystem>
@@ -115,6 +117,27 @@ Registry hostKeys() {
   integer("http.max_body_bytes", &HostConfig::httpMaxBodyBytes, 1, int64_t(1) << 30);
   integer("http.keepalive_timeout_ms", &HostConfig::httpKeepAliveTimeoutMs, 100, 3600000);
   integer("http.request_timeout_ms", &HostConfig::httpRequestTimeoutMs, 100, 3600000);
+  integer("http.header_timeout_ms", &HostConfig::httpHeaderTimeoutMs, 100, 3600000);
+  integer("http.body_timeout_ms", &HostConfig::httpBodyTimeoutMs, 100, 3600000);
+  boolean("http.secure_cookies", &HostConfig::httpSecureCookies);
+  r["http.trusted_proxies"] = {[](HostConfig& c, const std::string& o, const std::string& v) {
+                                 c.httpTrustedProxies.clear();
+                                 std::stringstream ss(v);
+                                 std::string item;
+                                 while (std::getline(ss, item, ',')) {
+                                   item = trim(item);
+                                   if (item.empty()) continue;
+                                   if (!isIpAddress(item))
+                                     bad("http.trusted_proxies", o, "expected IP addresses, got '" + item + "'");
+                                   c.httpTrustedProxies.push_back(item);
+                                 }
+                               },
+                               [](const HostConfig& c) {
+                                 std::string s;
+                                 for (auto& p : c.httpTrustedProxies) s += (s.empty() ? "" : ",") + p;
+                                 return s;
+                               },
+                               false};
   str("admin.host", &HostConfig::adminHost);
   integer("admin.port", &HostConfig::adminPort, 0, 65535);
   str("admin.token", &HostConfig::adminToken, true);
@@ -145,6 +168,12 @@ Registry hostKeys() {
                       c.logLevel = oneOf("log.level", o, v, {"trace", "debug", "info", "warn", "error"});
                     },
                     [](const HostConfig& c) { return c.logLevel; }, false};
+  r["log.format"] = {[](HostConfig& c, const std::string& o, const std::string& v) {
+                       c.logFormat = oneOf("log.format", o, v, {"text", "json"});
+                     },
+                     [](const HostConfig& c) { return c.logFormat; }, false};
+  boolean("log.requests", &HostConfig::logRequests);
+  integer("crash_guard.window_ms", &HostConfig::crashGuardWindowMs, 0, 86400000);
   str("secret_key_base", &HostConfig::secretKeyBase, true);
   integer("workers", &HostConfig::workers, 1, 256);
   integer("ws.max_message_bytes", &HostConfig::wsMaxMessageBytes, 1024, 16 << 20);

@@ -33,6 +33,10 @@ struct HostConfig {
   int64_t httpMaxBodyBytes = 1 << 20;
   int64_t httpKeepAliveTimeoutMs = 15000;
   int64_t httpRequestTimeoutMs = 30000;
+  int64_t httpHeaderTimeoutMs = 10000;  // whole request head, however slowly it trickles in
+  int64_t httpBodyTimeoutMs = 60000;    // whole request body
+  bool httpSecureCookies = false;       // add Secure to every Set-Cookie (TLS in front)
+  std::vector<std::string> httpTrustedProxies;  // peers whose X-Forwarded-For is believed
 
   std::string adminHost = "127.0.0.1";
   int adminPort = 8081;
@@ -53,6 +57,10 @@ struct HostConfig {
   int64_t dbAcquireTimeoutMs = 5000;
 
   std::string logLevel = "info";
+  std::string logFormat = "text";  // text | json (one JSON object per line)
+  bool logRequests = false;        // one access-log line per request (secrets redacted)
+
+  int64_t crashGuardWindowMs = 60000;  // a crash this soon after an activation rolls back; 0 = off
   std::string secretKeyBase;  // empty: read or create <var_dir>/secret_key_base
   int workers = 4;
 

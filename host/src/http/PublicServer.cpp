@@ -2,11 +2,11 @@
 
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 #include <spdlog/spdlog.h>
 
@@ -17,8 +17,13 @@
 #include <codestats/json.hpp>
 
 #include "config/Config.hpp"
+#include "http/ClientAddress.hpp"
+#include "http/ConnectionDeadlines.hpp"
 #include "http/Exchange.hpp"
 #include "http/PathNormalizer.hpp"
+#include "http/Readiness.hpp"
+#include "http/Redaction.hpp"
+#include "http/ResponseHardening.hpp"
 #include "runtime/ModuleTable.hpp"
 #include "services/Metrics.hpp"
 #include "util/Random.hpp"
@@ -47,35 +52,51 @@ class RequestIds {
   std::atomic<uint64_t> counter_{1};
 };
 
+using Clock = std::chrono::steady_clock;
+
 struct Shared {
-  Shared(const HostConfig& c, ModuleTable& m, Metrics& mt, ChannelHub* h)
+  Shared(const HostConfig& c, ModuleTable& m, Metrics& mt, ChannelHub* h, Readiness* r)
       : hub(h),
+        readiness(r),
         config(c),
         modules(m),
         metrics(mt),
         builtinBenchRoute(c.benchBuiltinRoute),
+        secureCookies(c.httpSecureCookies),
+        logRequests(c.logRequests),
         requests(mt.counter("codestats_http_requests_total")),
         status5xx(mt.counter("codestats_http_responses_total", "class=\"5xx\"")),
         status4xx(mt.counter("codestats_http_responses_total", "class=\"4xx\"")),
-        tooLarge(mt.counter("codestats_http_body_too_large_total")) {}
+        tooLarge(mt.counter("codestats_http_body_too_large_total")),
+        builtinStats(mt.routeStats("host", CODESTATSD_VERSION, "GET /__bench/hello")),
+        healthStats(mt.routeStats("host", CODESTATSD_VERSION, "GET /healthz")),
+        readyStats(mt.routeStats("host", CODESTATSD_VERSION, "GET /readyz")) {}
   ChannelHub* hub;
+  Readiness* readiness;
   const HostConfig& config;
   ModuleTable& modules;
   Metrics& metrics;
   RequestIds ids;
   bool builtinBenchRoute;
+  bool secureCookies;
+  bool logRequests;
   std::atomic<int64_t> builtinServed{0};
   std::atomic<int64_t>& requests;
   std::atomic<int64_t>& status5xx;
   std::atomic<int64_t>& status4xx;
   std::atomic<int64_t>& tooLarge;
+  RouteStats builtinStats, healthStats, readyStats;
 };
 
 // The Phoenix socket endpoint of the original service (spec §6.1).
 constexpr const char* kLiveSocketPath = "/live_update_socket/websocket";
+// Answered by the host itself, before any module route (docs/operations.md).
+constexpr const char* kHealthPath = "/healthz";
+constexpr const char* kReadyPath = "/readyz";
 
 void sendJson(HTTPServerResponse& resp, HTTPResponse::HTTPStatus status, const std::string& body) {
   resp.setStatusAndReason(status);
+  resp.set("X-Content-Type-Options", "nosniff");
   resp.setContentType("application/json");
   resp.sendBuffer(body.data(), body.size());
 }
@@ -95,12 +116,17 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   explicit Handler(Shared& s) : s_(s) {}
 
   void handleRequest(HTTPServerRequest& req, HTTPServerResponse& resp) override {
+    const auto started = Clock::now();
+    ConnectionDeadlines::headReceived();
     s_.requests.fetch_add(1, std::memory_order_relaxed);
     cs_http_req creq;
     creq.requestId = s_.ids.next();
     resp.set("X-Request-Id", creq.requestId);
+    // A copy: the route's generation may be unloaded as soon as handle() drops its lease;
+    // the series it points to live in the metrics registry.
+    RouteStats stats;
     try {
-      handle(req, resp, creq);
+      handle(req, resp, creq, stats);
     } catch (const std::exception& e) {
       // Host-side failure (client went away mid-body, etc.): answer if still possible.
       spdlog::warn("[host] request {} failed: {}", creq.requestId, e.what());
@@ -109,6 +135,16 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         sendJson(resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR,
                  R"({"error":"Internal server error","request_id":")" + creq.requestId + "\"}");
       }
+    }
+    ConnectionDeadlines::responseSent();
+    if (stats.latency || s_.logRequests) {
+      const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - started).count();
+      stats.record(resp.getStatus(), ns);
+      if (s_.logRequests)
+        spdlog::info("[http] {} {} {} {:.3f}ms id={} ip={}", req.getMethod(), redactTarget(req.getURI()),
+                     static_cast<int>(resp.getStatus()), static_cast<double>(ns) / 1e6, creq.requestId,
+                     clientAddress(req.clientAddress().host().toString(), req.get("X-Forwarded-For", ""),
+                                   s_.config.httpTrustedProxies));
     }
   }
 
@@ -130,7 +166,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     return true;
   }
 
-  void handle(HTTPServerRequest& req, HTTPServerResponse& resp, cs_http_req& creq) {
+  void handle(HTTPServerRequest& req, HTTPServerResponse& resp, cs_http_req& creq, RouteStats& stats) {
     auto split = splitTarget(req.getURI());
     if (!wellFormed(req)) {
       s_.status4xx++;
@@ -145,9 +181,19 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       sendJson(resp, HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"Bad request target"})");
       return;
     }
+    if (split->path == kHealthPath || split->path == kReadyPath) {
+      health(req, resp, split->path == kReadyPath, stats);
+      return;
+    }
     if (s_.hub && split->path == kLiveSocketPath && req.getMethod() == "GET") {
       // The hub takes the socket over; this HTTP thread is free again right after.
-      s_.hub->accept(req, resp, split->query, req.clientAddress().host().toString());
+      ConnectionDeadlines::bodyReceived();
+      s_.hub->accept(req, resp, split->query,
+                     clientAddress(req.clientAddress().host().toString(), req.get("X-Forwarded-For", ""),
+                                   s_.config.httpTrustedProxies));
+      // Upgraded: the hub owns the socket and its idle timeout; a refused handshake keeps
+      // the connection (and its deadlines) here.
+      if (resp.getStatus() == HTTPResponse::HTTP_SWITCHING_PROTOCOLS) ConnectionDeadlines::detach();
       return;
     }
     const int64_t limit = s_.config.httpMaxBodyBytes;
@@ -168,16 +214,19 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         }
       }
     }
+    ConnectionDeadlines::bodyReceived();  // no deadline while the module works
 
     creq.method = req.getMethod();
     creq.target = req.getURI();
     creq.path = std::move(split->path);
     creq.query = std::move(split->query);
-    creq.remoteAddr = req.clientAddress().host().toString();
+    creq.remoteAddr = clientAddress(req.clientAddress().host().toString(), req.get("X-Forwarded-For", ""),
+                                    s_.config.httpTrustedProxies);
     creq.headers = &req;
 
     cs_http_resp cresp;
     if (s_.builtinBenchRoute && creq.path == "/__bench/hello") {
+      stats = s_.builtinStats;
       builtinHello(s_, cresp);
       send(resp, cresp, req.getMethod());
       return;
@@ -200,6 +249,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
         break;
     }
     creq.params = std::move(match.params);
+    stats = match.route->stats;
 
     cs_buf err;
     cs_status rc = CS_E_MODULE;
@@ -211,13 +261,31 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     if (rc != CS_OK) {
       s_.status5xx++;
       s_.metrics.counter("codestats_module_handler_failures_total", Metrics::label("module", match.lease->module))++;
-      spdlog::error("{} {} {} failed (request {}): {}", match.lease->logPrefix(), creq.method, creq.path,
+      spdlog::error("{} {} {} failed (request {}): {}", match.lease->logPrefix(), creq.method, redactTarget(creq.path),
                     creq.requestId, err.data.empty() ? "status " + std::to_string(rc) : err.data);
       sendJson(resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR,
                R"({"error":"Internal server error","request_id":)" + codestats::jsonString(creq.requestId) + "}");
       return;
     }
     send(resp, cresp, req.getMethod());
+  }
+
+  void health(HTTPServerRequest& req, HTTPServerResponse& resp, bool ready, RouteStats& stats) {
+    stats = ready ? s_.readyStats : s_.healthStats;
+    resp.set("Cache-Control", "no-store");
+    if (req.getMethod() != "GET" && req.getMethod() != "HEAD") {
+      s_.status4xx++;
+      resp.set("Allow", "GET, HEAD");
+      sendJson(resp, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, R"({"error":"Method not allowed"})");
+      return;
+    }
+    if (!ready || !s_.readiness) {
+      sendJson(resp, HTTPResponse::HTTP_OK, R"({"status":"ok"})");
+      return;
+    }
+    ReadinessReport r = s_.readiness->check();
+    if (!r.ready) s_.status5xx++;
+    sendJson(resp, r.ready ? HTTPResponse::HTTP_OK : HTTPResponse::HTTP_SERVICE_UNAVAILABLE, r.json);
   }
 
   void tooLarge(HTTPServerResponse& resp) {
@@ -231,6 +299,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     if (c.status >= 500) s_.status5xx++;
     else if (c.status >= 400) s_.status4xx++;
     resp.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(c.status));
+    hardenResponseHeaders(c.headers, s_.secureCookies);
     for (auto& [k, v] : c.headers) {
       if (k == "Set-Cookie" || k == "set-cookie") resp.add(k, v);
       else resp.set(k, v);
@@ -246,6 +315,8 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit Factory(std::shared_ptr<Shared> s) : s_(std::move(s)) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override { return new Handler(*s_); }
+  // Aborts the open connections (what HTTPServer::stopAll(true) does through its friendship).
+  void abortConnections() { serverStopped(this, true); }
 
  private:
   std::shared_ptr<Shared> s_;
@@ -253,8 +324,9 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
-PublicServer::PublicServer(const HostConfig& config, ModuleTable& modules, Metrics& metrics, ChannelHub* hub) {
-  auto shared = std::make_shared<Shared>(config, modules, metrics, hub);
+PublicServer::PublicServer(const HostConfig& config, ModuleTable& modules, Metrics& metrics, ChannelHub* hub,
+                           Readiness* readiness) {
+  auto shared = std::make_shared<Shared>(config, modules, metrics, hub, readiness);
   auto params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(config.httpMaxThreads);
   params->setMaxQueued(config.httpMaxQueued);
@@ -268,7 +340,12 @@ PublicServer::PublicServer(const HostConfig& config, ModuleTable& modules, Metri
   socket.listen(1024);
   // Poco's default pool caps at 16 threads; keep-alive connections each hold one.
   threads_ = std::make_unique<Poco::ThreadPool>(2, config.httpMaxThreads, 60);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(shared), *threads_, socket, params);
+  deadlines_ = std::make_unique<ConnectionDeadlines>(
+      std::chrono::milliseconds(config.httpHeaderTimeoutMs), std::chrono::milliseconds(config.httpBodyTimeoutMs),
+      std::chrono::milliseconds(config.httpKeepAliveTimeoutMs), metrics.counter("codestats_http_slow_clients_closed_total"));
+  handlers_ = new Factory(shared);
+  Poco::Net::HTTPServerParams::Ptr p(params);
+  server_ = std::make_unique<Poco::Net::TCPServer>(deadlines_->factory(p, handlers_), *threads_, socket, p);
 }
 
 PublicServer::~PublicServer() {
@@ -280,7 +357,11 @@ PublicServer::~PublicServer() {
 void PublicServer::start() { server_->start(); }
 
 void PublicServer::stop() {
-  if (server_) server_->stopAll(true);
+  if (!server_) return;
+  // What Poco's HTTPServer::stopAll(true) does: stop accepting, then abort the
+  // connections (each HTTP connection listens to serverStopped).
+  server_->stop();
+  static_cast<Factory*>(handlers_.get())->abortConnections();
 }
 
 uint16_t PublicServer::port() const { return server_->port(); }

@@ -10,10 +10,12 @@
 #include <memory>
 #include <string>
 
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+
 namespace Poco {
 class ThreadPool;
 namespace Net {
-class HTTPServer;
+class TCPServer;
 }
 }  // namespace Poco
 
@@ -22,12 +24,16 @@ namespace codestatsd {
 class ModuleTable;
 class Metrics;
 class ChannelHub;
+class ConnectionDeadlines;
+class Readiness;
 struct HostConfig;
 
 class PublicServer {
  public:
-  // hub may be null (no live-update socket endpoint then)
-  PublicServer(const HostConfig& config, ModuleTable& modules, Metrics& metrics, ChannelHub* hub);
+  // hub may be null (no live-update socket endpoint then); readiness null: /readyz
+  // answers like /healthz
+  PublicServer(const HostConfig& config, ModuleTable& modules, Metrics& metrics, ChannelHub* hub,
+               Readiness* readiness = nullptr);
   ~PublicServer();
   void start();
   void stop();
@@ -35,7 +41,9 @@ class PublicServer {
 
  private:
   std::unique_ptr<Poco::ThreadPool> threads_;  // outlives server_
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<ConnectionDeadlines> deadlines_;  // outlives server_
+  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers_;
+  std::unique_ptr<Poco::Net::TCPServer> server_;
 };
 
 }  // namespace codestatsd

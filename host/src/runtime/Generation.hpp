@@ -18,6 +18,7 @@
 
 #include "db/Database.hpp"
 #include "http/RoutePattern.hpp"
+#include "services/Metrics.hpp"
 
 namespace codestatsd {
 
@@ -42,6 +43,7 @@ struct RouteReg {
   RoutePattern pattern;
   cs_http_handler_fn fn;
   void* ud;
+  RouteStats stats{};  // resolved when the generation is activated
 };
 struct SubscriptionReg {
   std::string pattern;  // exact, or prefix ending in ".*"

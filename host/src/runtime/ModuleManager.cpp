@@ -11,6 +11,7 @@
 #include "abi/HostApi.hpp"
 #include "db/Database.hpp"
 #include "http/Exchange.hpp"
+#include "runtime/CrashLoopGuard.hpp"
 #include "services/Metrics.hpp"
 #include "services/Scheduler.hpp"
 #include "services/WorkerPool.hpp"
@@ -54,12 +55,13 @@ OperationResult done(const char* what, const std::string& module, uint64_t gen, 
 }  // namespace
 
 ModuleManager::ModuleManager(HostServices& services, ModuleTable& table, Scheduler& scheduler, ModuleLoader& loader,
-                             std::function<HostConfig()> currentConfig)
+                             std::function<HostConfig()> currentConfig, CrashLoopGuard* guard)
     : services_(services),
       table_(table),
       scheduler_(scheduler),
       loader_(loader),
       currentConfig_(std::move(currentConfig)),
+      guard_(guard),
       reaper_([this] { reaperLoop(); }) {}
 
 ModuleManager::~ModuleManager() {
@@ -220,6 +222,16 @@ void ModuleManager::activate(ModuleSlot& slot, const GenerationPtr& gen) {
     // Disarm before the swap, so the old generation takes no new timer leases.
     disarmTimers(*old);
     old->draining = true;
+  }
+  // Metric series per route and module version, resolved before the swap publishes the
+  // routes, so the request path never looks a series up.
+  for (auto& r : gen->routes) r.stats = services_.metrics->routeStats(slot.name, gen->version, r.method + " " + r.pattern.text());
+  if (guard_) {
+    try {
+      guard_->activating(slot.name, gen->version, gen->artifactSha256, gen->runPath);
+    } catch (const std::exception& e) {
+      spdlog::error("{} crash guard could not record the activation: {}", gen->logPrefix(), e.what());
+    }
   }
   gen->state = GenState::Active;
   slot.current.store(gen);

@@ -28,6 +28,7 @@
 namespace codestatsd {
 
 class Scheduler;
+class CrashLoopGuard;
 
 struct OperationResult {
   int httpStatus = 200;  // 200 ok, 404 unknown module, 409 draining/exists, 422 rejected
@@ -42,8 +43,9 @@ struct OperationResult {
 
 class ModuleManager {
  public:
+  // guard (may be null) records every activation before the swap (crash-loop guard)
   ModuleManager(HostServices& services, ModuleTable& table, Scheduler& scheduler, ModuleLoader& loader,
-                std::function<HostConfig()> currentConfig);
+                std::function<HostConfig()> currentConfig, CrashLoopGuard* guard = nullptr);
   ~ModuleManager();  // unloads everything (drains first)
 
   std::string defaultArtifact(const std::string& module) const;
@@ -78,6 +80,7 @@ class ModuleManager {
   Scheduler& scheduler_;
   ModuleLoader& loader_;
   std::function<HostConfig()> currentConfig_;
+  CrashLoopGuard* guard_;
   std::mutex tableMutex_;  // serialises slot creation
 
   // (module, version) pairs this host has seen applied: a reload whose migrations are all

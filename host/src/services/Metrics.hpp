@@ -1,7 +1,10 @@
-// Host-owned metrics: monotonically increasing counters with labels, rendered in the
-// Prometheus text format. Counter storage never moves, so hot paths keep a reference.
+// Host-owned metrics: counters with labels and fixed-bucket latency histograms, rendered
+// in the Prometheus text format. Storage never moves, so hot paths resolve a series once
+// (at route activation, at startup) and keep the reference; observing is a few relaxed
+// atomic adds, no lock and no allocation.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <map>
@@ -12,19 +15,63 @@
 
 namespace codestatsd {
 
+// Latency in seconds with Prometheus-style `le` buckets. Counts are kept per bucket (not
+// cumulative) so that observe() touches one bucket; rendering accumulates them.
+class Histogram {
+ public:
+  static constexpr std::array<double, 14> kBoundsSeconds{0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01,
+                                                         0.025,  0.05,    0.1,    0.25,  0.5,    1,     2.5};
+  void observeNs(int64_t ns) {
+    size_t i = 0;
+    const double s = static_cast<double>(ns) * 1e-9;
+    while (i < kBoundsSeconds.size() && s > kBoundsSeconds[i]) ++i;
+    buckets_[i].fetch_add(1, std::memory_order_relaxed);
+    sumNs_.fetch_add(ns, std::memory_order_relaxed);
+  }
+  uint64_t count() const;
+  // Appends the _bucket, _sum and _count lines of one series.
+  void render(std::string& out, const std::string& name, const std::string& labels) const;
+
+ private:
+  std::array<std::atomic<uint64_t>, kBoundsSeconds.size() + 1> buckets_{};  // last: +Inf
+  std::atomic<int64_t> sumNs_{0};
+};
+
+// The series one route (or the host's own endpoints) records into: latency and responses
+// by status class. Pointers into the registry; null until resolved.
+struct RouteStats {
+  Histogram* latency = nullptr;
+  std::array<std::atomic<int64_t>*, 5> responses{};  // 1xx..5xx
+  void record(int status, int64_t ns) const {
+    if (!latency) return;
+    latency->observeNs(ns);
+    int c = status / 100 - 1;
+    if (c >= 0 && c < 5) responses[static_cast<size_t>(c)]->fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
 class Metrics {
  public:
   // name: [a-zA-Z_:][a-zA-Z0-9_:]*; labels: already-formatted `k="v",k2="v2"` (may be empty)
   std::atomic<int64_t>& counter(std::string_view name, std::string_view labels = {});
+  Histogram& histogram(std::string_view name, std::string_view labels = {});
+  // codestats_http_request_duration_seconds and codestats_http_route_responses_total for
+  // one route of one module version.
+  RouteStats routeStats(std::string_view module, std::string_view version, std::string_view route);
+
   std::string renderPrometheus() const;
   int64_t value(std::string_view name, std::string_view labels = {}) const;
 
   static std::string label(std::string_view key, std::string_view value);  // escapes the value
   static std::string sanitizeName(std::string_view name);
+  // For values computed when /metrics is read: one "# TYPE" line per family, then samples.
+  static std::string typeLine(std::string_view name, std::string_view type);
+  static std::string sample(std::string_view name, std::string_view labels, double value);
 
  private:
   mutable std::shared_mutex mu_;
   std::map<std::string, std::map<std::string, std::unique_ptr<std::atomic<int64_t>>>, std::less<>> counters_;
+  std::map<std::string, std::map<std::string, std::unique_ptr<Histogram>>, std::less<>> histograms_;
 };
 
 }  // namespace codestatsd

@@ -3,6 +3,8 @@
 // Pure code: no sockets, so it can be unit-tested and fuzzed.
 #pragma once
 
+#include <codestats/text.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -22,7 +24,7 @@ enum CloseCode : uint16_t {
   kTryAgainLater = 1013,    // a client that does not read: its send queue overflowed
 };
 
-bool validUtf8(std::string_view s);
+using codestats::validUtf8;
 
 struct Message {
   enum Kind { None, Text, Binary, Ping, Pong, Close } kind = None;

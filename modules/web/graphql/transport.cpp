@@ -1,5 +1,7 @@
 #include "transport.hpp"
 
+#include <codestats/text.hpp>
+
 #include <optional>
 
 #include "engine.hpp"
@@ -58,30 +60,6 @@ bool acceptsJson(std::string_view accept) {
   return false;
 }
 
-int hexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-// application/x-www-form-urlencoded decoding: '+' is a space, %XX a byte (kept as is when
-// malformed).
-std::string formDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && hexDigit(s[i + 1]) >= 0 && hexDigit(s[i + 2]) >= 0) {
-      out += static_cast<char>(hexDigit(s[i + 1]) * 16 + hexDigit(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
 // The parameters of a GraphQL request, whatever carried them.
 struct Params {
   std::optional<std::string> query;
@@ -99,8 +77,8 @@ std::string readForm(std::string_view form, Params& params) {
     const std::string_view pair = form.substr(start, end - start);
     start = end + 1;
     const size_t eq = pair.find('=');
-    const std::string key = formDecode(pair.substr(0, eq));
-    const std::string value = eq == std::string_view::npos ? "" : formDecode(pair.substr(eq + 1));
+    const std::string key = codestats::urlDecode(pair.substr(0, eq));
+    const std::string value = eq == std::string_view::npos ? "" : codestats::urlDecode(pair.substr(eq + 1));
     if (!isValidUtf8(value)) return "Parameter \"" + key + "\" is not valid UTF-8.";
     if (key == "query") {
       params.query = value;

@@ -1,0 +1,42 @@
+// GET /readyz on the public port: ready when the database answers a trivial query and
+// every configured module has an active generation. The result is cached for one second,
+// so a load balancer (or anyone: the endpoint is public) cannot turn it into DB load.
+// The public answer names no database error; the reason is logged instead.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace codestatsd {
+
+namespace db {
+class Pool;
+}
+class ModuleTable;
+
+struct ReadinessReport {
+  bool ready = false;
+  std::string json;
+};
+
+class Readiness {
+ public:
+  Readiness(db::Pool& pool, const ModuleTable& table, std::function<std::vector<std::string>()> expectedModules);
+  ReadinessReport check();
+
+ private:
+  ReadinessReport evaluate();
+
+  db::Pool& pool_;
+  const ModuleTable& table_;
+  std::function<std::vector<std::string>()> expected_;
+  std::mutex mu_;
+  std::chrono::steady_clock::time_point checkedAt_{};
+  ReadinessReport last_;
+  std::string lastDbError_;
+};
+
+}  // namespace codestatsd

@@ -1,0 +1,40 @@
+// Small helpers shared by the operations tests (ops_test, crash_guard_test, crash_safety,
+// backup_restore_test).
+#pragma once
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "HostProcess.hpp"
+
+namespace codestats::test {
+
+inline Poco::JSON::Object::Ptr parseObject(const std::string& s) {
+  return Poco::JSON::Parser().parse(s).extract<Poco::JSON::Object::Ptr>();
+}
+
+template <typename F>
+bool eventually(F f, int ms = 10000) {
+  auto end = std::chrono::steady_clock::now() + std::chrono::milliseconds(ms);
+  while (std::chrono::steady_clock::now() < end) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return f();
+}
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+inline std::string loadedVersion(const HostProcess& h, const std::string& module) {
+  auto r = h.admin("GET", "/admin/modules/" + module);
+  if (r.status != 200) return "";
+  return parseObject(r.body)->getArray("modules")->getObject(0)->optValue<std::string>("version", "");
+}
+
+}  // namespace codestats::test
