@@ -1,7 +1,11 @@
 #include "app.hpp"
 
+#include "assets.hpp"
+#include "socket_token.hpp"
+
 #include <codestats/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 
 #include "db_util.hpp"
@@ -96,7 +100,9 @@ std::optional<std::string> Ctx::field(const std::string& name) const {
 
 std::string Ctx::clientIp() const { return std::string(req.remoteAddr()); }
 
-App::App(Host& host) : host_(host), config_(readConfig(host)) {}
+App::App(Host& host) : host_(host), config_(readConfig(host)), profiles_(host) {
+  config_.secretKeyBase = host.config("host.secret_key_base", "");
+}
 
 std::string App::cookie(const std::string& name, const std::string& value, int64_t maxAgeSeconds) const {
   std::string c = name + "=" + value + "; Path=/; HttpOnly; SameSite=Lax";
@@ -253,14 +259,34 @@ void App::handle(const Request& req, Response& resp, Access access, Format forma
   finish();
 }
 
+std::optional<User> App::sessionUser(const Request& req, Response& resp) {
+  Ctx c{req, resp, std::string(req.method()), {}, {}, {}, {}, {}, {}, {}};
+  loadSession(c);
+  // A remember-me login starts a session; a stale cookie is cleared.
+  for (const auto& ck : c.cookies) resp.addHeader("Set-Cookie", ck);
+  return c.user;
+}
+
 void App::render(Ctx& c, int status, const std::string& page, Data& data, const std::string& title) {
-  if (c.sessionHash.empty()) startSession(c, c.user ? std::optional<int64_t>(c.user->id) : std::nullopt);
+  // A session carries the CSRF token of forms; read-only pages (profiles, the front page,
+  // information pages) do not start one, so an anonymous view writes nothing.
+  static constexpr const char* kFormlessPages[] = {"home", "profile", "api_docs", "plugins", "changes", "aliases", "tos"};
+  bool formless = std::find(std::begin(kFormlessPages), std::end(kFormlessPages), page) != std::end(kFormlessPages);
+  if (c.sessionHash.empty() && !formless) startSession(c, c.user ? std::optional<int64_t>(c.user->id) : std::nullopt);
   Data layout;
   layout.set("title", title.empty() ? config_.siteName : title + " \xE2\x80\x93 " + config_.siteName);
   layout.set("csrf_token", c.csrf);
+  // The browser bundle by its hashed names, and the page key its entry point dispatches on.
+  layout.set("asset_js", assetPath("app.js"));
+  layout.set("asset_css", assetPath("app.css"));
+  layout.set("page", page == "home" ? std::string("frontpage") : page);
   if (c.user) {
     Data u;
     u.set("username", c.user->username);
+    // The live socket's token (spec §6.1, docs/channels.md): lets the owner's page join the
+    // topic of a private profile.
+    if (!config_.secretKeyBase.empty())
+      u.set("channel_token", channels::signSocketToken(config_.secretKeyBase, c.user->username, nowMs()));
     layout.set("current_user", u);
   }
   Data flashes{Data::type::list};

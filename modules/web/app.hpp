@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "forms.hpp"
+#include "profile_store.hpp"
 #include "rate_limit.hpp"
 #include "validation.hpp"
 
@@ -28,6 +29,7 @@ struct WebConfig {
   RateLimit resetPerIp{10, 3600}, resetPerAccount{3, 3600};
   std::string baseUrl;                  // absolute URLs in mail; empty = from the Host header
   std::string siteName = "Code::Stats";
+  std::string secretKeyBase;            // host.secret_key_base: signs the pages' socket tokens
 };
 WebConfig readConfig(Host& host);  // rejects unknown modules.web.* keys
 
@@ -73,10 +75,15 @@ class App {
   explicit App(Host& host);
   Host& host() { return host_; }
   const WebConfig& config() const { return config_; }
+  ProfileStore& profiles() { return profiles_; }
 
   // Runs one request: content negotiation, session and remember-me, consent redirect,
   // access rule, CSRF check for state-changing methods, then the handler.
   void handle(const Request& req, Response& resp, Access access, Format format, const Handler& fn);
+
+  // The logged-in user of a request outside the HTML pipeline (/profile-graph): reads the
+  // session and remember-me cookies (a remember-me login starts a session, as pages do).
+  std::optional<User> sessionUser(const Request& req, Response& resp);
 
   // Responses.
   void render(Ctx& c, int status, const std::string& page, Data& data, const std::string& title);
@@ -121,6 +128,7 @@ class App {
 
   Host& host_;
   WebConfig config_;
+  ProfileStore profiles_;
 };
 
 int64_t nowMs();

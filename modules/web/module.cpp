@@ -7,16 +7,20 @@
 
 #include "accounts.hpp"
 #include "admin_commands.hpp"
+#include "api_users.hpp"
 #include "app.hpp"
 #include "exports.hpp"
+#include "graphql_route.hpp"
 #include "machines.hpp"
 #include "password_reset.hpp"
 #include "preferences.hpp"
 #include "profile.hpp"
+#include "assets.hpp"
 #include "schema.hpp"
+#include "static_pages.hpp"
 
 // One definition for the descriptor and the health answer.
-#define WEB_MODULE_VERSION "0.3.0"
+#define WEB_MODULE_VERSION "0.4.0"
 
 namespace {
 
@@ -24,14 +28,30 @@ using namespace codestats::web;
 
 class WebModule : public codestats::Module {
  public:
-  explicit WebModule(codestats::Host host) : Module(host), app_(std::make_unique<App>(this->host())) {
+  explicit WebModule(codestats::Host host)
+      : Module(host), app_(std::make_unique<App>(this->host())) {
     for (const auto& m : webMigrations()) migration(m.version, m.name, m.sqlite, m.postgres);
 
     route("GET", "/health/web", [](const codestats::Request&, codestats::Response& resp) {
       resp.json(200, R"({"module":"web","status":"ok","version":")" WEB_MODULE_VERSION R"("})");
     });
 
+    // The JSON and GraphQL profile APIs (spec §4, §9): outside the HTML pipeline.
+    route("GET", "/api/users/:name", [this](const codestats::Request& req, codestats::Response& resp) {
+      apiUser(app_->profiles(), req, resp);
+    });
+    route("OPTIONS", "/api/users/:name", apiUserPreflight);
+    route("GET", "/assets/:name", serveAsset);
+    route("*", "/profile-graph", [this](const codestats::Request& req, codestats::Response& resp) {
+      profileGraph(*app_, app_->profiles(), req, resp);
+    });
+
     page("GET", "/", Access::Anyone, homePage);
+    page("GET", "/api-docs", Access::Anyone, apiDocsPage);
+    page("GET", "/plugins", Access::Anyone, pluginsPage);
+    page("GET", "/changes", Access::Anyone, changesPage);
+    page("GET", "/aliases", Access::Anyone, aliasesPage);
+    page("GET", "/tos", Access::Anyone, tosPage);
     page("GET", "/signup", Access::LoggedOut, signupPage);
     page("POST", "/signup", Access::LoggedOut, signup);
     page("GET", "/login", Access::LoggedOut, loginPage);

@@ -1,57 +1,133 @@
 #include "profile.hpp"
 
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <array>
+#include <ctime>
+
+#include "api_users.hpp"
 #include "db_util.hpp"
+#include "profile_view.hpp"
 
 namespace codestats::web {
+namespace {
 
-std::string formatXp(int64_t xp) {
-  std::string digits = std::to_string(xp < 0 ? -xp : xp), out;
-  for (size_t i = 0; i < digits.size(); ++i) {
-    if (i && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
+constexpr size_t kTopLanguages = 10;  // the rest go to "Other languages" (§7.10)
+
+Data levelItems(const std::vector<RecentXp>& items, size_t from, size_t to, const char* suffix) {
+  Data list{Data::type::list};
+  for (size_t i = from; i < std::min(to, items.size()); ++i) {
+    Data d;
+    d.set("name", items[i].name);
+    d.set("text", levelText(items[i].xp, items[i].newXp, items[i].name + suffix));
+    d.set("bar", xpBarSvg(items[i].xp, items[i].newXp));
+    list.push_back(d);
   }
-  return xp < 0 ? "-" + out : out;
+  return list;
 }
 
+struct FrontPageData {
+  int64_t totalXp = 0;
+  std::vector<std::pair<std::string, int64_t>> languages24h;  // largest first
+};
+
+// cache.v1 `frontpage` when the cache module is loaded, else the DB (§7.1, docs/web.md).
+FrontPageData frontPageData(App& app) {
+  FrontPageData f;
+  if (auto answer = app.host().call("cache", 1, "frontpage", "{}")) {
+    Poco::JSON::Parser parser;
+    auto root = parser.parse(*answer).extract<Poco::JSON::Object::Ptr>();
+    f.totalXp = root->optValue<int64_t>("total_xp", 0);
+    if (auto langs = root->getObject("languages_24h"))
+      for (const auto& [name, xp] : *langs) f.languages24h.emplace_back(name, xp.convert<int64_t>());
+  } else if (tableExists(app.host(), "user_totals")) {
+    auto t = app.host().query("SELECT COALESCE(SUM(xp), 0) FROM user_totals");
+    f.totalXp = t.empty() ? 0 : t[0].i64(0);
+    auto r = app.host().query(
+        "SELECT l.name, SUM(x.amount) FROM pulses p JOIN xps x ON x.pulse_id = p.id JOIN languages l ON l.id = "
+        "x.language_id WHERE p.sent_at >= $1 GROUP BY l.name",
+        {nowMs() - int64_t{24} * 3600 * 1000});
+    for (size_t i = 0; i < r.size(); ++i) f.languages24h.emplace_back(std::string(r[i].text(0)), r[i].i64(1));
+  }
+  std::sort(f.languages24h.begin(), f.languages24h.end(),
+            [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  return f;
+}
+
+}  // namespace
+
 void homePage(App& app, Ctx& c) {
+  FrontPageData f = frontPageData(app);
+  Data languages{Data::type::list}, mostActive{Data::type::list};
+  for (size_t i = 0; i < f.languages24h.size(); ++i) {
+    Data d;
+    d.set("name", f.languages24h[i].first);
+    d.set("xp", formatXp(f.languages24h[i].second));
+    d.set("xp_raw", std::to_string(f.languages24h[i].second));
+    languages.push_back(d);
+    if (i < 10) mostActive.push_back(d);
+  }
   Data d;
   d.set("logged_in", c.user.has_value());
+  d.set("total_xp", formatXp(f.totalXp));
+  d.set("total_xp_raw", std::to_string(f.totalXp));
+  d.set("languages", languages);
+  d.set("most_active", mostActive);
   app.render(c, 200, "home", d, "");
 }
 
 void profilePage(App& app, Ctx& c) {
-  std::string raw = urlDecode(c.req.param("name").value_or(""), false);
-  std::string wanted = raw;
-  for (char& ch : wanted)
-    if (ch == '+') ch = ' ';
-  auto user = app.userByNameCaseless(wanted);
-  if (!user || (user->privateProfile && !(c.user && c.user->id == user->id))) return app.notFound(c);
-  if (raw != user->username) return app.redirect(c, "/users/" + encodePathSegment(user->username));
+  auto n = lookupName(c.req.param("name").value_or(""));
+  std::optional<std::string> viewer;
+  if (c.user) viewer = c.user->username;
+  auto p = n.name.empty() ? std::nullopt : app.profiles().load(n.name, true, viewer, nowMs());
+  if (!p) return app.notFound(c);
+  if (n.decoded != p->username) return app.redirect(c, "/users/" + encodePathSegment(p->username));
 
-  int64_t total = 0;
-  Data languages{Data::type::list};
-  if (tableExists(app.host(), "user_totals")) {
-    auto t = app.host().query("SELECT xp FROM user_totals WHERE user_id = $1", {user->id});
-    if (!t.empty()) total = t[0].i64(0);
-    auto r = app.host().query(
-        "SELECT l.name, x.xp FROM user_language_xps x JOIN languages l ON l.id = x.language_id WHERE x.user_id = $1 "
-        "AND x.xp > 0 ORDER BY x.xp DESC, l.name",
-        {user->id});
-    for (size_t i = 0; i < r.size(); ++i) {
-      Data d;
-      d.set("name", std::string(r[i].text(0)));
-      d.set("xp", formatXp(r[i].i64(1)));
-      languages.push_back(d);
-    }
-  }
   Data d;
-  d.set("username", user->username);
-  d.set("total_xp", formatXp(total));
-  d.set("total_xp_raw", std::to_string(total));
-  d.set("languages", languages);
-  d.set("no_xp", total == 0);
-  d.set("own", c.user && c.user->id == user->id);
-  app.render(c, 200, "profile", d, user->username);
+  d.set("username", p->username);
+  {
+    time_t t = static_cast<time_t>(p->registeredMs / 1000);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    d.set("since_iso", isoDate((tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday));
+  }
+  d.set("since_text", monthDayYear(p->registeredMs));
+  if (!p->dates.empty()) d.set("last_programmed", isoDate(p->dates.back().first));
+  d.set("total_xp", std::to_string(p->totalXp));
+  d.set("new_xp", std::to_string(p->newXp));
+  d.set("level_text", levelText(p->totalXp, p->newXp));
+  d.set("bar", xpBarSvg(p->totalXp, p->newXp));
+  d.set("no_xp", p->totalXp == 0);
+  d.set("own", c.user && c.user->id == p->userId);
+  d.set("top_languages", levelItems(p->languages, 0, kTopLanguages, " level"));
+  d.set("other_languages", levelItems(p->languages, kTopLanguages, p->languages.size(), " level"));
+  d.set("machines", levelItems(p->machines, 0, p->machines.size(), " level"));
+
+  std::array<int64_t, 24> hours{};
+  for (const auto& [h, xp] : p->hours)
+    if (h >= 0 && h < 24) hours[static_cast<size_t>(h)] = xp;
+  Data hourList{Data::type::list};
+  for (size_t h = 0; h < 24; ++h) {
+    Data item;
+    item.set("hour", std::to_string(h));
+    item.set("xp", formatXp(hours[h]));
+    hourList.push_back(item);
+  }
+  d.set("hours", hourList);
+
+  // 366 cells written directly: a mustache section per cell cost more than the rest of the page.
+  auto year = dayOfYear(*p);
+  int64_t max = *std::max_element(year.begin() + 1, year.end());
+  std::string cells;
+  cells.reserve(366 * 64);
+  for (size_t day = 1; day <= 366; ++day)
+    cells += "<span class=\"day heat-" + std::to_string(heatStep(year[day], max)) + "\" title=\"Day " +
+             std::to_string(day) + ": " + std::to_string(year[day]) + " XP\"></span>";
+  d.set("year_cells", cells);
+  app.render(c, 200, "profile", d, p->username);
 }
 
 }  // namespace codestats::web

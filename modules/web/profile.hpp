@@ -1,5 +1,6 @@
-// The profile page /users/:name. Part 1 shows the total and per-language XP from ingest's
-// aggregate tables; part 2 (issue 6) replaces it with levels, charts and live updates.
+// The profile page /users/:name (spec §7.10) and the front page / (§7.1), server-rendered
+// from ProfileStore so they read without JavaScript; the bundle (docs/frontend.md) then
+// keeps them live.
 #pragma once
 
 #include "app.hpp"
@@ -7,11 +8,6 @@
 namespace codestats::web {
 
 void profilePage(App& app, Ctx& c);
-// A placeholder front page `/` (part 2 replaces it with the live one), so that logout and
-// account deletion land on a page that shows their flash.
 void homePage(App& app, Ctx& c);
-
-// 1234567 -> "1,234,567" (spec §5).
-std::string formatXp(int64_t xp);
 
 }  // namespace codestats::web

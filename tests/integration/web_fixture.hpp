@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "Backends.hpp"
@@ -81,5 +82,15 @@ struct WebSite {
 };
 
 inline bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+// Events reach the cache module asynchronously: waits (up to 5 s) until GET `path` answers
+// `status` with a body containing `needle`, so a test asserts on settled data.
+inline void settle(WebClient& c, const std::string& path, int status, const std::string& needle = "") {
+  for (int i = 0; i < 100; ++i) {
+    auto r = c.get(path);
+    if (r.status == status && contains(r.body, needle)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+}
 
 }  // namespace codestats::test

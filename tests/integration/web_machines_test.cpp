@@ -65,7 +65,7 @@ TEST_CASE("web: machines page, tokens that work at ingest, and every machine act
       CHECK(profile.status == 200);
       CHECK(contains(profile.body, "data-total-xp=\"1800\""));
       CHECK(contains(profile.body, "1,800"));
-      CHECK(contains(profile.body, "<span class=\"language-name\">C++</span>: <span class=\"language-xp\">1,500</span>"));
+      CHECK(contains(profile.body, "<span data-role=\"level-text\">C++ level 0 (1,500 XP)"));
 
       // Bad names: the form again with the original text, 400, nothing stored.
       for (const auto& [name, message] : std::vector<std::pair<std::string, std::string>>{

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Starts codestatsd (web, ingest) on ephemeral ports with a fresh var dir, installs the pinned
+# Starts codestatsd (web, ingest, channels) on ephemeral ports with a fresh var dir, installs the pinned
 # npm packages (playwright-core) and runs the browser tests with node's test runner in
 # headless Debian chromium. Screenshots are kept in BUILD_DIR/e2e-browser/screenshots.
 #   run.sh BUILD_DIR
@@ -25,7 +25,7 @@ cleanup() {
 }
 trap cleanup EXIT
 "$build/bin/codestatsd" --set var_dir="$var" --set http.port=0 --set admin.port=0 \
-  --set modules=web,ingest --set module_dir="$build/modules" >"$var/host.log" 2>&1 &
+  --set modules=web,ingest,channels --set module_dir="$build/modules" >"$var/host.log" 2>&1 &
 pid=$!
 for _ in $(seq 150); do [ -f "$var/codestatsd.ports" ] && break; sleep 0.1; done
 [ -f "$var/codestatsd.ports" ] || { echo "codestatsd did not start" >&2; exit 1; }

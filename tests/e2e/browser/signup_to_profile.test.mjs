@@ -46,7 +46,7 @@ test('sign up, log in, create a machine, send a pulse with its key, see the XP',
   await page.click('#login-submit');
   assert.equal(new URL(page.url()).pathname, '/users/Browser%20User');
   assert.equal(await page.textContent('#current-username'), 'Browser User');
-  assert.equal(await page.getAttribute('#total-xp', 'data-total-xp'), '0');
+  assert.equal(await page.getAttribute('#profile-total', 'data-total-xp'), '0');
   await shot(page, '02-empty-profile');
 
   await page.click('#nav-machines');
@@ -67,10 +67,10 @@ test('sign up, log in, create a machine, send a pulse with its key, see the XP',
   assert.deepEqual(await resp.json(), { ok: 'Great success!' });
 
   await page.click('#nav-profile');
-  assert.equal(await page.getAttribute('#total-xp', 'data-total-xp'), '1300');
-  assert.equal(await page.textContent('#total-xp'), '1,300');
-  const languages = await page.$$eval('#languages li', (lis) => lis.map((li) => li.textContent.trim()));
-  assert.deepEqual(languages, ['TypeScript: 1,234 XP', 'C++: 66 XP']);
+  assert.equal(await page.getAttribute('#profile-total', 'data-total-xp'), '1300');
+  assert.equal(await page.textContent('#profile-total [data-role=level-text]'), 'Level 0 (1,300 XP) (+1,300)');
+  const languages = await page.$$eval('#profile-languages li [data-role=level-text]', (els) => els.map((e) => e.textContent));
+  assert.deepEqual(languages, ['TypeScript level 0 (1,234 XP) (+1,234)', 'C++ level 0 (66 XP) (+66)']);
   await shot(page, '04-profile-with-xp');
 
   // No inline scripts or style attributes anywhere on the pages a person saw.
@@ -93,5 +93,64 @@ test('a form posted without its CSRF token is refused with 403', async () => {
   assert.equal(response.status(), 403);
   assert.match(await page.textContent('h1'), /Forbidden/);
   await shot(page, '05-csrf-refused');
+  await context.close();
+});
+
+// JavaScript on: the bundle joins users:<name> and frontpage over the Phoenix socket; a pulse
+// posted over HTTP must show up on the open pages within 2 s, without a reload.
+async function postPulse(token, xps) {
+  const resp = await fetch(`${base}/api/my/pulses`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-API-Token': token },
+    body: JSON.stringify({ coded_at: codedAt(), xps }),
+  });
+  assert.equal(resp.status, 201);
+}
+
+async function machineToken(page) {
+  await page.goto(`${base}/my/machines`);
+  await page.fill('#machine_name', 'Live Box');
+  await page.click('#add-machine-submit');
+  return page.inputValue('input.machine-token');
+}
+
+test('live: a new pulse appears on the open profile and front page within 2 s', async () => {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(`${base}/login`);
+  await page.fill('#username', 'Browser User');
+  await page.fill('#password', 'correct horse');
+  await page.click('#login-submit');
+  const token = await machineToken(page);
+
+  const profile = await context.newPage();
+  profile.on('pageerror', (e) => errors.push(String(e)));
+  await profile.goto(`${base}/users/Browser%20User`);
+  // The bundle re-renders from GraphQL after the join; wait for it before sending.
+  await profile.waitForFunction(() => document.querySelectorAll('#year-chart span.day').length === 366);
+  await profile.waitForTimeout(500);
+  const before = Number(await profile.getAttribute('#profile-total', 'data-total-xp'));
+  const sent = Date.now();
+  await postPulse(token, [{ language: 'Elixir', xp: 4321 }]);
+  await profile.waitForFunction((want) => document.querySelector('#profile-total')?.dataset.totalXp === want,
+    String(before + 4321), { timeout: 2000 });
+  const profileMs = Date.now() - sent;
+  assert.match(await profile.textContent('#profile-languages'), /Elixir level 1 \(4,321 XP\)/);
+  await shot(profile, '06-profile-live');
+
+  const front = await context.newPage();
+  front.on('pageerror', (e) => errors.push(String(e)));
+  await front.goto(`${base}/`);
+  await front.waitForTimeout(1000);  // the frontpage join
+  const sentFront = Date.now();
+  await postPulse(token, [{ language: 'Zig', xp: 77 }]);
+  await front.waitForFunction(() => /Zig/.test(document.querySelector('#pulse-feed')?.textContent ?? ''), null,
+    { timeout: 2000 });
+  const frontMs = Date.now() - sentFront;
+  await shot(front, '07-frontpage-live');
+  console.log(`live update latency: profile ${profileMs} ms, front page ${frontMs} ms`);
+  assert.deepEqual(errors, []);
   await context.close();
 });

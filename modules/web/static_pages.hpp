@@ -1,0 +1,14 @@
+// The information pages of spec §7.12: /api-docs, /plugins, /changes, /aliases, /tos.
+#pragma once
+
+#include "app.hpp"
+
+namespace codestats::web {
+
+void apiDocsPage(App& app, Ctx& c);
+void pluginsPage(App& app, Ctx& c);
+void changesPage(App& app, Ctx& c);
+void aliasesPage(App& app, Ctx& c);
+void tosPage(App& app, Ctx& c);
+
+}  // namespace codestats::web
