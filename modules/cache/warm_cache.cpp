@@ -214,6 +214,15 @@ size_t WarmCache::loadUsers(const std::vector<int64_t>& ids, Source source, bool
   UserBatch b;
   try {
     b = readUsers(host_, ids.front(), ids.back(), now(), source, warmup);
+    // A language created after the directory was read (its pulse.created event may not have
+    // arrived yet) must be named before these users are served, not shown as "language #N".
+    bool unknownLanguage = false;
+    for (const auto& [id, a] : b.users) {
+      for (const auto& [lang, xp] : a.languages) unknownLanguage = unknownLanguage || !dir_.languageName(lang);
+      for (const RecentXp& r : a.recent) unknownLanguage = unknownLanguage || !dir_.languageName(r.languageId);
+      if (unknownLanguage) break;
+    }
+    if (unknownLanguage) readLanguages(host_, dir_);
   } catch (...) {
     for (size_t i = 0; i < ids.size(); ++i) users_.abortLoad(ids[i], tokens[i]);
     throw;
