@@ -13,23 +13,8 @@ rm -f "$work"/screenshots/*.png
 cp "$here/package.json" "$here/package-lock.json" "$here"/*.test.mjs "$work/"
 (cd "$work" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
-var="$(mktemp -d)"
-pid=""
-cleanup() {
-  local host_rc=0
-  if [ -n "$pid" ] && kill "$pid" 2>/dev/null; then wait "$pid" 2>/dev/null || host_rc=$?; fi
-  [ "${rc:-1}" = 0 ] && [ "$host_rc" = 0 ] ||
-    { echo "---- host log (host exit status $host_rc)" >&2; tail -n 50 "$var/host.log" >&2 || true; }
-  rm -rf "$var"
-  [ "$host_rc" = 0 ] || exit "$host_rc"
-}
-trap cleanup EXIT
-"$build/bin/codestatsd" --set var_dir="$var" --set http.port=0 --set admin.port=0 \
-  --set modules=web,ingest,channels --set module_dir="$build/modules" >"$var/host.log" 2>&1 &
-pid=$!
-for _ in $(seq 150); do [ -f "$var/codestatsd.ports" ] && break; sleep 0.1; done
-[ -f "$var/codestatsd.ports" ] || { echo "codestatsd did not start" >&2; exit 1; }
-export CODESTATS_HTTP_PORT="$(sed -E 's/.*"http":([0-9]+).*/\1/' "$var/codestatsd.ports")"
+. "$here/../host.sh"
+e2e_start_host "$build" web,ingest,channels browser-e2e
 export CODESTATS_SCREENSHOTS="$work/screenshots"
 cd "$work"
 rc=0

@@ -1,0 +1,42 @@
+# Shared by the e2e run.sh scripts (source it): starts codestatsd on ephemeral ports with a
+# fresh var dir and stops it on exit.
+#   e2e_start_host BUILD_DIR MODULES NAME   # NAME labels a kept sanitizer log
+# Exports CODESTATS_HTTP_PORT, CODESTATS_ADMIN_PORT, CODESTATS_ADMIN_TOKEN. The caller sets
+# `rc` to the test runner's status before exiting; on failure the host log's tail is shown.
+# Sanitizer builds: a host log with a sanitizer report is copied to
+# CODESTATS_SANITIZER_LOG_DIR (see tests/support/HostProcess.cpp), since the log is deleted.
+e2e_var=""
+e2e_pid=""
+e2e_name=""
+
+_e2e_cleanup() {
+  # (the host's exit status is kept: under set -e a failing `wait` used to end this trap early)
+  local host_rc=0
+  if [ -n "$e2e_pid" ] && kill "$e2e_pid" 2>/dev/null; then wait "$e2e_pid" 2>/dev/null || host_rc=$?; fi
+  if [ -n "${CODESTATS_SANITIZER_LOG_DIR:-}" ] &&
+      grep -qE 'runtime error:|ERROR: (Address|Leak)Sanitizer|SUMMARY: (Address|UndefinedBehavior)Sanitizer' "$e2e_var/host.log" 2>/dev/null; then
+    mkdir -p "$CODESTATS_SANITIZER_LOG_DIR"
+    cp "$e2e_var/host.log" "$CODESTATS_SANITIZER_LOG_DIR/$e2e_name-host.$$.log"
+    echo "sanitizer report in the host log, kept in $CODESTATS_SANITIZER_LOG_DIR" >&2
+  fi
+  [ "${rc:-1}" = 0 ] && [ "$host_rc" = 0 ] ||
+    { echo "---- host log (host exit status $host_rc)" >&2; tail -n 50 "$e2e_var/host.log" >&2 || true; }
+  rm -rf "$e2e_var"
+  [ "$host_rc" = 0 ] || exit "$host_rc"
+}
+
+e2e_start_host() {
+  local build="$1" modules="$2"
+  e2e_name="$3"
+  e2e_var="$(mktemp -d)"
+  trap _e2e_cleanup EXIT
+  "$build/bin/codestatsd" --set var_dir="$e2e_var" --set http.port=0 --set admin.port=0 \
+    --set modules="$modules" --set module_dir="$build/modules" >"$e2e_var/host.log" 2>&1 &
+  e2e_pid=$!
+  for _ in $(seq 150); do [ -f "$e2e_var/codestatsd.ports" ] && break; sleep 0.1; done
+  [ -f "$e2e_var/codestatsd.ports" ] || { echo "codestatsd did not start" >&2; exit 1; }
+  CODESTATS_HTTP_PORT="$(sed -E 's/.*"http":([0-9]+).*/\1/' "$e2e_var/codestatsd.ports")"
+  CODESTATS_ADMIN_PORT="$(sed -E 's/.*"admin":([0-9]+).*/\1/' "$e2e_var/codestatsd.ports")"
+  CODESTATS_ADMIN_TOKEN="$(cat "$e2e_var/admin.token")"
+  export CODESTATS_HTTP_PORT CODESTATS_ADMIN_PORT CODESTATS_ADMIN_TOKEN
+}
