@@ -72,6 +72,7 @@ struct UserAggregates {
   std::vector<MachineInfo> machineInfo;
   int64_t rebuiltAt = 0;  // last full rebuild from the pulses table (ms), 0 = never
   int64_t lastUsed = 0;   // last read or pulse (ms), for eviction
+  uint64_t version = 0;   // set by UserStore on every change of the above: the profile stamp
 
   // Adds `p` unless a pulse with its id is already among the recent rows; false when skipped.
   bool apply(const Pulse& p, int64_t nowMs);

@@ -15,7 +15,11 @@ std::string lowerAscii(std::string_view s) {
 void Directory::putUser(UserInfo u) {
   std::unique_lock lock(mutex_);
   auto old = users_.find(u.id);
-  if (old != users_.end()) byLowerName_.erase(lowerAscii(old->second.username));
+  if (old != users_.end()) {
+    if (old->second == u) return;  // a reload of an unchanged user keeps the stamps valid
+    byLowerName_.erase(lowerAscii(old->second.username));
+  }
+  changed();
   byLowerName_[lowerAscii(u.username)] = u.id;
   users_[u.id] = std::move(u);
 }
@@ -27,6 +31,7 @@ void Directory::removeUser(int64_t id) {
   auto byName = byLowerName_.find(lowerAscii(it->second.username));
   if (byName != byLowerName_.end() && byName->second == id) byLowerName_.erase(byName);
   users_.erase(it);
+  changed();
 }
 
 std::optional<UserInfo> Directory::user(int64_t id) const {
@@ -69,6 +74,8 @@ size_t Directory::userCount() const {
 
 void Directory::putLanguage(int64_t id, std::string name) {
   std::unique_lock lock(mutex_);
+  if (auto it = languages_.find(id); it != languages_.end() && it->second == name) return;
+  changed();
   languageByLower_[lowerAscii(name)] = id;
   languages_[id] = std::move(name);
 }
@@ -96,6 +103,7 @@ void Directory::clearLanguages() {
   std::unique_lock lock(mutex_);
   languages_.clear();
   languageByLower_.clear();
+  changed();
 }
 
 }  // namespace codestats::cache

@@ -2,6 +2,7 @@
 // called: small, kept for every user, loaded in one query at start. Pure, no SDK.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <optional>
 #include <shared_mutex>
@@ -17,6 +18,7 @@ struct UserInfo {
   std::string username;
   bool isPrivate = false;
   int64_t insertedAt = 0;  // ms
+  bool operator==(const UserInfo&) const = default;
 };
 
 std::string lowerAscii(std::string_view s);
@@ -38,7 +40,14 @@ class Directory {
   std::vector<std::pair<int64_t, std::string>> languages() const;
   void clearLanguages();
 
+  // Grows whenever a user's info or a language name changes: part of cache.v1's profile
+  // stamp (read it before the data it stamps).
+  uint64_t version() const { return version_.load(std::memory_order_acquire); }
+
  private:
+  void changed() { version_.fetch_add(1, std::memory_order_acq_rel); }
+
+  std::atomic<uint64_t> version_{1};
   mutable std::shared_mutex mutex_;
   std::unordered_map<int64_t, UserInfo> users_;
   std::unordered_map<std::string, int64_t> byLowerName_;

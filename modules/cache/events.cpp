@@ -132,6 +132,11 @@ ProfileRequest parseProfileRequest(std::string_view json) {
       throw std::invalid_argument("invalid request: \"case_insensitive\" must be true or false");
     r.caseInsensitive = o->getValue<bool>("case_insensitive");
   }
+  if (o->has("if_stamp") && !o->isNull("if_stamp")) {
+    if (o->get("if_stamp").type() != typeid(std::string))
+      throw std::invalid_argument("invalid request: \"if_stamp\" must be a string or null");
+    r.ifStamp = o->getValue<std::string>("if_stamp");
+  }
   return r;
 }
 

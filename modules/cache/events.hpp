@@ -42,6 +42,7 @@ struct ProfileRequest {
   std::string username;
   std::optional<std::string> viewer;
   bool caseInsensitive = false;
+  std::optional<std::string> ifStamp;  // answer {"unchanged":true,…} when the stamp still holds
 };
 // Throws std::invalid_argument with a message for the caller.
 ProfileRequest parseProfileRequest(std::string_view json);

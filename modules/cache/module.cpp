@@ -9,7 +9,7 @@
 #include "warm_cache.hpp"
 
 // One definition for the descriptor and the health answer.
-#define CACHE_MODULE_VERSION "0.2.0"
+#define CACHE_MODULE_VERSION "0.3.0"
 
 namespace {
 

@@ -3,6 +3,7 @@
 #include <codestats/json.hpp>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 
 namespace codestats::cache {
@@ -22,7 +23,24 @@ void xpsEntry(std::string& out, bool& first, const std::string& name, int64_t xp
 
 }  // namespace
 
-std::string renderProfile(const UserInfo& user, const UserAggregates& a, const Directory& dir, int64_t nowMs) {
+int64_t profileValidUntil(const UserAggregates& a, int64_t nowMs) {
+  int64_t until = (nowMs / kMsPerDay + 1) * kMsPerDay;  // next UTC midnight (nowMs > 0)
+  int64_t recentFrom = nowMs - kRecentWindowMs;
+  for (const RecentXp& r : a.recent)
+    if (r.sentAt >= recentFrom) until = std::min(until, r.sentAt + kRecentWindowMs + 1);
+  return until;
+}
+
+std::string profileStamp(uint64_t nonce, uint64_t dirVersion, uint64_t dataVersion, int64_t validUntil) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%016llx-%llu-%llu-%lld", static_cast<unsigned long long>(nonce),
+                static_cast<unsigned long long>(dirVersion), static_cast<unsigned long long>(dataVersion),
+                static_cast<long long>(validUntil));
+  return buf;
+}
+
+std::string renderProfile(const UserInfo& user, const UserAggregates& a, const Directory& dir, int64_t nowMs,
+                          const std::string& stamp) {
   int64_t recentFrom = nowMs - kRecentWindowMs;
   std::map<int64_t, int64_t> newByLanguage, newByMachine;
   int32_t windowStart = dayFromEpochDay(epochDayOf(dayOf(nowMs)) - kDayLanguageDays);
@@ -91,7 +109,7 @@ std::string renderProfile(const UserInfo& user, const UserAggregates& a, const D
     out += "{\"date\":" + jsonString(isoDate(key.first)) + ",\"language\":" + jsonString(languageName(dir, key.second)) +
            ",\"xp\":" + std::to_string(xp) + "}";
   }
-  out += "]}";
+  out += "],\"stamp\":" + jsonString(stamp) + "}";
   return out;
 }
 

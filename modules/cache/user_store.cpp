@@ -25,6 +25,7 @@ bool UserStore::finishLoad(int64_t userId, uint64_t token, UserAggregates fresh,
     if (fresh.rebuiltAt == 0) fresh.rebuiltAt = e.data->rebuiltAt;
   }
   fresh.userId = userId;
+  fresh.version = nextVersion();
   e.data = std::make_unique<UserAggregates>(std::move(fresh));
   e.pending.clear();
   e.pending.shrink_to_fit();
@@ -50,6 +51,7 @@ UserStore::PulseResult UserStore::applyPulse(const Pulse& p, int64_t nowMs) {
   if (it == s.users.end()) return PulseResult::Ignored;
   Entry& e = it->second;
   bool applied = e.data ? e.data->apply(p, nowMs) : false;
+  if (applied) e.data->version = nextVersion();
   if (e.loadToken) {
     e.pending.push_back(p);
     return PulseResult::Buffered;
@@ -109,6 +111,7 @@ void UserStore::put(UserAggregates u) {
   Shard& s = shard(u.userId);
   std::lock_guard lock(s.mutex);
   Entry& e = s.users[u.userId];
+  u.version = nextVersion();
   e.data = std::make_unique<UserAggregates>(std::move(u));
   e.stale = false;
 }

@@ -81,7 +81,10 @@ class UserStore {
   const Shard& shard(int64_t userId) const { return shards_[static_cast<size_t>(userId) % kShards]; }
 
   std::array<Shard, kShards> shards_;
+  uint64_t nextVersion() { return nextVersion_.fetch_add(1, std::memory_order_relaxed); }
+
   std::atomic<uint64_t> nextToken_{1};
+  std::atomic<uint64_t> nextVersion_{1};  // unique across users: a reload never reuses one
 };
 
 }  // namespace codestats::cache

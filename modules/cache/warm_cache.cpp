@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <random>
 #include <stdexcept>
 
 #include "calendar.hpp"
@@ -28,7 +29,14 @@ std::string num(double v, const char* fmt) {
 
 }  // namespace
 
-WarmCache::WarmCache(Host host, Settings settings) : host_(host), settings_(settings) {}
+namespace {
+uint64_t randomNonce() {
+  std::random_device rd;
+  return (static_cast<uint64_t>(rd()) << 32) ^ rd();
+}
+}  // namespace
+
+WarmCache::WarmCache(Host host, Settings settings) : host_(host), settings_(settings), stampNonce_(randomNonce()) {}
 
 int64_t WarmCache::now() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
@@ -362,11 +370,16 @@ std::string WarmCache::profile(std::string_view request) {
   } catch (const std::invalid_argument& e) {
     throw Error(CS_E_INVALID, e.what());
   }
+  uint64_t dirVersion = dir_.version();  // before the user info and names it stamps
   auto user = findUser(req.username, req.caseInsensitive);
   if (!user || (user->isPrivate && (!req.viewer || *req.viewer != user->username))) throw Error(CS_E_NOT_FOUND, kNotFound);
   std::string out;
   int64_t t = now();
-  auto render = [&](const UserAggregates& a) { out = renderProfile(*user, a, dir_, t); };
+  auto render = [&](const UserAggregates& a) {
+    std::string stamp = profileStamp(stampNonce_, dirVersion, a.version, profileValidUntil(a, t));
+    if (req.ifStamp && *req.ifStamp == stamp) out = "{\"unchanged\":true,\"stamp\":" + jsonString(stamp) + "}";
+    else out = renderProfile(*user, a, dir_, t, stamp);
+  };
   if (users_.read(user->id, t, render)) {
     host_.counter("cache_profile_hits");
     return out;

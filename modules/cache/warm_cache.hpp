@@ -67,6 +67,7 @@ class WarmCache {
 
   Host host_;
   Settings settings_;
+  const uint64_t stampNonce_;  // random per generation: stamps of an earlier one never match
   Directory dir_;
   UserStore users_;
   FrontpageState front_;

@@ -23,22 +23,33 @@ LookupName lookupName(std::string_view segment) {
   return n;
 }
 
-void apiUser(ProfileStore& store, const Request& req, Response& resp) {
+void apiUser(ProfileStore& store, RenderedProfiles& rendered, const Request& req, Response& resp) {
   cors(resp);
   resp.header("Cache-Control", "no-cache");
   auto n = lookupName(req.param("name").value_or(""));
+  auto notFound = [&] { resp.json(404, R"({"error":"User not found or private."})"); };
+  if (n.name.empty()) return notFound();
   // Session auth is not used here: a private profile is served to nobody (§4).
-  auto p = n.name.empty() ? std::nullopt : store.load(n.name, true, std::nullopt, nowMs());
-  if (!p) {
-    resp.json(404, R"({"error":"User not found or private."})");
-    return;
+  const std::string key = "api:" + n.decoded;
+  auto kept = rendered.get(key);
+  auto answer = store.loadIfChanged(n.name, true, std::nullopt, nowMs(), kept ? &kept->stamp : nullptr);
+  auto ok = [&](const std::string& body) {
+    resp.status(200).header("Content-Type", "application/json; charset=utf-8").write(body);
+  };
+  if (answer.unchanged) return ok(*kept->body);
+  if (!answer.data) {
+    rendered.erase(key);
+    return notFound();
   }
-  if (n.decoded != p->username) {
-    resp.status(302).header("Location", "/api/users/" + encodePathSegment(p->username));
+  const ProfileData& p = *answer.data;
+  if (n.decoded != p.username) {
+    resp.status(302).header("Location", "/api/users/" + encodePathSegment(p.username));
     resp.json(302, R"({"error":"The user's name is spelled differently; follow Location."})");
     return;
   }
-  resp.status(200).header("Content-Type", "application/json; charset=utf-8").write(apiUserJson(*p));
+  std::string body = apiUserJson(p);
+  ok(body);
+  if (!p.stamp.empty()) rendered.put(key, p.stamp, std::move(body));
 }
 
 void apiUserPreflight(const Request&, Response& resp) {

@@ -4,11 +4,12 @@
 #include <codestats/sdk.hpp>
 
 #include "profile_store.hpp"
+#include "rendered_profiles.hpp"
 
 namespace codestats::web {
 
 // GET and HEAD: the profile or 404 JSON; OPTIONS: the CORS preflight.
-void apiUser(ProfileStore& store, const Request& req, Response& resp);
+void apiUser(ProfileStore& store, RenderedProfiles& rendered, const Request& req, Response& resp);
 void apiUserPreflight(const Request& req, Response& resp);
 
 // The §4 lookup name of a path segment: URL-decoded, then every '+' a space.

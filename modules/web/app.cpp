@@ -268,6 +268,15 @@ std::optional<User> App::sessionUser(const Request& req, Response& resp) {
 }
 
 void App::render(Ctx& c, int status, const std::string& page, Data& data, const std::string& title) {
+  sendHtml(c, status, renderHtml(c, page, data, title));
+}
+
+void App::sendHtml(Ctx& c, int status, const std::string& html) {
+  c.resp.status(status).header("Content-Type", "text/html; charset=utf-8").header("Cache-Control", "no-store");
+  c.resp.write(html);
+}
+
+std::string App::renderHtml(Ctx& c, const std::string& page, Data& data, const std::string& title) {
   // A session carries the CSRF token of forms; read-only pages (profiles, the front page,
   // information pages) do not start one, so an anonymous view writes nothing.
   static constexpr const char* kFormlessPages[] = {"home", "profile", "api_docs", "plugins", "changes", "aliases", "tos"};
@@ -304,8 +313,7 @@ void App::render(Ctx& c, int status, const std::string& page, Data& data, const 
     c.flashes.clear();
     host_.query("UPDATE sessions SET flash = NULL WHERE token_hash = $1", {c.sessionHash});
   }
-  c.resp.status(status).header("Content-Type", "text/html; charset=utf-8").header("Cache-Control", "no-store");
-  c.resp.write(html);
+  return html;
 }
 
 void App::redirect(Ctx& c, const std::string& location) {

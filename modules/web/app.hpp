@@ -13,6 +13,7 @@
 #include "forms.hpp"
 #include "profile_store.hpp"
 #include "rate_limit.hpp"
+#include "rendered_profiles.hpp"
 #include "validation.hpp"
 
 namespace codestats::web {
@@ -76,6 +77,7 @@ class App {
   Host& host() { return host_; }
   const WebConfig& config() const { return config_; }
   ProfileStore& profiles() { return profiles_; }
+  RenderedProfiles& rendered() { return rendered_; }
 
   // Runs one request: content negotiation, session and remember-me, consent redirect,
   // access rule, CSRF check for state-changing methods, then the handler.
@@ -85,8 +87,10 @@ class App {
   // session and remember-me cookies (a remember-me login starts a session, as pages do).
   std::optional<User> sessionUser(const Request& req, Response& resp);
 
-  // Responses.
+  // Responses. render() = sendHtml(renderHtml()); the split lets a page keep its HTML.
   void render(Ctx& c, int status, const std::string& page, Data& data, const std::string& title);
+  std::string renderHtml(Ctx& c, const std::string& page, Data& data, const std::string& title);
+  void sendHtml(Ctx& c, int status, const std::string& html);
   void redirect(Ctx& c, const std::string& location);
   void redirectWithFlash(Ctx& c, const std::string& location, const std::string& kind, const std::string& text);
   void errorPage(Ctx& c, int status, const std::string& heading, const std::string& text);
@@ -129,6 +133,7 @@ class App {
   Host& host_;
   WebConfig config_;
   ProfileStore profiles_;
+  RenderedProfiles rendered_;
 };
 
 int64_t nowMs();

@@ -80,10 +80,22 @@ void homePage(App& app, Ctx& c) {
 
 void profilePage(App& app, Ctx& c) {
   auto n = lookupName(c.req.param("name").value_or(""));
+  if (n.name.empty()) return app.notFound(c);
   std::optional<std::string> viewer;
   if (c.user) viewer = c.user->username;
-  auto p = n.name.empty() ? std::nullopt : app.profiles().load(n.name, true, viewer, nowMs());
-  if (!p) return app.notFound(c);
+  // An anonymous view (no session, nothing to flash) is the same page for everyone: it is
+  // kept with the data's stamp and sent again while the stamp holds.
+  const bool anonymous = !c.user && c.sessionHash.empty() && c.flashes.empty();
+  const std::string key = "page:" + n.decoded;
+  std::optional<RenderedProfiles::Entry> kept;
+  if (anonymous) kept = app.rendered().get(key);
+  auto answer = app.profiles().loadIfChanged(n.name, true, viewer, nowMs(), kept ? &kept->stamp : nullptr);
+  if (answer.unchanged) return app.sendHtml(c, 200, *kept->body);
+  if (!answer.data) {
+    if (anonymous) app.rendered().erase(key);
+    return app.notFound(c);
+  }
+  const ProfileData* p = &*answer.data;
   if (n.decoded != p->username) return app.redirect(c, "/users/" + encodePathSegment(p->username));
 
   Data d;
@@ -127,7 +139,9 @@ void profilePage(App& app, Ctx& c) {
     cells += "<span class=\"day heat-" + std::to_string(heatStep(year[day], max)) + "\" title=\"Day " +
              std::to_string(day) + ": " + std::to_string(year[day]) + " XP\"></span>";
   d.set("year_cells", cells);
-  app.render(c, 200, "profile", d, p->username);
+  std::string html = app.renderHtml(c, "profile", d, p->username);
+  app.sendHtml(c, 200, html);
+  if (anonymous && !p->stamp.empty()) app.rendered().put(key, p->stamp, std::move(html));
 }
 
 }  // namespace codestats::web

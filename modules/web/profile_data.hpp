@@ -35,6 +35,8 @@ struct ProfileData {
   // The last 14 days by local date and language, when the source has them.
   std::optional<int32_t> dayLanguageSince;
   std::vector<DayLanguage> dayLanguages;
+  // cache.v1's stamp of this answer (docs/cache.md); empty when read from the DB.
+  std::string stamp;
 };
 
 // 20260131 -> "2026-01-31"; "2026-01-31" -> 20260131 (nullopt when malformed).

@@ -87,6 +87,7 @@ ProfileData profileFromCacheJson(std::string_view json) {
         p.registeredMs = static_cast<int64_t>(timegm(&tm)) * 1000;
       }
     }
+    p.stamp = root->optValue<std::string>("stamp", "");
     normalise(p);
     return p;
   } catch (const Poco::Exception& e) {

@@ -24,27 +24,37 @@ int64_t dayStartMs(int32_t d) {
 
 std::optional<ProfileData> ProfileStore::load(const std::string& username, bool caseInsensitive,
                                               const std::optional<std::string>& viewer, int64_t nowMs) {
-  bool served = false;
-  auto cached = fromCache(username, caseInsensitive, viewer, served);
-  if (served) return cached;
-  return fromDb(username, caseInsensitive, viewer, nowMs);
+  return loadIfChanged(username, caseInsensitive, viewer, nowMs, nullptr).data;
 }
 
-std::optional<ProfileData> ProfileStore::fromCache(const std::string& username, bool caseInsensitive,
-                                                   const std::optional<std::string>& viewer, bool& served) {
+ProfileAnswer ProfileStore::loadIfChanged(const std::string& username, bool caseInsensitive,
+                                          const std::optional<std::string>& viewer, int64_t nowMs,
+                                          const std::string* ifStamp) {
+  bool served = false;
+  auto cached = fromCache(username, caseInsensitive, viewer, ifStamp, served);
+  if (served) return cached;
+  return {fromDb(username, caseInsensitive, viewer, nowMs)};
+}
+
+ProfileAnswer ProfileStore::fromCache(const std::string& username, bool caseInsensitive,
+                                      const std::optional<std::string>& viewer, const std::string* ifStamp,
+                                      bool& served) {
   std::string req = "{\"username\":" + jsonString(username);
   if (viewer) req += ",\"viewer\":" + jsonString(*viewer);
   if (caseInsensitive) req += ",\"case_insensitive\":true";
+  if (ifStamp) req += ",\"if_stamp\":" + jsonString(*ifStamp);
   req += '}';
   try {
     auto answer = host_.call("cache", 1, "profile", req);
-    if (!answer) return std::nullopt;  // no cache module: the caller reads the DB
+    if (!answer) return {};  // no cache module: the caller reads the DB
     served = true;
-    return profileFromCacheJson(*answer);
+    // The short answer has exactly this prefix (docs/cache.md); anything else is a profile.
+    if (ifStamp && answer->rfind("{\"unchanged\":true", 0) == 0) return {std::nullopt, true};
+    return {profileFromCacheJson(*answer)};
   } catch (const Error& e) {
     if (e.code() != CS_E_NOT_FOUND) throw;
     served = true;
-    return std::nullopt;
+    return {};
   }
 }
 

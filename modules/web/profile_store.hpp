@@ -15,6 +15,12 @@ namespace codestats::web {
 
 inline constexpr int64_t kRecentMs = int64_t{12} * 3600 * 1000;  // "new" XP: the last 12 h (§5)
 
+// load()'s answer when the caller holds a body rendered from an earlier answer.
+struct ProfileAnswer {
+  std::optional<ProfileData> data;  // nullopt and !unchanged: not found or private
+  bool unchanged = false;           // the caller's stamp still holds: nothing was read
+};
+
 class ProfileStore {
  public:
   explicit ProfileStore(Host& host) : host_(host) {}
@@ -24,6 +30,10 @@ class ProfileStore {
   // returned only to it. nullopt = not found or private.
   std::optional<ProfileData> load(const std::string& username, bool caseInsensitive,
                                   const std::optional<std::string>& viewer, int64_t nowMs);
+  // The same, but with `ifStamp` (a ProfileData::stamp seen before) answers `unchanged`
+  // without reading anything when that data still holds. Only cache.v1 stamps its answers.
+  ProfileAnswer loadIfChanged(const std::string& username, bool caseInsensitive,
+                              const std::optional<std::string>& viewer, int64_t nowMs, const std::string* ifStamp);
 
   // Live queries over pulses (GraphQL `since` arguments).
   std::vector<RecentXp> languagesSince(int64_t userId, int64_t sinceMs);
@@ -31,8 +41,8 @@ class ProfileStore {
   std::vector<DayLanguage> dayLanguagesSince(int64_t userId, int32_t sinceDay);
 
  private:
-  std::optional<ProfileData> fromCache(const std::string& username, bool caseInsensitive,
-                                       const std::optional<std::string>& viewer, bool& served);
+  ProfileAnswer fromCache(const std::string& username, bool caseInsensitive, const std::optional<std::string>& viewer,
+                          const std::string* ifStamp, bool& served);
   std::optional<ProfileData> fromDb(const std::string& username, bool caseInsensitive,
                                     const std::optional<std::string>& viewer, int64_t nowMs);
   bool haveIngestTables();

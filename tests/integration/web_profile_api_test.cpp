@@ -347,3 +347,70 @@ TEST_CASE("web graphql: third-party queries on /profile-graph answered from the 
     }
   }
 }
+
+// With the cache module, /api/users/:name and the anonymous /users/:name page are sent from
+// bodies kept with cache.v1's stamp (modules/web/rendered_profiles.hpp). Every change must
+// show at once: new pulses, a pulse leaving the 12 h window (time alone, no event), a
+// machine deactivated, the profile made private.
+TEST_CASE("web api: kept profile bodies follow pulses, the 12 h window, machines and privacy", "[web][db]") {
+  for (const auto& backend : testBackends()) {
+    for (const auto& modules : moduleSets()) {
+      DYNAMIC_SECTION(backend << " " << modules) {
+        WebSite site(backend, modules);
+        WebClient owner = site.account("kept");
+        std::string token = trimmed(site.run({"run", "web.create-machine", "kept", "box"}));
+        WebClient anon = site.client();
+        auto post = [&](std::time_t sentAt, const std::string& lang, int xp) {
+          auto r = anon.request("POST", "/api/my/pulses",
+                                R"({"coded_at":")" + codedAt(sentAt, {0, 0, "box", {}}) + R"(","xps":[{"language":")" +
+                                    lang + R"(","xp":)" + std::to_string(xp) + "}]}",
+                                {{"X-API-Token", token}, {"Content-Type", "application/json"}});
+          REQUIRE(r.status == 201);
+        };
+        // Leaves the 12 h window 6 s from now.
+        std::time_t leavesAt = std::time(nullptr) + 6;
+        post(leavesAt - 12 * 3600, "Go", 40);
+        settle(anon, "/api/users/kept", 200, R"("total_xp":40)");
+        for (int i = 0; i < 3; ++i) {  // the first read keeps the bodies, the next ones are sent from them
+          auto r = anon.get("/api/users/kept");
+          CHECK(contains(r.body, R"("new_xp":40)"));
+          r = anon.get("/users/kept");
+          CHECK(r.status == 200);
+          CHECK(contains(r.body, R"(data-total-xp="40" data-new-xp="40")"));
+        }
+
+        post(std::time(nullptr), "C++", 7);
+        settle(anon, "/api/users/kept", 200, R"("total_xp":47)");
+        CHECK(contains(anon.get("/api/users/kept").body, R"("new_xp":47)"));
+        settle(anon, "/users/kept", 200, R"(data-total-xp="47")");
+        CHECK(contains(anon.get("/users/kept").body, R"(data-total-xp="47" data-new-xp="47")"));
+
+        // No event announces a pulse leaving the window: the stamp's validity does.
+        while (std::time(nullptr) <= leavesAt) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        auto r = anon.get("/api/users/kept");
+        INFO(r.body);
+        CHECK(contains(r.body, R"("total_xp":47,)"));
+        CHECK(contains(r.body, R"("new_xp":7)"));
+        CHECK(contains(anon.get("/users/kept").body, R"(data-total-xp="47" data-new-xp="7")"));
+
+        site.run({"run", "web.set-machine-active", "kept", "box", "false"});
+        settle(anon, "/api/users/kept", 200, R"("machines":{})");
+        CHECK(contains(anon.get("/api/users/kept").body, R"("machines":{})"));
+
+        REQUIRE(owner.get("/my/preferences").status == 200);  // its form's CSRF token
+        r = owner.post("/my/preferences", {{"_method", "PUT"},
+                                           {"user[type]", "edit"},
+                                           {"user[email]", ""},
+                                           {"user[gravatar_email]", ""},
+                                           {"user[private_profile]", "true"}});
+        REQUIRE(r.status == 302);
+        settle(anon, "/api/users/kept", 404);
+        CHECK(anon.get("/api/users/kept").status == 404);
+        settle(anon, "/users/kept", 404);
+        CHECK(anon.get("/users/kept").status == 404);
+        CHECK(owner.get("/users/kept").status == 200);  // the owner still sees it
+      }
+    }
+  }
+}

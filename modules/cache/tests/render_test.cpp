@@ -38,7 +38,8 @@ TEST_CASE("render: profile has the §4 fields, hides inactive machines, counts n
   add(1, kNow - kMsPerHour, 1, 1, 10);
   add(2, kNow - 13 * kMsPerHour, 1, 2, 20);
   add(3, kNow - 2 * kMsPerHour, 2, 2, 5);
-  auto j = parse(renderProfile(u, a, dir, kNow));
+  auto j = parse(renderProfile(u, a, dir, kNow, "s-1"));
+  CHECK(j->getValue<std::string>("stamp") == "s-1");
   CHECK(j->getValue<std::string>("user") == "Nicd");
   CHECK(j->getValue<int64_t>("total_xp") == 35);
   CHECK(j->getValue<int64_t>("new_xp") == 15);
@@ -55,6 +56,31 @@ TEST_CASE("render: profile has the §4 fields, hides inactive machines, counts n
   CHECK_FALSE(j->isNull("last_programmed"));
 }
 
+TEST_CASE("render: a profile answer is valid until a pulse leaves the 12 h window or the UTC date turns", "[cache]") {
+  UserAggregates a;
+  int64_t midnight = (kNow / kMsPerDay + 1) * kMsPerDay;
+  CHECK(profileValidUntil(a, kNow) == midnight);  // no recent pulse: only the date matters
+  Pulse p;
+  p.id = 1;
+  p.userId = 7;
+  p.machineId = 1;
+  p.sentAt = kNow - 11 * kMsPerHour;  // leaves the window in 1 h (+1 ms: the window is >=)
+  p.localDay = dayOf(p.sentAt);
+  p.xps = {{1, 5}};
+  a.apply(p, kNow);
+  int64_t leaves = p.sentAt + 12 * kMsPerHour + 1;
+  CHECK(profileValidUntil(a, kNow) == std::min(leaves, midnight));
+  // Out of the window already: no longer a bound.
+  CHECK(profileValidUntil(a, leaves) == (leaves / kMsPerDay + 1) * kMsPerDay);
+  // Stamps name their parts; any part changing changes the stamp.
+  auto s = profileStamp(0xab, 2, 3, 4);
+  CHECK(s == "00000000000000ab-2-3-4");
+  CHECK(s != profileStamp(0xac, 2, 3, 4));
+  CHECK(s != profileStamp(0xab, 9, 3, 4));
+  CHECK(s != profileStamp(0xab, 2, 9, 4));
+  CHECK(s != profileStamp(0xab, 2, 3, 9));
+}
+
 TEST_CASE("render: xp_history is the channels frontpage join reply", "[cache]") {
   // 2026-05-28 20:26 UTC = minute 29666666
   CHECK(renderXpHistory({{29666666, 12}}) == R"({"xp_history":[[[[2026,5,28],[20,26]],12]]})");
@@ -68,6 +94,9 @@ TEST_CASE("profile requests: bad input gets a clear message", "[cache]") {
   CHECK(r.viewer == "b");
   CHECK(r.caseInsensitive);
   CHECK_FALSE(parseProfileRequest(R"({"username":"a","viewer":null})").viewer);
+  CHECK(parseProfileRequest(R"({"username":"a","if_stamp":"x-1"})").ifStamp == "x-1");
+  CHECK_THROWS_WITH(parseProfileRequest(R"({"username":"a","if_stamp":1})"),
+                    "invalid request: \"if_stamp\" must be a string or null");
   CHECK_THROWS_WITH(parseProfileRequest("[]"), "invalid request: expected a JSON object");
   CHECK_THROWS_WITH(parseProfileRequest("{"), "invalid request: expected a JSON object");
   CHECK_THROWS_WITH(parseProfileRequest(R"({"username":5})"), "invalid request: \"username\" must be a string");

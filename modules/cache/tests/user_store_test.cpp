@@ -107,3 +107,54 @@ TEST_CASE("user store: concurrent pulses and loads add up", "[cache]") {
   writer.join();
   CHECK(total(s, 5) == 2000);
 }
+
+TEST_CASE("user store: every change of a user's data gives it a new version, reads and duplicates do not", "[cache]") {
+  UserStore s;
+  auto version = [&](int64_t user) {
+    uint64_t v = 0;
+    s.read(user, kNow, [&](const UserAggregates& a) { v = a.version; });
+    return v;
+  };
+  uint64_t t = s.beginLoad(5);
+  REQUIRE(s.finishLoad(5, t, snapshot(5, {1}), kNow));
+  uint64_t v1 = version(5);
+  CHECK(v1 != 0);
+  CHECK(version(5) == v1);
+  s.applyPulse(pulse(2, 5, 10), kNow);
+  uint64_t v2 = version(5);
+  CHECK(v2 != v1);
+  s.applyPulse(pulse(2, 5, 10), kNow);  // duplicate: same data
+  CHECK(version(5) == v2);
+  t = s.beginLoad(5);
+  REQUIRE(s.finishLoad(5, t, snapshot(5, {1, 2}), kNow));  // a reload, even of equal data
+  CHECK(version(5) != v2);
+  // Versions are unique across users: a memo keyed by name cannot confuse two users.
+  t = s.beginLoad(6);
+  REQUIRE(s.finishLoad(6, t, snapshot(6, {7}), kNow));
+  CHECK(version(6) != version(5));
+}
+
+#include "directory.hpp"
+
+TEST_CASE("directory: its version changes with user info and language names, not with equal puts", "[cache]") {
+  Directory d;
+  uint64_t v0 = d.version();
+  d.putUser(UserInfo{1, "ann", false, 5});
+  uint64_t v1 = d.version();
+  CHECK(v1 != v0);
+  d.putUser(UserInfo{1, "ann", false, 5});  // a reload of an unchanged user
+  CHECK(d.version() == v1);
+  d.putUser(UserInfo{1, "ann", true, 5});  // privacy changed
+  uint64_t v2 = d.version();
+  CHECK(v2 != v1);
+  d.putLanguage(3, "C++");
+  uint64_t v3 = d.version();
+  CHECK(v3 != v2);
+  d.putLanguage(3, "C++");
+  CHECK(d.version() == v3);
+  d.putLanguage(3, "c++");  // renamed
+  CHECK(d.version() != v3);
+  uint64_t v4 = d.version();
+  d.removeUser(1);
+  CHECK(d.version() != v4);
+}
