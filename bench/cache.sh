@@ -17,15 +17,7 @@ pgport="${PGBENCH_PORT:-25463}"
 probe="$build/tests/fixtures/cache_probe.so"
 fail=0
 
-run_host() {  # VAR_DIR extra-args... -> starts codestatsd, sets pid/port
-  local var="$1"; shift
-  "$build/bin/codestatsd" --set var_dir="$var" --set http.port=0 --set admin.port=0 "${db[@]}" "$@" \
-    >>"$var/host.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 300); do [ -f "$var/codestatsd.ports" ] && break; sleep 0.05; done
-  port="$(sed -E 's/.*"http":([0-9]+).*/\1/' "$var/codestatsd.ports")"
-}
-stop_host() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$var/codestatsd.ports"; }
+. bench/lib.sh
 ctl() { "$build/bin/codestatsctl" --var-dir "$var" "$@"; }
 rss_kb() { awk '/VmRSS/ {print $2}' "/proc/$1/status"; }
 rss_anon_kb() { awk '/RssAnon/ {print $2}' "/proc/$1/status"; }
@@ -33,15 +25,7 @@ rss_anon_kb() { awk '/RssAnon/ {print $2}' "/proc/$1/status"; }
 var="$(mktemp -d)"
 trap 'stop_host; rm -rf "$var"; [ -n "${PGTEST_DIR:-}" ] && pgtest_stop >/dev/null 2>&1 || true' EXIT
 
-db=()
-if [ "$backend" = postgres ]; then
-  . scripts/pgtest.sh
-  pgtest_start "$pgport" >/dev/null
-  db=(--set db.backend=postgres --set "db.postgres.conninfo=$PGTEST_URI")
-  target=(--postgres "$PGTEST_URI")
-else
-  target=(--sqlite "$var/codestats.db")
-fi
+bench_db_setup "$var"
 
 echo "== schema (codestatsd with web,ingest), then the data set"
 run_host "$var" --set modules=web,ingest --set log.level=warn

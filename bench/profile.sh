@@ -14,16 +14,7 @@ pgport="${PGBENCH_PORT:-25447}"
 fail=0
 [ -x "$build/bin/cache_dataset" ] || { echo "needs $build/bin/cache_dataset (bench/dataset)" >&2; exit 1; }
 
-run_host() {  # VAR_DIR extra-args... -> starts codestatsd, sets pid/port
-  local var="$1"; shift
-  "$build/bin/codestatsd" --set var_dir="$var" --set http.port=0 --set admin.port=0 --set log.level=warn \
-    "${db[@]}" "$@" >>"$var/host.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 300); do [ -f "$var/codestatsd.ports" ] && break; sleep 0.05; done
-  port="$(sed -E 's/.*"http":([0-9]+).*/\1/' "$var/codestatsd.ports")"
-}
-stop_host() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; rm -f "$var/codestatsd.ports"; }
-load() { echo "load: $(cut -d' ' -f1-3 /proc/loadavg) ($1)"; }
+. bench/lib.sh
 # wrk's requests/s and its 99th percentile in ms.
 measure() {  # LABEL PATH
   local out rate p99
@@ -39,25 +30,17 @@ measure() {  # LABEL PATH
 
 var="$(mktemp -d)"
 trap 'stop_host; rm -rf "$var"; [ -n "${PGTEST_DIR:-}" ] && pgtest_stop >/dev/null 2>&1 || true' EXIT
-db=()
-if [ "$backend" = postgres ]; then
-  . scripts/pgtest.sh
-  pgtest_start "$pgport" >/dev/null
-  db=(--set db.backend=postgres --set "db.postgres.conninfo=$PGTEST_URI")
-  target=(--postgres "$PGTEST_URI")
-else
-  target=(--sqlite "$var/codestats.db")
-fi
+bench_db_setup "$var"
 
 echo "== schema, then $users users with $pulses pulses over a year ($backend)"
-run_host "$var" --set modules=web,ingest
+run_host "$var" --set modules=web,ingest --set log.level=warn
 stop_host
 "$build/bin/cache_dataset" "${target[@]}" --users "$users" --machines 2 --pulses "$pulses"
 user=user000001
 
 for modules in web,ingest,cache web,ingest; do
   echo "== modules=$modules, wrk -t2 -c$conns -d${secs}s"
-  run_host "$var" --set modules="$modules"
+  run_host "$var" --set modules="$modules" --set log.level=warn
   sleep 3  # the cache warms up in the background
   load "$modules"
   measure "GET /api/users/$user" "/api/users/$user"

@@ -83,6 +83,17 @@ struct WebSite {
 
 inline bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
+// Sets the owner's profile private (or public) through the preferences form, as a browser
+// would: the form's page first, for its CSRF token. Answers the form POST's reply (302).
+inline WebReply setProfilePrivate(WebClient& owner, bool isPrivate) {
+  owner.get("/my/preferences");
+  return owner.post("/my/preferences", {{"_method", "PUT"},
+                                        {"user[type]", "edit"},
+                                        {"user[email]", ""},
+                                        {"user[gravatar_email]", ""},
+                                        {"user[private_profile]", isPrivate ? "true" : "false"}});
+}
+
 // Events reach the cache module asynchronously: waits (up to 5 s) until GET `path` answers
 // `status` with a body containing `needle`, so a test asserts on settled data.
 inline void settle(WebClient& c, const std::string& path, int status, const std::string& needle = "") {

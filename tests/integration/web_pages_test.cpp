@@ -71,12 +71,7 @@ TEST_CASE("web pages: the profile shows levels, bars, lists and the year; privat
         CHECK(r.location() == "/users/Mia");
         CHECK(anon.get("/users/nobody").status == 404);
 
-        REQUIRE(owner.get("/my/preferences").status == 200);
-        r = owner.post("/my/preferences", {{"_method", "PUT"},
-                                           {"user[type]", "edit"},
-                                           {"user[email]", ""},
-                                           {"user[gravatar_email]", ""},
-                                           {"user[private_profile]", "true"}});
+        r = setProfilePrivate(owner, true);
         REQUIRE(r.status == 302);
         settle(anon, "/users/Mia", 404);
         CHECK(anon.get("/users/Mia").status == 404);

@@ -221,12 +221,7 @@ TEST_CASE("web api: a private profile is 404 on /api even for its owner; GraphQL
       DYNAMIC_SECTION(backend << " " << modules) {
         WebSite site(backend, modules);
         WebClient owner = site.account("pat");
-        REQUIRE(owner.get("/my/preferences").status == 200);
-        auto r = owner.post("/my/preferences", {{"_method", "PUT"},
-                                                {"user[type]", "edit"},
-                                                {"user[email]", ""},
-                                                {"user[gravatar_email]", ""},
-                                                {"user[private_profile]", "true"}});
+        auto r = setProfilePrivate(owner, true);
         REQUIRE(r.status == 302);
         settle(owner, "/api/users/pat", 404);
         CHECK(owner.get("/api/users/pat").status == 404);
@@ -398,12 +393,7 @@ TEST_CASE("web api: kept profile bodies follow pulses, the 12 h window, machines
         settle(anon, "/api/users/kept", 200, R"("machines":{})");
         CHECK(contains(anon.get("/api/users/kept").body, R"("machines":{})"));
 
-        REQUIRE(owner.get("/my/preferences").status == 200);  // its form's CSRF token
-        r = owner.post("/my/preferences", {{"_method", "PUT"},
-                                           {"user[type]", "edit"},
-                                           {"user[email]", ""},
-                                           {"user[gravatar_email]", ""},
-                                           {"user[private_profile]", "true"}});
+        r = setProfilePrivate(owner, true);
         REQUIRE(r.status == 302);
         settle(anon, "/api/users/kept", 404);
         CHECK(anon.get("/api/users/kept").status == 404);
