@@ -189,8 +189,24 @@ function(add_codestats_module target)
     target_link_options(${target} PRIVATE -Wl,--as-needed)
   endif()
 
+  # Only the sources that expand CODESTATS_MODULE(...) get the stamp: a definition on the
+  # whole target changes every object's command line at every commit, so each commit
+  # recompiled every file of every module (and missed ccache).
   _codestats_build_id(build_id)
-  target_compile_definitions(${target} PRIVATE "CODESTATS_BUILD_ID=\"${build_id}\"")
+  set(stamped OFF)
+  foreach(src IN LISTS arg_SOURCES)
+    get_filename_component(path "${src}" ABSOLUTE)
+    if(EXISTS "${path}" AND NOT IS_DIRECTORY "${path}")
+      file(STRINGS "${path}" hits REGEX "CODESTATS_MODULE\\(")
+      if(hits)
+        set_property(SOURCE "${path}" APPEND PROPERTY COMPILE_DEFINITIONS "CODESTATS_BUILD_ID=\"${build_id}\"")
+        set(stamped ON)
+      endif()
+    endif()
+  endforeach()
+  if(NOT stamped)
+    target_compile_definitions(${target} PRIVATE "CODESTATS_BUILD_ID=\"${build_id}\"")
+  endif()
 
   # $<1:...> keeps multi-config generators from appending a per-config subdirectory.
   set_target_properties(${target} PROPERTIES
