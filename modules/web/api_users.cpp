@@ -23,7 +23,7 @@ LookupName lookupName(std::string_view segment) {
   return n;
 }
 
-void apiUser(ProfileStore& store, RenderedProfiles& rendered, const Request& req, Response& resp) {
+void apiUser(App& app, const Request& req, Response& resp) {
   cors(resp);
   resp.header("Cache-Control", "no-cache");
   auto n = lookupName(req.param("name").value_or(""));
@@ -31,14 +31,17 @@ void apiUser(ProfileStore& store, RenderedProfiles& rendered, const Request& req
   if (n.name.empty()) return notFound();
   // Session auth is not used here: a private profile is served to nobody (§4).
   const std::string key = "api:" + n.decoded;
-  auto kept = rendered.get(key);
-  auto answer = store.loadIfChanged(n.name, true, std::nullopt, nowMs(), kept ? &kept->stamp : nullptr);
+  auto kept = app.rendered().get(key);
+  auto answer = app.profiles().loadIfChanged(n.name, true, std::nullopt, nowMs(), kept ? &kept->stamp : nullptr);
   auto ok = [&](const std::string& body) {
     resp.status(200).header("Content-Type", "application/json; charset=utf-8").write(body);
   };
-  if (answer.unchanged) return ok(*kept->body);
+  if (answer.unchanged) {
+    app.host().counter("profile_bodies_reused");
+    return ok(*kept->body);
+  }
   if (!answer.data) {
-    rendered.erase(key);
+    app.rendered().erase(key);
     return notFound();
   }
   const ProfileData& p = *answer.data;
@@ -49,7 +52,7 @@ void apiUser(ProfileStore& store, RenderedProfiles& rendered, const Request& req
   }
   std::string body = apiUserJson(p);
   ok(body);
-  if (!p.stamp.empty()) rendered.put(key, p.stamp, std::move(body));
+  if (!p.stamp.empty()) app.rendered().put(key, p.stamp, std::move(body));
 }
 
 void apiUserPreflight(const Request&, Response& resp) {

@@ -3,13 +3,13 @@
 
 #include <codestats/sdk.hpp>
 
-#include "profile_store.hpp"
-#include "rendered_profiles.hpp"
 
 namespace codestats::web {
 
+class App;
+
 // GET and HEAD: the profile or 404 JSON; OPTIONS: the CORS preflight.
-void apiUser(ProfileStore& store, RenderedProfiles& rendered, const Request& req, Response& resp);
+void apiUser(App& app, const Request& req, Response& resp);
 void apiUserPreflight(const Request& req, Response& resp);
 
 // The §4 lookup name of a path segment: URL-decoded, then every '+' a space.

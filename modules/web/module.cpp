@@ -38,7 +38,7 @@ class WebModule : public codestats::Module {
 
     // The JSON and GraphQL profile APIs (spec §4, §9): outside the HTML pipeline.
     route("GET", "/api/users/:name", [this](const codestats::Request& req, codestats::Response& resp) {
-      apiUser(app_->profiles(), app_->rendered(), req, resp);
+      apiUser(*app_, req, resp);
     });
     route("OPTIONS", "/api/users/:name", apiUserPreflight);
     route("GET", "/assets/:name", serveAsset);

@@ -90,7 +90,10 @@ void profilePage(App& app, Ctx& c) {
   std::optional<RenderedProfiles::Entry> kept;
   if (anonymous) kept = app.rendered().get(key);
   auto answer = app.profiles().loadIfChanged(n.name, true, viewer, nowMs(), kept ? &kept->stamp : nullptr);
-  if (answer.unchanged) return app.sendHtml(c, 200, *kept->body);
+  if (answer.unchanged) {
+    app.host().counter("profile_bodies_reused");
+    return app.sendHtml(c, 200, *kept->body);
+  }
   if (!answer.data) {
     if (anonymous) app.rendered().erase(key);
     return app.notFound(c);
