@@ -27,9 +27,13 @@ void AvatarProxy::serve(App& app, const Request& req, Response& resp) {
   }
 
   std::string hash = gravatarHash(*user->gravatarEmail);
-  auto avatar = cache_.get(hash, [&] { return client_.fetch(hash); });
+  auto avatar = cache_.get(hash, [&] {
+    Avatar a = client_.fetch(hash);
+    // Logged once per fetch: a remembered failure is served without a new line.
+    if (!a.ok) app.host().warn("avatar: gravatar " + hash + ": " + a.error);
+    return a;
+  });
   if (!avatar->ok) {
-    app.host().warn("avatar: gravatar " + hash + ": " + avatar->error);
     resp.status(502).header("Cache-Control", "no-store").header("Content-Type", "text/plain; charset=utf-8");
     resp.write("The avatar could not be fetched from Gravatar.\n");
     return;
