@@ -32,8 +32,12 @@ constexpr const char* kRecentRows =
 constexpr const char* kPulseCounts =
     " UNION ALL SELECT 6, user_id, COUNT(*), 0, 0, 0, 0, 0 FROM pulses WHERE user_id BETWEEN $1 AND $2 GROUP BY user_id";
 
+// A directory row; the avatar flag as 0/1 on both backends (PostgreSQL's IS NOT NULL is a boolean).
+constexpr const char* kUserColumns =
+    "id, username, private_profile, inserted_at, CASE WHEN gravatar_email IS NULL THEN 0 ELSE 1 END";
+
 UserInfo userInfo(const Row& r) {
-  return UserInfo{r.i64(0), std::string(r.text(1)), r.i64(2) != 0, r.i64(3)};
+  return UserInfo{r.i64(0), std::string(r.text(1)), r.i64(2) != 0, r.i64(3), r.i64(4) != 0};
 }
 
 }  // namespace
@@ -41,7 +45,7 @@ UserInfo userInfo(const Row& r) {
 UserBatch readUsers(Host& host, int64_t from, int64_t to, int64_t nowMs, Source source, bool countPulses) {
   UserBatch b;
   // Directory rows first: a user created after this read is simply not in the batch.
-  Rows users = host.query("SELECT id, username, private_profile, inserted_at FROM users WHERE id BETWEEN $1 AND $2",
+  Rows users = host.query("SELECT " + std::string(kUserColumns) + " FROM users WHERE id BETWEEN $1 AND $2",
                           {from, to});
   for (size_t i = 0; i < users.size(); ++i) {
     UserInfo u = userInfo(users[i]);
@@ -98,7 +102,7 @@ UserBatch readUsers(Host& host, int64_t from, int64_t to, int64_t nowMs, Source 
 }
 
 std::vector<UserInfo> readDirectory(Host& host) {
-  Rows r = host.query("SELECT id, username, private_profile, inserted_at FROM users");
+  Rows r = host.query("SELECT " + std::string(kUserColumns) + " FROM users");
   std::vector<UserInfo> out;
   out.reserve(r.size());
   for (size_t i = 0; i < r.size(); ++i) out.push_back(userInfo(r[i]));
@@ -106,11 +110,17 @@ std::vector<UserInfo> readDirectory(Host& host) {
 }
 
 std::optional<UserInfo> readUserByName(Host& host, const std::string& username, bool caseInsensitive) {
-  Rows r = caseInsensitive ? host.query("SELECT id, username, private_profile, inserted_at FROM users WHERE "
+  Rows r = caseInsensitive ? host.query("SELECT " + std::string(kUserColumns) + " FROM users WHERE "
                                         "lower(username) = lower($1)",
                                         {username})
-                           : host.query("SELECT id, username, private_profile, inserted_at FROM users WHERE username = $1",
+                           : host.query("SELECT " + std::string(kUserColumns) + " FROM users WHERE username = $1",
                                         {username});
+  if (r.empty()) return std::nullopt;
+  return userInfo(r[0]);
+}
+
+std::optional<UserInfo> readUserById(Host& host, int64_t id) {
+  Rows r = host.query("SELECT " + std::string(kUserColumns) + " FROM users WHERE id = $1", {id});
   if (r.empty()) return std::nullopt;
   return userInfo(r[0]);
 }

@@ -31,6 +31,7 @@ UserBatch readUsers(Host& host, int64_t from, int64_t to, int64_t nowMs, Source 
 
 std::vector<UserInfo> readDirectory(Host& host);
 std::optional<UserInfo> readUserByName(Host& host, const std::string& username, bool caseInsensitive);
+std::optional<UserInfo> readUserById(Host& host, int64_t id);
 void readLanguages(Host& host, Directory& dir);
 std::optional<int64_t> readLanguageId(Host& host, Directory& dir, const std::string& name);
 

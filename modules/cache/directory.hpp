@@ -18,6 +18,7 @@ struct UserInfo {
   std::string username;
   bool isPrivate = false;
   int64_t insertedAt = 0;  // ms
+  bool avatar = false;     // gravatar_email is set (the profile page shows the avatar)
   bool operator==(const UserInfo&) const = default;
 };
 

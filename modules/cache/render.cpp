@@ -61,6 +61,7 @@ std::string renderProfile(const UserInfo& user, const UserAggregates& a, const D
   out += ",\"user_id\":" + std::to_string(user.id);
   out += ",\"private\":" + std::string(user.isPrivate ? "true" : "false");
   out += ",\"registered\":" + jsonString(isoInstant(user.insertedAt));
+  out += ",\"avatar\":" + std::string(user.avatar ? "true" : "false");
   out += ",\"total_xp\":" + std::to_string(a.total);
   out += ",\"new_xp\":" + std::to_string(newXp);
 

@@ -92,6 +92,7 @@ std::string encodeFull(const FullState& s) {
     w.str(u.username);
     w.u8(u.isPrivate ? 1 : 0);
     w.i64(u.insertedAt);
+    w.u8(u.avatar ? 1 : 0);
   }
   w.i64(static_cast<int64_t>(s.languages.size()));
   for (const auto& [id, name] : s.languages) {
@@ -157,6 +158,7 @@ DecodedState decodeState(std::string_view blob) {
       u.username = r.str();
       u.isPrivate = r.u8() != 0;
       u.insertedAt = r.i64();
+      u.avatar = r.u8() != 0;
     }
     s.languages.resize(r.count(16));
     for (auto& [id, name] : s.languages) {

@@ -18,7 +18,7 @@
 
 namespace codestats::cache {
 
-constexpr uint32_t kStateSchema = 2;  // 1 was the stateless skeleton
+constexpr uint32_t kStateSchema = 3;  // 1 was the stateless skeleton; 3 added UserInfo::avatar
 
 struct FullState {
   std::vector<UserInfo> users;

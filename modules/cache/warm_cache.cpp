@@ -307,12 +307,12 @@ void WarmCache::handle(std::string_view topic, std::string_view payload) {
   if (topic == "user.changed") {
     auto e = parseUserEvent(payload);
     if (!e) return host_.warn("cache: user.changed without user_id");
-    Rows r = host_.query("SELECT id, username, private_profile, inserted_at FROM users WHERE id = $1", {e->userId});
-    if (r.empty()) {
+    // Username, privacy and the avatar flag (a preferences change) are re-read.
+    if (auto u = readUserById(host_, e->userId)) {
+      dir_.putUser(std::move(*u));
+    } else {
       dir_.removeUser(e->userId);
       users_.remove(e->userId);
-    } else {
-      dir_.putUser(UserInfo{r[0].i64(0), std::string(r[0].text(1)), r[0].i64(2) != 0, r[0].i64(3)});
     }
     return;
   }

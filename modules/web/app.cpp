@@ -7,8 +7,10 @@
 
 #include <algorithm>
 #include <chrono>
+#include <stdexcept>
 
 #include "db_util.hpp"
+#include "gravatar_client.hpp"
 #include "schema.hpp"
 #include "secrets.hpp"
 #include "views.hpp"
@@ -66,7 +68,8 @@ int64_t nowMs() {
 WebConfig readConfig(Host& host) {
   host.rejectUnknownConfig({"secure_cookies", "session_ttl_hours", "anonymous_session_ttl_hours", "remember_me_days",
                             "login_limit_per_ip", "login_limit_per_account", "login_window_s", "reset_limit_per_ip",
-                            "reset_limit_per_account", "reset_window_s", "base_url", "signups"});
+                            "reset_limit_per_account", "reset_window_s", "base_url", "signups", "gravatar_url",
+                            "gravatar_timeout_ms", "avatar_cache_mb"});
   WebConfig c;
   c.secureCookies = host.configBool("secure_cookies", c.secureCookies);
   c.sessionTtlHours = host.configInt("session_ttl_hours", c.sessionTtlHours);
@@ -80,9 +83,18 @@ WebConfig readConfig(Host& host) {
   c.resetPerAccount = {host.configInt("reset_limit_per_account", c.resetPerAccount.maxAttempts), resetWindow};
   c.baseUrl = host.config("base_url", "");
   while (!c.baseUrl.empty() && c.baseUrl.back() == '/') c.baseUrl.pop_back();
+  c.gravatarUrl = host.config("gravatar_url", c.gravatarUrl);
+  c.gravatarTimeoutMs = host.configInt("gravatar_timeout_ms", c.gravatarTimeoutMs);
+  c.avatarCacheMb = host.configInt("avatar_cache_mb", c.avatarCacheMb);
+  try {
+    GravatarClient(c.gravatarUrl, std::chrono::milliseconds(c.gravatarTimeoutMs));
+  } catch (const std::invalid_argument& e) {
+    throw Error(CS_E_INVALID, std::string("config key 'gravatar_url': ") + e.what());
+  }
   for (auto [name, v] : {std::pair{"session_ttl_hours", c.sessionTtlHours}, {"anonymous_session_ttl_hours", c.anonymousTtlHours},
                          {"remember_me_days", c.rememberDays}, {"login_window_s", loginWindow},
-                         {"reset_window_s", resetWindow}})
+                         {"reset_window_s", resetWindow}, {"gravatar_timeout_ms", c.gravatarTimeoutMs},
+                         {"avatar_cache_mb", c.avatarCacheMb}})
     if (v <= 0) throw Error(CS_E_INVALID, std::string("config key '") + name + "' must be positive");
   if (!c.baseUrl.empty() && c.baseUrl.rfind("http://", 0) != 0 && c.baseUrl.rfind("https://", 0) != 0)
     throw Error(CS_E_INVALID, "config key 'base_url' must start with http:// or https://");

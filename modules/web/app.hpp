@@ -31,6 +31,9 @@ struct WebConfig {
   std::string baseUrl;                  // absolute URLs in mail; empty = from the Host header
   std::string siteName = "Code::Stats";
   std::string secretKeyBase;            // host.secret_key_base: signs the pages' socket tokens
+  std::string gravatarUrl = "https://www.gravatar.com";  // the avatar proxy's upstream (§7.11)
+  int64_t gravatarTimeoutMs = 2000;     // the whole fetch
+  int64_t avatarCacheMb = 32;           // the in-memory avatar cache's bound
 };
 WebConfig readConfig(Host& host);  // rejects unknown modules.web.* keys
 

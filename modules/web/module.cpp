@@ -10,12 +10,14 @@
 #include "api_users.hpp"
 #include "app.hpp"
 #include "exports.hpp"
+#include "graphiql_page.hpp"
 #include "graphql_route.hpp"
 #include "machines.hpp"
 #include "password_reset.hpp"
 #include "preferences.hpp"
 #include "profile.hpp"
 #include "assets.hpp"
+#include "avatar.hpp"
 #include "schema.hpp"
 #include "static_pages.hpp"
 
@@ -29,7 +31,7 @@ using namespace codestats::web;
 class WebModule : public codestats::Module {
  public:
   explicit WebModule(codestats::Host host)
-      : Module(host), app_(std::make_unique<App>(this->host())) {
+      : Module(host), app_(std::make_unique<App>(this->host())), avatars_(std::make_unique<AvatarProxy>(app_->config())) {
     for (const auto& m : webMigrations()) migration(m.version, m.name, m.sqlite, m.postgres);
 
     route("GET", "/health/web", [](const codestats::Request&, codestats::Response& resp) {
@@ -42,6 +44,11 @@ class WebModule : public codestats::Module {
     });
     route("OPTIONS", "/api/users/:name", apiUserPreflight);
     route("GET", "/assets/:name", serveAsset);
+    // The Gravatar proxy: outside the page pipeline (an image gets no consent redirect and
+    // no HTML error page); the session is read for private profiles (docs/web.md "Avatar").
+    route("GET", "/users/:name/avatar", [this](const codestats::Request& req, codestats::Response& resp) {
+      avatars_->serve(*app_, req, resp);
+    });
     route("*", "/profile-graph", [this](const codestats::Request& req, codestats::Response& resp) {
       profileGraph(*app_, app_->profiles(), req, resp);
     });
@@ -62,6 +69,7 @@ class WebModule : public codestats::Module {
     page("GET", "/reset-password/:token", Access::LoggedOut, resetPasswordPage);
     page("*", "/reset-password/:token", Access::LoggedOut, resetPassword);
 
+    page("GET", "/profile-graphiql", Access::Anyone, graphiqlPage);
     page("GET", "/users/:name", Access::Anyone, profilePage);
     page("GET", "/my/profile", Access::LoggedIn, myProfile);
     page("GET", "/my/preferences", Access::LoggedIn, preferencesPage);
@@ -106,6 +114,7 @@ class WebModule : public codestats::Module {
   }
 
   std::unique_ptr<App> app_;
+  std::unique_ptr<AvatarProxy> avatars_;
 };
 
 }  // namespace

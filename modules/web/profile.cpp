@@ -103,6 +103,8 @@ void profilePage(App& app, Ctx& c) {
 
   Data d;
   d.set("username", p->username);
+  d.set("avatar", p->avatar);
+  d.set("avatar_path", encodePathSegment(p->username));
   {
     time_t t = static_cast<time_t>(p->registeredMs / 1000);
     std::tm tm{};

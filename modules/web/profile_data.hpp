@@ -25,6 +25,7 @@ struct ProfileData {
   int64_t userId = 0;
   std::string username;  // as stored
   bool isPrivate = false;
+  bool avatar = false;  // gravatar_email is set: the page shows /users/<name>/avatar
   int64_t registeredMs = 0;
   int64_t totalXp = 0;  // sum of the language totals (inactive machines included)
   int64_t newXp = 0;    // sum of the languages' recent XP

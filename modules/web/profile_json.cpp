@@ -58,6 +58,7 @@ ProfileData profileFromCacheJson(std::string_view json) {
     p.username = root->getValue<std::string>("user");
     p.userId = root->getValue<int64_t>("user_id");
     p.isPrivate = root->optValue<bool>("private", false);
+    p.avatar = root->optValue<bool>("avatar", false);
     p.totalXp = root->getValue<int64_t>("total_xp");
     p.newXp = root->optValue<int64_t>("new_xp", 0);
     p.languages = xpMap(root->getObject("languages"));

@@ -67,10 +67,11 @@ bool ProfileStore::haveIngestTables() {
 
 std::optional<ProfileData> ProfileStore::fromDb(const std::string& username, bool caseInsensitive,
                                                 const std::optional<std::string>& viewer, int64_t nowMs) {
-  auto u = host_.query(caseInsensitive ? "SELECT id, username, private_profile, inserted_at FROM users WHERE "
-                                         "lower(username) = lower($1)"
-                                       : "SELECT id, username, private_profile, inserted_at FROM users WHERE "
-                                         "username = $1",
+  // The avatar flag as 0/1 on both backends (PostgreSQL's IS NOT NULL is a boolean).
+  auto u = host_.query(caseInsensitive ? "SELECT id, username, private_profile, inserted_at, CASE WHEN gravatar_email "
+                                         "IS NULL THEN 0 ELSE 1 END FROM users WHERE lower(username) = lower($1)"
+                                       : "SELECT id, username, private_profile, inserted_at, CASE WHEN gravatar_email "
+                                         "IS NULL THEN 0 ELSE 1 END FROM users WHERE username = $1",
                        {username});
   if (u.empty()) return std::nullopt;
   ProfileData p;
@@ -78,6 +79,7 @@ std::optional<ProfileData> ProfileStore::fromDb(const std::string& username, boo
   p.username = std::string(u[0].text(1));
   p.isPrivate = u[0].i64(2) != 0;
   p.registeredMs = u[0].i64(3);
+  p.avatar = u[0].i64(4) != 0;
   if (p.isPrivate && viewer != p.username) return std::nullopt;
   if (!haveIngestTables()) return p;
 

@@ -28,4 +28,6 @@ std::string renderPage(const std::string& page, const Data& data, const Data& la
   return render("layout", full);
 }
 
+std::string renderStandalone(const std::string& page, const Data& data) { return render(page, data); }
+
 }  // namespace codestats::web

@@ -10,5 +10,7 @@ namespace codestats::web {
 
 // Renders templates/<page>.mustache with `data`, inside templates/layout.mustache.
 std::string renderPage(const std::string& page, const Data& data, const Data& layout);
+// Renders a template that is a whole document by itself (the GraphiQL page).
+std::string renderStandalone(const std::string& page, const Data& data);
 
 }  // namespace codestats::web

@@ -153,3 +153,34 @@ TEST_CASE("web pages: API docs, plugins, changes, legal and the aliases from the
     }
   }
 }
+
+TEST_CASE("web pages: /profile-graphiql serves the GraphiQL IDE from its own hashed bundle", "[web]") {
+  WebSite site("sqlite", "web");
+  WebClient c = site.client();
+  auto page = c.get("/profile-graphiql");
+  INFO(page.body);
+  REQUIRE(page.status == 200);
+  CHECK(page.header("content-type") == "text/html; charset=utf-8");
+  // Its own policy: the host's, plus the data: fonts of graphiql's stylesheet; no inline script.
+  CHECK(contains(page.header("content-security-policy"), "script-src 'self';"));
+  CHECK(contains(page.header("content-security-policy"), "font-src 'self' data:;"));
+  CHECK(contains(page.body, R"(<div id="graphiql" data-username="">)"));
+  CHECK(contains(page.body, "<noscript>"));
+  std::string js = capture(page.body, R"re(<script type="module" src="(/assets/graphiql_ide-[A-Z0-9]{8}\.js)"></script>)re");
+  std::string css = capture(page.body, R"re(<link rel="stylesheet" href="(/assets/graphiql_ide-[A-Z0-9]{8}\.css)">)re");
+  REQUIRE_FALSE(js.empty());
+  REQUIRE_FALSE(css.empty());
+  CHECK_FALSE(contains(page.body, "/assets/app-"));  // the site bundle is not loaded here
+  auto script = c.get(js);
+  CHECK(script.status == 200);
+  CHECK(script.header("content-type") == "text/javascript; charset=utf-8");
+  CHECK(contains(script.body, "graphiql"));
+  CHECK(c.get(css).status == 200);
+  // ... and the IDE's bundle is loaded by no other page.
+  CHECK_FALSE(contains(c.get("/").body, "graphiql_ide"));
+  CHECK_FALSE(contains(c.get("/api-docs").body, "graphiql_ide"));
+
+  // The logged-in user's name is the example query's variable.
+  WebClient me = site.account("Graph Fan");
+  CHECK(contains(me.get("/profile-graphiql").body, R"(<div id="graphiql" data-username="Graph Fan">)"));
+}

@@ -7,7 +7,7 @@ using namespace codestats::cache;
 
 TEST_CASE("state codec: a full state and a journal round-trip", "[cache]") {
   FullState s;
-  s.users = {{1, "alice", false, 123}, {2, "bob", true, 456}};
+  s.users = {{1, "alice", false, 123, true}, {2, "bob", true, 456, false}};
   s.languages = {{3, "C++"}};
   UserAggregates a;
   a.userId = 1;
@@ -27,6 +27,8 @@ TEST_CASE("state codec: a full state and a journal round-trip", "[cache]") {
   CHECK(d.full.users.size() == 2);
   CHECK(d.full.users[1].username == "bob");
   CHECK(d.full.users[1].isPrivate);
+  CHECK(d.full.users[0].avatar);
+  CHECK_FALSE(d.full.users[1].avatar);
   CHECK(d.full.languages[0].second == "C++");
   REQUIRE(d.full.warm.size() == 1);
   CHECK(d.full.warm[0].total == 42);

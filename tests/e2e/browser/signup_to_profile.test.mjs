@@ -3,28 +3,12 @@
 // that the pages need no inline script or style (they run under script-src 'self').
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chromium } from 'playwright-core';
+import { base, codedAt, launch, machineToken, postPulse, shot } from './helpers.mjs';
 
-const base = `http://127.0.0.1:${process.env.CODESTATS_HTTP_PORT}`;
-const shots = process.env.CODESTATS_SCREENSHOTS;
 let browser;
 
-before(async () => {
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-      '--disable-component-update', '--disable-sync'],
-  });
-});
+before(async () => { browser = await launch(); });
 after(async () => { await browser?.close(); });
-
-async function shot(page, name) {
-  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
-}
-
-function codedAt() {
-  return new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
-}
 
 test('sign up, log in, create a machine, send a pulse with its key, see the XP', async () => {
   const context = await browser.newContext({ javaScriptEnabled: false });  // pages work without JS
@@ -98,22 +82,6 @@ test('a form posted without its CSRF token is refused with 403', async () => {
 
 // JavaScript on: the bundle joins users:<name> and frontpage over the Phoenix socket; a pulse
 // posted over HTTP must show up on the open pages within 2 s, without a reload.
-async function postPulse(token, xps) {
-  const resp = await fetch(`${base}/api/my/pulses`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', 'X-API-Token': token },
-    body: JSON.stringify({ coded_at: codedAt(), xps }),
-  });
-  assert.equal(resp.status, 201);
-}
-
-async function machineToken(page) {
-  await page.goto(`${base}/my/machines`);
-  await page.fill('#machine_name', 'Live Box');
-  await page.click('#add-machine-submit');
-  return page.inputValue('input.machine-token');
-}
-
 test('live: a new pulse appears on the open profile and front page within 2 s', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();

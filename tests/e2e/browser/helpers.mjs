@@ -1,0 +1,53 @@
+// Shared by the browser tests: the chromium launch, screenshots, pulses over HTTP.
+import assert from 'node:assert/strict';
+import { chromium } from 'playwright-core';
+
+export const base = `http://127.0.0.1:${process.env.CODESTATS_HTTP_PORT}`;
+const shots = process.env.CODESTATS_SCREENSHOTS;
+
+export function launch() {
+  return chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync'],
+  });
+}
+
+export async function shot(page, name) {
+  await page.screenshot({ path: `${shots}/${name}.png`, fullPage: true });
+}
+
+export function codedAt() {
+  return new Date(Date.now() - 60_000).toISOString().replace(/\.\d+Z$/, 'Z');
+}
+
+export async function postPulse(token, xps) {
+  const resp = await fetch(`${base}/api/my/pulses`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', 'X-API-Token': token },
+    body: JSON.stringify({ coded_at: codedAt(), xps }),
+  });
+  assert.equal(resp.status, 201);
+}
+
+// Signs up through the form and logs in; the page ends on the own profile.
+export async function signUpAndLogIn(page, username, password) {
+  await page.goto(`${base}/signup`);
+  await page.fill('#user_username', username);
+  await page.fill('#user_password', password);
+  await page.check('#user_not_underage');
+  await page.check('#user_accept_terms');
+  await page.click('#signup-submit');
+  assert.equal(new URL(page.url()).pathname, '/login');
+  await page.fill('#username', username);
+  await page.fill('#password', password);
+  await page.click('#login-submit');
+  assert.equal(new URL(page.url()).pathname, `/users/${encodeURIComponent(username)}`);
+}
+
+export async function machineToken(page, name = 'Live Box') {
+  await page.goto(`${base}/my/machines`);
+  await page.fill('#machine_name', name);
+  await page.click('#add-machine-submit');
+  return page.inputValue('input.machine-token');
+}
