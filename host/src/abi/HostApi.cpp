@@ -8,9 +8,11 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
 
 #include "abi/HostServices.hpp"
+#include "abi/ModuleMetricNames.hpp"
 #include "db/Database.hpp"
 #include "http/Exchange.hpp"
 #include "runtime/Generation.hpp"
@@ -409,6 +411,32 @@ cs_status counterAdd(cs_host* h, cs_str name, int64_t delta) {
   });
 }
 
+// ---- gauges and histograms (ABI 1.2) ----
+// Resolves the family on every call (a shared-lock lookup): modules set gauges on timers
+// and observe per batch, not per request.
+template <typename F>
+cs_status moduleMetricCall(cs_host* h, cs_str name, double value, F&& apply) {
+  if (!h || !std::isfinite(value)) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    try {
+      apply(moduleMetric(h->gen->module, sv(name)));
+      return CS_OK;
+    } catch (const MetricKindConflict&) {
+      return CS_E_CONFLICT;
+    }
+  });
+}
+cs_status gaugeSet(cs_host* h, cs_str name, double value) {
+  return moduleMetricCall(h, name, value, [&](const ModuleMetric& m) {
+    h->services->metrics->gauge(m.family, m.labels).store(value, std::memory_order_relaxed);
+  });
+}
+cs_status histogramObserve(cs_host* h, cs_str name, double value) {
+  return moduleMetricCall(h, name, value, [&](const ModuleMetric& m) {
+    h->services->metrics->valueHistogram(m.family, m.labels, moduleHistogramBounds(sv(name))).observe(value);
+  });
+}
+
 // ---- channels (ABI 1.1) ----
 cs_status channelHandle(cs_host* h, cs_str pattern, const cs_channel_handlers* handlers, void* ud) {
   if (!registrationOpen(h)) return CS_E_STATE;
@@ -505,6 +533,8 @@ cs_host_api makeTable() {
   t.socket_connect_handler = socketConnectHandler;
   t.channel_broadcast = channelBroadcast;
   t.channel_push = channelPush;
+  t.gauge_set = gaugeSet;
+  t.histogram_observe = histogramObserve;
   return t;
 }
 
