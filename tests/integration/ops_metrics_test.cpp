@@ -141,6 +141,7 @@ TEST_CASE("metrics: module gauges and histograms through ABI 1.2, kept across a 
   CHECK(call("histogram", "depth", "1") == CS_E_CONFLICT);
   CHECK(call("gauge", "sizes", "1") == CS_E_CONFLICT);
   m = metrics(h);
+  CHECK(sample(m, "codestats_module_metric_errors_total" + kHello) == 9);  // counted, for the operator
   CHECK_FALSE(contains(m, "bad"));
   CHECK_FALSE(contains(m, "things_total"));
   CHECK(sample(m, "codestats_hello_depth" + kHello) == 5);

@@ -10,6 +10,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 #include "abi/HostServices.hpp"
 #include "abi/ModuleMetricNames.hpp"
@@ -413,18 +414,28 @@ cs_status counterAdd(cs_host* h, cs_str name, int64_t delta) {
 
 // ---- gauges and histograms (ABI 1.2) ----
 // Resolves the family on every call (a shared-lock lookup): modules set gauges on timers
-// and observe per batch, not per request.
+// and observe per batch, not per request. A refused call is counted per module
+// (codestats_module_metric_errors_total) and logged at debug with the reason, so a wrong
+// name shows on /metrics even when the module ignores the status.
 template <typename F>
 cs_status moduleMetricCall(cs_host* h, cs_str name, double value, F&& apply) {
-  if (!h || !std::isfinite(value)) return CS_E_INVALID;
-  return shim(nullptr, [&] {
+  if (!h) return CS_E_INVALID;
+  cs_buf reason;
+  cs_status rc = shim(&reason, [&] {
+    if (!std::isfinite(value)) throw std::invalid_argument("value is not finite");
     try {
       apply(moduleMetric(h->gen->module, sv(name)));
       return CS_OK;
-    } catch (const MetricKindConflict&) {
+    } catch (const MetricKindConflict& e) {
+      reason.data += e.what();
       return CS_E_CONFLICT;
     }
   });
+  if (rc != CS_OK) {
+    h->services->metrics->counter("codestats_module_metric_errors_total", Metrics::label("module", h->gen->module))++;
+    spdlog::debug("{} metric '{}' refused: {}", h->gen->logPrefix(), sv(name), reason.data);
+  }
+  return rc;
 }
 cs_status gaugeSet(cs_host* h, cs_str name, double value) {
   return moduleMetricCall(h, name, value, [&](const ModuleMetric& m) {
