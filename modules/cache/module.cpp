@@ -39,7 +39,10 @@ class CacheModule : public codestats::Module {
     provide("cache", 1, [this](std::string_view method, std::string_view req) { return cache_.call(method, req); });
     for (const char* topic : {"pulse.created", "user.changed", "user.deleted", "machine.changed", "language.aliased"})
       subscribe(topic, [this](std::string_view t, std::string_view payload) { cache_.onEvent(t, payload); });
-    every("refresh", std::chrono::milliseconds(settingsRefresh()), [this] { cache_.refreshTick(); });
+    every("refresh", std::chrono::milliseconds(settingsRefresh()), [this] {
+      cache_.refreshTick();
+      reportSize();
+    });
 
     command("rebuild", "rebuild USERNAME|--all: recomputes cached aggregates from the pulses table (--all in the background)",
             [this](const Args& a) { return cache_.rebuildCommand(a); });
@@ -66,6 +69,13 @@ class CacheModule : public codestats::Module {
 
  private:
   int64_t settingsRefresh() { return host().configInt("refresh_interval_ms", 10'000); }
+  // The cache size on /metrics: codestats_cache_warm_users and codestats_cache_bytes (the
+  // same estimate as cache.status "bytes"), refreshed on every refresher tick.
+  void reportSize() {
+    auto st = cache_.storeStats();
+    host().gauge("warm_users", static_cast<double>(st.warm));
+    host().gauge("bytes", static_cast<double>(st.bytes));
+  }
 
   codestats::cache::WarmCache cache_;
 };

@@ -42,6 +42,7 @@ class WarmCache {
 
   std::string rebuildCommand(const std::vector<std::string>& args);
   std::string statusJson();
+  UserStore::Stats storeStats() const { return users_.stats(); }
 
   std::string exportState();
   void importState(uint32_t schema, std::string_view blob, bool final);

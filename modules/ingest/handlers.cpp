@@ -184,14 +184,7 @@ void Ingest::commitBatch(std::vector<Ticket*>& batch) {
     for (Ticket* t : batch) t->ok = true;
     host_.counter("batches");
     host_.counter("pulses", static_cast<int64_t>(batch.size()));
-    // Batch sizes as a cumulative histogram (module counters are the SDK's only metric):
-    // codestats_module_counter_total{module="ingest",counter="batch_size_le_N"}.
-    static constexpr std::pair<size_t, const char*> kBuckets[] = {
-        {1, "batch_size_le_1"},     {4, "batch_size_le_4"},     {16, "batch_size_le_16"},
-        {32, "batch_size_le_32"},   {64, "batch_size_le_64"},   {128, "batch_size_le_128"},
-        {256, "batch_size_le_256"}, {SIZE_MAX, "batch_size_le_inf"}};
-    for (const auto& [le, name] : kBuckets)
-      if (batch.size() <= le) host_.counter(name);
+    host_.observe("batch_size", static_cast<double>(batch.size()));  // codestats_ingest_batch_size
     return;
   } catch (const std::exception& e) {
     if (batch.size() == 1) {

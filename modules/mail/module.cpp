@@ -99,7 +99,10 @@ class MailModule : public codestats::Module {
     migration(1, "mail outbox and campaigns", kOutboxSqlite, kOutboxPostgres);
 
     provide("mail", 1, [this](std::string_view method, std::string_view req) { return serve(method, req); });
-    every("deliver", std::chrono::milliseconds(pollMs_), [this] { deliverDue(); });
+    every("deliver", std::chrono::milliseconds(pollMs_), [this] {
+      deliverDue();
+      reportQueueDepth();
+    });
     every("campaigns", std::chrono::milliseconds(1000), [this] { advanceCampaigns(); });
     registerCommands();
 
@@ -300,6 +303,14 @@ class MailModule : public codestats::Module {
       mail::Delivery d = transport_->deliver(m);
       record(m.id, attempts + 1, d);
     }
+  }
+
+  // codestats_mail_queue_depth: mail not yet sent or failed (queued, retrying or being
+  // delivered), counted in the outbox so every generation and host reports the same.
+  void reportQueueDepth() {
+    if (host().draining()) return;
+    codestats::Rows rows = host().query("SELECT COUNT(*) FROM mail_outbox WHERE status = 'queued'");
+    host().gauge("queue_depth", static_cast<double>(rows[0].i64(0)));
   }
 
   void record(int64_t id, int64_t attempts, const mail::Delivery& d) {

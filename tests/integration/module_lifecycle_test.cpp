@@ -114,6 +114,18 @@ TEST_CASE("a module built against an older ABI minor still loads", "[lifecycle][
   REQUIRE(r.status == 200);
   CHECK(h.get("/abi10/hello").body == "built against ABI 1.0");
   CHECK(moduleInfo(h, "abi10")->getValue<std::string>("abi") == "1.0");
+
+  // ABI 1.1 (channels): loads into this newer host and its calls still work.
+  r = h.admin("POST", "/admin/modules/load", loadBody("abi11", fixture("abi11")));
+  REQUIRE(r.status == 200);
+  CHECK(h.get("/abi11/hello").body == "built against ABI 1.1");
+  CHECK(h.get("/abi11/hello").status == 200);
+  auto info = moduleInfo(h, "abi11");
+  CHECK(info->getValue<std::string>("abi") == "1.1");
+  CHECK(info->getValue<std::string>("version") == "1.1.0");
+  auto metrics = h.admin("GET", "/metrics");
+  REQUIRE(metrics.status == 200);
+  CHECK_THAT(metrics.body, Catch::Contains(R"(codestats_module_counter_total{module="abi11",counter="abi11_hellos"} 2)"));
 }
 
 TEST_CASE("loading a module that does not load keeps nothing registered", "[lifecycle]") {

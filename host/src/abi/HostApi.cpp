@@ -8,9 +8,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 #include "abi/HostServices.hpp"
+#include "abi/ModuleMetricNames.hpp"
 #include "db/Database.hpp"
 #include "http/Exchange.hpp"
 #include "runtime/Generation.hpp"
@@ -409,6 +412,42 @@ cs_status counterAdd(cs_host* h, cs_str name, int64_t delta) {
   });
 }
 
+// ---- gauges and histograms (ABI 1.2) ----
+// Resolves the family on every call (a shared-lock lookup): modules set gauges on timers
+// and observe per batch, not per request. A refused call is counted per module
+// (codestats_module_metric_errors_total) and logged at debug with the reason, so a wrong
+// name shows on /metrics even when the module ignores the status.
+template <typename F>
+cs_status moduleMetricCall(cs_host* h, cs_str name, double value, F&& apply) {
+  if (!h) return CS_E_INVALID;
+  cs_buf reason;
+  cs_status rc = shim(&reason, [&] {
+    if (!std::isfinite(value)) throw std::invalid_argument("value is not finite");
+    try {
+      apply(moduleMetric(h->gen->module, sv(name)));
+      return CS_OK;
+    } catch (const MetricKindConflict& e) {
+      reason.data += e.what();
+      return CS_E_CONFLICT;
+    }
+  });
+  if (rc != CS_OK) {
+    h->services->metrics->counter("codestats_module_metric_errors_total", Metrics::label("module", h->gen->module))++;
+    spdlog::debug("{} metric '{}' refused: {}", h->gen->logPrefix(), sv(name), reason.data);
+  }
+  return rc;
+}
+cs_status gaugeSet(cs_host* h, cs_str name, double value) {
+  return moduleMetricCall(h, name, value, [&](const ModuleMetric& m) {
+    h->services->metrics->gauge(m.family, m.labels).store(value, std::memory_order_relaxed);
+  });
+}
+cs_status histogramObserve(cs_host* h, cs_str name, double value) {
+  return moduleMetricCall(h, name, value, [&](const ModuleMetric& m) {
+    h->services->metrics->valueHistogram(m.family, m.labels, moduleHistogramBounds(sv(name))).observe(value);
+  });
+}
+
 // ---- channels (ABI 1.1) ----
 cs_status channelHandle(cs_host* h, cs_str pattern, const cs_channel_handlers* handlers, void* ud) {
   if (!registrationOpen(h)) return CS_E_STATE;
@@ -505,6 +544,8 @@ cs_host_api makeTable() {
   t.socket_connect_handler = socketConnectHandler;
   t.channel_broadcast = channelBroadcast;
   t.channel_push = channelPush;
+  t.gauge_set = gaugeSet;
+  t.histogram_observe = histogramObserve;
   return t;
 }
 

@@ -1,5 +1,5 @@
-// Host-owned metrics: counters with labels and fixed-bucket latency histograms, rendered
-// in the Prometheus text format. Storage never moves, so hot paths resolve a series once
+// Host-owned metrics: counters and gauges with labels, fixed-bucket latency histograms and
+// value histograms (module-observed sizes and counts), rendered in the Prometheus text format. Storage never moves, so hot paths resolve a series once
 // (at route activation, at startup) and keep the reference; observing is a few relaxed
 // atomic adds, no lock and no allocation.
 #pragma once
@@ -10,6 +10,8 @@
 #include <map>
 #include <memory>
 #include <shared_mutex>
+#include <span>
+#include <stdexcept>
 #include <string>
 #include <string_view>
 
@@ -37,6 +39,33 @@ class Histogram {
   std::atomic<int64_t> sumNs_{0};
 };
 
+// A histogram of plain values (batch sizes, queue lengths, seconds) over caller-given
+// bounds, which must be sorted and outlive it (static arrays). Same cumulative rendering.
+class ValueHistogram {
+ public:
+  explicit ValueHistogram(std::span<const double> bounds);
+  void observe(double v) {
+    size_t i = 0;
+    while (i < bounds_.size() && v > bounds_[i]) ++i;
+    buckets_[i].fetch_add(1, std::memory_order_relaxed);
+    sum_.fetch_add(v, std::memory_order_relaxed);
+  }
+  uint64_t count() const;
+  std::span<const double> bounds() const { return bounds_; }
+  void render(std::string& out, const std::string& name, const std::string& labels) const;
+
+ private:
+  std::span<const double> bounds_;
+  std::unique_ptr<std::atomic<uint64_t>[]> buckets_;  // bounds_.size() + 1; last: +Inf
+  std::atomic<double> sum_{0};
+};
+
+// A metric name asked for as a second kind (a gauge that is already a counter, ...).
+class MetricKindConflict : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
 // The series one route (or the host's own endpoints) records into: latency and responses
 // by status class. Pointers into the registry; null until resolved.
 struct RouteStats {
@@ -55,11 +84,18 @@ class Metrics {
   // name: [a-zA-Z_:][a-zA-Z0-9_:]*; labels: already-formatted `k="v",k2="v2"` (may be empty)
   std::atomic<int64_t>& counter(std::string_view name, std::string_view labels = {});
   Histogram& histogram(std::string_view name, std::string_view labels = {});
+  // Gauges and value histograms refuse a name that is already another kind (any family:
+  // counter, latency histogram, gauge, value histogram) with MetricKindConflict, and a value
+  // histogram refuses other bounds than the ones its family was created with.
+  std::atomic<double>& gauge(std::string_view name, std::string_view labels = {});
+  ValueHistogram& valueHistogram(std::string_view name, std::string_view labels, std::span<const double> bounds);
   // codestats_http_request_duration_seconds and codestats_http_route_responses_total for
   // one route of one module version.
   RouteStats routeStats(std::string_view module, std::string_view version, std::string_view route);
 
   std::string renderPrometheus() const;
+  // The kind of family `name` ("counter", "histogram", "gauge") or "" when it does not exist.
+  std::string kindOf(std::string_view name) const;
   int64_t value(std::string_view name, std::string_view labels = {}) const;
 
   static std::string label(std::string_view key, std::string_view value);  // escapes the value
@@ -69,9 +105,14 @@ class Metrics {
   static std::string sample(std::string_view name, std::string_view labels, double value);
 
  private:
+  // With mu_ held: the kind of an existing family, or nullptr.
+  const char* kindLocked(std::string_view name) const;
+
   mutable std::shared_mutex mu_;
   std::map<std::string, std::map<std::string, std::unique_ptr<std::atomic<int64_t>>>, std::less<>> counters_;
   std::map<std::string, std::map<std::string, std::unique_ptr<Histogram>>, std::less<>> histograms_;
+  std::map<std::string, std::map<std::string, std::unique_ptr<std::atomic<double>>>, std::less<>> gauges_;
+  std::map<std::string, std::map<std::string, std::unique_ptr<ValueHistogram>>, std::less<>> valueHistograms_;
 };
 
 }  // namespace codestatsd

@@ -550,6 +550,39 @@ TEST_CASE("mail: retries stop at max_attempts", "[mail][host]") {
   CHECK(mg.forSubject("always 503").size() == 3);
 }
 
+// The value of codestats_mail_queue_depth on /metrics, or -1 while it is not there.
+double queueDepthGauge(const HostProcess& h) {
+  HttpReply r = h.admin("GET", "/metrics");
+  const std::string series = "codestats_mail_queue_depth{module=\"mail\"} ";
+  size_t at = r.body.find("\n" + series);
+  return r.status != 200 || at == std::string::npos ? -1 : std::strtod(r.body.c_str() + at + 1 + series.size(), nullptr);
+}
+
+TEST_CASE("mail: the queue depth gauge counts pending mail and falls to 0 once delivered", "[mail][host][metrics]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      auto db = backendArgs(backend);
+      int port = freePort();  // nothing listens here yet: Mailgun is unreachable
+      HostProcess h(db.args + mailgunArgs("http://127.0.0.1:" + std::to_string(port)) +
+                    std::vector<std::string>{"--set", "modules.mail.backoff_ms=100", "--set",
+                                             "modules.mail.max_backoff_ms=300", "--set", "modules.mail.max_attempts=100"});
+      REQUIRE(waitFor([&] { return queueDepthGauge(h) == 0; }));  // reported while idle, too
+      for (int i = 0; i < 4; ++i) queueMail(h, sendJson("q" + std::to_string(i) + "@example.org", "pending " + std::to_string(i), "body"));
+      CHECK(waitFor([&] { return queueDepthGauge(h) == 4; }));
+      std::this_thread::sleep_for(std::chrono::milliseconds(600));  // failed attempts keep them pending
+      CHECK(queueDepthGauge(h) == 4);
+      CHECK(status(h)["queued"] == 4);
+      std::string m = h.admin("GET", "/metrics").body;
+      CHECK_THAT(m, Catch::Contains("# TYPE codestats_mail_queue_depth gauge\n"));
+
+      FakeMailgun mg(port);  // the provider comes back
+      CHECK(waitFor([&] { return queueDepthGauge(h) == 0; }, 30000));
+      CHECK(status(h)["sent"] == 4);
+      for (int i = 0; i < 4; ++i) CHECK(mg.accepted("pending " + std::to_string(i)) == 1);
+    }
+  }
+}
+
 TEST_CASE("mail: SMTP transport with AUTH against a real SMTP server", "[mail][host]") {
   for (const auto& backend : testBackends()) {
     DYNAMIC_SECTION(backend) {

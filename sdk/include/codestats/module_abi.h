@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define CS_ABI_MAJOR 1
-#define CS_ABI_MINOR 1
+#define CS_ABI_MINOR 2
 
 #define CS_MODULE_ENTRY_SYMBOL "cs_module_entry_v1"
 #define CS_EXPORT __attribute__((visibility("default")))
@@ -249,6 +249,20 @@ typedef struct cs_host_api {
   cs_status (*channel_broadcast)(cs_host* host, cs_str topic, cs_str event, cs_str payload_json);
   /* send to one connection (if it is joined to topic); CS_E_NOT_FOUND when it is not */
   cs_status (*channel_push)(cs_host* host, uint64_t conn, cs_str topic, cs_str event, cs_str payload_json);
+
+  /* ---- ABI 1.2 ---- */
+  /* metrics beyond counters, any time, from any thread. `name` is [A-Za-z_][A-Za-z0-9_]*, at
+   * most 64 bytes, and must not end in _total, _bucket, _sum, _count or _info (the suffixes of
+   * counters and histogram series). The host exports codestats_<module>_<name>{module="..."};
+   * the series is the host's, keyed by module name, so it survives reloads. A name keeps the
+   * kind it was first used as: CS_E_CONFLICT when it is already the other kind (or a family
+   * the host owns). CS_E_INVALID for a bad name or a value that is not finite. */
+  /* a gauge: exports the last value set */
+  cs_status (*gauge_set)(cs_host* host, cs_str name, double value);
+  /* a histogram: counts value into buckets the host fixes per name (names ending in _seconds:
+   * the route latency buckets 0.0001 .. 2.5; every other name: 1, 2, 4, ... 1024), plus
+   * _sum and _count */
+  cs_status (*histogram_observe)(cs_host* host, cs_str name, double value);
 } cs_host_api;
 
 /* ---- the module descriptor (module -> host). APPEND-ONLY. ---------------------------- */

@@ -359,6 +359,20 @@ class Host {
 
   void counter(std::string_view name, int64_t delta = 1) { api_->counter_add(host_, str(name), delta); }
 
+  // Gauges and histograms (ABI 1.2), exported as codestats_<module>_<name>. They never throw,
+  // so a metric cannot fail the work it measures: they return CS_OK, CS_E_INVALID (bad name,
+  // value not finite), CS_E_CONFLICT (the name is already the other kind) or, on a host
+  // older than ABI 1.2 (a module declaring an older minor), CS_E_UNAVAILABLE without a call.
+  bool hasGaugesAndHistograms() const { return CS_HOST_HAS(api_, histogram_observe); }
+  cs_status gauge(std::string_view name, double value) {
+    if (!CS_HOST_HAS(api_, gauge_set)) return CS_E_UNAVAILABLE;
+    return api_->gauge_set(host_, str(name), value);
+  }
+  cs_status observe(std::string_view name, double value) {
+    if (!CS_HOST_HAS(api_, histogram_observe)) return CS_E_UNAVAILABLE;
+    return api_->histogram_observe(host_, str(name), value);
+  }
+
   // live channels (ABI 1.1): fan-out to every socket joined to topic / to one connection
   bool hasChannels() const { return CS_HOST_HAS(api_, channel_push); }
   void broadcast(std::string_view topic, std::string_view event, std::string_view payloadJson) {
