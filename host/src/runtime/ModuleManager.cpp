@@ -236,7 +236,13 @@ void ModuleManager::activate(ModuleSlot& slot, const GenerationPtr& gen) {
   gen->state = GenState::Active;
   slot.current.store(gen);
   armTimers(table_.find(slot.name), gen);
-  services_.metrics->counter("codestats_module_activations_total", Metrics::label("module", slot.name))++;
+  const std::string moduleLabel = Metrics::label("module", slot.name);
+  services_.metrics->counter("codestats_module_activations_total", moduleLabel)++;
+  // Exported from the first activation on, at 0 until they happen: an alert rule on them
+  // must not wait for the first incident to see the series.
+  services_.metrics->counter("codestats_module_drains_total", moduleLabel);
+  services_.metrics->counter("codestats_module_zombies_total", moduleLabel);
+  services_.metrics->counter("codestats_module_pinned_total", moduleLabel);
   spdlog::info("{} activated (abi {}.{}, artifact {}, sha256 {})", gen->logPrefix(), gen->abiMajor, gen->abiMinor,
                gen->artifact, gen->artifactSha256.substr(0, 12));
   if (old) {
@@ -291,6 +297,7 @@ void ModuleManager::retire(ModuleSlot& slot, GenerationPtr gen) {
     spdlog::error("{} is still mapped after dlclose (pinned): {}; memory leaks, behaviour is unaffected",
                   gen->logPrefix(), gen->runPath);
   }
+  services_.metrics->counter("codestats_module_drains_total", Metrics::label("module", slot.name))++;
   slot.lastDrainMs = drainMs;
   if (drainMs > slot.maxDrainMs) slot.maxDrainMs = drainMs;
   if (slot.draining == gen) slot.draining.reset();

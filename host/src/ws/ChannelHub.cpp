@@ -299,6 +299,10 @@ struct ChannelHub::IoThread {
 
 ChannelHub::ChannelHub(HubLimits limits, ModuleTable& modules, WorkerPool& workers, Metrics& metrics)
     : limits_(limits), modules_(modules), workers_(workers), metrics_(metrics) {
+  // Exported at 0 from the start (an alert on drops must see the series before the first one).
+  for (const char* name : {"codestats_ws_connections_opened_total", "codestats_ws_connections_closed_total",
+                           "codestats_ws_queue_overflows_total", "codestats_ws_broadcasts_total"})
+    metrics_.counter(name);
   for (int i = 0; i < std::max(1, limits_.ioThreads); ++i) io_.push_back(std::make_unique<IoThread>(*this));
 }
 
