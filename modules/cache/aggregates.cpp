@@ -69,4 +69,10 @@ size_t UserAggregates::bytes() const {
   return b;
 }
 
+bool sameContent(const UserAggregates& a, const UserAggregates& b) {
+  return a.userId == b.userId && a.total == b.total && a.lastPulseAt == b.lastPulseAt && a.languages == b.languages &&
+         a.machines == b.machines && a.days == b.days && a.hours == b.hours && a.recent == b.recent &&
+         a.machineInfo == b.machineInfo;
+}
+
 }  // namespace codestats::cache

@@ -50,12 +50,14 @@ struct RecentXp {
   int32_t languageId;
   int32_t localDay;
   int32_t amount;
+  bool operator==(const RecentXp&) const = default;
 };
 
 struct MachineInfo {
   int64_t id = 0;
   std::string name;
   bool active = true;
+  bool operator==(const MachineInfo&) const = default;
 };
 
 using Counts = std::vector<std::pair<int64_t, int64_t>>;  // key -> xp; small, unsorted
@@ -85,5 +87,9 @@ struct UserAggregates {
 };
 
 void addTo(Counts& counts, int64_t key, int64_t xp);
+
+// True when a and b give the same profile answer at any time (the served fields; not the
+// bookkeeping: lastUsed, rebuiltAt, version). Lists in another order count as different.
+bool sameContent(const UserAggregates& a, const UserAggregates& b);
 
 }  // namespace codestats::cache

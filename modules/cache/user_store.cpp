@@ -25,7 +25,9 @@ bool UserStore::finishLoad(int64_t userId, uint64_t token, UserAggregates fresh,
     if (fresh.rebuiltAt == 0) fresh.rebuiltAt = e.data->rebuiltAt;
   }
   fresh.userId = userId;
-  fresh.version = nextVersion();
+  // A reload that found what was already served (the refresher's periodic rebuild) keeps
+  // the version, so the stamps of kept bodies stay valid.
+  fresh.version = e.data && sameContent(*e.data, fresh) ? e.data->version : nextVersion();
   e.data = std::make_unique<UserAggregates>(std::move(fresh));
   e.pending.clear();
   e.pending.shrink_to_fit();

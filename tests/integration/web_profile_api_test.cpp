@@ -381,8 +381,11 @@ TEST_CASE("web api: kept profile bodies follow pulses, the 12 h window, machines
           CHECK(contains(r.body, R"(data-total-xp="40" data-new-xp="40")"));
         }
         // Only with the cache module (the DB path has no stamp to check a kept body against):
-        // the API body was kept by settle()'s last read, so 3 reuses; the page 1 kept + 2.
-        CHECK(reused() - reusedBefore == (modules == "web,ingest,cache" ? 5 : 0));
+        // the API body was kept by settle()'s last read, so 3 reuses; the page 1 kept + 2. (A
+        // reload by the cache's refresher in between may cost one more render.)
+        int64_t reuses = reused() - reusedBefore;
+        if (modules == "web,ingest,cache") CHECK((reuses == 5 || reuses == 4));
+        else CHECK(reuses == 0);
 
         post(std::time(nullptr), "C++", 7);
         settle(anon, "/api/users/kept", 200, R"("total_xp":47)");

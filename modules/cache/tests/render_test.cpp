@@ -56,7 +56,7 @@ TEST_CASE("render: profile has the §4 fields, hides inactive machines, counts n
   CHECK(j->getValue<bool>("avatar") == false);
   CHECK_FALSE(j->isNull("last_programmed"));
   u.avatar = true;  // gravatar_email set: the page shows the avatar
-  CHECK(parse(renderProfile(u, a, dir, kNow))->getValue<bool>("avatar") == true);
+  CHECK(parse(renderProfile(u, a, dir, kNow, "s-2"))->getValue<bool>("avatar") == true);
 }
 
 TEST_CASE("render: a profile answer is valid until a pulse leaves the 12 h window or the UTC date turns", "[cache]") {

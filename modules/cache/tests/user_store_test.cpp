@@ -108,7 +108,7 @@ TEST_CASE("user store: concurrent pulses and loads add up", "[cache]") {
   CHECK(total(s, 5) == 2000);
 }
 
-TEST_CASE("user store: every change of a user's data gives it a new version, reads and duplicates do not", "[cache]") {
+TEST_CASE("user store: every change of a user's data gives it a new version; reads, duplicates and equal reloads do not", "[cache]") {
   UserStore s;
   auto version = [&](int64_t user) {
     uint64_t v = 0;
@@ -126,7 +126,10 @@ TEST_CASE("user store: every change of a user's data gives it a new version, rea
   s.applyPulse(pulse(2, 5, 10), kNow);  // duplicate: same data
   CHECK(version(5) == v2);
   t = s.beginLoad(5);
-  REQUIRE(s.finishLoad(5, t, snapshot(5, {1, 2}), kNow));  // a reload, even of equal data
+  REQUIRE(s.finishLoad(5, t, snapshot(5, {1, 2}), kNow));  // a reload that found the same data
+  CHECK(version(5) == v2);
+  t = s.beginLoad(5);
+  REQUIRE(s.finishLoad(5, t, snapshot(5, {1, 2, 3}), kNow));  // one that found more
   CHECK(version(5) != v2);
   // Versions are unique across users: a memo keyed by name cannot confuse two users.
   t = s.beginLoad(6);
