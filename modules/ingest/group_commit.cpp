@@ -15,6 +15,7 @@ void signal(Ticket& t, Flag flag) {
 }  // namespace
 
 void GroupCommitter::submit(Ticket& ticket) {
+  ticket.queuedAt = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   queue_.push_back(&ticket);
   if (collector_ && queue_.size() >= options_.batchMax) signal(*collector_, &Ticket::full);

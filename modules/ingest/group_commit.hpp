@@ -27,6 +27,7 @@ struct Ticket {
   void* payload = nullptr;  // the caller's data, read by the commit callback
   bool ok = false;          // set by the callback
   std::string error;        // set by the callback when !ok
+  std::chrono::steady_clock::time_point queuedAt;  // set by submit(), for the queue-wait metric
 
   // Owned by GroupCommitter. `leading` is guarded by the committer's mutex; the rest by `m`,
   // which only this ticket's owner and the one thread signalling it ever take, so a

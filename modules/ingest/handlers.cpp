@@ -1,5 +1,7 @@
 #include "handlers.hpp"
 
+#include <time.h>
+
 #include <chrono>
 #include <cstdint>
 #include <fstream>
@@ -23,6 +25,18 @@ constexpr size_t kLanguageCacheMax = 10000;
 int64_t nowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+int64_t microsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t).count();
+}
+
+// CPU time of the calling thread: with the transaction's wall time it shows whether the
+// single writer was running or waiting (preempted, or in fdatasync).
+int64_t threadCpuMicros() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
 std::optional<std::string> queryParam(std::string_view query, std::string_view name) {
@@ -180,8 +194,32 @@ void Ingest::commitBatch(std::vector<Ticket*>& batch) {
   for (Ticket* t : batch) pulses.push_back(static_cast<PendingPulse*>(t->payload));
   int64_t nowMs = nowMicros() / 1000;
   try {
-    host_.transaction([&](Tx& tx) { writePulses(tx, pulses, nowMs, host_.dbBackend() == CS_DB_POSTGRES); });
+    // Phase timings of the serial part (bench/README.md, "Round 3"): the queue wait of the
+    // batch's pulses, the statements, the whole transaction (lease, BEGIN, statements,
+    // COMMIT) and the CPU time this thread got meanwhile.
+    const auto start = std::chrono::steady_clock::now();
+    const int64_t cpuStart = threadCpuMicros();
+    // Time since the previous transaction ended: with one batch in flight (SQLite) this is
+    // the hand-over during which the single writer is idle.
+    const int64_t startNs = std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
+    const int64_t previousEndNs = lastTxEndNs_.load(std::memory_order_relaxed);
+    if (previousEndNs != 0 && startNs > previousEndNs) host_.counter("writer_idle_us", (startNs - previousEndNs) / 1000);
+    int64_t execUs = 0;
+    host_.transaction([&](Tx& tx) {
+      const auto e0 = std::chrono::steady_clock::now();
+      writePulses(tx, pulses, nowMs, host_.dbBackend() == CS_DB_POSTGRES);
+      execUs = microsSince(e0);
+    });
+    const int64_t txUs = microsSince(start);
+    lastTxEndNs_.store(startNs + txUs * 1000, std::memory_order_relaxed);
     for (Ticket* t : batch) t->ok = true;
+    int64_t queuedUs = 0;
+    for (Ticket* t : batch)
+      queuedUs += std::chrono::duration_cast<std::chrono::microseconds>(start - t->queuedAt).count();
+    host_.counter("batch_queue_wait_us", queuedUs);
+    host_.counter("batch_exec_us", execUs);
+    host_.counter("batch_tx_us", txUs);
+    host_.counter("batch_tx_cpu_us", threadCpuMicros() - cpuStart);
     host_.counter("batches");
     host_.counter("pulses", static_cast<int64_t>(batch.size()));
     // Batch sizes as a cumulative histogram (module counters are the SDK's only metric):

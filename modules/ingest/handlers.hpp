@@ -4,6 +4,7 @@
 
 #include <codestats/sdk.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -41,6 +42,7 @@ class Ingest {
   Host host_;
   std::string secretKeyBase_;
   GroupCommitter committer_;
+  std::atomic<int64_t> lastTxEndNs_{0};  // steady clock, for the writer_idle_us counter
 
   std::mutex authMutex_;
   uint64_t authEpoch_ = 0;  // bumped by every invalidation
