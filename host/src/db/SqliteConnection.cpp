@@ -1,11 +1,14 @@
 #include "db/SqliteConnection.hpp"
 
+#include "db/WalWriteCoalescing.hpp"
+
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <climits>
+#include <cstdlib>
 #include <cstring>
 
 namespace codestatsd::db {
@@ -96,13 +99,14 @@ std::unique_ptr<SqliteConnection> SqliteConnection::open(const std::string& path
     throw DbError(DbError::Kind::Connection,
                   "invalid SQLite synchronous mode '" + synchronous + "' (expected FULL or NORMAL)");
 
-  keepStatementJournalsInMemory();
+  keepStatementJournalsInMemory();  // before anything initialises SQLite
+  const char* vfs = std::getenv("CODESTATS_NO_WAL_COALESCING") ? nullptr : walWriteCoalescingVfs();
   sqlite3* raw = nullptr;
   // NOMUTEX: a connection is used by one thread at a time (the pool's lease), so
   // SQLite's per-connection mutex would be pure overhead.
   int rc = sqlite3_open_v2(path.c_str(), &raw,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-                           nullptr);
+                           vfs);
   if (rc != SQLITE_OK) {
     std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     sqlite3_close_v2(raw);
