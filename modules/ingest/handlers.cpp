@@ -127,7 +127,9 @@ GroupCommitter::Options ingestOptions(Host& host) {
   GroupCommitter::Options o;
   int64_t batchMax = host.configInt("modules.ingest.batch_max", 256);
   int64_t waitUs = host.configInt("modules.ingest.batch_wait_us", 500);
-  int64_t inflight = host.configInt("modules.ingest.max_inflight", host.dbBackend() == CS_DB_POSTGRES ? 4 : 1);
+  // Also 4 on SQLite: one batch writes while the previous ones sync their WAL frames (the
+  // host syncs after releasing the write lock) and the next one waits for the lock.
+  int64_t inflight = host.configInt("modules.ingest.max_inflight", 4);
   if (batchMax < 1 || batchMax > 10000) throw Error(CS_E_INVALID, "modules.ingest.batch_max must be 1..10000");
   if (waitUs < 0 || waitUs > 1000000) throw Error(CS_E_INVALID, "modules.ingest.batch_wait_us must be 0..1000000");
   if (inflight < 1 || inflight > 64) throw Error(CS_E_INVALID, "modules.ingest.max_inflight must be 1..64");
@@ -140,7 +142,7 @@ GroupCommitter::Options ingestOptions(Host& host) {
 Ingest::Ingest(Host host)
     : host_(host),
       secretKeyBase_(host_.config("host.secret_key_base", "")),
-      committer_(ingestOptions(host_), [this](std::vector<Ticket*>& batch) { commitBatch(batch); }) {}
+      committer_(ingestOptions(host_), [this](Batch& batch) { commitBatch(batch); }) {}
 
 std::shared_ptr<const MachineAuth> Ingest::authenticate(const std::string& token) {
   uint64_t epoch;
@@ -188,37 +190,41 @@ LanguageRef Ingest::language(const std::string& name) {
   return ref;
 }
 
-void Ingest::commitBatch(std::vector<Ticket*>& batch) {
+void Ingest::commitBatch(Batch& batch) {
+  const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
   std::vector<PendingPulse*> pulses;
-  pulses.reserve(batch.size());
-  for (Ticket* t : batch) pulses.push_back(static_cast<PendingPulse*>(t->payload));
-  int64_t nowMs = nowMicros() / 1000;
+  int64_t nowMs = 0;
+  // Takes the batch's tickets: called inside the transaction, i.e. once SQLite's write lock
+  // is held, so the batch holds every pulse that queued while the previous one committed.
+  auto takeBatch = [&] {
+    pulses.clear();
+    pulses.reserve(batch.size());
+    for (Ticket* t : batch) pulses.push_back(static_cast<PendingPulse*>(t->payload));
+    nowMs = nowMicros() / 1000;
+  };
   try {
-    // Phase timings of the serial part (bench/README.md, "Round 3"): the queue wait of the
-    // batch's pulses, the statements, the whole transaction (lease, BEGIN, statements,
-    // COMMIT) and the CPU time this thread got meanwhile.
+    // Phase timings of the serial part (bench/README.md, ingest "Round 3"): queue wait of
+    // the pulses, lease + BEGIN (+ waiting for the write lock), statements, COMMIT (+ the
+    // WAL sync), and the CPU time this thread got meanwhile.
     const auto start = std::chrono::steady_clock::now();
     const int64_t cpuStart = threadCpuMicros();
-    // Time since the previous transaction ended: with one batch in flight (SQLite) this is
-    // the hand-over during which the single writer is idle.
-    const int64_t startNs = std::chrono::duration_cast<std::chrono::nanoseconds>(start.time_since_epoch()).count();
-    const int64_t previousEndNs = lastTxEndNs_.load(std::memory_order_relaxed);
-    if (previousEndNs != 0 && startNs > previousEndNs) host_.counter("writer_idle_us", (startNs - previousEndNs) / 1000);
-    int64_t execUs = 0;
+    std::chrono::steady_clock::time_point begun, executed;
     host_.transaction([&](Tx& tx) {
-      const auto e0 = std::chrono::steady_clock::now();
-      writePulses(tx, pulses, nowMs, host_.dbBackend() == CS_DB_POSTGRES);
-      execUs = microsSince(e0);
+      begun = std::chrono::steady_clock::now();
+      takeBatch();
+      writePulses(tx, pulses, nowMs, postgres);
+      executed = std::chrono::steady_clock::now();
     });
-    const int64_t txUs = microsSince(start);
-    lastTxEndNs_.store(startNs + txUs * 1000, std::memory_order_relaxed);
+    if (batch.size() == 0) return;
     for (Ticket* t : batch) t->ok = true;
     int64_t queuedUs = 0;
     for (Ticket* t : batch)
-      queuedUs += std::chrono::duration_cast<std::chrono::microseconds>(start - t->queuedAt).count();
+      queuedUs += std::chrono::duration_cast<std::chrono::microseconds>(begun - t->queuedAt).count();
+    auto us = [](auto d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); };
     host_.counter("batch_queue_wait_us", queuedUs);
-    host_.counter("batch_exec_us", execUs);
-    host_.counter("batch_tx_us", txUs);
+    host_.counter("batch_begin_us", us(begun - start));
+    host_.counter("batch_exec_us", us(executed - begun));
+    host_.counter("batch_commit_us", microsSince(executed));
     host_.counter("batch_tx_cpu_us", threadCpuMicros() - cpuStart);
     host_.counter("batches");
     host_.counter("pulses", static_cast<int64_t>(batch.size()));
@@ -232,19 +238,22 @@ void Ingest::commitBatch(std::vector<Ticket*>& batch) {
       if (batch.size() <= le) host_.counter(name);
     return;
   } catch (const std::exception& e) {
+    if (!batch.taken()) throw;  // failed before it had any pulse (lease, BEGIN): all fail
+    if (pulses.size() != batch.size()) takeBatch();
     if (batch.size() == 1) {
       batch[0]->ok = false;
       batch[0]->error = e.what();
       host_.warn(std::string("pulse write failed: ") + e.what());
       return;
     }
+    if (batch.size() == 0) return;
     host_.warn(std::string("batch of ") + std::to_string(batch.size()) +
                " pulses failed, retrying one by one: " + e.what());
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     std::vector<PendingPulse*> one{pulses[i]};
     try {
-      host_.transaction([&](Tx& tx) { writePulses(tx, one, nowMs, host_.dbBackend() == CS_DB_POSTGRES); });
+      host_.transaction([&](Tx& tx) { writePulses(tx, one, nowMs, postgres); });
       batch[i]->ok = true;
       host_.counter("pulses");
     } catch (const std::exception& e) {

@@ -4,7 +4,6 @@
 
 #include <codestats/sdk.hpp>
 
-#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -37,12 +36,11 @@ class Ingest {
  private:
   std::shared_ptr<const MachineAuth> authenticate(const std::string& token);
   LanguageRef language(const std::string& normalisedName);
-  void commitBatch(std::vector<Ticket*>& batch);
+  void commitBatch(Batch& batch);
 
   Host host_;
   std::string secretKeyBase_;
   GroupCommitter committer_;
-  std::atomic<int64_t> lastTxEndNs_{0};  // steady clock, for the writer_idle_us counter
 
   std::mutex authMutex_;
   uint64_t authEpoch_ = 0;  // bumped by every invalidation
