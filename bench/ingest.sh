@@ -26,7 +26,8 @@ run_host() {  # VAR_DIR extra-args... -> starts codestatsd, sets pid/port/aport/
   atoken="$(cat "$var/admin.token")"
 }
 stop_host() { kill "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; }
-field() { sed -E "s/.*$1=([0-9.]+).*/\1/" <<<"$2"; }
+# From the result line only (ingest_bench also prints a "phases:" line).
+field() { grep -m1 '^pulses=' <<<"$2" | sed -E "s/.* $1=([0-9.]+).*/\1/"; }
 # The 1-minute load average, printed with every figure: other work on the machine skews them.
 load() { echo "load: $(cut -d' ' -f1-3 /proc/loadavg) ($1)"; }
 

@@ -3,7 +3,8 @@
 // web.create-machine), then runs CONNECTIONS keep-alive connections, each posting
 // realistic pulses (1-5 languages, a random token of the 2*USERS) as fast as answers come,
 // one request in flight per connection (no pipelining), for SECONDS.
-// Prints pulses/s, p50 and p99 latency, and the count of non-201 answers.
+// Prints pulses/s, p50 and p99 latency, and the count of non-201 answers; then the ingest
+// module's group-commit phase counters over the same window (from the admin /metrics).
 //
 // The load generator shares the machine's cores with the server, so it is cheap on
 // purpose: the connections are sockets driven by CLIENT_THREADS epoll loops
@@ -36,6 +37,7 @@
 #include <cstring>
 #include <ctime>
 #include <iostream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
@@ -66,6 +68,44 @@ std::string adminRun(int port, const std::string& token, const std::string& comm
   std::string r = o->getValue<std::string>("output");
   while (!r.empty() && r.back() == '\n') r.pop_back();
   return r;
+}
+
+// The ingest module's counters from the admin /metrics: counter name -> value.
+std::map<std::string, double> ingestCounters(int port, const std::string& token) {
+  Poco::Net::HTTPClientSession s("127.0.0.1", static_cast<Poco::UInt16>(port));
+  Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, "/metrics", Poco::Net::HTTPMessage::HTTP_1_1);
+  req.set("Authorization", "Bearer " + token);
+  s.sendRequest(req);
+  Poco::Net::HTTPResponse resp;
+  std::string text;
+  Poco::StreamCopier::copyToString(s.receiveResponse(resp), text);
+  std::map<std::string, double> out;
+  const std::string prefix = "codestats_module_counter_total{";
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    if (line.rfind(prefix, 0) != 0 || line.find("module=\"ingest\"") == std::string::npos) continue;
+    size_t c = line.find("counter=\"");
+    size_t close = line.find('}');
+    if (c == std::string::npos || close == std::string::npos) continue;
+    c += 9;
+    out[line.substr(c, line.find('"', c) - c)] = std::atof(line.c_str() + close + 1);
+  }
+  return out;
+}
+
+// Where a pulse's time went inside the group commit, over the measured window.
+void printPhases(const std::map<std::string, double>& a, const std::map<std::string, double>& b) {
+  auto d = [&](const char* k) {
+    auto x = b.find(k), y = a.find(k);
+    return (x == b.end() ? 0.0 : x->second) - (y == a.end() ? 0.0 : y->second);
+  };
+  double batches = d("batches"), pulses = d("pulses");
+  if (batches <= 0 || pulses <= 0) return;
+  std::printf("phases: batches=%.0f mean_batch=%.1f queue_wait_ms=%.2f (per pulse) begin_ms=%.3f exec_ms=%.3f "
+              "commit_ms=%.3f tx_cpu_ms=%.3f (per batch)\n",
+              batches, pulses / batches, d("batch_queue_wait_us") / pulses / 1000, d("batch_begin_us") / batches / 1000,
+              d("batch_exec_us") / batches / 1000, d("batch_commit_us") / batches / 1000,
+              d("batch_tx_cpu_us") / batches / 1000);
 }
 
 std::string codedAt(std::mt19937& rng) {
@@ -269,10 +309,12 @@ int main(int argc, char** argv) {
   }
   std::this_thread::sleep_for(std::chrono::seconds(warmup));
   long errorsBefore = errors;
+  auto countersBefore = ingestCounters(adminPort, adminToken);
   measuring = true;
   auto m0 = Clock::now();
   std::this_thread::sleep_for(std::chrono::seconds(seconds));
   measuring = false;
+  auto countersAfter = ingestCounters(adminPort, adminToken);
   double elapsed = std::chrono::duration<double>(Clock::now() - m0).count();
   stop = true;
   for (auto& t : threads) t.join();
@@ -285,5 +327,6 @@ int main(int argc, char** argv) {
   };
   std::printf("pulses=%zu seconds=%.2f pulses_per_s=%.0f p50_ms=%.2f p99_ms=%.2f errors=%ld\n", all.size(), elapsed,
               all.size() / elapsed, pct(0.50), pct(0.99), errors - errorsBefore);
+  printPhases(countersBefore, countersAfter);
   return errors - errorsBefore == 0 ? 0 : 1;
 }

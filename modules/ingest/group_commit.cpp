@@ -15,6 +15,7 @@ void signal(Ticket& t, Flag flag) {
 }  // namespace
 
 void GroupCommitter::submit(Ticket& ticket) {
+  ticket.queuedAt = std::chrono::steady_clock::now();
   std::unique_lock lock(mutex_);
   queue_.push_back(&ticket);
   if (collector_ && queue_.size() >= options_.batchMax) signal(*collector_, &Ticket::full);
@@ -64,31 +65,27 @@ void GroupCommitter::lead(std::unique_lock<std::mutex>& lock, Ticket& self) {
     std::lock_guard g(self.m);
     self.full = false;
   }
-  std::vector<Ticket*> batch;
-  size_t n = std::min(queue_.size(), options_.batchMax);
-  batch.reserve(n);
-  for (size_t i = 0; i < n; ++i) {
-    batch.push_back(queue_.front());
-    queue_.pop_front();
-  }
-  collecting_ = false;
   ++inflight_;
-  ++stats_.batches;
-  stats_.tickets += batch.size();
-  if (batch.size() > stats_.largestBatch) stats_.largestBatch = batch.size();
-  wakeNextLeader();  // another waiter may start collecting the next batch
   lock.unlock();
+  Batch batch(*this);
+  std::string failure;
   try {
     commit_(batch);
   } catch (const std::exception& e) {
-    for (Ticket* t : batch) {
-      t->ok = false;
-      t->error = e.what();
-    }
+    failure = e.what();
   } catch (...) {
+    failure = "unknown error";
+  }
+  if (!failure.empty()) {
+    for (Ticket* t : batch) {  // (takes the queued tickets if the callback failed before)
+      t->ok = false;
+      t->error = failure;
+    }
+  } else if (!batch.taken()) {
+    batch.tickets();  // a callback that never looked: its tickets were not committed
     for (Ticket* t : batch) {
       t->ok = false;
-      t->error = "unknown error";
+      t->error = "batch not committed";
     }
   }
   lock.lock();
@@ -97,8 +94,33 @@ void GroupCommitter::lead(std::unique_lock<std::mutex>& lock, Ticket& self) {
   wakeNextLeader();
   lock.unlock();
   // Outside the committer's mutex: each owner wakes without contending for it.
-  for (Ticket* t : batch) signal(*t, &Ticket::finished);
+  for (Ticket* t : batch.tickets_) signal(*t, &Ticket::finished);
   lock.lock();
+}
+
+void GroupCommitter::take(std::vector<Ticket*>& into) {
+  std::lock_guard lock(mutex_);
+  size_t n = std::min(queue_.size(), options_.batchMax);
+  into.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    into.push_back(queue_.front());
+    queue_.pop_front();
+  }
+  collecting_ = false;
+  if (!into.empty()) {
+    ++stats_.batches;
+    stats_.tickets += into.size();
+    if (into.size() > stats_.largestBatch) stats_.largestBatch = into.size();
+  }
+  wakeNextLeader();  // another waiter may start collecting the next batch
+}
+
+std::vector<Ticket*>& Batch::tickets() {
+  if (!taken_) {
+    taken_ = true;
+    owner_.take(tickets_);
+  }
+  return tickets_;
 }
 
 GroupCommitter::Stats GroupCommitter::stats() const {

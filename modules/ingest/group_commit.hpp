@@ -1,9 +1,12 @@
 // Group commit on the request threads (no module-owned threads): every request enqueues a
 // ticket and waits; a waiter becomes the leader when nobody is collecting and fewer than
 // max_inflight batches are being committed. A leader alone in the queue collects for up to
-// batch_wait (or until batch_max tickets); one that finds others queued takes them (up to
-// batch_max) at once. It then commits the batch through the callback with the lock released.
-// Every ticket is answered only after the callback returned for its batch.
+// batch_wait (or until batch_max tickets); one that finds others queued does not wait. It
+// then calls the commit callback with the lock released, and the batch's tickets (up to
+// batch_max) are taken from the queue when the callback first looks at them: a callback
+// that first waits for the database's write lock gets every ticket queued meanwhile, and
+// the next leader may start collecting from then on. Every ticket is answered only after
+// the callback returned for its batch.
 // Wake-ups are targeted (a mutex and condition variable per ticket): a committed batch wakes
 // only its own tickets, outside the committer's mutex, and a free leader slot wakes one
 // queued ticket. Broadcasting every state change to all waiters cost ~6 context switches
@@ -27,6 +30,7 @@ struct Ticket {
   void* payload = nullptr;  // the caller's data, read by the commit callback
   bool ok = false;          // set by the callback
   std::string error;        // set by the callback when !ok
+  std::chrono::steady_clock::time_point queuedAt;  // set by submit(), for the queue-wait metric
 
   // Owned by GroupCommitter. `leading` is guarded by the committer's mutex; the rest by `m`,
   // which only this ticket's owner and the one thread signalling it ever take, so a
@@ -39,6 +43,26 @@ struct Ticket {
   std::condition_variable cv;
 };
 
+class GroupCommitter;
+
+// The tickets of one batch, taken from the queue on first access (see above).
+class Batch {
+ public:
+  std::vector<Ticket*>& tickets();
+  size_t size() { return tickets().size(); }
+  std::vector<Ticket*>::iterator begin() { return tickets().begin(); }
+  std::vector<Ticket*>::iterator end() { return tickets().end(); }
+  Ticket* operator[](size_t i) { return tickets()[i]; }
+  bool taken() const { return taken_; }
+
+ private:
+  friend class GroupCommitter;
+  explicit Batch(GroupCommitter& owner) : owner_(owner) {}
+  GroupCommitter& owner_;
+  bool taken_ = false;
+  std::vector<Ticket*> tickets_;
+};
+
 class GroupCommitter {
  public:
   struct Options {
@@ -47,7 +71,7 @@ class GroupCommitter {
     size_t maxInflight = 1;
   };
   // Commits a batch; sets ok/error on every ticket. An exception marks every ticket failed.
-  using CommitFn = std::function<void(std::vector<Ticket*>& batch)>;
+  using CommitFn = std::function<void(Batch& batch)>;
 
   GroupCommitter(Options options, CommitFn commit) : options_(options), commit_(std::move(commit)) {}
 
@@ -62,8 +86,10 @@ class GroupCommitter {
   Stats stats() const;
 
  private:
+  friend class Batch;
   bool canLead() const { return !collecting_ && inflight_ < options_.maxInflight && !queue_.empty(); }
   void lead(std::unique_lock<std::mutex>& lock, Ticket& self);
+  void take(std::vector<Ticket*>& into);
   void wakeNextLeader();
 
   Options options_;

@@ -1,5 +1,7 @@
 #include "handlers.hpp"
 
+#include <time.h>
+
 #include <chrono>
 #include <cstdint>
 #include <fstream>
@@ -23,6 +25,18 @@ constexpr size_t kLanguageCacheMax = 10000;
 int64_t nowMicros() {
   return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::system_clock::now().time_since_epoch())
       .count();
+}
+
+int64_t microsSince(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - t).count();
+}
+
+// CPU time of the calling thread: with the transaction's wall time it shows whether the
+// single writer was running or waiting (preempted, or in fdatasync).
+int64_t threadCpuMicros() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000000 + ts.tv_nsec / 1000;
 }
 
 std::optional<std::string> queryParam(std::string_view query, std::string_view name) {
@@ -113,7 +127,9 @@ GroupCommitter::Options ingestOptions(Host& host) {
   GroupCommitter::Options o;
   int64_t batchMax = host.configInt("modules.ingest.batch_max", 256);
   int64_t waitUs = host.configInt("modules.ingest.batch_wait_us", 500);
-  int64_t inflight = host.configInt("modules.ingest.max_inflight", host.dbBackend() == CS_DB_POSTGRES ? 4 : 1);
+  // Also 4 on SQLite: one batch writes while the previous ones sync their WAL frames (the
+  // host syncs after releasing the write lock) and the next one waits for the lock.
+  int64_t inflight = host.configInt("modules.ingest.max_inflight", 4);
   if (batchMax < 1 || batchMax > 10000) throw Error(CS_E_INVALID, "modules.ingest.batch_max must be 1..10000");
   if (waitUs < 0 || waitUs > 1000000) throw Error(CS_E_INVALID, "modules.ingest.batch_wait_us must be 0..1000000");
   if (inflight < 1 || inflight > 64) throw Error(CS_E_INVALID, "modules.ingest.max_inflight must be 1..64");
@@ -126,7 +142,7 @@ GroupCommitter::Options ingestOptions(Host& host) {
 Ingest::Ingest(Host host)
     : host_(host),
       secretKeyBase_(host_.config("host.secret_key_base", "")),
-      committer_(ingestOptions(host_), [this](std::vector<Ticket*>& batch) { commitBatch(batch); }) {}
+      committer_(ingestOptions(host_), [this](Batch& batch) { commitBatch(batch); }) {}
 
 std::shared_ptr<const MachineAuth> Ingest::authenticate(const std::string& token) {
   uint64_t epoch;
@@ -174,32 +190,63 @@ LanguageRef Ingest::language(const std::string& name) {
   return ref;
 }
 
-void Ingest::commitBatch(std::vector<Ticket*>& batch) {
+void Ingest::commitBatch(Batch& batch) {
+  const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
   std::vector<PendingPulse*> pulses;
-  pulses.reserve(batch.size());
-  for (Ticket* t : batch) pulses.push_back(static_cast<PendingPulse*>(t->payload));
-  int64_t nowMs = nowMicros() / 1000;
+  int64_t nowMs = 0;
+  // Takes the batch's tickets: called inside the transaction, i.e. once SQLite's write lock
+  // is held, so the batch holds every pulse that queued while the previous one committed.
+  auto takeBatch = [&] {
+    pulses.clear();
+    pulses.reserve(batch.size());
+    for (Ticket* t : batch) pulses.push_back(static_cast<PendingPulse*>(t->payload));
+    nowMs = nowMicros() / 1000;
+  };
   try {
-    host_.transaction([&](Tx& tx) { writePulses(tx, pulses, nowMs, host_.dbBackend() == CS_DB_POSTGRES); });
+    // Phase timings of the serial part (bench/README.md, ingest "Round 3"): queue wait of
+    // the pulses, lease + BEGIN (+ waiting for the write lock), statements, COMMIT (+ the
+    // WAL sync), and the CPU time this thread got meanwhile.
+    const auto start = std::chrono::steady_clock::now();
+    const int64_t cpuStart = threadCpuMicros();
+    std::chrono::steady_clock::time_point begun, executed;
+    host_.transaction([&](Tx& tx) {
+      begun = std::chrono::steady_clock::now();
+      takeBatch();
+      writePulses(tx, pulses, nowMs, postgres);
+      executed = std::chrono::steady_clock::now();
+    });
+    if (batch.size() == 0) return;
     for (Ticket* t : batch) t->ok = true;
+    int64_t queuedUs = 0;
+    for (Ticket* t : batch)
+      queuedUs += std::chrono::duration_cast<std::chrono::microseconds>(begun - t->queuedAt).count();
+    auto us = [](auto d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); };
+    host_.counter("batch_queue_wait_us", queuedUs);
+    host_.counter("batch_begin_us", us(begun - start));
+    host_.counter("batch_exec_us", us(executed - begun));
+    host_.counter("batch_commit_us", microsSince(executed));
+    host_.counter("batch_tx_cpu_us", threadCpuMicros() - cpuStart);
     host_.counter("batches");
     host_.counter("pulses", static_cast<int64_t>(batch.size()));
     host_.observe("batch_size", static_cast<double>(batch.size()));  // codestats_ingest_batch_size
     return;
   } catch (const std::exception& e) {
+    if (!batch.taken()) throw;  // failed before it had any pulse (lease, BEGIN): all fail
+    if (pulses.size() != batch.size()) takeBatch();
     if (batch.size() == 1) {
       batch[0]->ok = false;
       batch[0]->error = e.what();
       host_.warn(std::string("pulse write failed: ") + e.what());
       return;
     }
+    if (batch.size() == 0) return;
     host_.warn(std::string("batch of ") + std::to_string(batch.size()) +
                " pulses failed, retrying one by one: " + e.what());
   }
   for (size_t i = 0; i < batch.size(); ++i) {
     std::vector<PendingPulse*> one{pulses[i]};
     try {
-      host_.transaction([&](Tx& tx) { writePulses(tx, one, nowMs, host_.dbBackend() == CS_DB_POSTGRES); });
+      host_.transaction([&](Tx& tx) { writePulses(tx, one, nowMs, postgres); });
       batch[i]->ok = true;
       host_.counter("pulses");
     } catch (const std::exception& e) {

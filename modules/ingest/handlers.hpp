@@ -36,7 +36,7 @@ class Ingest {
  private:
   std::shared_ptr<const MachineAuth> authenticate(const std::string& token);
   LanguageRef language(const std::string& normalisedName);
-  void commitBatch(std::vector<Ticket*>& batch);
+  void commitBatch(Batch& batch);
 
   Host host_;
   std::string secretKeyBase_;

@@ -1,6 +1,7 @@
 #include "store.hpp"
 
 #include <map>
+#include <mutex>
 #include <tuple>
 
 #include "pulse_body.hpp"
@@ -87,24 +88,37 @@ LanguageRef getOrCreateLanguage(Tx& tx, const std::string& name) { return langua
 
 namespace {
 
+// The text of a multi-row statement: head, `rows` tuples of `width` placeholders, tail.
+// Built once per statement and size and kept (the single writer runs ~20 per batch; a
+// 64-row text is several KiB of appends). Few distinct keys: four sizes per statement.
+const std::string& multiRowSql(const char* head, const char* tail, size_t width, size_t rows) {
+  static std::mutex mutex;
+  static std::map<std::tuple<const char*, const char*, size_t>, std::string> texts;  // by literal address
+  std::lock_guard lock(mutex);
+  std::string& sql = texts[{head, tail, rows}];
+  if (sql.empty()) {
+    sql = head;
+    size_t n = 1;
+    for (size_t r = 0; r < rows; ++r) {
+      sql += r ? ",(" : "(";
+      for (size_t c = 0; c < width; ++c) sql += (c ? ",$" : "$") + std::to_string(n++);
+      sql += ")";
+    }
+    sql += tail;
+  }
+  return sql;  // std::map nodes never move
+}
+
 // Runs a multi-row INSERT for `rows` rows of `width` values in chunks of 64, 16, 4 and 1
 // rows, so that only four statement texts per table reach the prepared-statement cache.
-void insertRows(Tx& tx, const std::string& head, const std::string& tail, size_t width,
-                const std::vector<Param>& values) {
+void insertRows(Tx& tx, const char* head, const char* tail, size_t width, const std::vector<Param>& values) {
   size_t rows = values.size() / width, done = 0;
+  std::vector<Param> part;
   for (size_t chunk : {size_t(64), size_t(16), size_t(4), size_t(1)}) {
     while (rows - done >= chunk) {
-      std::string sql = head;
-      size_t n = 1;
-      for (size_t r = 0; r < chunk; ++r) {
-        sql += r ? ",(" : "(";
-        for (size_t c = 0; c < width; ++c) sql += (c ? ",$" : "$") + std::to_string(n++);
-        sql += ")";
-      }
-      sql += tail;
-      std::vector<Param> part(values.begin() + static_cast<std::ptrdiff_t>(done * width),
-                              values.begin() + static_cast<std::ptrdiff_t>((done + chunk) * width));
-      tx.query(sql, part);
+      part.assign(values.begin() + static_cast<std::ptrdiff_t>(done * width),
+                  values.begin() + static_cast<std::ptrdiff_t>((done + chunk) * width));
+      tx.query(multiRowSql(head, tail, width, chunk), part);
       done += chunk;
     }
   }

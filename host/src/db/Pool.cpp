@@ -131,8 +131,10 @@ std::unique_ptr<Pool> openSqlite(const DbConfig& config) {
   const std::string abs = absolute.string();
   const std::string sync = config.sqliteSynchronous;
   const auto busy = config.busyTimeout;
+  auto writeLock = std::make_shared<std::timed_mutex>();  // one writer at a time, queued in-process
   return std::make_unique<BlockingPool<SqliteConnection>>(
-      Backend::Sqlite, "sqlite:" + abs, config, [abs, sync, busy] { return SqliteConnection::open(abs, sync, busy); });
+      Backend::Sqlite, "sqlite:" + abs, config,
+      [abs, sync, busy, writeLock] { return SqliteConnection::open(abs, sync, busy, writeLock); });
 }
 
 std::unique_ptr<Pool> openPostgres(const DbConfig& config) {

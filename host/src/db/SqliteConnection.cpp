@@ -1,17 +1,26 @@
 #include "db/SqliteConnection.hpp"
 
+#include "db/WalWriteCoalescing.hpp"
+
 #include <sqlite3.h>
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <climits>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <filesystem>
 
 namespace codestatsd::db {
 namespace {
 
 constexpr size_t kStatementCacheSize = 256;
+constexpr int kCheckpointFrames = 1000;  // SQLite's default wal_autocheckpoint
 
 // Resets and unbinds a statement when a query leaves, however it leaves: an un-reset
 // statement would keep its read snapshot open and block WAL checkpoints.
@@ -84,31 +93,35 @@ SqliteConnection::SqliteConnection(sqlite3* db, std::chrono::milliseconds busyTi
     : db_(db), busyTimeout_(busyTimeout), cache_(kStatementCacheSize) {}
 
 SqliteConnection::~SqliteConnection() {
+  releaseWriteLock();
   cache_.clear();  // finalize every statement before closing the handle
   sqlite3_close_v2(db_);
 }
 
 std::unique_ptr<SqliteConnection> SqliteConnection::open(const std::string& path, const std::string& synchronous,
-                                                         std::chrono::milliseconds busyTimeout) {
+                                                         std::chrono::milliseconds busyTimeout,
+                                                         std::shared_ptr<std::timed_mutex> writeLock) {
   std::string sync = synchronous;
   std::transform(sync.begin(), sync.end(), sync.begin(), [](unsigned char c) { return std::toupper(c); });
   if (sync != "OFF" && sync != "NORMAL" && sync != "FULL" && sync != "EXTRA")
     throw DbError(DbError::Kind::Connection,
                   "invalid SQLite synchronous mode '" + synchronous + "' (expected FULL or NORMAL)");
 
-  keepStatementJournalsInMemory();
+  keepStatementJournalsInMemory();  // before anything initialises SQLite
+  const char* vfs = walWriteCoalescingVfs();  // nullptr (the default VFS) if it could not register
   sqlite3* raw = nullptr;
   // NOMUTEX: a connection is used by one thread at a time (the pool's lease), so
   // SQLite's per-connection mutex would be pure overhead.
   int rc = sqlite3_open_v2(path.c_str(), &raw,
                            SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_EXRESCODE,
-                           nullptr);
+                           vfs);
   if (rc != SQLITE_OK) {
     std::string msg = raw ? sqlite3_errmsg(raw) : sqlite3_errstr(rc);
     sqlite3_close_v2(raw);
     throw DbError(DbError::Kind::Connection, "cannot open SQLite database " + path + ": " + msg);
   }
   std::unique_ptr<SqliteConnection> conn(new SqliteConnection(raw, busyTimeout));
+  conn->writeLock_ = std::move(writeLock);
   try {
     // READWRITE silently falls back to read-only for a write-protected file.
     if (sqlite3_db_readonly(raw, "main") == 1) throw DbError(DbError::Kind::Connection, "file is read-only");
@@ -116,7 +129,18 @@ std::unique_ptr<SqliteConnection> SqliteConnection::open(const std::string& path
     sqlite3_busy_timeout(raw, static_cast<int>(std::clamp<decltype(ms)>(ms, 0, INT_MAX)));
     std::string mode = pragmaValue(raw, "PRAGMA journal_mode=WAL");
     if (mode != "wal") throw DbError(DbError::Kind::Connection, "cannot enable WAL (journal_mode is " + mode + ")");
-    pragmaValue(raw, "PRAGMA synchronous=" + sync);
+    if (sync == "FULL") {
+      // The same guarantee (durable when the call returns), with the fdatasync made after
+      // SQLite's write lock is released: the next transaction runs meanwhile.
+      pragmaValue(raw, "PRAGMA synchronous=NORMAL");
+      conn->syncAfterCommit_ = true;
+      conn->walPath_ = sqlite3_filename_wal(sqlite3_db_filename(raw, "main"));
+      // Checkpoints, too, after the write lock is released (replaces SQLite's automatic
+      // checkpoint, which runs inside COMMIT): the hook only notes the WAL's length.
+      sqlite3_wal_hook(raw, &SqliteConnection::noteWalLength, conn.get());
+    } else {
+      pragmaValue(raw, "PRAGMA synchronous=" + sync);
+    }
     pragmaValue(raw, "PRAGMA foreign_keys=ON");
   } catch (const DbError& e) {
     throw DbError(DbError::Kind::Connection, "cannot open SQLite database " + path + ": " + e.what());
@@ -180,6 +204,13 @@ SqliteConnection::Prepared& SqliteConnection::prepared(std::string_view sql) {
 }
 
 ResultSet SqliteConnection::query(std::string_view sql, const cs_value* params, size_t n) {
+  bool autocommitWrite = false;
+  ResultSet rs = run(sql, params, n, autocommitWrite);
+  if (autocommitWrite && syncAfterCommit_) syncWal();
+  return rs;
+}
+
+ResultSet SqliteConnection::run(std::string_view sql, const cs_value* params, size_t n, bool& autocommitWrite) {
   if (n > 0 && params == nullptr) throw DbError(DbError::Kind::Generic, "parameters missing");
   Prepared& p = prepared(sql);
   sqlite3_stmt* st = p.stmt.get();
@@ -257,6 +288,8 @@ ResultSet SqliteConnection::query(std::string_view sql, const cs_value* params, 
   // sqlite3_changes() keeps the count of the last INSERT/UPDATE/DELETE, so only trust it
   // when this statement changed something (not after a SELECT or DDL).
   if (sqlite3_total_changes64(db_) != changesBefore) rs.affected = sqlite3_changes64(db_);
+  // A write outside BEGIN..COMMIT committed by itself (COMMIT and BEGIN count as read-only).
+  autocommitWrite = sqlite3_stmt_readonly(st) == 0 && sqlite3_get_autocommit(db_) != 0;
   return rs;
 }
 
@@ -264,17 +297,90 @@ void SqliteConnection::execScript(std::string_view sql) {
   std::string script(sql);  // sqlite3_exec wants a NUL-terminated string
   int rc = sqlite3_exec(db_, script.c_str(), nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) fail(rc, "");
+  if (syncAfterCommit_ && !inTransaction()) syncWal();
 }
 
 // BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that upgrades
 // from read to write in WAL mode fails with SQLITE_BUSY_SNAPSHOT without waiting.
-void SqliteConnection::begin() { query("BEGIN IMMEDIATE", nullptr, 0); }
+void SqliteConnection::begin() {
+  if (writeLock_ && !holdsWriteLock_) {
+    if (!writeLock_->try_lock_for(busyTimeout_)) {
+      throw DbError(DbError::Kind::Generic,
+                    "database is locked by another transaction of this process (gave up after the busy timeout of " +
+                        std::to_string(busyTimeout_.count()) + " ms)");
+    }
+    holdsWriteLock_ = true;
+  }
+  try {
+    query("BEGIN IMMEDIATE", nullptr, 0);
+  } catch (...) {
+    releaseWriteLock();
+    throw;
+  }
+}
 
-void SqliteConnection::commit() { query("COMMIT", nullptr, 0); }
+void SqliteConnection::commit() {
+  query("COMMIT", nullptr, 0);  // on failure the caller rolls back, which releases the lock
+  releaseWriteLock();
+  if (syncAfterCommit_) syncWal();
+}
+
+int SqliteConnection::noteWalLength(void* self, sqlite3*, const char*, int frames) {
+  static_cast<SqliteConnection*>(self)->walFrames_ = frames;
+  return SQLITE_OK;
+}
 
 void SqliteConnection::rollback() {
   // Some errors (e.g. SQLITE_FULL) already rolled the transaction back.
-  if (inTransaction()) query("ROLLBACK", nullptr, 0);
+  try {
+    if (inTransaction()) query("ROLLBACK", nullptr, 0);
+  } catch (...) {
+    releaseWriteLock();
+    throw;
+  }
+  releaseWriteLock();
+}
+
+void SqliteConnection::releaseWriteLock() {
+  if (!holdsWriteLock_) return;
+  holdsWriteLock_ = false;
+  writeLock_->unlock();
+}
+
+// After a failed fdatasync the kernel may have dropped the dirty pages, so whether the
+// commit that was just reported durable survives a crash is unknown, and a retry would
+// write it twice. Like PostgreSQL (data_sync_retry=off), stop the process: recovery then
+// starts from what is on disk.
+[[noreturn]] static void durabilityLost(const std::string& what) {
+  std::fprintf(stderr, "FATAL: %s: %s; stopping: a commit may not be durable\n", what.c_str(), std::strerror(errno));
+  std::fflush(stderr);
+  std::abort();
+}
+
+void SqliteConnection::syncWal() {
+  if (walFrames_ >= kCheckpointFrames) {
+    // What SQLite's automatic checkpoint does (PASSIVE: copies what no reader still needs,
+    // never waits), here outside the write lock. It syncs the WAL before copying and the
+    // database after; errors leave the frames in the WAL for the next attempt.
+    walFrames_ = 0;
+    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  }
+  int fd = ::open(walPath_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) durabilityLost("cannot open " + walPath_ + " to sync it");
+  if (::fdatasync(fd) != 0) {
+    int e = errno;
+    ::close(fd);
+    errno = e;
+    durabilityLost("fdatasync of " + walPath_ + " failed");
+  }
+  ::close(fd);
+  if (!directorySynced_) {  // a WAL file created since the directory was last synced
+    std::string dir = std::filesystem::path(walPath_).parent_path().string();
+    int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (d < 0 || ::fsync(d) != 0) durabilityLost("fsync of directory " + dir + " failed");
+    ::close(d);
+    directorySynced_ = true;
+  }
 }
 
 bool SqliteConnection::healthy() const { return db_ != nullptr; }

@@ -17,7 +17,7 @@ TEST_CASE("group commit: every ticket is answered after its batch committed", "[
   o.batchMax = 8;
   o.batchWait = std::chrono::microseconds(200);
   o.maxInflight = 1;
-  GroupCommitter gc(o, [&](std::vector<Ticket*>& batch) {
+  GroupCommitter gc(o, [&](Batch& batch) {
     int c = ++concurrent;
     int m = maxConcurrent;
     while (c > m && !maxConcurrent.compare_exchange_weak(m, c)) {
@@ -58,7 +58,7 @@ TEST_CASE("group commit: every ticket is answered after its batch committed", "[
 
 TEST_CASE("group commit: a throwing commit fails only its batch", "[group]") {
   std::atomic<int> calls{0};
-  GroupCommitter gc(GroupCommitter::Options{4, std::chrono::microseconds(0), 2}, [&](std::vector<Ticket*>& batch) {
+  GroupCommitter gc(GroupCommitter::Options{4, std::chrono::microseconds(0), 2}, [&](Batch& batch) {
     if (calls++ == 0) throw std::runtime_error("boom");
     for (Ticket* t : batch) t->ok = true;
   });
@@ -73,7 +73,7 @@ TEST_CASE("group commit: a throwing commit fails only its batch", "[group]") {
 
 TEST_CASE("group commit: several batches in flight, every ticket answered once", "[group]") {
   std::atomic<int> concurrent{0}, maxConcurrent{0}, committed{0};
-  GroupCommitter gc(GroupCommitter::Options{4, std::chrono::microseconds(50), 3}, [&](std::vector<Ticket*>& batch) {
+  GroupCommitter gc(GroupCommitter::Options{4, std::chrono::microseconds(50), 3}, [&](Batch& batch) {
     int c = ++concurrent;
     int m = maxConcurrent;
     while (c > m && !maxConcurrent.compare_exchange_weak(m, c)) {
@@ -132,9 +132,10 @@ TEST_CASE("group commit: a leader that finds tickets queued commits them without
   std::atomic<int> calls{0};
   std::vector<size_t> sizes;
   // A batch wait far longer than the test may take: only a leader alone may use it.
-  GroupCommitter gc(GroupCommitter::Options{8, std::chrono::seconds(20), 1}, [&](std::vector<Ticket*>& batch) {
+  GroupCommitter gc(GroupCommitter::Options{8, std::chrono::seconds(20), 1}, [&](Batch& batch) {
+    size_t n = batch.size();  // takes the tickets now, then holds the first batch
     if (calls++ == 0) gate.wait();
-    sizes.push_back(batch.size());  // batches never overlap (max_inflight 1)
+    sizes.push_back(n);  // batches never overlap (max_inflight 1)
     for (Ticket* t : batch) t->ok = true;
   });
   auto start = std::chrono::steady_clock::now();
@@ -163,7 +164,7 @@ TEST_CASE("group commit: a leader that finds tickets queued commits them without
 
 TEST_CASE("group commit: a lone ticket waits up to batch_wait for company", "[group]") {
   std::vector<size_t> sizes;
-  GroupCommitter gc(GroupCommitter::Options{64, std::chrono::seconds(2), 1}, [&](std::vector<Ticket*>& batch) {
+  GroupCommitter gc(GroupCommitter::Options{64, std::chrono::seconds(2), 1}, [&](Batch& batch) {
     sizes.push_back(batch.size());
     for (Ticket* t : batch) t->ok = true;
   });
@@ -179,4 +180,27 @@ TEST_CASE("group commit: a lone ticket waits up to batch_wait for company", "[gr
   CHECK(b.ok);
   REQUIRE(sizes.size() == 1);
   CHECK(sizes[0] == 2);
+}
+
+TEST_CASE("group commit: a callback that looks at its batch late gets the tickets queued meanwhile", "[group]") {
+  Gate writeLock;  // stands for the database's write lock, held by someone else at first
+  std::vector<size_t> sizes;
+  GroupCommitter gc(GroupCommitter::Options{64, std::chrono::microseconds(0), 1}, [&](Batch& batch) {
+    if (sizes.empty()) writeLock.wait();
+    sizes.push_back(batch.size());
+    for (Ticket* t : batch) t->ok = true;
+  });
+  std::vector<std::thread> threads;
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&] {
+      Ticket t;
+      gc.submit(t);
+      CHECK(t.ok);
+    });
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // the first one leads alone
+  }
+  writeLock.release();
+  for (auto& t : threads) t.join();
+  CHECK(sizes == std::vector<size_t>{6});
+  CHECK(gc.stats().batches == 1);
 }
