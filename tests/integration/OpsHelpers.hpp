@@ -2,16 +2,44 @@
 // backup_restore_test).
 #pragma once
 
+#include <catch2/catch.hpp>
+
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "HostProcess.hpp"
 
 namespace codestats::test {
+
+inline std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
+  return s;
+}
+
+// codestatsctl ARGS against the host; the test stops unless it exits 0.
+inline std::string run(const HostProcess& h, const std::vector<std::string>& args) {
+  std::string out;
+  int rc = h.ctl(args, out);
+  INFO(out);
+  REQUIRE(rc == 0);
+  return out;
+}
+
+// A pulse's coded_at `agoSeconds` before now, RFC 3339 UTC.
+inline std::string isoSecondsAgo(int agoSeconds) {
+  std::time_t t = std::time(nullptr) - agoSeconds;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
 
 inline Poco::JSON::Object::Ptr parseObject(const std::string& s) {
   return Poco::JSON::Parser().parse(s).extract<Poco::JSON::Object::Ptr>();

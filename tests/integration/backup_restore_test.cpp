@@ -20,10 +20,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
 // Runs a shell command; returns the exit code, output (stdout and stderr) in `out`.
 int shell(const std::string& cmd, std::string& out) {

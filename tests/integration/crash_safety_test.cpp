@@ -24,27 +24,8 @@ namespace {
 constexpr int kRounds = 4;
 constexpr int kClients = 8;
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
-std::string run(const HostProcess& h, const std::vector<std::string>& args) {
-  std::string out;
-  int rc = h.ctl(args, out);
-  INFO(out);
-  REQUIRE(rc == 0);
-  return out;
-}
 
-std::string nowIso(int agoSeconds) {
-  std::time_t t = std::time(nullptr) - agoSeconds;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 const char* const kAggregates[] = {"by_language", "by_machine", "by_day", "by_hour", "totals"};
 
@@ -78,7 +59,7 @@ TEST_CASE("crash safety: SIGKILL under ingest load loses no acknowledged pulse a
           clients.emplace_back([&, c] {
             for (int seq = 0; !stop; ++seq) {
               int64_t id = int64_t(round + 1) * 1000000 + c * 100000 + seq;
-              std::string body = R"({"coded_at":")" + nowIso(seq % 3600) + R"(","xps":[{"language":"Lang)" +
+              std::string body = R"({"coded_at":")" + isoSecondsAgo(seq % 3600) + R"(","xps":[{"language":"Lang)" +
                                  std::to_string(seq % 5) + R"(","xp":)" + std::to_string(id) + "}]}";
               try {
                 auto r = httpRequest(h.httpPort(), "POST", "/api/my/pulses", body,

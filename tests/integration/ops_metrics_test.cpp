@@ -46,31 +46,12 @@ double value(const HostProcess& h, const std::string& series) {
   return *v;
 }
 
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' ')) s.pop_back();
-  return s;
-}
 
-std::string run(const HostProcess& h, const std::vector<std::string>& args) {
-  std::string out;
-  int rc = h.ctl(args, out);
-  INFO(out);
-  REQUIRE(rc == 0);
-  return out;
-}
 
-std::string codedAtSecondsAgo(int ago) {
-  std::time_t t = std::time(nullptr) - ago;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S+00:00", &tm);
-  return buf;
-}
 
 HttpReply postPulse(const HostProcess& h, const std::string& token, int ago, int xp) {
   return h.request("POST", "/api/my/pulses",
-                   R"({"coded_at":")" + codedAtSecondsAgo(ago) + R"(","xps":[{"language":"C++","xp":)" +
+                   R"({"coded_at":")" + isoSecondsAgo(ago) + R"(","xps":[{"language":"C++","xp":)" +
                        std::to_string(xp) + "}]}",
                    {{"X-API-Token", token}, {"Content-Type", "application/json"}});
 }
@@ -83,7 +64,7 @@ int postConcurrently(const HostProcess& h, const std::string& token, int clients
     threads.emplace_back([&] {
       for (int i = next++; i < total; i = next++)
         if (httpRequest(h.httpPort(), "POST", "/api/my/pulses",
-                        R"({"coded_at":")" + codedAtSecondsAgo(60 + i) + R"(","xps":[{"language":"C++","xp":1}]})",
+                        R"({"coded_at":")" + isoSecondsAgo(60 + i) + R"(","xps":[{"language":"C++","xp":1}]})",
                         {{"X-API-Token", token}, {"Content-Type", "application/json"}})
                 .status == 201)
           ++created;
