@@ -10,16 +10,19 @@ namespace codestatsd {
 
 namespace {
 
+// The series under a shared lock, or null: the hot path, every counter bump after the first.
+template <typename Map>
+auto* findExisting(std::shared_mutex& mu, Map& map, std::string_view name, std::string_view labels) {
+  std::shared_lock lock(mu);
+  auto it = map.find(name);
+  if (it == map.end()) return decltype(it->second.begin()->second.get())(nullptr);
+  auto jt = it->second.find(std::string(labels));
+  return jt == it->second.end() ? nullptr : jt->second.get();
+}
+
 template <typename Map, typename Make>
 auto& findOrCreate(std::shared_mutex& mu, Map& map, std::string_view name, std::string_view labels, Make make) {
-  {
-    std::shared_lock lock(mu);
-    auto it = map.find(name);
-    if (it != map.end()) {
-      auto jt = it->second.find(std::string(labels));
-      if (jt != it->second.end()) return *jt->second;
-    }
-  }
+  if (auto* found = findExisting(mu, map, name, labels)) return *found;
   std::unique_lock lock(mu);
   auto& slot = map[std::string(name)][std::string(labels)];
   if (!slot) slot = make();
@@ -31,14 +34,7 @@ auto& findOrCreate(std::shared_mutex& mu, Map& map, std::string_view name, std::
 template <typename Map, typename Make, typename KindOf>
 auto& findOrCreateExclusive(std::shared_mutex& mu, Map& map, std::string_view name, std::string_view labels,
                             const char* kind, KindOf kindOf, Make make) {
-  {
-    std::shared_lock lock(mu);
-    auto it = map.find(name);
-    if (it != map.end()) {
-      auto jt = it->second.find(std::string(labels));
-      if (jt != it->second.end()) return *jt->second;
-    }
-  }
+  if (auto* found = findExisting(mu, map, name, labels)) return *found;
   std::unique_lock lock(mu);
   const char* existing = kindOf(name);
   if (existing && (std::string_view(existing) != kind || map.find(name) == map.end()))
