@@ -6,6 +6,7 @@
 #include "db/SqliteConnection.hpp"
 
 #include <sqlite3.h>
+#include "support/DbValues.hpp"
 #include "support/TestDatabases.hpp"
 
 #include <algorithm>
@@ -26,39 +27,12 @@
 using namespace codestatsd::db;
 using codestatsd::db::test::backends;
 using codestatsd::db::test::TestDatabase;
+using namespace codestatsd::db::test;  // I, T, R, B, N, q (support/DbValues.hpp)
 using namespace std::chrono_literals;
 
 namespace {
 
-cs_value I(int64_t i) {
-  cs_value v{};
-  v.type = CS_VAL_INT;
-  v.i = i;
-  return v;
-}
-cs_value R(double d) {
-  cs_value v{};
-  v.type = CS_VAL_REAL;
-  v.d = d;
-  return v;
-}
-cs_value T(std::string_view s) {
-  cs_value v{};
-  v.type = CS_VAL_TEXT;
-  v.s = {s.data(), s.size()};
-  return v;
-}
-cs_value B(std::string_view s) {
-  cs_value v{};
-  v.type = CS_VAL_BLOB;
-  v.s = {s.data(), s.size()};
-  return v;
-}
-cs_value N() { return cs_value{}; }
 
-ResultSet q(Connection& c, std::string_view sql, std::vector<cs_value> params = {}) {
-  return c.query(sql, params.data(), params.size());
-}
 
 int64_t count(Connection& c, const std::string& table) { return q(c, "SELECT COUNT(*) FROM " + table).at(0, 0).i; }
 

@@ -6,6 +6,7 @@
 #include "db/Database.hpp"
 #include "db/SqliteConnection.hpp"
 
+#include "support/DbValues.hpp"
 #include "support/TestDatabases.hpp"
 
 #include <atomic>
@@ -17,20 +18,12 @@
 
 using namespace codestatsd::db;
 using codestatsd::db::test::TestDatabase;
+using namespace codestatsd::db::test;  // I, T, R, B, N, q (support/DbValues.hpp)
 using namespace std::chrono_literals;
 
 namespace {
 
-cs_value I(int64_t i) {
-  cs_value v{};
-  v.type = CS_VAL_INT;
-  v.i = i;
-  return v;
-}
 
-ResultSet q(Connection& c, std::string_view sql, std::vector<cs_value> params = {}) {
-  return c.query(sql, params.data(), params.size());
-}
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include "db/WalWriteCoalescing.hpp"
 
 #include <sqlite3.h>
+#include "support/DbValues.hpp"
 #include "support/TestDatabases.hpp"
 
 #include <string>
@@ -15,19 +16,11 @@
 
 using namespace codestatsd::db;
 using codestatsd::db::test::TestDatabase;
+using namespace codestatsd::db::test;  // I, T, R, B, N, q (support/DbValues.hpp)
 
 namespace {
 
-cs_value I(int64_t i) {
-  cs_value v{};
-  v.type = CS_VAL_INT;
-  v.i = i;
-  return v;
-}
 
-ResultSet q(Connection& c, std::string_view sql, std::vector<cs_value> params = {}) {
-  return c.query(sql, params.data(), params.size());
-}
 
 // A plain connection on SQLite's default VFS, as another process (the sqlite3 shell, a
 // backup) would open the file.
