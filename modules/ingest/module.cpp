@@ -27,6 +27,15 @@ class IngestModule : public codestats::Module {
 
     for (const char* topic : {"machine.changed", "user.changed", "user.deleted", "language.aliased"})
       subscribe(topic, [this](std::string_view t, std::string_view) { ingest_.invalidate(t); });
+    // Events arrive asynchronously; web also calls this before it answers a key regeneration,
+    // a machine (de)activation or deletion, or an account deletion, so the old token is
+    // refused by the very next request (docs/events.md, "ingest.v1").
+    provide("ingest", 1, [this](std::string_view method, std::string_view) -> std::string {
+      if (method != "forget_credentials")
+        throw codestats::Error(CS_E_INVALID, "ingest.v1 has no method '" + std::string(method) + "' (forget_credentials)");
+      ingest_.invalidate("machine.changed");
+      return "{}";
+    });
 
     command("import-csv", "import-csv USERNAME FILE: imports a Code::Stats /my/pulses CSV export (idempotent)",
             [this](const Args& a) { return ingest_.importCsv(a); });

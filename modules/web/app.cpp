@@ -398,10 +398,22 @@ void App::publishUserChanged(const User& u) {
 }
 
 void App::publishUserDeleted(int64_t id, const std::string& username) {
+  forgetIngestCredentials();
   host_.publish("user.deleted", "{\"user_id\":" + std::to_string(id) + ",\"username\":" + jsonString(username) + "}");
 }
 
+// Events are delivered asynchronously: without this call a pulse sent right after the
+// answer could still pass with credentials ingest cached before the change.
+void App::forgetIngestCredentials() {
+  try {
+    host_.call("ingest", 1, "forget_credentials", "{}");  // nullopt: ingest is not loaded
+  } catch (const Error& e) {
+    host_.warn(std::string("ingest.v1 forget_credentials failed: ") + e.what());
+  }
+}
+
 void App::publishMachineChanged(int64_t machineId, int64_t userId, const std::string& name, bool active, bool deleted) {
+  forgetIngestCredentials();
   host_.publish("machine.changed", "{\"machine_id\":" + std::to_string(machineId) +
                                        ",\"user_id\":" + std::to_string(userId) + ",\"name\":" + jsonString(name) +
                                        ",\"active\":" + (active ? "true" : "false") +

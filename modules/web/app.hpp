@@ -118,6 +118,8 @@ class App {
   void publishUserChanged(const User& u);
   void publishUserDeleted(int64_t id, const std::string& username);
   void publishMachineChanged(int64_t machineId, int64_t userId, const std::string& name, bool active, bool deleted);
+  // ingest.v1 forget_credentials: machine keys change before the change is answered.
+  void forgetIngestCredentials();
   // Removes the user and everything that belongs to it (pulses, xps, aggregates, sessions).
   void deleteUser(const User& u);
 
