@@ -31,20 +31,13 @@ void apiUser(App& app, const Request& req, Response& resp) {
   if (n.name.empty()) return notFound();
   // Session auth is not used here: a private profile is served to nobody (§4).
   const std::string key = "api:" + n.decoded;
-  auto kept = app.rendered().get(key);
-  auto answer = app.profiles().loadIfChanged(n.name, true, std::nullopt, nowMs(), kept ? &kept->stamp : nullptr);
+  auto read = app.readProfile(key, n.name, std::nullopt);
   auto ok = [&](const std::string& body) {
     resp.status(200).header("Content-Type", "application/json; charset=utf-8").write(body);
   };
-  if (answer.unchanged) {
-    app.host().counter("profile_bodies_reused");
-    return ok(*kept->body);
-  }
-  if (!answer.data) {
-    app.rendered().erase(key);
-    return notFound();
-  }
-  const ProfileData& p = *answer.data;
+  if (read.keptBody) return ok(*read.keptBody);
+  if (!read.data) return notFound();
+  const ProfileData& p = *read.data;
   if (n.decoded != p.username) {
     resp.status(302).header("Location", "/api/users/" + encodePathSegment(p.username));
     resp.json(302, R"({"error":"The user's name is spelled differently; follow Location."})");
@@ -52,7 +45,7 @@ void apiUser(App& app, const Request& req, Response& resp) {
   }
   std::string body = apiUserJson(p);
   ok(body);
-  if (!p.stamp.empty()) app.rendered().put(key, p.stamp, std::move(body));
+  app.keepBody(key, p, std::move(body));
 }
 
 void apiUserPreflight(const Request&, Response& resp) {

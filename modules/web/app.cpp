@@ -116,6 +116,23 @@ App::App(Host& host) : host_(host), config_(readConfig(host)), profiles_(host) {
   config_.secretKeyBase = host.config("host.secret_key_base", "");
 }
 
+App::ProfileRead App::readProfile(const std::string& keptKey, const std::string& name,
+                                  const std::optional<std::string>& viewer) {
+  std::optional<RenderedProfiles::Entry> kept;
+  if (!keptKey.empty()) kept = rendered_.get(keptKey);
+  auto answer = profiles_.loadIfChanged(name, true, viewer, nowMs(), kept ? &kept->stamp : nullptr);
+  if (answer.unchanged) {
+    host_.counter("profile_bodies_reused");
+    return {std::nullopt, kept->body};
+  }
+  if (!answer.data && !keptKey.empty()) rendered_.erase(keptKey);
+  return {std::move(answer.data), nullptr};
+}
+
+void App::keepBody(const std::string& keptKey, const ProfileData& from, std::string body) {
+  if (!keptKey.empty() && !from.stamp.empty()) rendered_.put(keptKey, from.stamp, std::move(body));
+}
+
 std::string App::cookie(const std::string& name, const std::string& value, int64_t maxAgeSeconds) const {
   std::string c = name + "=" + value + "; Path=/; HttpOnly; SameSite=Lax";
   if (maxAgeSeconds >= 0) c += "; Max-Age=" + std::to_string(maxAgeSeconds);

@@ -80,7 +80,18 @@ class App {
   Host& host() { return host_; }
   const WebConfig& config() const { return config_; }
   ProfileStore& profiles() { return profiles_; }
-  RenderedProfiles& rendered() { return rendered_; }
+
+  // A profile read that may be answered by a body kept under `keptKey` (empty: none may be):
+  // keptBody is set when the kept body still holds (counted as profile_bodies_reused);
+  // otherwise `data` is the fresh profile (nullopt: not found or private, and the kept body
+  // is dropped). keepBody() stores what the caller rendered from `data` (docs/web.md).
+  struct ProfileRead {
+    std::optional<ProfileData> data;
+    std::shared_ptr<const std::string> keptBody;
+  };
+  ProfileRead readProfile(const std::string& keptKey, const std::string& name,
+                          const std::optional<std::string>& viewer);
+  void keepBody(const std::string& keptKey, const ProfileData& from, std::string body);
 
   // Runs one request: content negotiation, session and remember-me, consent redirect,
   // access rule, CSRF check for state-changing methods, then the handler.

@@ -86,19 +86,11 @@ void profilePage(App& app, Ctx& c) {
   // An anonymous view (no session, nothing to flash) is the same page for everyone: it is
   // kept with the data's stamp and sent again while the stamp holds.
   const bool anonymous = !c.user && c.sessionHash.empty() && c.flashes.empty();
-  const std::string key = "page:" + n.decoded;
-  std::optional<RenderedProfiles::Entry> kept;
-  if (anonymous) kept = app.rendered().get(key);
-  auto answer = app.profiles().loadIfChanged(n.name, true, viewer, nowMs(), kept ? &kept->stamp : nullptr);
-  if (answer.unchanged) {
-    app.host().counter("profile_bodies_reused");
-    return app.sendHtml(c, 200, *kept->body);
-  }
-  if (!answer.data) {
-    if (anonymous) app.rendered().erase(key);
-    return app.notFound(c);
-  }
-  const ProfileData* p = &*answer.data;
+  const std::string key = anonymous ? "page:" + n.decoded : std::string();
+  auto read = app.readProfile(key, n.name, viewer);
+  if (read.keptBody) return app.sendHtml(c, 200, *read.keptBody);
+  if (!read.data) return app.notFound(c);
+  const ProfileData* p = &*read.data;
   if (n.decoded != p->username) return app.redirect(c, "/users/" + encodePathSegment(p->username));
 
   Data d;
@@ -146,7 +138,7 @@ void profilePage(App& app, Ctx& c) {
   d.set("year_cells", cells);
   std::string html = app.renderHtml(c, "profile", d, p->username);
   app.sendHtml(c, 200, html);
-  if (anonymous && !p->stamp.empty()) app.rendered().put(key, p->stamp, std::move(html));
+  app.keepBody(key, *p, std::move(html));
 }
 
 }  // namespace codestats::web
