@@ -149,6 +149,23 @@ struct Fixture {
 
 std::vector<std::string> moduleSets() { return {"web,ingest", "web,ingest,cache"}; }
 
+// Runs `check` once per backend and module set (one Catch2 section each) on a fresh site
+// that received the Fixture's pulses.
+template <typename Check>
+void withFixtureSites(Check check) {
+  for (const auto& backend : testBackends()) {
+    for (const auto& modules : moduleSets()) {
+      DYNAMIC_SECTION(backend << " " << modules) {
+        WebSite site(backend, modules);
+        Fixture f;
+        f.send(site);
+        WebClient c = site.client();
+        check(site, f, f.expected(), c);
+      }
+    }
+  }
+}
+
 std::string graphqlBody(const std::string& query) {
   Poco::JSON::Object o;
   o.set("query", query);
@@ -160,58 +177,48 @@ std::string graphqlBody(const std::string& query) {
 }  // namespace
 
 TEST_CASE("web api: /api/users/:name as spec §4 with hand-computed XP, 12 h window and local dates", "[web][db]") {
-  for (const auto& backend : testBackends()) {
-    for (const auto& modules : moduleSets()) {
-      DYNAMIC_SECTION(backend << " " << modules) {
-        WebSite site(backend, modules);
-        Fixture f;
-        f.send(site);
-        Expected e = f.expected();
-        WebClient c = site.client();
+  withFixtureSites([](WebSite& site, const Fixture& f, const Expected& e, WebClient& c) {
+    auto r = c.get("/api/users/Ann%20Lee", {{"Accept", "application/json"}});
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    CHECK(r.header("access-control-allow-origin") == "*");
+    CHECK(contains(r.header("content-type"), "application/json"));
+    auto o = parse(r.body);
+    CHECK(o->getValue<std::string>("user") == "Ann Lee");
+    CHECK(o->getValue<int64_t>("total_xp") == e.total);
+    CHECK(o->getValue<int64_t>("total_xp") == 3807);
+    CHECK(o->getValue<int64_t>("new_xp") == e.recent);
+    CHECK(o->getValue<int64_t>("new_xp") == 2207);
+    CHECK(xpMap(o->getObject("languages")) == e.languages);
+    CHECK(xpMap(o->getObject("machines")) == e.machines);  // laptop is inactive: not listed
+    CHECK(e.machines.size() == 1);
+    CHECK(intMap(o->getObject("dates")) == e.dates);
 
-        auto r = c.get("/api/users/Ann%20Lee", {{"Accept", "application/json"}});
-        INFO(r.body);
-        REQUIRE(r.status == 200);
-        CHECK(r.header("access-control-allow-origin") == "*");
-        CHECK(contains(r.header("content-type"), "application/json"));
-        auto o = parse(r.body);
-        CHECK(o->getValue<std::string>("user") == "Ann Lee");
-        CHECK(o->getValue<int64_t>("total_xp") == e.total);
-        CHECK(o->getValue<int64_t>("total_xp") == 3807);
-        CHECK(o->getValue<int64_t>("new_xp") == e.recent);
-        CHECK(o->getValue<int64_t>("new_xp") == 2207);
-        CHECK(xpMap(o->getObject("languages")) == e.languages);
-        CHECK(xpMap(o->getObject("machines")) == e.machines);  // laptop is inactive: not listed
-        CHECK(e.machines.size() == 1);
-        CHECK(intMap(o->getObject("dates")) == e.dates);
+    // '+' stands for a space; the spelling differs, so a redirect to the stored name.
+    r = c.get("/api/users/Ann+Lee");
+    CHECK(r.status == 302);
+    CHECK(r.location() == "/api/users/Ann%20Lee");
+    r = c.get("/api/users/ann%20LEE");
+    CHECK(r.status == 302);
+    CHECK(r.location() == "/api/users/Ann%20Lee");
+    CHECK(r.header("access-control-allow-origin") == "*");
 
-        // '+' stands for a space; the spelling differs, so a redirect to the stored name.
-        r = c.get("/api/users/Ann+Lee");
-        CHECK(r.status == 302);
-        CHECK(r.location() == "/api/users/Ann%20Lee");
-        r = c.get("/api/users/ann%20LEE");
-        CHECK(r.status == 302);
-        CHECK(r.location() == "/api/users/Ann%20Lee");
-        CHECK(r.header("access-control-allow-origin") == "*");
-
-        for (const char* path : {"/api/users/hidden", "/api/users/nobody", "/api/users/HIDDEN"}) {
-          r = c.get(path);
-          INFO(path);
-          CHECK(r.status == 404);
-          CHECK(r.body == R"({"error":"User not found or private."})");
-          CHECK(r.header("access-control-allow-origin") == "*");
-        }
-        r = c.request("OPTIONS", "/api/users/Ann%20Lee", "",
-                      {{"Origin", "https://example.org"}, {"Access-Control-Request-Method", "GET"}});
-        CHECK(r.status == 204);
-        CHECK(r.header("access-control-allow-origin") == "*");
-        CHECK(r.header("access-control-allow-methods") == "HEAD, GET");
-        r = c.request("HEAD", "/api/users/Ann%20Lee");
-        CHECK(r.status == 200);
-        CHECK(r.body.empty());
-      }
+    for (const char* path : {"/api/users/hidden", "/api/users/nobody", "/api/users/HIDDEN"}) {
+      r = c.get(path);
+      INFO(path);
+      CHECK(r.status == 404);
+      CHECK(r.body == R"({"error":"User not found or private."})");
+      CHECK(r.header("access-control-allow-origin") == "*");
     }
-  }
+    r = c.request("OPTIONS", "/api/users/Ann%20Lee", "",
+                  {{"Origin", "https://example.org"}, {"Access-Control-Request-Method", "GET"}});
+    CHECK(r.status == 204);
+    CHECK(r.header("access-control-allow-origin") == "*");
+    CHECK(r.header("access-control-allow-methods") == "HEAD, GET");
+    r = c.request("HEAD", "/api/users/Ann%20Lee");
+    CHECK(r.status == 200);
+    CHECK(r.body.empty());
+  });
 }
 
 TEST_CASE("web api: a private profile is 404 on /api even for its owner; GraphQL shows it to the owner only",
@@ -241,106 +248,97 @@ TEST_CASE("web api: a private profile is 404 on /api even for its owner; GraphQL
 }
 
 TEST_CASE("web graphql: third-party queries on /profile-graph answered from the same data", "[web][db]") {
-  for (const auto& backend : testBackends()) {
-    for (const auto& modules : moduleSets()) {
-      DYNAMIC_SECTION(backend << " " << modules) {
-        WebSite site(backend, modules);
-        Fixture f;
-        f.send(site);
-        Expected e = f.expected();
-        WebClient c = site.client();
-        std::string since = ymd(utc(f.now - 7 * 86400));
-        std::string recentSince = codedAt(f.now, {12 * 3600, 0, "", {}});
+  withFixtureSites([](WebSite& site, const Fixture& f, const Expected& e, WebClient& c) {
+    std::string since = ymd(utc(f.now - 7 * 86400));
+    std::string recentSince = codedAt(f.now, {12 * 3600, 0, "", {}});
 
-        // A README card's query, sent as JSON with Accept: application/json.
-        auto r = c.request("POST", "/profile-graph",
-                           graphqlBody("query($u: String!) { profile(username: $u) { totalXp "
-                                       "dayLanguageXps(since: \"" + since + "\") { date language xp } } }")
-                               .insert(1, R"("variables":{"u":"Ann Lee"},)"),
-                           {{"Content-Type", "application/json"}, {"Accept", "application/json"}});
-        INFO(r.body);
-        REQUIRE(r.status == 200);
-        auto profile = parse(r.body)->getObject("data")->getObject("profile");
-        REQUIRE(profile);
-        CHECK(profile->getValue<int64_t>("totalXp") == e.total);
-        std::map<std::pair<std::string, std::string>, int64_t> got;
-        auto rows = profile->getArray("dayLanguageXps");
-        for (size_t i = 0; i < rows->size(); ++i) {
-          auto row = rows->getObject(static_cast<unsigned>(i));
-          got[{row->getValue<std::string>("date"), row->getValue<std::string>("language")}] +=
-              row->getValue<int64_t>("xp");
-        }
-        CHECK(got == e.dayLanguages);
-
-        // The bundled profile page's query, raw text body as the browser sends it.
-        std::string page = "{profile(username:\"Ann Lee\"){total_langs: languages{name xp} "
-                           "recent_langs: languages(since:\"" + recentSince + "\"){name xp} "
-                           "total_machines: machines{name xp} recent_machines: machines(since:\"" + recentSince +
-                           "\"){name xp} day_of_year_xps: dayOfYearXps hour_of_day_xps: hourOfDayXps "
-                           "registered ...F}} fragment F on Profile { dates { date xp } }";
-        r = c.request("POST", "/profile-graph", page, {{"Content-Type", "text/plain;charset=UTF-8"}});
-        INFO(r.body);
-        REQUIRE(r.status == 200);
-        profile = parse(r.body)->getObject("data")->getObject("profile");
-        REQUIRE(profile);
-        auto named = [&](const char* key) {
-          std::map<std::string, int64_t> out;
-          auto a = profile->getArray(key);
-          for (size_t i = 0; i < a->size(); ++i)
-            out[a->getObject(static_cast<unsigned>(i))->getValue<std::string>("name")] =
-                a->getObject(static_cast<unsigned>(i))->getValue<int64_t>("xp");
-          return out;
-        };
-        std::map<std::string, int64_t> totalLangs, recentLangs, totalMachines, recentMachines;
-        for (const auto& [k, v] : e.languages) {
-          totalLangs[k] = v.first;
-          if (v.second) recentLangs[k] = v.second;
-        }
-        for (const auto& [k, v] : e.machines) {
-          totalMachines[k] = v.first;
-          if (v.second) recentMachines[k] = v.second;
-        }
-        CHECK(named("total_langs") == totalLangs);
-        CHECK(named("recent_langs") == recentLangs);
-        CHECK(named("total_machines") == totalMachines);
-        CHECK(named("recent_machines") == recentMachines);
-        CHECK(intMap(profile->getObject("hour_of_day_xps")) == e.hours);
-        auto doy = intMap(profile->getObject("day_of_year_xps"));
-        CHECK(doy.size() == 366);
-        for (const auto& [day, xp] : e.dayOfYear) CHECK(doy[std::to_string(day)] == xp);
-        std::map<std::string, int64_t> dates;
-        auto da = profile->getArray("dates");
-        for (size_t i = 0; i < da->size(); ++i)
-          dates[da->getObject(static_cast<unsigned>(i))->getValue<std::string>("date")] =
-              da->getObject(static_cast<unsigned>(i))->getValue<int64_t>("xp");
-        CHECK(dates == e.dates);
-
-        // GET ?query=, exact (case-sensitive) lookup, errors GraphQL-shaped.
-        std::string encoded;
-        Poco::URI::encode(R"({profile(username:"Ann Lee"){totalXp}})", "&=+#?", encoded);
-        r = c.get("/profile-graph?query=" + encoded, {{"Accept", "application/json"}});
-        CHECK(r.status == 200);
-        CHECK(r.body == R"({"data":{"profile":{"totalXp":3807}}})");
-        r = c.request("POST", "/profile-graph", R"({profile(username:"ann lee"){totalXp}})");
-        CHECK(contains(r.body, "User not found or no access to profile."));
-        r = c.request("POST", "/profile-graph", R"({profile(username:"hidden"){totalXp}})");
-        CHECK(contains(r.body, R"("profile":null)"));
-        r = c.request("POST", "/profile-graph", "{profile(username:\"Ann Lee\"){nope}}");
-        CHECK(r.status == 200);
-        CHECK(contains(r.body, R"(Cannot query field \"nope\" on type \"Profile\".)"));
-        r = c.request("POST", "/profile-graph", "{profile(username:", {{"Content-Type", "application/graphql"}});
-        CHECK(r.status == 200);
-        CHECK(contains(r.body, "Syntax Error"));
-        r = c.request("POST", "/profile-graph",
-                      "{profile(username:\"Ann Lee\"){dayLanguageXps(since:\"1970-01-01\"){xp}}}");
-        CHECK(contains(r.body, "too far in the past"));
-        r = c.request("POST", "/profile-graph", std::string(70000, '{'));
-        CHECK(r.status == 413);
-        r = c.request("DELETE", "/profile-graph");
-        CHECK(r.status == 405);
-      }
+    // A README card's query, sent as JSON with Accept: application/json.
+    auto r = c.request("POST", "/profile-graph",
+                       graphqlBody("query($u: String!) { profile(username: $u) { totalXp "
+                                   "dayLanguageXps(since: \"" + since + "\") { date language xp } } }")
+                           .insert(1, R"("variables":{"u":"Ann Lee"},)"),
+                       {{"Content-Type", "application/json"}, {"Accept", "application/json"}});
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    auto profile = parse(r.body)->getObject("data")->getObject("profile");
+    REQUIRE(profile);
+    CHECK(profile->getValue<int64_t>("totalXp") == e.total);
+    std::map<std::pair<std::string, std::string>, int64_t> got;
+    auto rows = profile->getArray("dayLanguageXps");
+    for (size_t i = 0; i < rows->size(); ++i) {
+      auto row = rows->getObject(static_cast<unsigned>(i));
+      got[{row->getValue<std::string>("date"), row->getValue<std::string>("language")}] +=
+          row->getValue<int64_t>("xp");
     }
-  }
+    CHECK(got == e.dayLanguages);
+
+    // The bundled profile page's query, raw text body as the browser sends it.
+    std::string page = "{profile(username:\"Ann Lee\"){total_langs: languages{name xp} "
+                       "recent_langs: languages(since:\"" + recentSince + "\"){name xp} "
+                       "total_machines: machines{name xp} recent_machines: machines(since:\"" + recentSince +
+                       "\"){name xp} day_of_year_xps: dayOfYearXps hour_of_day_xps: hourOfDayXps "
+                       "registered ...F}} fragment F on Profile { dates { date xp } }";
+    r = c.request("POST", "/profile-graph", page, {{"Content-Type", "text/plain;charset=UTF-8"}});
+    INFO(r.body);
+    REQUIRE(r.status == 200);
+    profile = parse(r.body)->getObject("data")->getObject("profile");
+    REQUIRE(profile);
+    auto named = [&](const char* key) {
+      std::map<std::string, int64_t> out;
+      auto a = profile->getArray(key);
+      for (size_t i = 0; i < a->size(); ++i)
+        out[a->getObject(static_cast<unsigned>(i))->getValue<std::string>("name")] =
+            a->getObject(static_cast<unsigned>(i))->getValue<int64_t>("xp");
+      return out;
+    };
+    std::map<std::string, int64_t> totalLangs, recentLangs, totalMachines, recentMachines;
+    for (const auto& [k, v] : e.languages) {
+      totalLangs[k] = v.first;
+      if (v.second) recentLangs[k] = v.second;
+    }
+    for (const auto& [k, v] : e.machines) {
+      totalMachines[k] = v.first;
+      if (v.second) recentMachines[k] = v.second;
+    }
+    CHECK(named("total_langs") == totalLangs);
+    CHECK(named("recent_langs") == recentLangs);
+    CHECK(named("total_machines") == totalMachines);
+    CHECK(named("recent_machines") == recentMachines);
+    CHECK(intMap(profile->getObject("hour_of_day_xps")) == e.hours);
+    auto doy = intMap(profile->getObject("day_of_year_xps"));
+    CHECK(doy.size() == 366);
+    for (const auto& [day, xp] : e.dayOfYear) CHECK(doy[std::to_string(day)] == xp);
+    std::map<std::string, int64_t> dates;
+    auto da = profile->getArray("dates");
+    for (size_t i = 0; i < da->size(); ++i)
+      dates[da->getObject(static_cast<unsigned>(i))->getValue<std::string>("date")] =
+          da->getObject(static_cast<unsigned>(i))->getValue<int64_t>("xp");
+    CHECK(dates == e.dates);
+
+    // GET ?query=, exact (case-sensitive) lookup, errors GraphQL-shaped.
+    std::string encoded;
+    Poco::URI::encode(R"({profile(username:"Ann Lee"){totalXp}})", "&=+#?", encoded);
+    r = c.get("/profile-graph?query=" + encoded, {{"Accept", "application/json"}});
+    CHECK(r.status == 200);
+    CHECK(r.body == R"({"data":{"profile":{"totalXp":3807}}})");
+    r = c.request("POST", "/profile-graph", R"({profile(username:"ann lee"){totalXp}})");
+    CHECK(contains(r.body, "User not found or no access to profile."));
+    r = c.request("POST", "/profile-graph", R"({profile(username:"hidden"){totalXp}})");
+    CHECK(contains(r.body, R"("profile":null)"));
+    r = c.request("POST", "/profile-graph", "{profile(username:\"Ann Lee\"){nope}}");
+    CHECK(r.status == 200);
+    CHECK(contains(r.body, R"(Cannot query field \"nope\" on type \"Profile\".)"));
+    r = c.request("POST", "/profile-graph", "{profile(username:", {{"Content-Type", "application/graphql"}});
+    CHECK(r.status == 200);
+    CHECK(contains(r.body, "Syntax Error"));
+    r = c.request("POST", "/profile-graph",
+                  "{profile(username:\"Ann Lee\"){dayLanguageXps(since:\"1970-01-01\"){xp}}}");
+    CHECK(contains(r.body, "too far in the past"));
+    r = c.request("POST", "/profile-graph", std::string(70000, '{'));
+    CHECK(r.status == 413);
+    r = c.request("DELETE", "/profile-graph");
+    CHECK(r.status == 405);
+  });
 }
 
 // With the cache module, /api/users/:name and the anonymous /users/:name page are sent from
