@@ -347,6 +347,32 @@ TEST_CASE("a connection returned inside a transaction comes back clean", "[db]")
   }
 }
 
+TEST_CASE("write leases: one at a time, returned clean, durable through syncThrough", "[db]") {
+  FOR_EACH_TEST_DB(db) {
+    auto pool = Pool::open(db.config());
+    {
+      auto c = pool->acquireWriter();
+      createItems(db, *c);
+    }
+    {
+      auto w = pool->acquireWriter();
+      w->begin();
+      q(*w, "INSERT INTO items (k) VALUES ($1)", {T("abandoned")});
+      // dropped without commit/rollback, as after an exception
+    }
+    uint64_t position = 0;
+    {
+      auto w = pool->acquireWriter();
+      w->begin();  // would fail if the abandoned transaction were still open
+      q(*w, "INSERT INTO items (k) VALUES ($1)", {T("kept")});
+      position = w->commitDeferringSync();
+    }
+    pool->syncThrough(position);
+    auto r = pool->acquire();
+    CHECK(count(*r, "items") == 1);
+  }
+}
+
 TEST_CASE("the pool blocks when exhausted and times out", "[db][pool]") {
   FOR_EACH_TEST_DB(db) {
     SECTION("a waiter gets the connection released by another holder") {

@@ -235,28 +235,33 @@ cs_status dbQuery(cs_host* h, cs_tx* tx, cs_str sql, const cs_value* params, siz
 cs_status dbTransaction(cs_host* h, cs_tx_fn fn, void* ud, cs_buf* err) {
   if (!h || !fn) return CS_E_INVALID;
   return shim(err, [&] {
-    auto conn = h->services->db->acquire();
-    conn->begin();
-    cs_tx tx{&*conn};
-    cs_status rc = CS_E_MODULE;
-    try {
-      rc = fn(ud, &tx, err);
-    } catch (...) {
-      rc = CS_E_MODULE;  // the SDK trampolines catch; this is the second line of defence
-    }
-    if (rc != CS_OK) {
-      conn->rollback();
-      return rc;
-    }
-    try {
-      conn->commit();
-    } catch (...) {
+    db::Pool& pool = *h->services->db;
+    uint64_t durableAt = 0;
+    {
+      auto conn = pool.acquireWriter();
+      conn->begin();
+      cs_tx tx{&*conn};
+      cs_status rc = CS_E_MODULE;
       try {
-        conn->rollback();
+        rc = fn(ud, &tx, err);
       } catch (...) {
+        rc = CS_E_MODULE;  // the SDK trampolines catch; this is the second line of defence
       }
-      throw;
-    }
+      if (rc != CS_OK) {
+        conn->rollback();
+        return rc;
+      }
+      try {
+        durableAt = conn->commitDeferringSync();
+      } catch (...) {
+        try {
+          conn->rollback();
+        } catch (...) {
+        }
+        throw;
+      }
+    }  // the connection (SQLite: the writer) serves the next transaction while this one syncs
+    pool.syncThrough(durableAt);
     return CS_OK;
   });
 }

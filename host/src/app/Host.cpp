@@ -59,6 +59,7 @@ db::DbConfig dbConfigFrom(const HostConfig& c) {
   d.backend = c.dbBackend == "postgres" ? db::Backend::Postgres : db::Backend::Sqlite;
   d.sqlitePath = c.dbSqlitePath.empty() ? (fs::path(c.varDir) / "codestats.db").string() : c.dbSqlitePath;
   d.sqliteSynchronous = c.dbSqliteSynchronous;
+  d.sqliteCheckpointFrames = c.dbSqliteCheckpointFrames;
   d.postgresConninfo = c.dbPostgresConninfo;
   d.poolSize = c.dbPoolSize;
   d.acquireTimeout = std::chrono::milliseconds(c.dbAcquireTimeoutMs);

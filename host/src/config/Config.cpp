@@ -161,6 +161,7 @@ Registry hostKeys() {
                                   c.dbSqliteSynchronous = oneOf("db.sqlite.synchronous", o, v, {"FULL", "NORMAL"});
                                 },
                                 [](const HostConfig& c) { return c.dbSqliteSynchronous; }, false};
+  integer("db.sqlite.checkpoint_frames", &HostConfig::dbSqliteCheckpointFrames, 100, 1000000);
   str("db.postgres.conninfo", &HostConfig::dbPostgresConninfo, true);
   integer("db.pool_size", &HostConfig::dbPoolSize, 1, 1024);
   integer("db.acquire_timeout_ms", &HostConfig::dbAcquireTimeoutMs, 1, 600000);

@@ -52,6 +52,7 @@ struct HostConfig {
   std::string dbBackend = "sqlite";  // sqlite | postgres
   std::string dbSqlitePath;          // empty: <var_dir>/codestats.db
   std::string dbSqliteSynchronous = "FULL";
+  int dbSqliteCheckpointFrames = 4000;  // WAL length that starts a background checkpoint
   std::string dbPostgresConninfo;
   int dbPoolSize = 16;
   int64_t dbAcquireTimeoutMs = 5000;

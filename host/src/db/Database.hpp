@@ -23,6 +23,9 @@ struct DbConfig {
   Backend backend = Backend::Sqlite;
   std::string sqlitePath;          // file path; ":memory:" is rejected (one DB per connection)
   std::string sqliteSynchronous = "FULL";  // FULL | NORMAL
+  // The WAL length (frames) that starts a background checkpoint. Larger: fewer copies of a
+  // page written again and again (the aggregates), a longer WAL file.
+  int sqliteCheckpointFrames = 4000;
   std::string postgresConninfo;    // libpq key=value form; the pool adds options=-cTimeZone=UTC
   int poolSize = 16;
   std::chrono::milliseconds acquireTimeout{5000};
@@ -67,6 +70,13 @@ class Connection {
   // SQLite: BEGIN IMMEDIATE (takes the write lock up front). PostgreSQL: BEGIN.
   virtual void begin() = 0;
   virtual void commit() = 0;
+  // Commits, leaving durability to Pool::syncThrough(returned position), which the caller
+  // must call before it reports the commit, after giving the connection back. 0: already
+  // durable (the default, which is commit()).
+  virtual uint64_t commitDeferringSync() {
+    commit();
+    return 0;
+  }
   virtual void rollback() = 0;
   // False after a connection-level failure; the pool then replaces the connection.
   virtual bool healthy() const = 0;
@@ -94,6 +104,12 @@ class Pool {
   virtual ~Pool() = default;
   static std::unique_ptr<Pool> open(const DbConfig& config);  // throws DbError(Connection)
   virtual Lease acquire() = 0;
+  // A connection for a write transaction. SQLite: the pool's one writer connection, leased
+  // together with the write lock, so its page cache stays valid from one transaction to the
+  // next (a connection that sees another's commit drops its whole cache).
+  virtual Lease acquireWriter() { return acquire(); }
+  // Returns once the commits up to `position` (Connection::commitDeferringSync) are durable.
+  virtual void syncThrough(uint64_t position) { (void)position; }
   virtual Backend backend() const = 0;
   virtual std::string describe() const = 0;  // for logs; never contains a password
 

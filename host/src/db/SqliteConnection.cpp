@@ -4,23 +4,16 @@
 
 #include <sqlite3.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <climits>
-#include <cstdio>
-#include <cstdlib>
 #include <cstring>
-#include <filesystem>
 
 namespace codestatsd::db {
 namespace {
 
 constexpr size_t kStatementCacheSize = 256;
-constexpr int kCheckpointFrames = 1000;  // SQLite's default wal_autocheckpoint
 
 // Resets and unbinds a statement when a query leaves, however it leaves: an un-reset
 // statement would keep its read snapshot open and block WAL checkpoints.
@@ -100,7 +93,7 @@ SqliteConnection::~SqliteConnection() {
 
 std::unique_ptr<SqliteConnection> SqliteConnection::open(const std::string& path, const std::string& synchronous,
                                                          std::chrono::milliseconds busyTimeout,
-                                                         std::shared_ptr<std::timed_mutex> writeLock) {
+                                                         std::shared_ptr<SqliteWal> wal, bool leasedWriter) {
   std::string sync = synchronous;
   std::transform(sync.begin(), sync.end(), sync.begin(), [](unsigned char c) { return std::toupper(c); });
   if (sync != "OFF" && sync != "NORMAL" && sync != "FULL" && sync != "EXTRA")
@@ -121,7 +114,8 @@ std::unique_ptr<SqliteConnection> SqliteConnection::open(const std::string& path
     throw DbError(DbError::Kind::Connection, "cannot open SQLite database " + path + ": " + msg);
   }
   std::unique_ptr<SqliteConnection> conn(new SqliteConnection(raw, busyTimeout));
-  conn->writeLock_ = std::move(writeLock);
+  conn->wal_ = std::move(wal);
+  conn->leasedWriter_ = leasedWriter;
   try {
     // READWRITE silently falls back to read-only for a write-protected file.
     if (sqlite3_db_readonly(raw, "main") == 1) throw DbError(DbError::Kind::Connection, "file is read-only");
@@ -129,18 +123,18 @@ std::unique_ptr<SqliteConnection> SqliteConnection::open(const std::string& path
     sqlite3_busy_timeout(raw, static_cast<int>(std::clamp<decltype(ms)>(ms, 0, INT_MAX)));
     std::string mode = pragmaValue(raw, "PRAGMA journal_mode=WAL");
     if (mode != "wal") throw DbError(DbError::Kind::Connection, "cannot enable WAL (journal_mode is " + mode + ")");
-    if (sync == "FULL") {
+    if (conn->wal_ && conn->wal_->syncsCommits() != (sync == "FULL"))
+      throw DbError(DbError::Kind::Connection, "the shared WAL state was made for another synchronous mode");
+    if (conn->wal_ && sync == "FULL") {
       // The same guarantee (durable when the call returns), with the fdatasync made after
       // SQLite's write lock is released: the next transaction runs meanwhile.
       pragmaValue(raw, "PRAGMA synchronous=NORMAL");
-      conn->syncAfterCommit_ = true;
-      conn->walPath_ = sqlite3_filename_wal(sqlite3_db_filename(raw, "main"));
-      // Checkpoints, too, after the write lock is released (replaces SQLite's automatic
-      // checkpoint, which runs inside COMMIT): the hook only notes the WAL's length.
-      sqlite3_wal_hook(raw, &SqliteConnection::noteWalLength, conn.get());
     } else {
       pragmaValue(raw, "PRAGMA synchronous=" + sync);
     }
+    // Checkpoints run on the pool's checkpointer thread (replaces SQLite's automatic
+    // checkpoint, which runs inside COMMIT): the hook only reports the WAL's length.
+    if (conn->wal_) sqlite3_wal_hook(raw, &SqliteConnection::noteWalLength, conn->wal_.get());
     pragmaValue(raw, "PRAGMA foreign_keys=ON");
   } catch (const DbError& e) {
     throw DbError(DbError::Kind::Connection, "cannot open SQLite database " + path + ": " + e.what());
@@ -206,7 +200,7 @@ SqliteConnection::Prepared& SqliteConnection::prepared(std::string_view sql) {
 ResultSet SqliteConnection::query(std::string_view sql, const cs_value* params, size_t n) {
   bool autocommitWrite = false;
   ResultSet rs = run(sql, params, n, autocommitWrite);
-  if (autocommitWrite && syncAfterCommit_) syncWal();
+  if (autocommitWrite) syncCommitted();
   return rs;
 }
 
@@ -297,18 +291,14 @@ void SqliteConnection::execScript(std::string_view sql) {
   std::string script(sql);  // sqlite3_exec wants a NUL-terminated string
   int rc = sqlite3_exec(db_, script.c_str(), nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) fail(rc, "");
-  if (syncAfterCommit_ && !inTransaction()) syncWal();
+  if (!inTransaction()) syncCommitted();
 }
 
 // BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that upgrades
 // from read to write in WAL mode fails with SQLITE_BUSY_SNAPSHOT without waiting.
 void SqliteConnection::begin() {
-  if (writeLock_ && !holdsWriteLock_) {
-    if (!writeLock_->try_lock_for(busyTimeout_)) {
-      throw DbError(DbError::Kind::Generic,
-                    "database is locked by another transaction of this process (gave up after the busy timeout of " +
-                        std::to_string(busyTimeout_.count()) + " ms)");
-    }
+  if (wal_ && !leasedWriter_ && !holdsWriteLock_) {
+    wal_->lockWrites();
     holdsWriteLock_ = true;
   }
   try {
@@ -320,13 +310,23 @@ void SqliteConnection::begin() {
 }
 
 void SqliteConnection::commit() {
-  query("COMMIT", nullptr, 0);  // on failure the caller rolls back, which releases the lock
-  releaseWriteLock();
-  if (syncAfterCommit_) syncWal();
+  const uint64_t position = commitDeferringSync();
+  if (wal_) wal_->syncThrough(position);
 }
 
-int SqliteConnection::noteWalLength(void* self, sqlite3*, const char*, int frames) {
-  static_cast<SqliteConnection*>(self)->walFrames_ = frames;
+uint64_t SqliteConnection::commitDeferringSync() {
+  bool autocommitWrite = false;
+  run("COMMIT", nullptr, 0, autocommitWrite);  // on failure the caller rolls back, which releases the lock
+  releaseWriteLock();
+  return wal_ ? wal_->committed() : 0;
+}
+
+void SqliteConnection::syncCommitted() {
+  if (wal_) wal_->syncThrough(wal_->committed());
+}
+
+int SqliteConnection::noteWalLength(void* wal, sqlite3*, const char*, int frames) {
+  static_cast<SqliteWal*>(wal)->noteWalFrames(frames);
   return SQLITE_OK;
 }
 
@@ -344,43 +344,7 @@ void SqliteConnection::rollback() {
 void SqliteConnection::releaseWriteLock() {
   if (!holdsWriteLock_) return;
   holdsWriteLock_ = false;
-  writeLock_->unlock();
-}
-
-// After a failed fdatasync the kernel may have dropped the dirty pages, so whether the
-// commit that was just reported durable survives a crash is unknown, and a retry would
-// write it twice. Like PostgreSQL (data_sync_retry=off), stop the process: recovery then
-// starts from what is on disk.
-[[noreturn]] static void durabilityLost(const std::string& what) {
-  std::fprintf(stderr, "FATAL: %s: %s; stopping: a commit may not be durable\n", what.c_str(), std::strerror(errno));
-  std::fflush(stderr);
-  std::abort();
-}
-
-void SqliteConnection::syncWal() {
-  if (walFrames_ >= kCheckpointFrames) {
-    // What SQLite's automatic checkpoint does (PASSIVE: copies what no reader still needs,
-    // never waits), here outside the write lock. It syncs the WAL before copying and the
-    // database after; errors leave the frames in the WAL for the next attempt.
-    walFrames_ = 0;
-    sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
-  }
-  int fd = ::open(walPath_.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) durabilityLost("cannot open " + walPath_ + " to sync it");
-  if (::fdatasync(fd) != 0) {
-    int e = errno;
-    ::close(fd);
-    errno = e;
-    durabilityLost("fdatasync of " + walPath_ + " failed");
-  }
-  ::close(fd);
-  if (!directorySynced_) {  // a WAL file created since the directory was last synced
-    std::string dir = std::filesystem::path(walPath_).parent_path().string();
-    int d = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (d < 0 || ::fsync(d) != 0) durabilityLost("fsync of directory " + dir + " failed");
-    ::close(d);
-    directorySynced_ = true;
-  }
+  wal_->unlockWrites();
 }
 
 bool SqliteConnection::healthy() const { return db_ != nullptr; }

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "db/Database.hpp"
+#include "db/SqliteWal.hpp"
 #include "db/StatementCache.hpp"
 
 #include <cstdint>
@@ -19,12 +20,14 @@ namespace codestatsd::db {
 class SqliteConnection final : public Connection {
  public:
   // Opens (creating if missing) the database file. Throws DbError(Connection).
-  // `writeLock`, shared by the connections of one pool, makes their transactions wait for
-  // each other in this process (a woken waiter) instead of in SQLite's busy handler, which
-  // polls with sleeps of 1 to 100 ms.
+  // `wal`, shared by the connections of one pool, makes their transactions wait for each
+  // other in this process (a woken waiter) instead of in SQLite's busy handler, which polls
+  // with sleeps of 1 to 100 ms, keeps synchronous=FULL by its group sync, and checkpoints
+  // off the commit path. Without it SQLite does all of that itself. `leasedWriter`: the
+  // pool's writer connection, whose lease already holds the write lock.
   static std::unique_ptr<SqliteConnection> open(const std::string& path, const std::string& synchronous,
                                                 std::chrono::milliseconds busyTimeout,
-                                                std::shared_ptr<std::timed_mutex> writeLock = nullptr);
+                                                std::shared_ptr<SqliteWal> wal = nullptr, bool leasedWriter = false);
   ~SqliteConnection() override;
   SqliteConnection(const SqliteConnection&) = delete;
   SqliteConnection& operator=(const SqliteConnection&) = delete;
@@ -33,6 +36,7 @@ class SqliteConnection final : public Connection {
   void execScript(std::string_view sql) override;
   void begin() override;
   void commit() override;
+  uint64_t commitDeferringSync() override;
   void rollback() override;
   bool healthy() const override;
 
@@ -46,7 +50,9 @@ class SqliteConnection final : public Connection {
   bool stillAlive() { return healthy(); }
   // synchronous=FULL is kept by syncing the WAL after a write committed, once the write
   // lock is released, before the call returns (docs/decisions.md): true on such connections.
-  bool syncsWalAfterCommit() const { return syncAfterCommit_; }
+  bool syncsWalAfterCommit() const { return wal_ && wal_->syncsCommits(); }
+  bool isLeasedWriter() const { return leasedWriter_; }
+  sqlite3* handle() const { return db_; }
 
  private:
   struct StmtDeleter {
@@ -64,17 +70,14 @@ class SqliteConnection final : public Connection {
   ResultSet run(std::string_view sql, const cs_value* params, size_t n, bool& autocommitWrite);
   [[noreturn]] void fail(int rc, std::string_view context) const;
   void releaseWriteLock();
-  void syncWal();  // (and checkpoint when the WAL is long)
-  static int noteWalLength(void* self, sqlite3* db, const char* schema, int frames);
+  void syncCommitted();  // a commit (or autocommit write) just finished: make it durable
+  static int noteWalLength(void* wal, sqlite3* db, const char* schema, int frames);
 
   sqlite3* db_;
   std::chrono::milliseconds busyTimeout_;
-  std::shared_ptr<std::timed_mutex> writeLock_;
+  std::shared_ptr<SqliteWal> wal_;
+  bool leasedWriter_ = false;
   bool holdsWriteLock_ = false;
-  bool syncAfterCommit_ = false;  // FULL: PRAGMA synchronous=NORMAL + syncWal() after commits
-  std::string walPath_;
-  bool directorySynced_ = false;  // the WAL's directory entry, once per connection
-  int walFrames_ = 0;  // the WAL's length after this connection's last commit
   StatementCache<Prepared> cache_;  // destroyed before db_ is closed (see destructor)
 };
 
