@@ -1,12 +1,7 @@
 #include "pulse_body.hpp"
 
-#include <Poco/Dynamic/Var.h>
-#include <Poco/Exception.h>
-#include <Poco/JSON/Array.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
+#include "pulse_json.hpp"
 
-#include <cstdio>
 
 namespace codestats::ingest {
 namespace {
@@ -18,21 +13,6 @@ Validation fail(std::string_view msg) {
   v.status = 400;
   v.error = std::string(msg);
   return v;
-}
-
-// A JSON integer (not a float such as 1.0) in [0, 2^31-1].
-bool readXp(const Poco::Dynamic::Var& v, int64_t& out) {
-  if (v.isEmpty() || !v.isInteger() || v.isString() || v.isBoolean()) return false;
-  if (v.isSigned()) {
-    int64_t n = v.convert<Poco::Int64>();
-    if (n < 0 || n > kMaxXp) return false;
-    out = n;
-    return true;
-  }
-  Poco::UInt64 n = v.convert<Poco::UInt64>();
-  if (n > static_cast<Poco::UInt64>(kMaxXp)) return false;
-  out = static_cast<int64_t>(n);
-  return true;
 }
 
 }  // namespace
@@ -58,52 +38,33 @@ Validation validatePulseBody(std::string_view body, const std::string* queryCode
   // 1. coded_at present and xps a list (malformed JSON, invalid UTF-8, a non-object body all
   // leave no params, which is this failure).
   if (!validUtf8(body)) return fail(kErrXpsFormat);
-  Poco::JSON::Object::Ptr root;
-  try {
-    Poco::JSON::Parser parser;
-    Poco::Dynamic::Var parsed = parser.parse(std::string(body));
-    if (parsed.type() != typeid(Poco::JSON::Object::Ptr)) return fail(kErrXpsFormat);
-    root = parsed.extract<Poco::JSON::Object::Ptr>();
-  } catch (const Poco::Exception&) {
-    return fail(kErrXpsFormat);
-  } catch (const std::exception&) {
-    return fail(kErrXpsFormat);
-  }
-  if (!root) return fail(kErrXpsFormat);
-  bool hasCodedAt = root->has("coded_at") || queryCodedAt != nullptr;
-  if (!hasCodedAt || !root->has("xps") || !root->isArray("xps")) return fail(kErrXpsFormat);
-  Poco::JSON::Array::Ptr xps = root->getArray("xps");
-  if (!xps) return fail(kErrXpsFormat);
-  if (xps->size() > kMaxXpsItems) return fail(kErrTooMany);
+  PulseJson json;
+  if (!readPulseJson(body, kMaxXpsItems, json)) return fail(kErrXpsFormat);
+  if (!(json.hasCodedAt || queryCodedAt != nullptr) || !json.hasXps || !json.xpsIsList) return fail(kErrXpsFormat);
+  if (json.xpsCount > kMaxXpsItems) return fail(kErrTooMany);
 
   // 2-4. timestamp
-  std::string codedAt;
-  if (root->has("coded_at")) {
-    Poco::Dynamic::Var v = root->get("coded_at");
-    if (!v.isString()) return fail(kErrCodedAt);
-    codedAt = v.convert<std::string>();
-  } else {
-    codedAt = *queryCodedAt;
+  const std::string* codedAt = queryCodedAt;
+  if (json.hasCodedAt) {
+    if (!json.codedAtIsString) return fail(kErrCodedAt);
+    codedAt = &json.codedAt;
   }
   Validation ok;
-  switch (resolvePulseTime(codedAt, nowUs, ok.pulse.time)) {
+  switch (resolvePulseTime(*codedAt, nowUs, ok.pulse.time)) {
     case TimestampError::Format: return fail(kErrCodedAt);
     case TimestampError::Date: return fail(kErrDate);
     case TimestampError::Offset: return fail(kErrOffset);
     case TimestampError::None: break;
   }
 
-  // 5. items
-  ok.pulse.xps.reserve(xps->size());
-  for (size_t i = 0; i < xps->size(); ++i) {
-    if (!xps->isObject(i)) return fail(kErrXp);
-    Poco::JSON::Object::Ptr item = xps->getObject(static_cast<unsigned>(i));
-    if (!item || !item->has("language") || !item->has("xp")) return fail(kErrXp);
-    Poco::Dynamic::Var lang = item->get("language");
-    if (!lang.isString()) return fail(kErrXp);
+  // 5. items: objects with a string language and an integer xp in [0, 2^31-1]
+  ok.pulse.xps.reserve(json.xps.size());
+  for (const JsonXpItem& item : json.xps) {
+    if (!item.isObject || !item.hasLanguage || !item.hasXp || !item.languageIsString) return fail(kErrXp);
+    if (!item.xpIsInteger || item.xp < 0 || item.xp > kMaxXp) return fail(kErrXp);
     XpItem x;
-    if (!readXp(item->get("xp"), x.amount)) return fail(kErrXp);
-    x.language = normaliseLanguage(lang.convert<std::string>());
+    x.amount = item.xp;
+    x.language = normaliseLanguage(item.language);
     size_t cps = 0;
     if (!validUtf8(x.language, &cps) || cps > kMaxLanguageLength ||
         x.language.find('\0') != std::string::npos)

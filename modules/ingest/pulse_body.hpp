@@ -1,5 +1,5 @@
 // Validation of a pulse request body (spec codestats.md §3.3-3.5), in the original order
-// with the original messages. Pure logic (Poco::JSON only), no SDK.
+// with the original messages. Pure logic (the JSON is read by pulse_json.hpp), no SDK.
 #pragma once
 
 #include <codestats/json.hpp>
