@@ -5,6 +5,8 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <sys/stat.h>
+#include <set>
+#include <string>
 
 #include "Backends.hpp"
 
@@ -104,13 +106,20 @@ TEST_CASE("malformed HTTP gets 400 and the host keeps serving", "[http]") {
 
 TEST_CASE("a handler that throws gets 500 with a request id; the host carries on", "[http]") {
   auto& h = helloHost();
+  std::set<std::string> ids;
   for (int i = 0; i < 20; ++i) {
     auto r = h.get("/hello/boom");
     REQUIRE(r.status == 500);
     auto body = Poco::JSON::Parser().parse(r.body).extract<Poco::JSON::Object::Ptr>();
     CHECK(body->getValue<std::string>("error") == "Internal server error");
-    CHECK(body->getValue<std::string>("request_id") == r.header("x-request-id"));
+    const std::string id = r.header("x-request-id");
+    CHECK(body->getValue<std::string>("request_id") == id);
+    // 8 hex digits of per-process prefix, then the counter in at least 8 hex digits.
+    CHECK(id.size() >= 16);
+    CHECK(id.find_first_not_of("0123456789abcdef") == std::string::npos);
+    ids.insert(id);
   }
+  CHECK(ids.size() == 20);
   CHECK_THAT(h.log(), Catch::Contains("boom on purpose"));
   CHECK(h.get("/hello").status == 200);
   CHECK(h.alive());

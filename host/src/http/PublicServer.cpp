@@ -10,9 +10,10 @@
 #include <Poco/ThreadPool.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <atomic>
+#include <charconv>
 #include <chrono>
-#include <cstdio>
 
 #include <codestats/json.hpp>
 
@@ -36,15 +37,22 @@ using Poco::Net::HTTPResponse;
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 
-// Request ids: a random per-process prefix plus a counter; unique and cheap.
+// Request ids: a random per-process prefix plus a counter (at least 8 hex digits); unique
+// and cheap (snprintf here was ~1.7% of the host's CPU on the pulse path).
 class RequestIds {
  public:
   RequestIds() : prefix_(randomHex(4)) {}
   std::string next() {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%s%08llx", prefix_.c_str(),
-                  static_cast<unsigned long long>(counter_.fetch_add(1, std::memory_order_relaxed)));
-    return buf;
+    char digits[16];
+    const uint64_t n = counter_.fetch_add(1, std::memory_order_relaxed);
+    auto end = std::to_chars(digits, digits + sizeof digits, n, 16).ptr;
+    const size_t len = static_cast<size_t>(end - digits);
+    std::string id;
+    id.reserve(prefix_.size() + std::max<size_t>(len, 8));
+    id += prefix_;
+    if (len < 8) id.append(8 - len, '0');
+    id.append(digits, len);
+    return id;
   }
 
  private:
