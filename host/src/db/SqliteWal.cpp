@@ -76,8 +76,9 @@ void SqliteWal::lockWrites() {
   --writersWaiting_;
   if (!got) {
     throw DbError(DbError::Kind::Generic,
-                  "database is locked by another transaction of this process (gave up after the busy timeout of " +
-                      std::to_string(busyTimeout_.count()) + " ms)");
+                  std::string(walOverLimit_ ? "database writes wait for a checkpoint of the WAL"
+                                            : "database is locked by another transaction of this process") +
+                      " (gave up after the busy timeout of " + std::to_string(busyTimeout_.count()) + " ms)");
   }
   writeLocked_ = true;
 }
