@@ -76,14 +76,7 @@ class BlockingPool : public Pool {
     std::unique_ptr<Conn> c(dynamic_cast<Conn*>(base.get()));
     if (!c) return;  // not one of ours (never counted): `base` closes it
     base.release();
-    if (c->healthy() && c->inTransaction()) {
-      try {
-        c->rollback();  // a lease dropped mid-transaction (an exception) must come back clean
-      } catch (...) {
-        c.reset();
-      }
-    }
-    if (c && !c->healthy()) c.reset();
+    makeReusable(c);
     {
       std::lock_guard lock(mutex_);
       if (c) {
@@ -93,6 +86,19 @@ class BlockingPool : public Pool {
       }
     }
     available_.notify_one();
+  }
+
+  // A connection handed back: rolled back if it is still in a transaction (a lease dropped
+  // by an exception must come back clean), reset if it is broken.
+  static void makeReusable(std::unique_ptr<Conn>& c) noexcept {
+    if (c->healthy() && c->inTransaction()) {
+      try {
+        c->rollback();
+      } catch (...) {
+        c.reset();
+      }
+    }
+    if (c && !c->healthy()) c.reset();
   }
 
  private:

@@ -81,14 +81,7 @@ class SqlitePool final : public BlockingPool<SqliteConnection> {
     }
     std::unique_ptr<SqliteConnection> c(writer);
     base.release();
-    if (c->healthy() && c->inTransaction()) {
-      try {
-        c->rollback();  // a lease dropped mid-transaction (an exception) must come back clean
-      } catch (...) {
-        c.reset();
-      }
-    }
-    if (c && !c->healthy()) c.reset();
+    makeReusable(c);
     writer_ = std::move(c);  // still under the write lock
     wal_->unlockWrites();
   }
