@@ -182,6 +182,43 @@ TEST_CASE("metrics: ingest observes the size of every group commit", "[ops][metr
   }
 }
 
+TEST_CASE("metrics: SQLite counts its WAL syncs and background checkpoints; PostgreSQL has none", "[ops][metrics][db]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      BackendArgs db = backendArgs(backend);
+      HostProcess h(db.args + std::vector<std::string>{"--set", "modules=web,ingest", "--set", "log.level=warn", "--set",
+                                                       "db.sqlite.checkpoint_frames=100"});
+      run(h, {"run", "web.create-user", "alice"});
+      std::string token = trim(run(h, {"run", "web.create-machine", "alice", "laptop"}));
+      if (backend == "postgres") {
+        REQUIRE(postPulse(h, token, 30, 2).status == 201);
+        CHECK_THAT(metrics(h), !Contains("codestats_sqlite_"));
+        continue;
+      }
+      REQUIRE(postPulse(h, token, 40, 2).status == 201);  // creates the language (a commit of its own)
+      const std::string m0 = metrics(h);
+      auto syncs0 = sample(m0, "codestats_sqlite_wal_syncs_total");
+      REQUIRE(syncs0.has_value());
+      CHECK_THAT(m0, Contains("# TYPE codestats_sqlite_wal_syncs_total counter\n"));
+      // Sequential pulses: one commit and one sync each (nobody else's sync covers them).
+      for (int i = 0; i < 5; ++i) REQUIRE(postPulse(h, token, 30 + i, 2).status == 201);
+      CHECK(sample(metrics(h), "codestats_sqlite_wal_syncs_total").value_or(-1) == *syncs0 + 5);
+      // Enough pages for several checkpoints at 100 frames: the host thread runs them.
+      REQUIRE(postConcurrently(h, token, 8, 400) == 400);
+      std::optional<double> checkpoints, restarts;
+      for (int i = 0; i < 100; ++i) {
+        std::string m = metrics(h);
+        checkpoints = sample(m, "codestats_sqlite_checkpoints_total");
+        restarts = sample(m, "codestats_sqlite_wal_restarts_total");
+        if (checkpoints.value_or(0) >= 1 && restarts.value_or(0) >= 1) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+      CHECK(checkpoints.value_or(0) >= 1);
+      CHECK(restarts.value_or(0) >= 1);
+    }
+  }
+}
+
 TEST_CASE("metrics: the cache reports its warm users and their bytes after warm-up", "[ops][metrics][db]") {
   for (const auto& backend : testBackends()) {
     DYNAMIC_SECTION(backend) {

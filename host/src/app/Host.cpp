@@ -201,7 +201,7 @@ int Host::run() {
   Readiness readiness(*pool, table, [this] { return config().modules; });
   PublicServer publicServer(cfg, table, metrics, &hub, &readiness);
   AdminServer adminServer(cfg, AdminContext{*manager, table, metrics, adminToken, reconcile, [&] {
-                                              return renderRuntimeGauges(table, hub, kv, startedAt);
+                                              return renderRuntimeGauges(table, hub, kv, *pool, startedAt);
                                             }});
   publicServer.start();
   adminServer.start();

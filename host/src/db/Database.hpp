@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -110,6 +111,13 @@ class Pool {
   virtual Lease acquireWriter() { return acquire(); }
   // Returns once the commits up to `position` (Connection::commitDeferringSync) are durable.
   virtual void syncThrough(uint64_t position) { (void)position; }
+  // Counters of the SQLite write-ahead log, for /metrics (nullopt on PostgreSQL).
+  struct WalCounters {
+    uint64_t syncs = 0;        // fdatasync calls of the WAL for commits
+    uint64_t checkpoints = 0;  // checkpoint passes
+    uint64_t restarts = 0;     // passes that copied the whole WAL back (it then starts over)
+  };
+  virtual std::optional<WalCounters> walCounters() const { return std::nullopt; }
   virtual Backend backend() const = 0;
   virtual std::string describe() const = 0;  // for logs; never contains a password
 

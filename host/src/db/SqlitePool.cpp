@@ -72,6 +72,11 @@ class SqlitePool final : public BlockingPool<SqliteConnection> {
 
   void syncThrough(uint64_t position) override { wal_->syncThrough(position); }
 
+  std::optional<WalCounters> walCounters() const override {
+    SqliteWal::Stats s = wal_->stats();
+    return WalCounters{s.syncs, s.checkpoints, s.walRestarts};
+  }
+
  protected:
   void release(std::unique_ptr<Connection> base) noexcept override {
     auto* writer = dynamic_cast<SqliteConnection*>(base.get());

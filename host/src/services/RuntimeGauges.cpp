@@ -2,6 +2,7 @@
 
 #include <mutex>
 
+#include "db/Database.hpp"
 #include "runtime/ModuleTable.hpp"
 #include "services/KvStore.hpp"
 #include "services/Metrics.hpp"
@@ -10,7 +11,7 @@
 namespace codestatsd {
 
 std::string renderRuntimeGauges(const ModuleTable& table, const ChannelHub& hub, const KvStore& kv,
-                                double processStartSeconds) {
+                                const db::Pool& pool, double processStartSeconds) {
   std::string info, draining, zombies, pinned;
   auto slots = table.snapshot();
   for (const auto& slot : *slots) {
@@ -39,6 +40,14 @@ std::string renderRuntimeGauges(const ModuleTable& table, const ChannelHub& hub,
          Metrics::sample("codestats_kv_bytes", "", static_cast<double>(kv.bytes()));
   out += Metrics::typeLine("process_start_time_seconds", "gauge") +
          Metrics::sample("process_start_time_seconds", "", processStartSeconds);
+  if (auto wal = pool.walCounters()) {
+    auto counter = [&](const char* name, uint64_t v) {
+      out += Metrics::typeLine(name, "counter") + Metrics::sample(name, "", static_cast<double>(v));
+    };
+    counter("codestats_sqlite_wal_syncs_total", wal->syncs);
+    counter("codestats_sqlite_checkpoints_total", wal->checkpoints);
+    counter("codestats_sqlite_wal_restarts_total", wal->restarts);
+  }
   return out;
 }
 
