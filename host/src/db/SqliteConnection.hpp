@@ -6,9 +6,9 @@
 #include "db/SqliteWal.hpp"
 #include "db/StatementCache.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
