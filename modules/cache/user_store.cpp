@@ -102,6 +102,13 @@ bool UserStore::isWarm(int64_t userId) const {
   return it != s.users.end() && it->second.data && !it->second.stale;
 }
 
+bool UserStore::isLoading(int64_t userId) const {
+  const Shard& s = shard(userId);
+  std::lock_guard lock(s.mutex);
+  auto it = s.users.find(userId);
+  return it != s.users.end() && it->second.loadToken != 0;
+}
+
 bool UserStore::isStale(int64_t userId) const {
   const Shard& s = shard(userId);
   std::lock_guard lock(s.mutex);

@@ -50,6 +50,8 @@ class UserStore {
   bool read(int64_t userId, int64_t nowMs, const std::function<void(const UserAggregates&)>& fn);
   bool isWarm(int64_t userId) const;
   bool isStale(int64_t userId) const;
+  // A load of the user is in progress (begun, not yet finished or aborted).
+  bool isLoading(int64_t userId) const;
 
   // Installs a warm user as is (state import).
   void put(UserAggregates u);

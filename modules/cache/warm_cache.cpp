@@ -5,9 +5,11 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include "calendar.hpp"
 #include "events.hpp"
@@ -20,6 +22,7 @@ constexpr const char* kNotFound = "User not found or private.";
 constexpr size_t kQueueSlice = 20;          // invalidated users reloaded per task
 constexpr int kFrontRefreshTicks = 6;        // front page re-read every 6 refresher ticks
 constexpr int64_t kProgressEveryMs = 2000;
+constexpr int kAwaitLoadMs = 5000;  // a reader waits this long for another thread's load of a user
 
 std::string num(double v, const char* fmt) {
   char b[32];
@@ -385,14 +388,25 @@ std::string WarmCache::profile(std::string_view request) {
     return out;
   }
   host_.counter("cache_profile_misses");
-  // A concurrent load of the same user (the pump, another reader) may supersede ours; its
-  // result is as good. The user is gone only when a load found no row for it.
+  // A load of the same user already in progress (the pump, another reader) is waited for,
+  // not superseded: readers that each restarted the load made each other's loads fail, and
+  // after a few rounds answered 404 for a user that exists (cache_integration_tests saw it).
+  // The user is gone only when a load found no row for it.
   for (int attempt = 0; attempt < 5; ++attempt) {
-    loadUsers({user->id}, users_.isStale(user->id) ? Source::Pulses : Source::Aggregates);
+    if (!awaitLoad(user->id)) loadUsers({user->id}, users_.isStale(user->id) ? Source::Pulses : Source::Aggregates);
     if (users_.read(user->id, now(), render)) return out;
     if (!dir_.user(user->id)) break;
   }
   throw Error(CS_E_NOT_FOUND, kNotFound);
+}
+
+// Waits (polling, bounded) while another thread loads the user; true if there was such a
+// load and it ended. A rare path: a cold or stale user read during its load.
+bool WarmCache::awaitLoad(int64_t userId) {
+  if (!users_.isLoading(userId)) return false;
+  for (int waited = 0; waited < kAwaitLoadMs && users_.isLoading(userId) && !stopping_; ++waited)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return !users_.isLoading(userId);
 }
 
 std::string WarmCache::frontpage() {

@@ -63,6 +63,7 @@ class WarmCache {
   void logProgress(bool force);
 
   std::string profile(std::string_view request);
+  bool awaitLoad(int64_t userId);
   std::string frontpage();
   std::string xpHistory();
 

@@ -161,3 +161,21 @@ TEST_CASE("directory: its version changes with user info and language names, not
   d.removeUser(1);
   CHECK(d.version() != v4);
 }
+
+TEST_CASE("user store: a load is in progress from beginLoad until it is finished, superseded and finished, or aborted",
+          "[cache]") {
+  UserStore s;
+  CHECK_FALSE(s.isLoading(5));
+  uint64_t t = s.beginLoad(5);
+  CHECK(s.isLoading(5));
+  REQUIRE(s.finishLoad(5, t, snapshot(5, {1}), kNow));
+  CHECK_FALSE(s.isLoading(5));
+
+  uint64_t first = s.beginLoad(5);
+  uint64_t second = s.beginLoad(5);  // supersedes the first
+  CHECK_FALSE(s.finishLoad(5, first, snapshot(5, {1}), kNow));
+  CHECK(s.isLoading(5));  // the second is still running
+  s.abortLoad(5, second);
+  CHECK_FALSE(s.isLoading(5));
+  CHECK(total(s, 5) == 10);  // the data from before stays
+}
