@@ -1,5 +1,7 @@
 #include "http/ConnectionDeadlines.hpp"
 
+#include "http/PollingSocket.hpp"
+
 #include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/TCPServerConnection.h>
 #include <spdlog/spdlog.h>
@@ -74,7 +76,8 @@ class Factory : public Poco::Net::TCPServerConnectionFactory {
         bodyMs_(bodyMs),
         keepAliveMs_(keepAliveMs) {}
   Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& s) override {
-    return new GuardedConnection(s, owner_, params_, handlers_, headerMs_, bodyMs_, keepAliveMs_);
+    // Poco's keep-alive wait on this socket then costs one poll(2), not an epoll descriptor.
+    return new GuardedConnection(withPollingImpl(s), owner_, params_, handlers_, headerMs_, bodyMs_, keepAliveMs_);
   }
 
  private:
