@@ -33,6 +33,7 @@ bool UserStore::finishLoad(int64_t userId, uint64_t token, UserAggregates fresh,
   e.pending.shrink_to_fit();
   e.loadToken = 0;
   e.stale = false;
+  s.loadEnded.notify_all();
   return true;
 }
 
@@ -44,6 +45,7 @@ void UserStore::abortLoad(int64_t userId, uint64_t token) {
   it->second.loadToken = 0;
   it->second.pending.clear();
   if (!it->second.data) s.users.erase(it);
+  s.loadEnded.notify_all();
 }
 
 UserStore::PulseResult UserStore::applyPulse(const Pulse& p, int64_t nowMs) {
@@ -65,6 +67,7 @@ void UserStore::remove(int64_t userId) {
   Shard& s = shard(userId);
   std::lock_guard lock(s.mutex);
   s.users.erase(userId);
+  s.loadEnded.notify_all();  // a load of it can no longer finish
 }
 
 bool UserStore::markStale(int64_t userId) {
@@ -107,6 +110,15 @@ bool UserStore::isLoading(int64_t userId) const {
   std::lock_guard lock(s.mutex);
   auto it = s.users.find(userId);
   return it != s.users.end() && it->second.loadToken != 0;
+}
+
+bool UserStore::awaitLoad(int64_t userId, std::chrono::milliseconds timeout) {
+  Shard& s = shard(userId);
+  std::unique_lock lock(s.mutex);
+  return s.loadEnded.wait_for(lock, timeout, [&] {
+    auto it = s.users.find(userId);
+    return it == s.users.end() || it->second.loadToken == 0;
+  });
 }
 
 bool UserStore::isStale(int64_t userId) const {

@@ -13,6 +13,8 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -52,6 +54,9 @@ class UserStore {
   bool isStale(int64_t userId) const;
   // A load of the user is in progress (begun, not yet finished or aborted).
   bool isLoading(int64_t userId) const;
+  // Waits up to `timeout` while a load of the user is in progress; false if one was in
+  // progress and still is.
+  bool awaitLoad(int64_t userId, std::chrono::milliseconds timeout);
 
   // Installs a warm user as is (state import).
   void put(UserAggregates u);
@@ -77,6 +82,7 @@ class UserStore {
   };
   struct Shard {
     mutable std::mutex mutex;
+    std::condition_variable loadEnded;  // a load of one of its users finished or was dropped
     std::unordered_map<int64_t, Entry> users;
   };
   Shard& shard(int64_t userId) { return shards_[static_cast<size_t>(userId) % kShards]; }

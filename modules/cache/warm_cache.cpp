@@ -9,7 +9,6 @@
 #include <cstdio>
 #include <random>
 #include <stdexcept>
-#include <thread>
 
 #include "calendar.hpp"
 #include "events.hpp"
@@ -400,13 +399,11 @@ std::string WarmCache::profile(std::string_view request) {
   throw Error(CS_E_NOT_FOUND, kNotFound);
 }
 
-// Waits (polling, bounded) while another thread loads the user; true if there was such a
-// load and it ended. A rare path: a cold or stale user read during its load.
+// Waits (bounded) while another thread loads the user; true if there was such a load and
+// it ended. A rare path: a cold or stale user read during its load.
 bool WarmCache::awaitLoad(int64_t userId) {
   if (!users_.isLoading(userId)) return false;
-  for (int waited = 0; waited < kAwaitLoadMs && users_.isLoading(userId) && !stopping_; ++waited)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  return !users_.isLoading(userId);
+  return users_.awaitLoad(userId, std::chrono::milliseconds(kAwaitLoadMs));
 }
 
 std::string WarmCache::frontpage() {

@@ -179,3 +179,25 @@ TEST_CASE("user store: a load is in progress from beginLoad until it is finished
   CHECK_FALSE(s.isLoading(5));
   CHECK(total(s, 5) == 10);  // the data from before stays
 }
+
+TEST_CASE("user store: awaitLoad returns when the load in progress ends, or false after its timeout", "[cache]") {
+  UserStore s;
+  CHECK(s.awaitLoad(5, std::chrono::milliseconds(0)));  // nothing in progress
+  uint64_t t = s.beginLoad(5);
+  CHECK_FALSE(s.awaitLoad(5, std::chrono::milliseconds(20)));  // still loading
+  std::thread loader([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    s.finishLoad(5, t, snapshot(5, {1}), kNow);
+  });
+  CHECK(s.awaitLoad(5, std::chrono::seconds(10)));
+  CHECK(total(s, 5) == 10);
+  loader.join();
+
+  uint64_t again = s.beginLoad(5);
+  std::thread aborter([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    s.abortLoad(5, again);
+  });
+  CHECK(s.awaitLoad(5, std::chrono::seconds(10)));
+  aborter.join();
+}
