@@ -775,7 +775,11 @@ TEST_CASE("mail: Mailgun over HTTPS verifies the server against tls_ca_file", "[
   for (const auto& backend : testBackends()) {
     DYNAMIC_SECTION(backend) {
       auto db = backendArgs(backend);
-      const std::vector<std::string> fast{"--set", "modules.mail.backoff_ms=50", "--set", "modules.mail.max_backoff_ms=200",
+      // Retries every <= 400 ms: the 100 attempts allowed last ~40 s, longer than the three
+      // server swaps below take even under ASan. (At 200 ms an ASan run once ended with the
+      // message unsent; running out of attempts during the swaps is the likely cause, and
+      // the message's state is printed should it happen again.)
+      const std::vector<std::string> fast{"--set", "modules.mail.backoff_ms=50", "--set", "modules.mail.max_backoff_ms=400",
                                           "--set", "modules.mail.max_attempts=100"};
       int port = 0;
       int64_t first = 0;
@@ -815,7 +819,13 @@ TEST_CASE("mail: Mailgun over HTTPS verifies the server against tls_ca_file", "[
       {
         // The right certificate on the same port: the retried message goes through, once.
         FakeMailgun mg(port, pki.serverContext("server"));
-        REQUIRE(waitFor([&] { return show(*h, first)->getValue<std::string>("status") == "sent"; }));
+        const bool sent = waitFor([&] { return show(*h, first)->getValue<std::string>("status") == "sent"; });
+        if (!sent) {
+          std::ostringstream state;
+          show(*h, first)->stringify(state);
+          INFO("message: " << state.str());
+          REQUIRE(sent);
+        }
         int64_t second = queueMail(*h, sendJson("tls2@example.org", "over https 2", "second body"));
         REQUIRE(waitFor([&] { return show(*h, second)->getValue<std::string>("status") == "sent"; }));
         CHECK(mg.accepted("over https") == 1);
