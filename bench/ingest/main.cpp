@@ -101,9 +101,9 @@ void printPhases(const std::map<std::string, double>& a, const std::map<std::str
   };
   double batches = d("batches"), pulses = d("pulses");
   if (batches <= 0 || pulses <= 0) return;
-  std::printf("phases: batches=%.0f mean_batch=%.1f queue_wait_ms=%.2f (per pulse) begin_ms=%.3f exec_ms=%.3f "
+  std::printf("phases: batches=%.0f mean_batch=%.1f begin_ms=%.3f exec_ms=%.3f "
               "commit_ms=%.3f tx_cpu_ms=%.3f (per batch)\n",
-              batches, pulses / batches, d("batch_queue_wait_us") / pulses / 1000, d("batch_begin_us") / batches / 1000,
+              batches, pulses / batches, d("batch_begin_us") / batches / 1000,
               d("batch_exec_us") / batches / 1000, d("batch_commit_us") / batches / 1000,
               d("batch_tx_cpu_us") / batches / 1000);
 }

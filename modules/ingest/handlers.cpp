@@ -122,27 +122,24 @@ int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 
 }  // namespace
 
-GroupCommitter::Options ingestOptions(Host& host) {
+BatchOptions ingestBatchOptions(Host& host) {
   host.rejectUnknownConfig({"batch_max", "batch_wait_us", "max_inflight"});
-  GroupCommitter::Options o;
   int64_t batchMax = host.configInt("modules.ingest.batch_max", 256);
   int64_t waitUs = host.configInt("modules.ingest.batch_wait_us", 500);
-  // Also 4 on SQLite: one batch writes while the previous ones sync their WAL frames (the
-  // host syncs after releasing the write lock) and the next one waits for the lock.
-  int64_t inflight = host.configInt("modules.ingest.max_inflight", 4);
+  // 2 calls at once: one writes while the other syncs its WAL frames (SQLite: the host
+  // syncs after releasing the write lock) or waits for its commit (PostgreSQL).
+  int64_t inflight = host.configInt("modules.ingest.max_inflight", 2);
   if (batchMax < 1 || batchMax > 10000) throw Error(CS_E_INVALID, "modules.ingest.batch_max must be 1..10000");
   if (waitUs < 0 || waitUs > 1000000) throw Error(CS_E_INVALID, "modules.ingest.batch_wait_us must be 0..1000000");
   if (inflight < 1 || inflight > 64) throw Error(CS_E_INVALID, "modules.ingest.max_inflight must be 1..64");
-  o.batchMax = static_cast<size_t>(batchMax);
-  o.batchWait = std::chrono::microseconds(waitUs);
-  o.maxInflight = static_cast<size_t>(inflight);
+  BatchOptions o;
+  o.maxBatch = static_cast<uint32_t>(batchMax);
+  o.maxWait = std::chrono::microseconds(waitUs);
+  o.maxInflight = static_cast<uint32_t>(inflight);
   return o;
 }
 
-Ingest::Ingest(Host host)
-    : host_(host),
-      secretKeyBase_(host_.config("host.secret_key_base", "")),
-      committer_(ingestOptions(host_), [this](Batch& batch) { commitBatch(batch); }) {}
+Ingest::Ingest(Host host) : host_(host), secretKeyBase_(host_.config("host.secret_key_base", "")) {}
 
 std::shared_ptr<const MachineAuth> Ingest::authenticate(const std::string& token) {
   uint64_t epoch;
@@ -190,83 +187,65 @@ LanguageRef Ingest::language(const std::string& name) {
   return ref;
 }
 
-void Ingest::commitBatch(Batch& batch) {
+std::vector<bool> Ingest::commitPulses(const std::vector<PendingPulse*>& pulses) {
   const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
-  std::vector<PendingPulse*> pulses;
-  int64_t nowMs = 0;
-  // Takes the batch's tickets: called inside the transaction, i.e. once SQLite's write lock
-  // is held, so the batch holds every pulse that queued while the previous one committed.
-  auto takeBatch = [&] {
-    pulses.clear();
-    pulses.reserve(batch.size());
-    for (Ticket* t : batch) pulses.push_back(static_cast<PendingPulse*>(t->payload));
-    nowMs = nowMicros() / 1000;
-  };
+  const int64_t nowMs = nowMicros() / 1000;
+  std::vector<bool> ok(pulses.size(), false);
   try {
-    // Phase timings of the serial part (bench/README.md, ingest "Round 3"): queue wait of
-    // the pulses, lease + BEGIN (+ waiting for the write lock), statements, COMMIT (+ the
-    // WAL sync), and the CPU time this thread got meanwhile.
+    // Phase timings of the serial part (bench/README.md, ingest "Round 3"): lease + BEGIN
+    // (+ waiting for the write lock), statements, COMMIT (+ the WAL sync), and the CPU time
+    // this thread got meanwhile.
     const auto start = std::chrono::steady_clock::now();
     const int64_t cpuStart = threadCpuMicros();
     std::chrono::steady_clock::time_point begun, executed;
     host_.transaction([&](Tx& tx) {
       begun = std::chrono::steady_clock::now();
-      takeBatch();
       writePulses(tx, pulses, nowMs, postgres);
       executed = std::chrono::steady_clock::now();
     });
-    if (batch.size() == 0) return;
-    for (Ticket* t : batch) t->ok = true;
-    int64_t queuedUs = 0;
-    for (Ticket* t : batch)
-      queuedUs += std::chrono::duration_cast<std::chrono::microseconds>(begun - t->queuedAt).count();
+    ok.assign(pulses.size(), true);
     auto us = [](auto d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); };
-    host_.counter("batch_queue_wait_us", queuedUs);
     host_.counter("batch_begin_us", us(begun - start));
     host_.counter("batch_exec_us", us(executed - begun));
     host_.counter("batch_commit_us", microsSince(executed));
     host_.counter("batch_tx_cpu_us", threadCpuMicros() - cpuStart);
     host_.counter("batches");
-    host_.counter("pulses", static_cast<int64_t>(batch.size()));
-    host_.observe("batch_size", static_cast<double>(batch.size()));  // codestats_ingest_batch_size
-    return;
+    host_.counter("pulses", static_cast<int64_t>(pulses.size()));
+    host_.observe("batch_size", static_cast<double>(pulses.size()));  // codestats_ingest_batch_size
+    return ok;
   } catch (const std::exception& e) {
-    if (!batch.taken()) throw;  // failed before it had any pulse (lease, BEGIN): all fail
-    if (pulses.size() != batch.size()) takeBatch();
-    if (batch.size() == 1) {
-      batch[0]->ok = false;
-      batch[0]->error = e.what();
+    if (pulses.size() == 1) {
       host_.warn(std::string("pulse write failed: ") + e.what());
-      return;
+      return ok;
     }
-    if (batch.size() == 0) return;
-    host_.warn(std::string("batch of ") + std::to_string(batch.size()) +
+    host_.warn(std::string("batch of ") + std::to_string(pulses.size()) +
                " pulses failed, retrying one by one: " + e.what());
   }
-  for (size_t i = 0; i < batch.size(); ++i) {
+  // One bad pulse must not fail the others: each alone in its own transaction.
+  for (size_t i = 0; i < pulses.size(); ++i) {
     std::vector<PendingPulse*> one{pulses[i]};
     try {
       host_.transaction([&](Tx& tx) { writePulses(tx, one, nowMs, postgres); });
-      batch[i]->ok = true;
+      ok[i] = true;
       host_.counter("pulses");
     } catch (const std::exception& e) {
-      batch[i]->ok = false;
-      batch[i]->error = e.what();
       host_.warn(std::string("pulse write failed: ") + e.what());
     }
   }
+  return ok;
 }
 
-void Ingest::handlePulse(const Request& req, Response& resp) {
+std::optional<PendingPulse> Ingest::preparePulse(const Request& req, Response& resp,
+                                                 std::shared_ptr<const MachineAuth>& auth) {
   // 0. exactly one X-API-Token that verifies
   if (req.headerCount("x-api-token") != 1) {
     resp.json(403, kAuthError);
-    return;
+    return std::nullopt;
   }
-  auto auth = authenticate(std::string(*req.header("x-api-token")));
+  auth = authenticate(std::string(*req.header("x-api-token")));
   if (!auth) {
     resp.json(403, kAuthError);
-    return;
+    return std::nullopt;
   }
   // 1-5. the body, in the original order
   std::optional<std::string> queryCodedAt;
@@ -274,7 +253,7 @@ void Ingest::handlePulse(const Request& req, Response& resp) {
   Validation v = validatePulseBody(req.body(), queryCodedAt ? &*queryCodedAt : nullptr, nowMicros());
   if (v.status != 0) {
     resp.json(v.status, errorJson(v.error));
-    return;
+    return std::nullopt;
   }
   PendingPulse pulse;
   pulse.userId = auth->userId;
@@ -286,21 +265,45 @@ void Ingest::handlePulse(const Request& req, Response& resp) {
   } catch (const std::exception& e) {
     host_.warn(std::string("language lookup failed: ") + e.what());
     resp.json(500, R"({"error":"Unknown error"})");
-    return;
+    return std::nullopt;
   }
-  // 6. durable write (group commit), answered after our own transaction committed
-  Ticket ticket;
-  ticket.payload = &pulse;
-  committer_.submit(ticket);
-  if (!ticket.ok) {
-    resp.json(500, R"({"error":"Unknown error"})");
-    return;
+  return pulse;
+}
+
+void Ingest::handlePulses(const std::vector<Request>& reqs, std::vector<Response>& resps) {
+  // Each request is checked on its own (a bad pulse never fails the others); the good ones
+  // are written in one transaction and answered only after it committed (group commit).
+  batches_.fetch_add(1, std::memory_order_relaxed);
+  for (size_t seen = largestBatch_.load(); reqs.size() > seen && !largestBatch_.compare_exchange_weak(seen, reqs.size());) {
   }
-  resp.status(201).header("Content-Type", "application/json; charset=utf-8").write(R"({"ok":"Great success!"})");
-  try {
-    host_.publish("pulse.created", eventJson(pulse, *auth, req.remoteAddr()));
-  } catch (const std::exception& e) {
-    host_.warn(std::string("pulse.created not published: ") + e.what());
+  struct Accepted {
+    size_t index;
+    PendingPulse pulse;
+    std::shared_ptr<const MachineAuth> auth;
+  };
+  std::vector<Accepted> accepted;
+  accepted.reserve(reqs.size());
+  for (size_t i = 0; i < reqs.size(); ++i) {
+    std::shared_ptr<const MachineAuth> auth;
+    if (auto pulse = preparePulse(reqs[i], resps[i], auth)) accepted.push_back(Accepted{i, std::move(*pulse), auth});
+  }
+  if (accepted.empty()) return;
+  std::vector<PendingPulse*> pulses;
+  pulses.reserve(accepted.size());
+  for (auto& a : accepted) pulses.push_back(&a.pulse);
+  std::vector<bool> ok = commitPulses(pulses);
+  for (size_t k = 0; k < accepted.size(); ++k) {
+    Response& resp = resps[accepted[k].index];
+    if (!ok[k]) {
+      resp.json(500, R"({"error":"Unknown error"})");
+      continue;
+    }
+    resp.status(201).header("Content-Type", "application/json; charset=utf-8").write(R"({"ok":"Great success!"})");
+    try {
+      host_.publish("pulse.created", eventJson(accepted[k].pulse, *accepted[k].auth, reqs[accepted[k].index].remoteAddr()));
+    } catch (const std::exception& e) {
+      host_.warn(std::string("pulse.created not published: ") + e.what());
+    }
   }
 }
 
@@ -480,11 +483,10 @@ std::string Ingest::stats(const std::vector<std::string>& args) {
     userId = findUserId(host_, args[0]);
     if (!userId) throw Error(CS_E_NOT_FOUND, "no user '" + args[0] + "'");
   }
-  auto s = committer_.stats();
   std::string json = statsJson(host_, userId);
   json.pop_back();
-  return json + ",\"batches\":" + std::to_string(s.batches) + ",\"largest_batch\":" + std::to_string(s.largestBatch) +
-         "}\n";
+  return json + ",\"batches\":" + std::to_string(batches_.load()) +
+         ",\"largest_batch\":" + std::to_string(largestBatch_.load()) + "}\n";
 }
 
 std::string Ingest::pulses(const std::vector<std::string>& args) {

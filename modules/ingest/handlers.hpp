@@ -4,14 +4,15 @@
 
 #include <codestats/sdk.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
-#include "group_commit.hpp"
 #include "store.hpp"
 
 namespace codestats::ingest {
@@ -20,8 +21,8 @@ class Ingest {
  public:
   explicit Ingest(Host host);
 
-  // POST /api/my/pulses
-  void handlePulse(const Request& req, Response& resp);
+  // POST /api/my/pulses, a batch route: the requests that queued meanwhile, answered together
+  void handlePulses(const std::vector<Request>& reqs, std::vector<Response>& resps);
   // machine.changed, user.changed, user.deleted, language.aliased
   void invalidate(std::string_view topic);
 
@@ -36,11 +37,17 @@ class Ingest {
  private:
   std::shared_ptr<const MachineAuth> authenticate(const std::string& token);
   LanguageRef language(const std::string& normalisedName);
-  void commitBatch(Batch& batch);
+  // Checks one request; writes its error response and returns nothing when it fails.
+  std::optional<PendingPulse> preparePulse(const Request& req, Response& resp, std::shared_ptr<const MachineAuth>& auth);
+  // Writes the pulses in one transaction (one by one if it fails); which ones are stored.
+  std::vector<bool> commitPulses(const std::vector<PendingPulse*>& pulses);
 
   Host host_;
   std::string secretKeyBase_;
-  GroupCommitter committer_;
+
+  // calls of the pulse route and the most requests one carried (ingest.stats)
+  std::atomic<uint64_t> batches_{0};
+  std::atomic<size_t> largestBatch_{0};
 
   std::mutex authMutex_;
   uint64_t authEpoch_ = 0;  // bumped by every invalidation
@@ -50,7 +57,7 @@ class Ingest {
   std::unordered_map<std::string, LanguageRef> languageCache_;  // by lower-cased name
 };
 
-// The options from modules.ingest.* (validated: unknown keys are rejected).
-GroupCommitter::Options ingestOptions(Host& host);
+// The pulse route's batching from modules.ingest.* (validated: unknown keys are rejected).
+BatchOptions ingestBatchOptions(Host& host);
 
 }  // namespace codestats::ingest

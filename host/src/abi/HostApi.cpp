@@ -15,6 +15,7 @@
 #include "abi/HostServices.hpp"
 #include "abi/ModuleMetricNames.hpp"
 #include "db/Database.hpp"
+#include "http/BatchQueue.hpp"
 #include "http/Exchange.hpp"
 #include "runtime/Generation.hpp"
 #include "runtime/ModuleTable.hpp"
@@ -132,6 +133,52 @@ cs_status httpRoute(cs_host* h, cs_str method, cs_str pattern, cs_http_handler_f
     for (const auto& r : h->gen->routes)
       if (r.method == m && r.pattern.text() == p.text()) return CS_E_CONFLICT;
     h->gen->routes.push_back(RouteReg{m, std::move(p), fn, ud});
+    return CS_OK;
+  });
+}
+// ABI 1.3: the route's requests go through a BatchQueue whose calls run on the host's
+// batch workers; every item of a call holds a lease on this generation (PublicServer).
+cs_status httpBatchRoute(cs_host* h, cs_str method, cs_str pattern, cs_http_batch_fn fn, void* ud,
+                         const cs_batch_options* options) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  if (!fn || !options || options->struct_size < sizeof(cs_batch_options)) return CS_E_INVALID;
+  if (options->max_batch < 1 || options->max_batch > 10000 || options->max_wait_us > 1000000 ||
+      options->max_inflight < 1 || options->max_inflight > 64)
+    return CS_E_INVALID;
+  if (!h->services->batchWorkers) return CS_E_UNAVAILABLE;
+  return shim(nullptr, [&] {
+    std::string m = Poco::toUpper(std::string(sv(method)));
+    if (m.empty()) return CS_E_INVALID;
+    RoutePattern p(sv(pattern));
+    for (const auto& r : h->gen->routes)
+      if (r.method == m && r.pattern.text() == p.text()) return CS_E_CONFLICT;
+    BatchOptions o;
+    o.maxBatch = options->max_batch;
+    o.maxWait = std::chrono::microseconds(options->max_wait_us);
+    o.maxInflight = options->max_inflight;
+    auto call = [fn, ud](std::vector<BatchItem*>& items, std::string& error) {
+      std::vector<const cs_http_req*> reqs;
+      std::vector<cs_http_resp*> resps;
+      reqs.reserve(items.size());
+      resps.reserve(items.size());
+      for (BatchItem* item : items) {
+        reqs.push_back(&item->req);
+        resps.push_back(&item->resp);
+      }
+      cs_buf err;
+      cs_status rc = CS_E_MODULE;
+      try {
+        rc = fn(ud, reqs.data(), resps.data(), items.size(), &err);
+      } catch (...) {
+        err.data = "exception escaped the module boundary";
+      }
+      if (rc == CS_OK) return true;
+      error = err.data.empty() ? "status " + std::to_string(rc) : err.data;
+      return false;
+    };
+    RouteReg reg{m, std::move(p), nullptr, ud};
+    reg.batch = std::make_shared<BatchQueue>(o, std::move(call), *h->services->batchWorkers);
+    h->gen->routes.push_back(std::move(reg));
     return CS_OK;
   });
 }
@@ -551,6 +598,7 @@ cs_host_api makeTable() {
   t.channel_push = channelPush;
   t.gauge_set = gaugeSet;
   t.histogram_observe = histogramObserve;
+  t.http_batch_route = httpBatchRoute;
   return t;
 }
 

@@ -20,6 +20,7 @@ struct HostServices {
   KvStore* kv = nullptr;
   Metrics* metrics = nullptr;
   WorkerPool* workers = nullptr;
+  WorkerPool* batchWorkers = nullptr;  // runs batch routes' calls (http/BatchQueue)
   ModuleTable* modules = nullptr;
   ChannelHub* hub = nullptr;
   // read-only host facts exposed through config_get("host.*")

@@ -111,6 +111,7 @@ int Host::run() {
   Metrics metrics;
   KvStore kv;
   WorkerPool workers(static_cast<size_t>(cfg.workers));
+  WorkerPool batchWorkers(static_cast<size_t>(cfg.httpBatchThreads));
   Scheduler scheduler;
   ModuleTable table;
   HubLimits hubLimits;
@@ -125,6 +126,7 @@ int Host::run() {
   services.kv = &kv;
   services.metrics = &metrics;
   services.workers = &workers;
+  services.batchWorkers = &batchWorkers;
   services.modules = &table;
   services.hub = &hub;
   services.secretKeyBase = secretKeyBase;
@@ -233,6 +235,7 @@ int Host::run() {
   adminServer.stop();
   hub.shutdown();   // stops socket I/O; queued channel callbacks still find the hub
   scheduler.cancel(promoteTimer);
+  batchWorkers.shutdown();  // the servers stopped: runs the batches still queued
   manager.reset();  // drains and unloads every module
   guard.cleanShutdown();
   workers.shutdown();

@@ -114,6 +114,7 @@ Registry hostKeys() {
   integer("http.port", &HostConfig::httpPort, 0, 65535);
   integer("http.max_threads", &HostConfig::httpMaxThreads, 1, 4096);
   integer("http.max_queued", &HostConfig::httpMaxQueued, 1, 100000);
+  integer("http.batch_threads", &HostConfig::httpBatchThreads, 1, 256);
   integer("http.max_body_bytes", &HostConfig::httpMaxBodyBytes, 1, int64_t(1) << 30);
   integer("http.keepalive_timeout_ms", &HostConfig::httpKeepAliveTimeoutMs, 100, 3600000);
   integer("http.request_timeout_ms", &HostConfig::httpRequestTimeoutMs, 100, 3600000);

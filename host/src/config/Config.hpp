@@ -30,6 +30,7 @@ struct HostConfig {
   int httpPort = 8080;
   int httpMaxThreads = 128;
   int httpMaxQueued = 512;
+  int httpBatchThreads = 8;  // threads running batch routes' calls (ABI 1.3)
   int64_t httpMaxBodyBytes = 1 << 20;
   int64_t httpKeepAliveTimeoutMs = 15000;
   int64_t httpRequestTimeoutMs = 30000;

@@ -18,6 +18,7 @@
 #include <codestats/json.hpp>
 
 #include "config/Config.hpp"
+#include "http/BatchQueue.hpp"
 #include "http/ClientAddress.hpp"
 #include "http/ConnectionDeadlines.hpp"
 #include "http/Exchange.hpp"
@@ -259,6 +260,20 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     creq.params = std::move(match.params);
     stats = match.route->stats;
 
+    if (match.route->batch) {
+      // A batch route from a request thread: queue it and wait for its call to return.
+      BatchItem item;
+      item.req = std::move(creq);
+      match.route->batch->submitAndWait(item);
+      creq = std::move(item.req);  // (the request id, for the log line)
+      if (item.failed) {
+        moduleFailed(resp, *match.lease, creq, item.error);
+        return;
+      }
+      send(resp, item.resp, req.getMethod());
+      return;
+    }
+
     cs_buf err;
     cs_status rc = CS_E_MODULE;
     try {
@@ -267,15 +282,19 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       err.data = "exception escaped the module boundary";
     }
     if (rc != CS_OK) {
-      s_.status5xx++;
-      s_.metrics.counter("codestats_module_handler_failures_total", Metrics::label("module", match.lease->module))++;
-      spdlog::error("{} {} {} failed (request {}): {}", match.lease->logPrefix(), creq.method, redactTarget(creq.path),
-                    creq.requestId, err.data.empty() ? "status " + std::to_string(rc) : err.data);
-      sendJson(resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR,
-               R"({"error":"Internal server error","request_id":)" + codestats::jsonString(creq.requestId) + "}");
+      moduleFailed(resp, *match.lease, creq, err.data.empty() ? "status " + std::to_string(rc) : err.data);
       return;
     }
     send(resp, cresp, req.getMethod());
+  }
+
+  void moduleFailed(HTTPServerResponse& resp, const Generation& gen, const cs_http_req& creq, const std::string& why) {
+    s_.status5xx++;
+    s_.metrics.counter("codestats_module_handler_failures_total", Metrics::label("module", gen.module))++;
+    spdlog::error("{} {} {} failed (request {}): {}", gen.logPrefix(), creq.method, redactTarget(creq.path),
+                  creq.requestId, why);
+    sendJson(resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR,
+             R"({"error":"Internal server error","request_id":)" + codestats::jsonString(creq.requestId) + "}");
   }
 
   void health(HTTPServerRequest& req, HTTPServerResponse& resp, bool ready, RouteStats& stats) {

@@ -38,12 +38,15 @@ namespace codestatsd {
 enum class GenState { Loading, Active, Draining, Zombie, Unloaded, Pinned };
 const char* toString(GenState s);
 
+class BatchQueue;
+
 struct RouteReg {
   std::string method;  // upper case, or "*"
   RoutePattern pattern;
-  cs_http_handler_fn fn;
+  cs_http_handler_fn fn;  // nullptr for a batch route
   void* ud;
   RouteStats stats{};  // resolved when the generation is activated
+  std::shared_ptr<BatchQueue> batch = nullptr;  // a batch route's queue (ABI 1.3)
 };
 struct SubscriptionReg {
   std::string pattern;  // exact, or prefix ending in ".*"

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define CS_ABI_MAJOR 1
-#define CS_ABI_MINOR 2
+#define CS_ABI_MINOR 3
 
 #define CS_MODULE_ENTRY_SYMBOL "cs_module_entry_v1"
 #define CS_EXPORT __attribute__((visibility("default")))
@@ -116,6 +116,10 @@ typedef cs_status (*cs_service_fn)(void* ud, cs_str method, cs_str request_json,
 /* argv are the operator's arguments after the command name; out receives text. */
 typedef cs_status (*cs_admin_fn)(void* ud, const cs_str* argv, size_t argc, cs_buf* out,
                                  cs_buf* err);
+/* ABI 1.3: a batch route answers many requests of one route in one call: resps[i] is the
+ * response to reqs[i]. A non-OK return answers every request of the call with a 500. */
+typedef cs_status (*cs_http_batch_fn)(void* ud, const cs_http_req* const* reqs, cs_http_resp* const* resps,
+                                      size_t n, cs_buf* err);
 /* Runs inside BEGIN..COMMIT; a non-OK return rolls the transaction back. */
 typedef cs_status (*cs_tx_fn)(void* ud, cs_tx* tx, cs_buf* err);
 
@@ -138,6 +142,16 @@ typedef struct cs_channel_handlers {
   /* The join ended (leave, replaced, or the socket closed). Optional. */
   void (*on_leave)(void* ud, uint64_t conn, cs_str topic, cs_str identity, cs_str assigns);
 } cs_channel_handlers;
+
+/* ABI 1.3: how the host groups a batch route's requests. A call gets at most max_batch
+ * requests; at most max_inflight calls of the route run at once (the rest queue); a request
+ * that would be alone in its call waits up to max_wait_us for company. */
+typedef struct cs_batch_options {
+  uint32_t struct_size;
+  uint32_t max_batch;    /* 1..10000  */
+  uint32_t max_wait_us;  /* 0..1000000 */
+  uint32_t max_inflight; /* 1..64     */
+} cs_batch_options;
 
 /* ---- host services (module -> host). APPEND-ONLY. ------------------------------------ */
 
@@ -263,6 +277,15 @@ typedef struct cs_host_api {
    * the route latency buckets 0.0001 .. 2.5; every other name: 1, 2, 4, ... 1024), plus
    * _sum and _count */
   cs_status (*histogram_observe)(cs_host* host, cs_str name, double value);
+
+  /* ---- ABI 1.3 ---- */
+  /* A batch route (register during create()): like http_route, but the host collects the
+   * requests that arrive while earlier calls run and hands them to fn together, so that a
+   * module can answer them with one database transaction. fn runs on a host thread and may
+   * block; the host answers each request after the call that carried it returned.
+   * Other hosts (and the request threads of this one) see no difference in HTTP terms. */
+  cs_status (*http_batch_route)(cs_host* host, cs_str method, cs_str pattern, cs_http_batch_fn fn, void* ud,
+                                const cs_batch_options* options);
 } cs_host_api;
 
 /* ---- the module descriptor (module -> host). APPEND-ONLY. ---------------------------- */

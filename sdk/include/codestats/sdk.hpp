@@ -537,6 +537,14 @@ using SocketConnectHandler =
     std::function<std::optional<std::string>(std::string_view query, std::string_view remoteAddr)>;
 
 using HttpHandler = std::function<void(const Request&, Response&)>;
+// A batch route's handler (ABI 1.3): responses[i] answers requests[i].
+using BatchHandler = std::function<void(const std::vector<Request>& requests, std::vector<Response>& responses)>;
+// How the host groups a batch route's requests (cs_batch_options).
+struct BatchOptions {
+  uint32_t maxBatch = 256;
+  std::chrono::microseconds maxWait{500};
+  uint32_t maxInflight = 2;
+};
 using EventHandler = std::function<void(std::string_view topic, std::string_view payloadJson)>;
 using TimerHandler = std::function<void()>;
 using ServiceHandler = std::function<std::string(std::string_view method, std::string_view requestJson)>;
@@ -562,6 +570,26 @@ class Module {
   void route(std::string_view method, std::string_view pattern, HttpHandler fn) {
     auto& e = store(routes_, std::move(fn));
     check(host_.api()->http_route(host_.raw(), str(method), str(pattern), &onHttp, &e), "http_route");
+  }
+  // Requests of this route that arrive while earlier calls run reach fn together (ABI 1.3).
+  // On an older host every call carries one request.
+  void batchRoute(std::string_view method, std::string_view pattern, BatchOptions options, BatchHandler fn) {
+    auto& e = store(batchRoutes_, std::move(fn));
+    const cs_host_api* api = host_.api();
+    if (!CS_HOST_HAS(api, http_batch_route)) {
+      route(method, pattern, [&e](const Request& rq, Response& rs) {
+        std::vector<Request> one{rq};
+        std::vector<Response> out{rs};
+        e.fn(one, out);
+      });
+      return;
+    }
+    cs_batch_options o{};
+    o.struct_size = sizeof o;
+    o.max_batch = options.maxBatch;
+    o.max_wait_us = static_cast<uint32_t>(options.maxWait.count());
+    o.max_inflight = options.maxInflight;
+    check(api->http_batch_route(host_.raw(), str(method), str(pattern), &onHttpBatch, &e, &o), "http_batch_route");
   }
   void subscribe(std::string_view pattern, EventHandler fn) {
     auto& e = store(events_, std::move(fn));
@@ -624,6 +652,22 @@ class Module {
     return detail::guard(api, err, [&] {
       Request rq(api, req);
       Response rs(api, resp);
+      e->fn(rq, rs);
+    });
+  }
+  static cs_status onHttpBatch(void* ud, const cs_http_req* const* reqs, cs_http_resp* const* resps, size_t n,
+                               cs_buf* err) {
+    auto* e = static_cast<Entry<BatchHandler>*>(ud);
+    const cs_host_api* api = e->self->host_.api();
+    return detail::guard(api, err, [&] {
+      std::vector<Request> rq;
+      std::vector<Response> rs;
+      rq.reserve(n);
+      rs.reserve(n);
+      for (size_t i = 0; i < n; ++i) {
+        rq.emplace_back(api, reqs[i]);
+        rs.emplace_back(api, resps[i]);
+      }
       e->fn(rq, rs);
     });
   }
@@ -705,6 +749,7 @@ class Module {
 
   Host host_;
   std::deque<Entry<HttpHandler>> routes_;
+  std::deque<Entry<BatchHandler>> batchRoutes_;
   std::deque<Entry<EventHandler>> events_;
   std::deque<Entry<TimerHandler>> timers_;
   std::deque<Entry<ServiceHandler>> services_;
