@@ -32,25 +32,30 @@ class GuardedConnection : public Poco::Net::TCPServerConnection {
         bodyMs_(bodyMs),
         keepAliveMs_(keepAliveMs) {}
 
-  void run() override {
+  void run() override { serveGuarded(socket(), owner_, params_, handlers_, headerMs_, bodyMs_, keepAliveMs_); }
+
+  static bool serveGuarded(const Poco::Net::StreamSocket& socket, ConnectionDeadlines& owner,
+                           Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr handlers,
+                           int64_t headerMs, int64_t bodyMs, int64_t keepAliveMs) {
     ConnectionDeadlines::Conn conn;
     // Our own descriptor of the socket: Poco closes its descriptor when the session ends,
     // and the number could then be reused by another connection before we deregister.
-    conn.fd = ::dup(socket().impl()->sockfd());
-    conn.deadlineMs = steadyMs() + headerMs_;
-    if (conn.fd >= 0) owner_.add(&conn);
-    tls = ThreadState{&owner_, &conn, headerMs_, bodyMs_, keepAliveMs_};
+    conn.fd = ::dup(socket.impl()->sockfd());
+    conn.deadlineMs = steadyMs() + headerMs;
+    if (conn.fd >= 0) owner.add(&conn);
+    tls = ThreadState{&owner, &conn, headerMs, bodyMs, keepAliveMs};
     try {
-      Poco::Net::HTTPServerConnection http(socket(), params_, handlers_);
+      Poco::Net::HTTPServerConnection http(socket, params, handlers);
       http.run();
     } catch (const std::exception& e) {
       spdlog::debug("[http] connection ended: {}", e.what());
     }
     tls = ThreadState{};
     if (conn.fd >= 0) {
-      owner_.remove(&conn);
+      owner.remove(&conn);
       ::close(conn.fd);
     }
+    return conn.detached;
   }
 
   static int64_t steadyMs() {
@@ -107,6 +112,12 @@ Poco::Net::TCPServerConnectionFactory::Ptr ConnectionDeadlines::factory(
   return new Factory(*this, std::move(params), std::move(handlers), header_.count(), body_.count(), keepAlive_.count());
 }
 
+bool ConnectionDeadlines::serve(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+                                Poco::Net::HTTPRequestHandlerFactory::Ptr handlers) {
+  return GuardedConnection::serveGuarded(socket, *this, std::move(params), std::move(handlers), header_.count(),
+                                         body_.count(), keepAlive_.count());
+}
+
 int64_t ConnectionDeadlines::nowMs() { return GuardedConnection::steadyMs(); }
 
 void ConnectionDeadlines::headReceived() {
@@ -122,7 +133,9 @@ void ConnectionDeadlines::responseSent() {
 }
 
 void ConnectionDeadlines::detach() {
-  if (!tls.conn || tls.conn->fd < 0) return;
+  if (!tls.conn) return;
+  tls.conn->detached = true;
+  if (tls.conn->fd < 0) return;
   tls.owner->remove(tls.conn);
   ::close(tls.conn->fd);
   tls.conn->fd = -1;

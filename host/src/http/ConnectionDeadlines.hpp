@@ -32,6 +32,7 @@ class ConnectionDeadlines {
   struct Conn {
     int fd = -1;
     std::atomic<int64_t> deadlineMs{0};  // steady clock; 0 = none
+    bool detached = false;               // upgraded: the hub owns the socket now
   };
 
   ConnectionDeadlines(std::chrono::milliseconds header, std::chrono::milliseconds body,
@@ -43,6 +44,12 @@ class ConnectionDeadlines {
   // A TCP connection factory that runs Poco's HTTP connection under a deadline.
   Poco::Net::TCPServerConnectionFactory::Ptr factory(Poco::Net::HTTPServerParams::Ptr params,
                                                      Poco::Net::HTTPRequestHandlerFactory::Ptr handlers);
+
+  // Runs Poco's HTTP connection on `socket` on this thread under the deadlines, until it ends
+  // (or its socket impl reports no next request). True when a handler took the socket over
+  // (WebSocket upgrade: detach()).
+  bool serve(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+             Poco::Net::HTTPRequestHandlerFactory::Ptr handlers);
 
   // Called from request handlers on the connection's thread.
   static void headReceived();

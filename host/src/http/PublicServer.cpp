@@ -5,9 +5,7 @@
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
-#include <Poco/Net/TCPServer.h>
-#include <Poco/ThreadPool.h>
+#include <Poco/Net/NameValueCollection.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -21,11 +19,14 @@
 #include "http/BatchQueue.hpp"
 #include "http/ClientAddress.hpp"
 #include "http/ConnectionDeadlines.hpp"
+#include "http/EventServer.hpp"
 #include "http/Exchange.hpp"
 #include "http/PathNormalizer.hpp"
 #include "http/Readiness.hpp"
 #include "http/Redaction.hpp"
+#include "http/ResponseBytes.hpp"
 #include "http/ResponseHardening.hpp"
+#include "http/RequestHead.hpp"
 #include "runtime/ModuleTable.hpp"
 #include "services/Metrics.hpp"
 #include "util/Random.hpp"
@@ -77,6 +78,7 @@ struct Shared {
         status5xx(mt.counter("codestats_http_responses_total", "class=\"5xx\"")),
         status4xx(mt.counter("codestats_http_responses_total", "class=\"4xx\"")),
         tooLarge(mt.counter("codestats_http_body_too_large_total")),
+        overloadClosed(mt.counter("codestats_http_overload_closed_total")),
         builtinStats(mt.routeStats("host", CODESTATSD_VERSION, "GET /__bench/hello")),
         healthStats(mt.routeStats("host", CODESTATSD_VERSION, "GET /healthz")),
         readyStats(mt.routeStats("host", CODESTATSD_VERSION, "GET /readyz")) {}
@@ -94,6 +96,7 @@ struct Shared {
   std::atomic<int64_t>& status5xx;
   std::atomic<int64_t>& status4xx;
   std::atomic<int64_t>& tooLarge;
+  std::atomic<int64_t>& overloadClosed;
   RouteStats builtinStats, healthStats, readyStats;
 };
 
@@ -349,44 +352,154 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory {
   std::shared_ptr<Shared> s_;
 };
 
+// A fast-lane request on its way through its route's batch queue.
+struct FastItem : BatchItem {
+  EventServer::ConnectionPtr conn;
+  GenerationPtr lease;  // the route's generation stays loaded until the answer is sent
+  RouteStats stats;
+  Poco::Net::NameValueCollection headers;
+  Clock::time_point started;
+  bool http10 = false, keepAlive = true;
+};
+
+// The event loop's delegate: plain requests to batch routes go through the fast lane,
+// everything else runs in Poco's HTTP server code with the Handler above.
+class Lanes : public EventServer::Delegate {
+ public:
+  Lanes(std::shared_ptr<Shared> s, Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr handlers,
+        ConnectionDeadlines& deadlines, std::atomic<int64_t>& slowClosed)
+      : s_(std::move(s)), params_(std::move(params)), handlers_(std::move(handlers)), deadlines_(deadlines),
+        slowClosed_(slowClosed) {}
+  void attach(EventServer* server) { server_ = server; }
+
+  bool wantsFast(const RequestHead& head) override {
+    RouteMatch match;
+    return batchRoute(head, match);
+  }
+
+  bool takeFast(const EventServer::ConnectionPtr& conn, const RequestHead& head, std::string_view body) override {
+    auto item = std::make_unique<FastItem>();
+    auto split = splitTarget(head.target);
+    RouteMatch match;
+    if (!split || !batchRoute(head, match)) return false;
+    item->started = Clock::now();
+    s_->requests.fetch_add(1, std::memory_order_relaxed);
+    cs_http_req& req = item->req;
+    req.requestId = s_->ids.next();
+    req.method.assign(head.method);
+    req.target.assign(head.target);
+    req.path = std::move(split->path);
+    req.query = std::move(split->query);
+    req.body.assign(body);
+    for (const auto& [name, value] : head.headers) item->headers.add(std::string(name), std::string(value));
+    req.remoteAddr = clientAddress(EventServer::peerAddress(*conn), item->headers.get("X-Forwarded-For", ""),
+                                   s_->config.httpTrustedProxies);
+    req.headers = &item->headers;
+    req.params = std::move(match.params);
+    item->conn = conn;
+    item->lease = std::move(match.lease);
+    item->stats = match.route->stats;
+    item->http10 = head.http10;
+    item->keepAlive = head.keepAlive;
+    item->done = [this](BatchItem& b) { answer(std::unique_ptr<FastItem>(static_cast<FastItem*>(&b))); };
+    BatchQueue& queue = *match.route->batch;
+    queue.submit(*item.release());
+    return true;
+  }
+
+  bool serve(const Poco::Net::StreamSocket& socket) override { return deadlines_.serve(socket, params_, handlers_); }
+  void slowClientClosed() override { slowClosed_.fetch_add(1, std::memory_order_relaxed); }
+  void overloadClosed() override { s_->overloadClosed.fetch_add(1, std::memory_order_relaxed); }
+
+ private:
+  // A batch route for a request the fast lane can take (not HEAD, not a host path).
+  bool batchRoute(const RequestHead& head, RouteMatch& match) {
+    if (head.method == "HEAD") return false;
+    auto split = splitTarget(head.target);
+    if (!split || split->path == kHealthPath || split->path == kReadyPath || split->path == kLiveSocketPath) return false;
+    if (s_->builtinBenchRoute && split->path == "/__bench/hello") return false;
+    PathSegments segments(split->path);
+    std::string allow;
+    return s_->modules.route(head.method, segments, match, allow) == RouteResult::Found && match.route->batch;
+  }
+
+  // On the thread of the call that carried the item: the response, its metrics, its log line.
+  void answer(std::unique_ptr<FastItem> item) {
+    cs_http_resp& resp = item->resp;
+    if (item->failed) {
+      s_->metrics.counter("codestats_module_handler_failures_total", Metrics::label("module", item->lease->module))++;
+      spdlog::error("{} {} {} failed (request {}): {}", item->lease->logPrefix(), item->req.method,
+                    redactTarget(item->req.path), item->req.requestId, item->error);
+      resp = cs_http_resp{};
+      resp.status = 500;
+      resp.headers = {{"X-Content-Type-Options", "nosniff"}, {"Content-Type", "application/json"}};
+      resp.body = R"({"error":"Internal server error","request_id":)" + codestats::jsonString(item->req.requestId) + "}";
+    } else {
+      hardenResponseHeaders(resp.headers, s_->secureCookies);
+    }
+    if (resp.status >= 500) s_->status5xx++;
+    else if (resp.status >= 400) s_->status4xx++;
+    server_->respond(item->conn, responseBytes(item->http10, item->keepAlive, item->req.requestId, resp), item->keepAlive);
+    if (item->stats.latency || s_->logRequests) {
+      const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - item->started).count();
+      item->stats.record(static_cast<HTTPResponse::HTTPStatus>(resp.status), ns);
+      if (s_->logRequests)
+        spdlog::info("[http] {} {} {} {:.3f}ms id={} ip={}", item->req.method, redactTarget(item->req.target),
+                     resp.status, static_cast<double>(ns) / 1e6, item->req.requestId, item->req.remoteAddr);
+    }
+  }
+
+  std::shared_ptr<Shared> s_;
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers_;
+  ConnectionDeadlines& deadlines_;
+  std::atomic<int64_t>& slowClosed_;
+  EventServer* server_ = nullptr;
+};
+
 }  // namespace
 
 PublicServer::PublicServer(const HostConfig& config, ModuleTable& modules, Metrics& metrics, ChannelHub* hub,
                            Readiness* readiness) {
   auto shared = std::make_shared<Shared>(config, modules, metrics, hub, readiness);
   auto params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(config.httpMaxThreads);
-  params->setMaxQueued(config.httpMaxQueued);
   params->setKeepAlive(true);
   params->setMaxKeepAliveRequests(0);  // unlimited
   params->setKeepAliveTimeout(Poco::Timespan(config.httpKeepAliveTimeoutMs * 1000));
   params->setTimeout(Poco::Timespan(config.httpRequestTimeoutMs * 1000));
   params->setServerName("codestatsd");
-  Poco::Net::ServerSocket socket;
-  socket.bind(Poco::Net::SocketAddress(config.httpHost, static_cast<uint16_t>(config.httpPort)), true);
-  socket.listen(1024);
-  // Poco's default pool caps at 16 threads; keep-alive connections each hold one.
-  threads_ = std::make_unique<Poco::ThreadPool>(2, config.httpMaxThreads, 60);
+  Poco::Net::HTTPServerParams::Ptr p(params);
+  std::atomic<int64_t>& slowClosed = metrics.counter("codestats_http_slow_clients_closed_total");
   deadlines_ = std::make_unique<ConnectionDeadlines>(
       std::chrono::milliseconds(config.httpHeaderTimeoutMs), std::chrono::milliseconds(config.httpBodyTimeoutMs),
-      std::chrono::milliseconds(config.httpKeepAliveTimeoutMs), metrics.counter("codestats_http_slow_clients_closed_total"));
+      std::chrono::milliseconds(config.httpKeepAliveTimeoutMs), slowClosed);
   handlers_ = new Factory(shared);
-  Poco::Net::HTTPServerParams::Ptr p(params);
-  server_ = std::make_unique<Poco::Net::TCPServer>(deadlines_->factory(p, handlers_), *threads_, socket, p);
+  auto lanes = std::make_unique<Lanes>(shared, p, handlers_, *deadlines_, slowClosed);
+  EventServer::Options o;
+  o.host = config.httpHost;
+  o.port = config.httpPort;
+  o.headerTimeoutMs = config.httpHeaderTimeoutMs;
+  o.bodyTimeoutMs = config.httpBodyTimeoutMs;
+  o.keepAliveTimeoutMs = config.httpKeepAliveTimeoutMs;
+  o.maxBodyBytes = config.httpMaxBodyBytes;
+  o.requestThreads = static_cast<size_t>(config.httpMaxThreads);
+  o.maxQueued = static_cast<size_t>(config.httpMaxQueued);
+  server_ = std::make_unique<EventServer>(o, *lanes);
+  lanes->attach(server_.get());
+  lanes_ = std::move(lanes);
 }
 
 PublicServer::~PublicServer() {
   stop();
-  server_.reset();
-  if (threads_) threads_->joinAll();
+  server_.reset();  // joins the request threads
 }
 
 void PublicServer::start() { server_->start(); }
 
 void PublicServer::stop() {
   if (!server_) return;
-  // What Poco's HTTPServer::stopAll(true) does: stop accepting, then abort the
-  // connections (each HTTP connection listens to serverStopped).
+  // Stop reading new requests, then abort the requests that run in Poco's code (each HTTP
+  // connection listens to serverStopped), as HTTPServer::stopAll(true) did.
   server_->stop();
   static_cast<Factory*>(handlers_.get())->abortConnections();
 }

@@ -1,5 +1,7 @@
-// The public HTTP listener: Poco HTTPServer (keep-alive, chunked bodies, 100-continue,
-// malformed requests answered 400 by Poco) in front of the module router.
+// The public HTTP listener: an epoll loop (http/EventServer) that answers plain requests to
+// batch routes itself (the fast lane) and runs every other request through Poco's HTTP
+// server code (keep-alive, chunked bodies, 100-continue, malformed requests answered 400),
+// in front of the module router.
 //
 // Per request: a request id, target normalisation, the body limit (413 before any module
 // runs), route lookup under a lease, the module call, and 500 with the request id when a
@@ -12,12 +14,7 @@
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
-namespace Poco {
-class ThreadPool;
-namespace Net {
-class TCPServer;
-}
-}  // namespace Poco
+#include "http/EventServer.hpp"
 
 namespace codestatsd {
 
@@ -40,10 +37,10 @@ class PublicServer {
   uint16_t port() const;
 
  private:
-  std::unique_ptr<Poco::ThreadPool> threads_;  // outlives server_
   std::unique_ptr<ConnectionDeadlines> deadlines_;  // outlives server_
   Poco::Net::HTTPRequestHandlerFactory::Ptr handlers_;
-  std::unique_ptr<Poco::Net::TCPServer> server_;
+  std::unique_ptr<EventServer::Delegate> lanes_;  // outlives server_
+  std::unique_ptr<EventServer> server_;
 };
 
 }  // namespace codestatsd
