@@ -48,6 +48,7 @@ struct EventServer::Connection {
   std::atomic<int64_t> deadlineMs{0};   // Reading: the head (or fast body) must be complete by then
   std::atomic<int64_t> idleUntilMs{0};  // Reading after a response: closed if no byte came by then
   bool awaitingBody = false;            // the fast lane waits for this connection's body
+  bool peerClosed = false;              // the client sent its end: nothing more will come
 };
 
 const std::string& EventServer::peerAddress(const Connection& conn) { return conn.peerIp; }
@@ -243,9 +244,9 @@ void EventServer::onReadable(const ConnectionPtr& c) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n == 0 && !c->in.empty()) {
-      // Half-closed after sending: the full path answers what arrived, as it always did.
-      handOff(c);
-      return;
+      // Half-closed after sending: what arrived is answered if it is a whole request.
+      c->peerClosed = true;
+      break;
     }
     close(c);  // the client is gone (or the connection failed) between requests
     return;
@@ -258,7 +259,8 @@ void EventServer::process(const ConnectionPtr& c) {
   RequestHead head;
   switch (parseRequestHead(c->in, head)) {
     case HeadStatus::Incomplete:
-      rearm(c, false);
+      if (c->peerClosed) close(c);  // half a head, and the client is done
+      else rearm(c, false);
       return;
     case HeadStatus::HandOff:
       handOff(c);
@@ -276,7 +278,10 @@ void EventServer::process(const ConnectionPtr& c) {
   }
   const size_t total = head.headLength + static_cast<size_t>(head.contentLength);
   if (c->in.size() < total) {
-    rearm(c, false);
+    // A body shorter than its Content-Length when the client ends is a truncated request:
+    // dropped, never handed to a module.
+    if (c->peerClosed) close(c);
+    else rearm(c, false);
     return;
   }
   c->awaitingBody = false;

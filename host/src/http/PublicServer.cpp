@@ -225,6 +225,14 @@ class Handler : public Poco::Net::HTTPRequestHandler {
           return;
         }
       }
+      // Poco's fixed-length stream ends early when the client does: a truncated request
+      // never reaches a module (the client is gone or half-closed; the answer is a courtesy).
+      if (req.hasContentLength() && static_cast<int64_t>(creq.body.size()) < req.getContentLength64()) {
+        s_.status4xx++;
+        resp.setKeepAlive(false);
+        sendJson(resp, HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"Incomplete request body"})");
+        return;
+      }
     }
     ConnectionDeadlines::bodyReceived();  // no deadline while the module works
 
