@@ -170,3 +170,31 @@ TEST_CASE("batch queue: a failing or throwing call fails only its own items", "[
   CHECK(fine.resp.status == 200);
   CHECK(calls == 3);
 }
+
+TEST_CASE("batch queue: with max_inflight 1 calls never overlap", "[batch]") {
+  WorkerPool pool(4);
+  std::atomic<int> running{0}, maxRunning{0};
+  auto q = std::make_shared<BatchQueue>(
+      options(4, 0us, 1),
+      [&](std::vector<BatchItem*>&, std::string&) {
+        int now = ++running;
+        for (int seen = maxRunning.load(); now > seen && !maxRunning.compare_exchange_weak(seen, now);) {
+        }
+        std::this_thread::sleep_for(5ms);
+        --running;
+        return true;
+      },
+      pool);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 8; ++t)
+    threads.emplace_back([&] {
+      for (int i = 0; i < 10; ++i) {
+        BatchItem item;
+        q->submitAndWait(item);
+      }
+    });
+  for (auto& th : threads) th.join();
+  CHECK(maxRunning.load() == 1);
+  CHECK(q->stats().items == 80);
+  CHECK(q->stats().largestBatch <= 4);
+}

@@ -111,7 +111,7 @@ int Host::run() {
   Metrics metrics;
   KvStore kv;
   WorkerPool workers(static_cast<size_t>(cfg.workers));
-  WorkerPool batchWorkers(static_cast<size_t>(cfg.httpBatchThreads));
+  WorkerPool batchWorkers(static_cast<size_t>(cfg.httpBatchThreads), "batch");
   Scheduler scheduler;
   ModuleTable table;
   HubLimits hubLimits;

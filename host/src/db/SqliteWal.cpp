@@ -2,6 +2,7 @@
 
 #include "db/Database.hpp"
 
+#include <pthread.h>
 #include <sqlite3.h>
 
 #include <fcntl.h>
@@ -42,7 +43,10 @@ void SqliteWal::startCheckpointer(sqlite3* connection) {
   std::lock_guard lock(ckMu_);
   if (checkpointer_.joinable() || stopping_) return;
   ckConn_ = connection;
-  checkpointer_ = std::thread([this] { checkpointLoop(); });
+  checkpointer_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "wal-checkpoint");
+    checkpointLoop();
+  });
   std::lock_guard w(writeMu_);
   checkpointerRunning_ = true;
 }

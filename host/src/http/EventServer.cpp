@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -112,7 +113,10 @@ void EventServer::start() {
     std::lock_guard lock(mailboxMu_);
     running_ = true;
   }
-  loop_ = std::thread([this] { loop(); });
+  loop_ = std::thread([this] {
+    pthread_setname_np(pthread_self(), "http-loop");
+    loop();
+  });
 }
 
 void EventServer::stop() {
@@ -413,6 +417,7 @@ void EventServer::handOff(const ConnectionPtr& c) {
 }
 
 void EventServer::requestThread() {
+  pthread_setname_np(pthread_self(), "http-request");
   std::unique_lock lock(handOffMu_);
   for (;;) {
     ++idleRequestThreads_;

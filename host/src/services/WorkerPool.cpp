@@ -1,9 +1,15 @@
 #include "services/WorkerPool.hpp"
 
+#include <pthread.h>
+
 namespace codestatsd {
 
-WorkerPool::WorkerPool(size_t threads) {
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { run(); });
+WorkerPool::WorkerPool(size_t threads, const char* name) {
+  for (size_t i = 0; i < threads; ++i)
+    threads_.emplace_back([this, name] {
+      pthread_setname_np(pthread_self(), name);
+      run();
+    });
 }
 
 WorkerPool::~WorkerPool() { shutdown(); }

@@ -15,7 +15,8 @@ namespace codestatsd {
 
 class WorkerPool {
  public:
-  explicit WorkerPool(size_t threads);
+  // `name` (at most 15 bytes) names the threads for top -H and debuggers.
+  explicit WorkerPool(size_t threads, const char* name = "worker");
   ~WorkerPool();  // runs what is queued, then joins
   WorkerPool(const WorkerPool&) = delete;
   WorkerPool& operator=(const WorkerPool&) = delete;
