@@ -5,6 +5,7 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
@@ -37,10 +38,16 @@ class HttpStub {
     port_ = socket.address().port();
     auto params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(32);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(this), socket, params);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(this), pool_, socket, params);
     server_->start();
   }
-  ~HttpStub() { server_->stopAll(true); }
+  // Waits for the connection threads: one still answering after the test (or the process)
+  // ended used freed memory (ASan, in Poco's error response at exit).
+  ~HttpStub() {
+    server_->stopAll(true);
+    pool_.joinAll();
+    server_.reset();
+  }
   std::string baseUrl() const { return "http://127.0.0.1:" + std::to_string(port_); }
   int hits(const std::string& target) {
     std::lock_guard<std::mutex> l(mu_);
@@ -84,6 +91,7 @@ class HttpStub {
   int port_ = 0;
   std::mutex mu_;
   std::map<std::string, int> hits_;
+  Poco::ThreadPool pool_{2, 32};  // this stub's own, joined before the server goes
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 

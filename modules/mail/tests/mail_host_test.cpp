@@ -10,6 +10,7 @@
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServer.h>
+#include <Poco/ThreadPool.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetSSL.h>
@@ -161,10 +162,18 @@ class FakeMailgun {
     port_ = socket.address().port();
     auto params = new Poco::Net::HTTPServerParams;
     params->setMaxThreads(8);
-    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(this), socket, params);
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(this), pool_, socket, params);
     server_->start();
   }
-  ~FakeMailgun() { server_->stopAll(true); }
+  // Waits for its connection threads: a thread still answering after the stand-in was
+  // replaced (or the process ended) used freed memory, and threads kept by the mail
+  // module's kept-alive connections held the shared default pool that the next stand-in
+  // on the same port needed.
+  ~FakeMailgun() {
+    server_->stopAll(true);
+    pool_.joinAll();
+    server_.reset();
+  }
   int port() const { return port_; }
   std::string baseUrl() const { return (tls_ ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(port_); }
 
@@ -238,6 +247,7 @@ class FakeMailgun {
   int ids_ = 0;
   std::mutex mu_;
   std::vector<Received> log_;
+  Poco::ThreadPool pool_{2, 8};  // this stand-in's own, joined before the server goes
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 
