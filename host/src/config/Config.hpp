@@ -53,7 +53,7 @@ struct HostConfig {
   std::string dbBackend = "sqlite";  // sqlite | postgres
   std::string dbSqlitePath;          // empty: <var_dir>/codestats.db
   std::string dbSqliteSynchronous = "FULL";
-  int dbSqliteCheckpointFrames = 4000;  // WAL length that starts a background checkpoint
+  int dbSqliteCheckpointFrames = 32000;  // WAL length that starts a background checkpoint (~128 MiB)
   std::string dbPostgresConninfo;
   int dbPoolSize = 16;
   int64_t dbAcquireTimeoutMs = 5000;

@@ -26,7 +26,7 @@ struct DbConfig {
   std::string sqliteSynchronous = "FULL";  // FULL | NORMAL
   // The WAL length (frames) that starts a background checkpoint. Larger: fewer copies of a
   // page written again and again (the aggregates), a longer WAL file.
-  int sqliteCheckpointFrames = 4000;
+  int sqliteCheckpointFrames = 32000;
   std::string postgresConninfo;    // libpq key=value form; the pool adds options=-cTimeZone=UTC
   int poolSize = 16;
   std::chrono::milliseconds acquireTimeout{5000};
