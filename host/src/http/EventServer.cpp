@@ -31,6 +31,10 @@ int64_t steadyMs() {
 
 enum State : int { Reading, Writing, Busy, HandedOff };
 
+// How long a request thread keeps a handed-off connection after a response, waiting for its
+// next request, before the connection goes back to the loop (HandoffSocket).
+constexpr int kKeepAliveLingerMs = 20;
+
 [[noreturn]] void fail(const std::string& what) {
   throw std::runtime_error(what + ": " + std::strerror(errno));
 }
@@ -410,6 +414,7 @@ void EventServer::handOff(const ConnectionPtr& c) {
   c->awaitingBody = false;
   c->deadlineMs = 0;
   handOffs_.push_back(c);
+  handOffsWaiting_ = handOffs_.size();
   if (idleRequestThreads_ == 0 && requestThreads_.size() < options_.requestThreads)
     requestThreads_.emplace_back([this] { requestThread(); });
   else
@@ -426,6 +431,7 @@ void EventServer::requestThread() {
     if (handOffs_.empty()) return;  // stopping
     ConnectionPtr c = std::move(handOffs_.front());
     handOffs_.pop_front();
+    handOffsWaiting_ = handOffs_.size();
     lock.unlock();
     runHandOff(c);
     lock.lock();
@@ -436,7 +442,7 @@ void EventServer::runHandOff(const ConnectionPtr& c) {
   bool again = false;
   const int fd = ::dup(c->fd);
   if (fd >= 0) {
-    auto* impl = new HandoffSocketImpl(fd, std::move(c->in));
+    auto* impl = new HandoffSocketImpl(fd, std::move(c->in), kKeepAliveLingerMs, &handOffsWaiting_);
     c->in.clear();
     Poco::Net::StreamSocket socket(impl);  // owns impl (and fd); a hub may keep it
     bool detached = false;

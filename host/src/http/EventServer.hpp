@@ -116,6 +116,7 @@ class EventServer {
   std::mutex handOffMu_;
   std::condition_variable handOffCv_;
   std::deque<ConnectionPtr> handOffs_;
+  std::atomic<size_t> handOffsWaiting_{0};  // handOffs_.size(), readable without the lock
   std::vector<std::thread> requestThreads_;
   size_t idleRequestThreads_ = 0;
   bool stopping_ = false;

@@ -40,8 +40,9 @@ bool HandoffSocketImpl::poll(const Poco::Timespan& timeout, int mode) {
   const bool first = readPolls_++ == 0;
   if (offset_ < prefix_.size()) return true;
   pollfd p{sockfd(), POLLIN, 0};
+  const int wait = first || (waiting_ && waiting_->load(std::memory_order_relaxed) > 0) ? 0 : lingerMs_;
   int rc;
-  do rc = ::poll(&p, 1, 0);
+  do rc = ::poll(&p, 1, wait);
   while (rc < 0 && errno == EINTR);
   if (rc > 0) return true;  // data (or a hang-up, which Poco reads as the end)
   if (rc < 0) error();

@@ -1,12 +1,17 @@
 // The socket a handed-off connection runs on in Poco's HTTP server code: a duplicate
 // descriptor of the event loop's connection that first returns the bytes the loop already
-// read (`prefix`), and whose keep-alive wait does not wait: when Poco asks for the next
-// request and none has arrived yet, poll() says "nothing" and records that Poco wanted one,
-// so the connection goes back to the event loop instead of holding a thread while idle.
+// read (`prefix`), and whose keep-alive wait is short: when Poco asks for the next request,
+// poll() waits at most `lingerMs` (and not at all while other connections wait for a request
+// thread), then says "nothing" and records that Poco wanted one, so an idle connection goes
+// back to the event loop instead of holding a thread. The linger keeps a busy connection
+// (a client sending request after request) on its thread, as the thread-per-connection
+// server did: handing it back to the loop between requests cost two thread switches per
+// request (bench/README.md, round 5).
 #pragma once
 
 #include <Poco/Net/StreamSocketImpl.h>
 
+#include <atomic>
 #include <string>
 
 namespace codestatsd {
@@ -14,7 +19,8 @@ namespace codestatsd {
 class HandoffSocketImpl final : public Poco::Net::StreamSocketImpl {
  public:
   // Takes ownership of `fd` (a duplicate of the connection's descriptor).
-  HandoffSocketImpl(poco_socket_t fd, std::string prefix) : StreamSocketImpl(fd), prefix_(std::move(prefix)) {}
+  HandoffSocketImpl(poco_socket_t fd, std::string prefix, int lingerMs, const std::atomic<size_t>* waiting)
+      : StreamSocketImpl(fd), prefix_(std::move(prefix)), lingerMs_(lingerMs), waiting_(waiting) {}
 
   using StreamSocketImpl::receiveBytes;
   int receiveBytes(void* buffer, int length, int flags = 0) override;
@@ -29,6 +35,8 @@ class HandoffSocketImpl final : public Poco::Net::StreamSocketImpl {
  private:
   std::string prefix_;
   size_t offset_ = 0;
+  int lingerMs_;
+  const std::atomic<size_t>* waiting_;  // connections waiting for a request thread
   int readPolls_ = 0;
   bool wantsNext_ = false;
 };
