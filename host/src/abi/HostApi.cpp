@@ -22,6 +22,7 @@
 #include "services/KvStore.hpp"
 #include "services/Metrics.hpp"
 #include "services/WorkerPool.hpp"
+#include "util/AsciiCase.hpp"
 #include "ws/ChannelHub.hpp"
 
 struct cs_tx {
@@ -37,12 +38,6 @@ namespace {
 
 std::string_view sv(cs_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
 cs_str cs(std::string_view s) { return cs_str{s.data(), s.size()}; }
-
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
-}
 
 // Runs a shim body; any exception becomes CS_E_INVALID (or the given code) plus a message.
 template <typename F>
@@ -123,18 +118,24 @@ cs_status configKeyAt(cs_host* h, size_t index, cs_str* out) {
 }
 
 // ---- HTTP ----
-cs_status httpRoute(cs_host* h, cs_str method, cs_str pattern, cs_http_handler_fn fn, void* ud) {
-  if (!registrationOpen(h)) return CS_E_STATE;
-  if (!fn) return CS_E_INVALID;
+// Stages a route (ordinary or batch) after the checks both share.
+template <typename MakeReg>
+cs_status stageRoute(cs_host* h, cs_str method, cs_str pattern, MakeReg makeReg) {
   return shim(nullptr, [&] {
     std::string m = Poco::toUpper(std::string(sv(method)));
     if (m.empty()) return CS_E_INVALID;
     RoutePattern p(sv(pattern));
     for (const auto& r : h->gen->routes)
       if (r.method == m && r.pattern.text() == p.text()) return CS_E_CONFLICT;
-    h->gen->routes.push_back(RouteReg{m, std::move(p), fn, ud});
+    h->gen->routes.push_back(makeReg(std::move(m), std::move(p)));
     return CS_OK;
   });
+}
+
+cs_status httpRoute(cs_host* h, cs_str method, cs_str pattern, cs_http_handler_fn fn, void* ud) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  if (!fn) return CS_E_INVALID;
+  return stageRoute(h, method, pattern, [&](std::string m, RoutePattern p) { return RouteReg{m, std::move(p), fn, ud}; });
 }
 // ABI 1.3: the route's requests go through a BatchQueue whose calls run on the host's
 // batch workers; every item of a call holds a lease on this generation (PublicServer).
@@ -146,40 +147,34 @@ cs_status httpBatchRoute(cs_host* h, cs_str method, cs_str pattern, cs_http_batc
       options->max_inflight < 1 || options->max_inflight > 64)
     return CS_E_INVALID;
   if (!h->services->batchWorkers) return CS_E_UNAVAILABLE;
-  return shim(nullptr, [&] {
-    std::string m = Poco::toUpper(std::string(sv(method)));
-    if (m.empty()) return CS_E_INVALID;
-    RoutePattern p(sv(pattern));
-    for (const auto& r : h->gen->routes)
-      if (r.method == m && r.pattern.text() == p.text()) return CS_E_CONFLICT;
-    BatchOptions o;
-    o.maxBatch = options->max_batch;
-    o.maxWait = std::chrono::microseconds(options->max_wait_us);
-    o.maxInflight = options->max_inflight;
-    auto call = [fn, ud](std::vector<BatchItem*>& items, std::string& error) {
-      std::vector<const cs_http_req*> reqs;
-      std::vector<cs_http_resp*> resps;
-      reqs.reserve(items.size());
-      resps.reserve(items.size());
-      for (BatchItem* item : items) {
-        reqs.push_back(&item->req);
-        resps.push_back(&item->resp);
-      }
-      cs_buf err;
-      cs_status rc = CS_E_MODULE;
-      try {
-        rc = fn(ud, reqs.data(), resps.data(), items.size(), &err);
-      } catch (...) {
-        err.data = "exception escaped the module boundary";
-      }
-      if (rc == CS_OK) return true;
-      error = err.data.empty() ? "status " + std::to_string(rc) : err.data;
-      return false;
-    };
-    RouteReg reg{m, std::move(p), nullptr, ud};
+  BatchOptions o;
+  o.maxBatch = options->max_batch;
+  o.maxWait = std::chrono::microseconds(options->max_wait_us);
+  o.maxInflight = options->max_inflight;
+  auto call = [fn, ud](std::vector<BatchItem*>& items, std::string& error) {
+    std::vector<const cs_http_req*> reqs;
+    std::vector<cs_http_resp*> resps;
+    reqs.reserve(items.size());
+    resps.reserve(items.size());
+    for (BatchItem* item : items) {
+      reqs.push_back(&item->req);
+      resps.push_back(&item->resp);
+    }
+    cs_buf err;
+    cs_status rc = CS_E_MODULE;
+    try {
+      rc = fn(ud, reqs.data(), resps.data(), items.size(), &err);
+    } catch (...) {
+      err.data = "exception escaped the module boundary";
+    }
+    if (rc == CS_OK) return true;
+    error = err.data.empty() ? "status " + std::to_string(rc) : err.data;
+    return false;
+  };
+  return stageRoute(h, method, pattern, [&](std::string m, RoutePattern p) {
+    RouteReg reg{std::move(m), std::move(p), nullptr, ud};
     reg.batch = std::make_shared<BatchQueue>(o, std::move(call), *h->services->batchWorkers);
-    h->gen->routes.push_back(std::move(reg));
-    return CS_OK;
+    return reg;
   });
 }
 cs_str reqMethod(const cs_http_req* r) { return cs(r->method); }
@@ -194,7 +189,7 @@ cs_status reqHeader(const cs_http_req* r, cs_str name, size_t index, cs_str* out
   std::string_view n = sv(name);
   size_t seen = 0;
   for (auto it = r->headers->begin(); it != r->headers->end(); ++it) {
-    if (!iequals(it->first, n)) continue;
+    if (!equalsIgnoringAsciiCase(it->first, n)) continue;
     if (seen++ == index) {
       *out = cs(it->second);
       return CS_OK;
@@ -237,7 +232,7 @@ cs_status respHeader(cs_http_resp* r, cs_str name, cs_str value) {
   if (!r || !validHeaderName(sv(name)) || !validHeaderValue(sv(value))) return CS_E_INVALID;
   return shim(nullptr, [&] {
     for (auto& [k, v] : r->headers)
-      if (iequals(k, sv(name))) {
+      if (equalsIgnoringAsciiCase(k, sv(name))) {
         v = std::string(sv(value));
         return CS_OK;
       }

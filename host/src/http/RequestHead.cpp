@@ -2,6 +2,8 @@
 
 #include <charconv>
 
+#include "util/AsciiCase.hpp"
+
 namespace codestatsd {
 namespace {
 
@@ -14,17 +16,6 @@ bool isTokenChar(char c) {
     default:
       return true;
   }
-}
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
 }
 
 std::string_view trim(std::string_view s) {
@@ -78,17 +69,17 @@ HeadStatus parseRequestHead(std::string_view input, RequestHead& out) {
     const std::string_view value = trim(line.substr(colon + 1));
     for (char c : value)
       if ((c < 32 && c != '\t') || c == 127) return HeadStatus::HandOff;
-    if (iequals(name, "content-length")) {
+    if (equalsIgnoringAsciiCase(name, "content-length")) {
       if (lengthSeen || value.empty()) return HeadStatus::HandOff;
       auto [p, ec] = std::from_chars(value.data(), value.data() + value.size(), out.contentLength);
       if (ec != std::errc() || p != value.data() + value.size() || out.contentLength < 0) return HeadStatus::HandOff;
       lengthSeen = true;
-    } else if (iequals(name, "transfer-encoding") || iequals(name, "expect") || iequals(name, "upgrade")) {
+    } else if (equalsIgnoringAsciiCase(name, "transfer-encoding") || equalsIgnoringAsciiCase(name, "expect") || equalsIgnoringAsciiCase(name, "upgrade")) {
       return HeadStatus::HandOff;  // chunked bodies, 100-continue and upgrades: the full path
-    } else if (iequals(name, "connection")) {
+    } else if (equalsIgnoringAsciiCase(name, "connection")) {
       if (!connection.empty()) return HeadStatus::HandOff;
       connection = value;
-    } else if (iequals(name, "host")) {
+    } else if (equalsIgnoringAsciiCase(name, "host")) {
       host = true;
     }
     out.headers.emplace_back(name, value);
@@ -98,8 +89,8 @@ HeadStatus parseRequestHead(std::string_view input, RequestHead& out) {
   // Poco's rule: HTTP/1.1 keeps the connection unless "Connection: close"; 1.0 closes it
   // unless "Connection: keep-alive". Any other token list: the full path decides.
   if (connection.empty()) out.keepAlive = !out.http10;
-  else if (iequals(connection, "close")) out.keepAlive = false;
-  else if (iequals(connection, "keep-alive")) out.keepAlive = true;
+  else if (equalsIgnoringAsciiCase(connection, "close")) out.keepAlive = false;
+  else if (equalsIgnoringAsciiCase(connection, "keep-alive")) out.keepAlive = true;
   else return HeadStatus::HandOff;
   return HeadStatus::Complete;
 }

@@ -7,18 +7,10 @@
 #include <vector>
 
 #include "http/Exchange.hpp"
+#include "util/AsciiCase.hpp"
 
 namespace codestatsd {
 namespace {
-
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
-    if (std::tolower(x) != std::tolower(y)) return false;
-  }
-  return true;
-}
 
 }  // namespace
 
@@ -50,14 +42,14 @@ std::string responseBytes(bool http10, bool keepAlive, std::string_view requestI
   bool lengthSet = false;
   for (const auto& [name, value] : resp.headers) {
     std::string_view v = value;
-    if (iequals(name, "Content-Length")) {
+    if (equalsIgnoringAsciiCase(name, "Content-Length")) {
       v = length;  // the body's real length, as Poco's sendBuffer sets it
       lengthSet = true;
     }
     bool replaced = false;
-    if (!iequals(name, "Set-Cookie")) {
+    if (!equalsIgnoringAsciiCase(name, "Set-Cookie")) {
       for (auto& f : fields)
-        if (iequals(f.first, name)) {
+        if (equalsIgnoringAsciiCase(f.first, name)) {
           f.second = v;
           replaced = true;
           break;
