@@ -1,9 +1,6 @@
 #include "http/ConnectionDeadlines.hpp"
 
-#include "http/PollingSocket.hpp"
-
 #include <Poco/Net/HTTPServerConnection.h>
-#include <Poco/Net/TCPServerConnection.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -19,78 +16,10 @@ struct ThreadState {
 };
 thread_local ThreadState tls;
 
-class GuardedConnection : public Poco::Net::TCPServerConnection {
- public:
-  GuardedConnection(const Poco::Net::StreamSocket& s, ConnectionDeadlines& owner,
-                    Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr handlers,
-                    int64_t headerMs, int64_t bodyMs, int64_t keepAliveMs)
-      : TCPServerConnection(s),
-        owner_(owner),
-        params_(std::move(params)),
-        handlers_(std::move(handlers)),
-        headerMs_(headerMs),
-        bodyMs_(bodyMs),
-        keepAliveMs_(keepAliveMs) {}
-
-  void run() override { serveGuarded(socket(), owner_, params_, handlers_, headerMs_, bodyMs_, keepAliveMs_); }
-
-  static bool serveGuarded(const Poco::Net::StreamSocket& socket, ConnectionDeadlines& owner,
-                           Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr handlers,
-                           int64_t headerMs, int64_t bodyMs, int64_t keepAliveMs) {
-    ConnectionDeadlines::Conn conn;
-    // Our own descriptor of the socket: Poco closes its descriptor when the session ends,
-    // and the number could then be reused by another connection before we deregister.
-    conn.fd = ::dup(socket.impl()->sockfd());
-    conn.deadlineMs = steadyMs() + headerMs;
-    if (conn.fd >= 0) owner.add(&conn);
-    tls = ThreadState{&owner, &conn, headerMs, bodyMs, keepAliveMs};
-    try {
-      Poco::Net::HTTPServerConnection http(socket, params, handlers);
-      http.run();
-    } catch (const std::exception& e) {
-      spdlog::debug("[http] connection ended: {}", e.what());
-    }
-    tls = ThreadState{};
-    if (conn.fd >= 0) {
-      owner.remove(&conn);
-      ::close(conn.fd);
-    }
-    return conn.detached;
-  }
-
-  static int64_t steadyMs() {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  }
-
- private:
-  ConnectionDeadlines& owner_;
-  Poco::Net::HTTPServerParams::Ptr params_;
-  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers_;
-  int64_t headerMs_, bodyMs_, keepAliveMs_;
-};
-
-class Factory : public Poco::Net::TCPServerConnectionFactory {
- public:
-  Factory(ConnectionDeadlines& owner, Poco::Net::HTTPServerParams::Ptr params,
-          Poco::Net::HTTPRequestHandlerFactory::Ptr handlers, int64_t headerMs, int64_t bodyMs, int64_t keepAliveMs)
-      : owner_(owner),
-        params_(std::move(params)),
-        handlers_(std::move(handlers)),
-        headerMs_(headerMs),
-        bodyMs_(bodyMs),
-        keepAliveMs_(keepAliveMs) {}
-  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& s) override {
-    // Poco's keep-alive wait on this socket then costs one poll(2), not an epoll descriptor.
-    return new GuardedConnection(withPollingImpl(s), owner_, params_, handlers_, headerMs_, bodyMs_, keepAliveMs_);
-  }
-
- private:
-  ConnectionDeadlines& owner_;
-  Poco::Net::HTTPServerParams::Ptr params_;
-  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers_;
-  int64_t headerMs_, bodyMs_, keepAliveMs_;
-};
+int64_t steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
 
 }  // namespace
 
@@ -107,18 +36,30 @@ ConnectionDeadlines::~ConnectionDeadlines() {
   watcher_.join();
 }
 
-Poco::Net::TCPServerConnectionFactory::Ptr ConnectionDeadlines::factory(
-    Poco::Net::HTTPServerParams::Ptr params, Poco::Net::HTTPRequestHandlerFactory::Ptr handlers) {
-  return new Factory(*this, std::move(params), std::move(handlers), header_.count(), body_.count(), keepAlive_.count());
-}
-
 bool ConnectionDeadlines::serve(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
                                 Poco::Net::HTTPRequestHandlerFactory::Ptr handlers) {
-  return GuardedConnection::serveGuarded(socket, *this, std::move(params), std::move(handlers), header_.count(),
-                                         body_.count(), keepAlive_.count());
+  Conn conn;
+  // Our own descriptor of the socket: Poco closes its descriptor when the session ends,
+  // and the number could then be reused by another connection before we deregister.
+  conn.fd = ::dup(socket.impl()->sockfd());
+  conn.deadlineMs = steadyMs() + header_.count();
+  if (conn.fd >= 0) add(&conn);
+  tls = ThreadState{this, &conn, header_.count(), body_.count(), keepAlive_.count()};
+  try {
+    Poco::Net::HTTPServerConnection http(socket, std::move(params), std::move(handlers));
+    http.run();
+  } catch (const std::exception& e) {
+    spdlog::debug("[http] connection ended: {}", e.what());
+  }
+  tls = ThreadState{};
+  if (conn.fd >= 0) {  // (detach() closed it already after an upgrade)
+    remove(&conn);
+    ::close(conn.fd);
+  }
+  return conn.detached;
 }
 
-int64_t ConnectionDeadlines::nowMs() { return GuardedConnection::steadyMs(); }
+int64_t ConnectionDeadlines::nowMs() { return steadyMs(); }
 
 void ConnectionDeadlines::headReceived() {
   if (tls.conn) tls.conn->deadlineMs.store(nowMs() + tls.bodyMs, std::memory_order_relaxed);

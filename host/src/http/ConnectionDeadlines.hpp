@@ -1,6 +1,8 @@
-// Slow-client protection for the public listener. Poco's socket timeout applies to each
-// read, so a client that trickles one header byte every few seconds (slowloris) would hold
-// a request thread forever. Each connection here carries an absolute deadline instead:
+// Slow-client protection for requests that run in Poco's HTTP code (the event loop's
+// hand-offs; the loop keeps the same deadlines for what it reads itself). Poco's socket
+// timeout applies to each read, so a client that trickles one header byte every few seconds
+// (slowloris) would hold a request thread forever. Each connection here carries an absolute
+// deadline instead:
 //
 //   accepted / response sent  -> the next request head must be complete within
 //                                keep-alive timeout + http.header_timeout_ms
@@ -15,7 +17,7 @@
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/TCPServerConnectionFactory.h>
+#include <Poco/Net/StreamSocket.h>
 
 #include <atomic>
 #include <chrono>
@@ -41,10 +43,6 @@ class ConnectionDeadlines {
   ConnectionDeadlines(const ConnectionDeadlines&) = delete;
   ConnectionDeadlines& operator=(const ConnectionDeadlines&) = delete;
 
-  // A TCP connection factory that runs Poco's HTTP connection under a deadline.
-  Poco::Net::TCPServerConnectionFactory::Ptr factory(Poco::Net::HTTPServerParams::Ptr params,
-                                                     Poco::Net::HTTPRequestHandlerFactory::Ptr handlers);
-
   // Runs Poco's HTTP connection on `socket` on this thread under the deadlines, until it ends
   // (or its socket impl reports no next request). True when a handler took the socket over
   // (WebSocket upgrade: detach()).
@@ -57,7 +55,6 @@ class ConnectionDeadlines {
   static void responseSent();
   static void detach();
 
-  // Used by the connection wrapper.
   void add(Conn* c);
   void remove(Conn* c);
 
