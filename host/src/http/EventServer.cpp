@@ -35,6 +35,19 @@ enum State : int { Reading, Writing, Busy, HandedOff };
 // next request, before the connection goes back to the loop (HandoffSocket).
 constexpr int kKeepAliveLingerMs = 20;
 
+// The head's views moved with its bytes: from a buffer starting at `from` to one at `to`.
+RequestHead rebased(const RequestHead& head, const char* from, const char* to) {
+  auto move = [&](std::string_view v) { return std::string_view(to + (v.data() - from), v.size()); };
+  RequestHead out = head;
+  out.method = move(head.method);
+  out.target = move(head.target);
+  for (auto& [name, value] : out.headers) {
+    name = move(name);
+    value = move(value);
+  }
+  return out;
+}
+
 [[noreturn]] void fail(const std::string& what) {
   throw std::runtime_error(what + ": " + std::strerror(errno));
 }
@@ -276,16 +289,21 @@ void EventServer::process(const ConnectionPtr& c) {
     case HeadStatus::Complete:
       break;
   }
-  if (!c->awaitingBody) {
-    if (head.contentLength > options_.maxBodyBytes || !delegate_.wantsFast(head)) {
-      handOff(c);  // the full path answers 413, pages, everything else
-      return;
-    }
-    c->awaitingBody = true;
-    c->deadlineMs = steadyMs() + options_.bodyTimeoutMs;
+  if (head.contentLength > options_.maxBodyBytes) {
+    handOff(c);  // the full path answers 413
+    return;
   }
   const size_t total = head.headLength + static_cast<size_t>(head.contentLength);
   if (c->in.size() < total) {
+    if (!c->awaitingBody) {
+      // Worth waiting for only on the fast lane; pages and the rest go to the full path now.
+      if (!delegate_.wantsFast(head)) {
+        handOff(c);
+        return;
+      }
+      c->awaitingBody = true;
+      c->deadlineMs = steadyMs() + options_.bodyTimeoutMs;
+    }
     // A body shorter than its Content-Length when the client ends is a truncated request:
     // dropped, never handed to a module.
     if (c->peerClosed) close(c);
@@ -298,9 +316,8 @@ void EventServer::process(const ConnectionPtr& c) {
   // The request leaves the buffer before the delegate sees it: once it is queued, its
   // answer may come (and read c->in) on another thread at any moment.
   std::string request = c->in.substr(0, total);
+  const RequestHead own = rebased(head, c->in.data(), request.data());
   c->in.erase(0, total);
-  RequestHead own;
-  parseRequestHead(request, own);  // the same bytes: Complete again, views into `request`
   c->state = Busy;
   if (!delegate_.takeFast(c, own, std::string_view(request).substr(own.headLength))) {
     c->state = Reading;

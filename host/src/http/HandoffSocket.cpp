@@ -22,38 +22,30 @@ int HandoffSocketImpl::available() {
   return static_cast<int>(prefix_.size() - offset_) + StreamSocketImpl::available();
 }
 
+bool HandoffSocketImpl::ready(short events, int ms) {
+  pollfd p{sockfd(), events, 0};
+  for (;;) {
+    const int rc = ::poll(&p, 1, ms);
+    if (rc >= 0) return rc > 0;  // ready, or an error / hang-up, which the next read reports
+    if (errno != EINTR) error();  // throws, as Poco's poll does
+  }
+}
+
 bool HandoffSocketImpl::poll(const Poco::Timespan& timeout, int mode) {
-  if (!(mode & SELECT_READ)) {
-    // Writes (and error checks) wait as usual.
-    pollfd p{sockfd(), 0, 0};
-    if (mode & SELECT_WRITE) p.events |= POLLOUT;
-    if (mode & SELECT_ERROR) p.events |= POLLPRI;
-    const int ms = static_cast<int>(std::min<Poco::Timespan::TimeDiff>(timeout.totalMilliseconds(), 1 << 30));
-    for (;;) {
-      const int rc = ::poll(&p, 1, ms);
-      if (rc >= 0) return rc > 0;
-      if (errno != EINTR) error();
-    }
+  const int full = static_cast<int>(std::min<Poco::Timespan::TimeDiff>(timeout.totalMilliseconds(), 1 << 30));
+  if (!(mode & SELECT_READ)) {  // writes (and error checks) wait as usual
+    short events = 0;
+    if (mode & SELECT_WRITE) events |= POLLOUT;
+    if (mode & SELECT_ERROR) events |= POLLPRI;
+    return ready(events, full);
   }
   // Poco's HTTPServerSession polls for reading once before each request: the first is the
   // request the event loop handed over, every later one is a keep-alive wait.
   const bool first = readPolls_++ == 0;
   if (offset_ < prefix_.size()) return true;
-  pollfd p{sockfd(), POLLIN, 0};
-  const int wait = first || (waiting_ && waiting_->load(std::memory_order_relaxed) > 0) ? 0 : lingerMs_;
-  int rc;
-  do rc = ::poll(&p, 1, wait);
-  while (rc < 0 && errno == EINTR);
-  if (rc > 0) return true;  // data (or a hang-up, which Poco reads as the end)
-  if (rc < 0) error();
-  if (first) {
-    // Handed over before any byte of the request arrived: not expected (the loop hands over
-    // a request it has started to read), but wait as Poco would rather than drop it.
-    const int ms = static_cast<int>(std::min<Poco::Timespan::TimeDiff>(timeout.totalMilliseconds(), 1 << 30));
-    do rc = ::poll(&p, 1, ms);
-    while (rc < 0 && errno == EINTR);
-    return rc > 0;
-  }
+  if (first) return ready(POLLIN, full);  // (the loop hands over requests it started to read)
+  const bool othersWait = waiting_ && waiting_->load(std::memory_order_relaxed) > 0;
+  if (ready(POLLIN, othersWait ? 0 : lingerMs_)) return true;
   wantsNext_ = true;
   return false;
 }

@@ -33,6 +33,7 @@ class HandoffSocketImpl final : public Poco::Net::StreamSocketImpl {
   bool wantsNextRequest() const { return wantsNext_; }
 
  private:
+  bool ready(short events, int ms);  // one poll(2), retried after a signal
   std::string prefix_;
   size_t offset_ = 0;
   int lingerMs_;

@@ -123,6 +123,14 @@ void builtinHello(Shared& s, cs_http_resp& out) {
   out.body = "v1";
 }
 
+// A module call failed: counted per module and logged; returns the 500 body naming the request.
+std::string moduleFailure(Shared& s, const Generation& gen, const cs_http_req& req, const std::string& why) {
+  s.metrics.counter("codestats_module_handler_failures_total", Metrics::label("module", gen.module))++;
+  spdlog::error("{} {} {} failed (request {}): {}", gen.logPrefix(), req.method, redactTarget(req.path), req.requestId,
+                why);
+  return R"({"error":"Internal server error","request_id":)" + codestats::jsonString(req.requestId) + "}";
+}
+
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
   explicit Handler(Shared& s) : s_(s) {}
@@ -301,11 +309,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
   void moduleFailed(HTTPServerResponse& resp, const Generation& gen, const cs_http_req& creq, const std::string& why) {
     s_.status5xx++;
-    s_.metrics.counter("codestats_module_handler_failures_total", Metrics::label("module", gen.module))++;
-    spdlog::error("{} {} {} failed (request {}): {}", gen.logPrefix(), creq.method, redactTarget(creq.path),
-                  creq.requestId, why);
-    sendJson(resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR,
-             R"({"error":"Internal server error","request_id":)" + codestats::jsonString(creq.requestId) + "}");
+    sendJson(resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, moduleFailure(s_, gen, creq, why));
   }
 
   void health(HTTPServerRequest& req, HTTPServerResponse& resp, bool ready, RouteStats& stats) {
@@ -381,15 +385,16 @@ class Lanes : public EventServer::Delegate {
   void attach(EventServer* server) { server_ = server; }
 
   bool wantsFast(const RequestHead& head) override {
+    auto split = splitTarget(head.target);
     RouteMatch match;
-    return batchRoute(head, match);
+    return split && batchRoute(head.method, *split, match);
   }
 
   bool takeFast(const EventServer::ConnectionPtr& conn, const RequestHead& head, std::string_view body) override {
-    auto item = std::make_unique<FastItem>();
     auto split = splitTarget(head.target);
     RouteMatch match;
-    if (!split || !batchRoute(head, match)) return false;
+    if (!split || !batchRoute(head.method, *split, match)) return false;
+    auto item = std::make_unique<FastItem>();
     item->started = Clock::now();
     s_->requests.fetch_add(1, std::memory_order_relaxed);
     cs_http_req& req = item->req;
@@ -421,27 +426,23 @@ class Lanes : public EventServer::Delegate {
 
  private:
   // A batch route for a request the fast lane can take (not HEAD, not a host path).
-  bool batchRoute(const RequestHead& head, RouteMatch& match) {
-    if (head.method == "HEAD") return false;
-    auto split = splitTarget(head.target);
-    if (!split || split->path == kHealthPath || split->path == kReadyPath || split->path == kLiveSocketPath) return false;
-    if (s_->builtinBenchRoute && split->path == "/__bench/hello") return false;
-    PathSegments segments(split->path);
+  bool batchRoute(std::string_view method, const SplitTarget& split, RouteMatch& match) {
+    if (method == "HEAD") return false;
+    if (split.path == kHealthPath || split.path == kReadyPath || split.path == kLiveSocketPath) return false;
+    if (s_->builtinBenchRoute && split.path == "/__bench/hello") return false;
+    PathSegments segments(split.path);
     std::string allow;
-    return s_->modules.route(head.method, segments, match, allow) == RouteResult::Found && match.route->batch;
+    return s_->modules.route(method, segments, match, allow) == RouteResult::Found && match.route->batch;
   }
 
   // On the thread of the call that carried the item: the response, its metrics, its log line.
   void answer(std::unique_ptr<FastItem> item) {
     cs_http_resp& resp = item->resp;
     if (item->failed) {
-      s_->metrics.counter("codestats_module_handler_failures_total", Metrics::label("module", item->lease->module))++;
-      spdlog::error("{} {} {} failed (request {}): {}", item->lease->logPrefix(), item->req.method,
-                    redactTarget(item->req.path), item->req.requestId, item->error);
       resp = cs_http_resp{};
       resp.status = 500;
-      resp.headers = {{"X-Content-Type-Options", "nosniff"}, {"Content-Type", "application/json"}};
-      resp.body = R"({"error":"Internal server error","request_id":)" + codestats::jsonString(item->req.requestId) + "}";
+      resp.headers = {{"X-Content-Type-Options", "nosniff"}, {"Content-Type", "application/json"}};  // as sendJson
+      resp.body = moduleFailure(*s_, *item->lease, item->req, item->error);
     } else {
       hardenResponseHeaders(resp.headers, s_->secureCookies);
     }
