@@ -77,15 +77,20 @@ void keepSanitizerReport(const std::string& logPath, const std::string& what) {
   std::fprintf(stderr, "sanitizer report in the %s log, kept as %s\n", what.c_str(), dest.c_str());
 }
 
-pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& logPath) {
+}  // namespace
+
+pid_t spawnProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env, const std::string& logPath) {
   pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
-    int fd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-    if (fd >= 0) {
-      ::dup2(fd, 1);
-      ::dup2(fd, 2);
+    if (!logPath.empty()) {
+      int fd = ::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      if (fd >= 0) {
+        ::dup2(fd, 1);
+        ::dup2(fd, 2);
+      }
     }
+    ::close_range(3, ~0U, 0);
     // the test process may have signals blocked; the host expects a clean mask
     sigset_t none;
     sigemptyset(&none);
@@ -99,8 +104,6 @@ pid_t spawn(const std::vector<std::string>& argv, const std::vector<std::string>
   }
   return pid;
 }
-
-}  // namespace
 
 HostProcess::HostProcess(std::vector<std::string> args, std::vector<std::string> env) : varPath_(var_.path()) {
   start(std::move(args), env);
@@ -122,7 +125,7 @@ void HostProcess::start(std::vector<std::string> args, const std::vector<std::st
     argv.push_back("modules=");
   }
   for (auto& a : args) argv.push_back(a);
-  pid_ = spawn(argv, env, varPath_ + "/host.log");
+  pid_ = spawnProcess(argv, env, varPath_ + "/host.log");
   std::string ports = varPath_ + "/codestatsd.ports";
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   while (!fs::exists(ports)) {
@@ -236,7 +239,7 @@ int runHostToExit(const std::vector<std::string>& args, std::string& output, int
   std::vector<std::string> argv{hostBinary()};
   for (const auto& a : args) argv.push_back(a);
   std::string logPath = dir.path() + "/out.log";
-  pid_t pid = spawn(argv, {}, logPath);
+  pid_t pid = spawnProcess(argv, {}, logPath);
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds);
   int status = 0;
   while (::waitpid(pid, &status, WNOHANG) != pid) {

@@ -25,6 +25,15 @@ std::string ctlBinary();
 std::string fixture(const std::string& name);  // <fixtures dir>/<name>.so
 std::string modulesDir();
 
+// fork + execv of argv[0] with `env` added (NAME=value) and stdout/stderr appended to
+// logPath (unless empty). The child keeps only descriptors 0-2: the test process's sockets
+// are mostly not close-on-exec (Poco opens them without it), and a listening socket of a
+// test's stand-in server inherited by a long-lived child stays open after the stand-in
+// closes it: connections to a new stand-in on the same port (SO_REUSEPORT) then land in
+// the orphan's queue and time out.
+pid_t spawnProcess(const std::vector<std::string>& argv, const std::vector<std::string>& env = {},
+                   const std::string& logPath = "");
+
 // A fresh temporary directory, removed by the destructor.
 class TempDir {
  public:

@@ -303,16 +303,7 @@ std::string qpDecode(const std::string& s) {
 // A child process (the SMTP sink), stopped by the destructor.
 class Child {
  public:
-  explicit Child(std::vector<std::string> argv) {
-    pid_ = ::fork();
-    if (pid_ == 0) {
-      std::vector<char*> a;
-      for (auto& s : argv) a.push_back(s.data());
-      a.push_back(nullptr);
-      ::execv(a[0], a.data());
-      ::_exit(127);
-    }
-  }
+  explicit Child(const std::vector<std::string>& argv) : pid_(spawnProcess(argv)) {}
   ~Child() {
     if (pid_ > 0) {
       ::kill(pid_, SIGTERM);

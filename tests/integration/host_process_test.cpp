@@ -1,0 +1,67 @@
+// The test harness's child processes: they keep no descriptor of the test process. A
+// listening socket of a stand-in server inherited by a host outlived the stand-in, and
+// connections to the next stand-in on that port (SO_REUSEPORT) landed in the orphan's queue
+// and timed out (the mail TLS test's "mailgun: Timeout" flake).
+#include <catch2/catch.hpp>
+
+#include <Poco/Net/ServerSocket.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <set>
+#include <thread>
+
+#include "HostProcess.hpp"
+
+using namespace codestats::test;
+
+namespace {
+
+// "socket:[inode]" of every socket among pid's open descriptors.
+std::set<std::string> socketsOf(pid_t pid) {
+  std::set<std::string> out;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd")) {
+    std::error_code ec;
+    auto target = std::filesystem::read_symlink(e.path(), ec).string();
+    if (!ec && target.rfind("socket:", 0) == 0) out.insert(target);
+  }
+  return out;
+}
+
+std::string socketName(const Poco::Net::ServerSocket& s) {
+  struct stat st {};
+  REQUIRE(::fstat(s.impl()->sockfd(), &st) == 0);
+  return "socket:[" + std::to_string(st.st_ino) + "]";
+}
+
+}  // namespace
+
+TEST_CASE("a started host holds no socket of the test process", "[harness]") {
+  Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));  // as Poco makes them: inheritable
+  REQUIRE((::fcntl(listener.impl()->sockfd(), F_GETFD) & FD_CLOEXEC) == 0);
+  HostProcess h;
+  auto held = socketsOf(h.pid());
+  CHECK_FALSE(held.empty());  // its own listeners: the check sees sockets
+  CHECK(held.count(socketName(listener)) == 0);
+}
+
+TEST_CASE("spawnProcess children keep only stdin, stdout and stderr", "[harness]") {
+  Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));
+  pid_t pid = spawnProcess({"/bin/sleep", "10"});
+  std::set<std::string> fds;
+  // until the exec has happened (the forked child still has every descriptor)
+  for (int i = 0; i < 200; ++i) {
+    std::error_code ec;
+    if (std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec).filename() == "sleep") break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
+    fds.insert(e.path().filename().string());
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, nullptr, 0);
+  CHECK(fds == std::set<std::string>{"0", "1", "2"});
+}
