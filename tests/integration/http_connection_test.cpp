@@ -539,6 +539,29 @@ TEST_CASE("http connection: clients that give up leave the host serving and stor
           // closed without an answer: also fine
         }
       }
+      // The same for chunked bodies (they take the full path): a whole, valid body in one
+      // chunk without the last chunk, or with the last chunk but not the blank line that ends
+      // the message, then a half-close; Poco's chunked stream took the early end for the end
+      // of the body. A complete chunked body before the half-close is served.
+      auto chunked = [&](const std::string& lang, const std::string& ending) {
+        const std::string body = pulseBody(lang);
+        char size[16];
+        std::snprintf(size, sizeof size, "%zx", body.size());
+        RawHttpConnection c(host.port());
+        c.send("POST /api/my/pulses HTTP/1.1\r\nHost: codestats.test\r\nX-API-Token: " + token +
+               "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" + size + "\r\n" + body +
+               "\r\n" + ending);
+        c.shutdownWrite();
+        return c.readResponse(3000);
+      };
+      for (const auto& [lang, ending] : std::vector<std::pair<std::string, std::string>>{
+               {"ChunkedNoLast", ""}, {"ChunkedHalfLast", "0\r\n"}, {"ChunkedNoBlank", "0\r\n\r"}}) {
+        auto r = chunked(lang, ending);
+        CHECK(r.status == 400);
+        CHECK(r.body == R"({"error":"Incomplete request body"})");
+        CHECK(r.header("connection") == "Close");
+      }
+      checkCreated(chunked("ChunkedComplete", "0\r\n\r\n"));
       // A pulse sent and the connection closed without reading the answer; on a fresh
       // connection and after a served pulse on a kept-alive one.
       for (int i = 0; i < 10; ++i) {
@@ -562,6 +585,10 @@ TEST_CASE("http connection: clients that give up leave the host serving and stor
       CHECK(langs["AfterGivingUp"] == 1);
       CHECK(langs.count("Truncated") == 0);
       CHECK(langs.count("TruncatedExpect") == 0);
+      CHECK(langs.count("ChunkedNoLast") == 0);
+      CHECK(langs.count("ChunkedHalfLast") == 0);
+      CHECK(langs.count("ChunkedNoBlank") == 0);
+      CHECK(langs["ChunkedComplete"] == 1);
       for (int i = 1; i < 10; i += 2) CHECK(langs["Served" + std::to_string(i)] == 1);
       for (int i = 0; i < 10; ++i) CHECK(langs["Gone" + std::to_string(i)] <= 1);
     }

@@ -15,7 +15,9 @@ int HandoffSocketImpl::receiveBytes(void* buffer, int length, int flags) {
     if (!(flags & MSG_PEEK)) offset_ += n;
     return static_cast<int>(n);
   }
-  return StreamSocketImpl::receiveBytes(buffer, length, flags);
+  const int n = StreamSocketImpl::receiveBytes(buffer, length, flags);
+  if (n == 0 && length > 0) sawEnd_ = true;
+  return n;
 }
 
 int HandoffSocketImpl::available() {

@@ -31,6 +31,10 @@ class HandoffSocketImpl final : public Poco::Net::StreamSocketImpl {
 
   // Poco finished a request with the connection kept alive and asked for the next one.
   bool wantsNextRequest() const { return wantsNext_; }
+  // A read found the end of the stream (the client closed or half-closed, or a deadline
+  // shut the socket). Poco's body streams take that for the end of the body: a chunked body
+  // read to its end after this was cut short (Poco reads no further than its last chunk).
+  bool sawEndOfStream() const { return sawEnd_; }
 
  private:
   bool ready(short events, int ms);  // one poll(2), retried after a signal
@@ -40,6 +44,7 @@ class HandoffSocketImpl final : public Poco::Net::StreamSocketImpl {
   const std::atomic<size_t>* waiting_;  // connections waiting for a request thread
   int readPolls_ = 0;
   bool wantsNext_ = false;
+  bool sawEnd_ = false;
 };
 
 }  // namespace codestatsd

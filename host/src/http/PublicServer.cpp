@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NameValueCollection.h>
 #include <spdlog/spdlog.h>
@@ -21,6 +22,7 @@
 #include "http/ConnectionDeadlines.hpp"
 #include "http/EventServer.hpp"
 #include "http/Exchange.hpp"
+#include "http/HandoffSocket.hpp"
 #include "http/PathNormalizer.hpp"
 #include "http/Readiness.hpp"
 #include "http/Redaction.hpp"
@@ -38,6 +40,15 @@ namespace {
 using Poco::Net::HTTPResponse;
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
+
+// A chunked body that Poco's stream read to its end, but the end was the client's (or a
+// deadline's) end of the stream: its last chunk never came. (Every public connection runs
+// on a hand-off socket; anything else is taken as complete.)
+bool chunkedBodyCutShort(HTTPServerRequest& req) {
+  auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&req);
+  auto* socket = impl ? dynamic_cast<HandoffSocketImpl*>(impl->socket().impl()) : nullptr;
+  return socket && socket->sawEndOfStream();
+}
 
 // Request ids: a random per-process prefix plus a counter (at least 8 hex digits); unique
 // and cheap (snprintf here was ~1.7% of the host's CPU on the pulse path).
@@ -233,9 +244,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
           return;
         }
       }
-      // Poco's fixed-length stream ends early when the client does: a truncated request
-      // never reaches a module (the client is gone or half-closed; the answer is a courtesy).
-      if (req.hasContentLength() && static_cast<int64_t>(creq.body.size()) < req.getContentLength64()) {
+      // Poco's body streams end early when the client does: a truncated request never
+      // reaches a module (the client is gone or half-closed; the answer is a courtesy).
+      if (req.hasContentLength() ? static_cast<int64_t>(creq.body.size()) < req.getContentLength64()
+                                 : chunkedBodyCutShort(req)) {
         s_.status4xx++;
         resp.setKeepAlive(false);
         sendJson(resp, HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"Incomplete request body"})");
