@@ -495,6 +495,14 @@ TEST_CASE("http connection: a pulse body over http.max_body_bytes gets 413 and t
     CHECK(r.body == tooLargeBody);
     checkClosedCleanly(c);
   }
+  SECTION("only the head sent with Expect: 100-continue: the 413 comes without a 100 Continue") {
+    RawHttpConnection c(host.port());
+    c.send(pulseHead(token, big.size(), "Expect: 100-continue\r\n"));
+    auto r = c.readResponse(2000);
+    CHECK(normalisedHead(r) == tooLargeHead);
+    CHECK(r.body == tooLargeBody);
+    checkClosedCleanly(c);
+  }
   // The host keeps serving new connections.
   RawHttpConnection next(host.port());
   next.send(pulseRequest(token, pulseBody("AfterBig")));

@@ -368,7 +368,13 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 class Factory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit Factory(std::shared_ptr<Shared> s) : s_(std::move(s)) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest&) override { return new Handler(*s_); }
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest& req) override {
+    // Poco sends "100 Continue" after this, before the handler runs, unless the response's
+    // status is no longer 200: a body over the limit is refused (413) without inviting it.
+    if (req.getExpectContinue() && req.getContentLength64() > s_->config.httpMaxBodyBytes)
+      req.response().setStatus(HTTPResponse::HTTP_REQUESTENTITYTOOLARGE);
+    return new Handler(*s_);
+  }
   // Aborts the open connections (what HTTPServer::stopAll(true) does through its friendship).
   void abortConnections() { serverStopped(this, true); }
 
