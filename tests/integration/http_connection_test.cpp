@@ -484,8 +484,7 @@ TEST_CASE("http connection: a pulse body over http.max_body_bytes gets 413 and t
     INFO(r.head << r.body);
     CHECK(normalisedHead(r) == tooLargeHead);
     CHECK(r.body == tooLargeBody);
-    // Closed with the body unread: today that is a reset once the client has sent it all.
-    checkEnded(c);
+    checkClosedCleanly(c);
   }
   SECTION("only the head sent: answered at once, without waiting for the body") {
     RawHttpConnection c(host.port());
@@ -493,6 +492,18 @@ TEST_CASE("http connection: a pulse body over http.max_body_bytes gets 413 and t
     auto r = c.readResponse(2000);
     CHECK(normalisedHead(r) == tooLargeHead);
     CHECK(r.body == tooLargeBody);
+    checkClosedCleanly(c);
+  }
+  SECTION("the body still sent after the 413: dropped by a lingering close, not reset") {
+    // A client that writes its whole request before reading (most do): closing with its body
+    // still arriving made the kernel answer with a reset, which on a real network can
+    // overtake the 413. The host half-closes and drops what still comes instead.
+    RawHttpConnection c(host.port());
+    c.send(pulseHead(token, big.size()));
+    auto r = c.readResponse(2000);
+    CHECK(normalisedHead(r) == tooLargeHead);
+    c.send(big);
+    std::this_thread::sleep_for(100ms);
     checkClosedCleanly(c);
   }
   SECTION("only the head sent with Expect: 100-continue: the 413 comes without a 100 Continue") {

@@ -29,11 +29,18 @@ int64_t steadyMs() {
       .count();
 }
 
-enum State : int { Reading, Writing, Busy, HandedOff };
+enum State : int { Reading, Writing, Busy, HandedOff, Lingering };
 
 // How long a request thread keeps a handed-off connection after a response, waiting for its
 // next request, before the connection goes back to the loop (HandoffSocket).
 constexpr int kKeepAliveLingerMs = 20;
+
+// A lingering close (after a response that ends the connection): what the client still sends
+// is read and dropped for at most this long, or this many bytes, before the descriptor
+// closes. Closing with unread bytes makes the kernel send a reset, which on a real network
+// can overtake the response (a 413 seen as "connection reset").
+constexpr int64_t kLingerCloseMs = 2000;
+constexpr size_t kLingerCloseBytes = 8u << 20;
 
 // The head's views moved with its bytes: from a buffer starting at `from` to one at `to`.
 RequestHead rebased(const RequestHead& head, const char* from, const char* to) {
@@ -67,6 +74,7 @@ struct EventServer::Connection {
   std::atomic<int64_t> idleUntilMs{0};  // Reading after a response: closed if no byte came by then
   bool awaitingBody = false;            // the fast lane waits for this connection's body
   bool peerClosed = false;              // the client sent its end: nothing more will come
+  size_t lingerBytes = 0;               // Lingering: bytes dropped so far
 };
 
 const std::string& EventServer::peerAddress(const Connection& conn) { return conn.peerIp; }
@@ -193,6 +201,7 @@ void EventServer::loop() {
         ConnectionPtr c = it->second;
         if (c->state == Writing) onWritable(c);
         else if (c->state == Reading) onReadable(c);
+        else if (c->state == Lingering) onLingering(c);
       }
     }
     if (int64_t now = steadyMs(); now >= nextSweep) {
@@ -251,6 +260,33 @@ void EventServer::rearm(const ConnectionPtr& c, bool forWrite) {
 void EventServer::close(const ConnectionPtr& c) {
   ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, c->fd, nullptr);  // before the last descriptor goes
   conns_.erase(c->fd);
+}
+
+void EventServer::closeAfterResponse(const ConnectionPtr& c) {
+  if (::shutdown(c->fd, SHUT_WR) != 0) {
+    close(c);
+    return;
+  }
+  c->state = Lingering;
+  c->in.clear();
+  c->deadlineMs = steadyMs() + kLingerCloseMs;
+  c->idleUntilMs = 0;
+  onLingering(c);
+}
+
+void EventServer::onLingering(const ConnectionPtr& c) {
+  char buf[16384];
+  for (;;) {
+    const ssize_t n = ::recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+    if (n > 0 && (c->lingerBytes += static_cast<size_t>(n)) < kLingerCloseBytes) continue;
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      rearm(c, false);
+      return;
+    }
+    close(c);  // the client's end (or an error, or enough dropped)
+    return;
+  }
 }
 
 void EventServer::onReadable(const ConnectionPtr& c) {
@@ -360,7 +396,7 @@ void EventServer::respond(const ConnectionPtr& c, std::string bytes, bool keepAl
       return;
     }
     if (!keepAlive) {
-      close(c);
+      closeAfterResponse(c);
       return;
     }
     c->state = Reading;
@@ -395,7 +431,7 @@ void EventServer::onWritable(const ConnectionPtr& c) {
     }
   }
   if (c->closeAfterWrite) {
-    close(c);
+    closeAfterResponse(c);
     return;
   }
   c->state = Reading;
@@ -408,12 +444,13 @@ void EventServer::sweep() {
   std::vector<ConnectionPtr> late;
   std::vector<ConnectionPtr> idle;
   for (auto& [fd, c] : conns_) {
+    if (c->state == Lingering && now >= c->deadlineMs) idle.push_back(c);  // lingered long enough
     if (c->state != Reading && c->state != Writing) continue;
     const int64_t idleUntil = c->idleUntilMs, d = c->deadlineMs;
     if (c->state == Reading && c->in.empty() && idleUntil != 0 && now >= idleUntil) idle.push_back(c);
     else if (d != 0 && now >= d) late.push_back(c);
   }
-  for (auto& c : idle) close(c);  // an ordinary keep-alive timeout
+  for (auto& c : idle) close(c);  // an ordinary keep-alive timeout or the end of a lingering close
   for (auto& c : late) {
     delegate_.slowClientClosed();  // a head, body or response that did not finish in time
     close(c);
@@ -456,13 +493,12 @@ void EventServer::requestThread() {
 }
 
 void EventServer::runHandOff(const ConnectionPtr& c) {
-  bool again = false;
+  bool again = false, detached = false;
   const int fd = ::dup(c->fd);
   if (fd >= 0) {
     auto* impl = new HandoffSocketImpl(fd, std::move(c->in), kKeepAliveLingerMs, &handOffsWaiting_);
     c->in.clear();
     Poco::Net::StreamSocket socket(impl);  // owns impl (and fd); a hub may keep it
-    bool detached = false;
     try {
       detached = delegate_.serve(socket);
     } catch (const std::exception& e) {
@@ -470,10 +506,14 @@ void EventServer::runHandOff(const ConnectionPtr& c) {
     }
     again = !detached && impl->wantsNextRequest();
   }
-  post([this, c, again] {
+  post([this, c, again, detached] {
     if (!conns_.count(c->fd)) return;
+    if (detached) {
+      close(c);  // a handler owns the connection now (its duplicate keeps it open)
+      return;
+    }
     if (!again) {
-      close(c);
+      closeAfterResponse(c);
       return;
     }
     c->state = Reading;

@@ -15,7 +15,9 @@
 // thread), so its bytes are never read or written by two threads at once and responses
 // stay in request order. Deadlines while the loop reads: the head within
 // http.header_timeout_ms (+ the keep-alive timeout after a response), the fast lane's body
-// within http.body_timeout_ms; past one the connection is closed, as before.
+// within http.body_timeout_ms; past one the connection is closed, as before. A connection
+// closed after a response lingers (up to 2 s) so that unread request bytes do not turn the
+// close into a reset that can overtake the response.
 #pragma once
 
 #include <atomic>
@@ -96,6 +98,10 @@ class EventServer {
   void rearm(const ConnectionPtr& c, bool forWrite);
   void waitForNext(Connection& c);
   void close(const ConnectionPtr& c);
+  // After a response that ends the connection: our end is sent, what the client still sends
+  // is dropped until its end (or a bound), then the descriptor closes (a lingering close).
+  void closeAfterResponse(const ConnectionPtr& c);
+  void onLingering(const ConnectionPtr& c);
   void sweep();
   bool post(std::function<void()> fn);  // runs fn on the loop thread; false once it stopped
   void drainMailbox();
