@@ -776,12 +776,9 @@ TEST_CASE("http connection: malformed requests after a pulse get 400 and the con
     c.send("GARBAGE\r\n\r\n");
     auto r = c.readResponse();
     INFO(r.head << r.body);
-    // Today Poco answers this itself: "HTTP/1.1 400 Bad Request", Connection: Close, no
-    // Content-Length and no body (so not the JSON error of the host's own 400s).
-    CHECK(r.version == "HTTP/1.1");
-    CHECK(r.status == 400);
-    CHECK(r.header("Connection") == "Close");
-    CHECK(r.body.empty());
+    // The host's JSON 400 (Poco's own answer had no Content-Length and no body).
+    CHECK(normalisedHead(r) == kMalformedHead);
+    CHECK(r.body == kMalformedBody);
     checkClosedCleanly(c);
   }
   SECTION("the same, written together with the pulse") {
@@ -789,8 +786,8 @@ TEST_CASE("http connection: malformed requests after a pulse get 400 and the con
     c.send(pulseRequest(token, pulseBody("BeforeMalformed")) + "GARBAGE\r\n\r\n");
     checkCreated(c.readResponse());
     auto r = c.readResponse();
-    CHECK(r.status == 400);
-    CHECK(r.body.empty());
+    CHECK(normalisedHead(r) == kMalformedHead);
+    CHECK(r.body == kMalformedBody);
     checkClosedCleanly(c);
   }
   // Section names must not depend on the token: it is new on every run of the test case.

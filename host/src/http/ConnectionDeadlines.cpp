@@ -1,9 +1,10 @@
 #include "http/ConnectionDeadlines.hpp"
 
-#include <Poco/Net/HTTPServerConnection.h>
 #include <spdlog/spdlog.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+#include "http/HttpConnection.hpp"
 
 namespace codestatsd {
 
@@ -46,8 +47,7 @@ bool ConnectionDeadlines::serve(const Poco::Net::StreamSocket& socket, Poco::Net
   if (conn.fd >= 0) add(&conn);
   tls = ThreadState{this, &conn, header_.count(), body_.count(), keepAlive_.count()};
   try {
-    Poco::Net::HTTPServerConnection http(socket, std::move(params), std::move(handlers));
-    http.run();
+    runHttpConnection(socket, params, handlers);
   } catch (const std::exception& e) {
     spdlog::debug("[http] connection ended: {}", e.what());
   }
@@ -86,6 +86,13 @@ void ConnectionDeadlines::detach() {
 void ConnectionDeadlines::add(Conn* c) {
   std::lock_guard lock(mu_);
   conns_.insert(c);
+  if (aborted_) ::shutdown(c->fd, SHUT_RDWR);  // served after the stop: ends at once
+}
+
+void ConnectionDeadlines::abortAll() {
+  std::lock_guard lock(mu_);
+  aborted_ = true;
+  for (Conn* c : conns_) ::shutdown(c->fd, SHUT_RDWR);
 }
 
 void ConnectionDeadlines::remove(Conn* c) {

@@ -43,11 +43,15 @@ class ConnectionDeadlines {
   ConnectionDeadlines(const ConnectionDeadlines&) = delete;
   ConnectionDeadlines& operator=(const ConnectionDeadlines&) = delete;
 
-  // Runs Poco's HTTP connection on `socket` on this thread under the deadlines, until it ends
+  // Runs the HTTP connection (http/HttpConnection) on `socket` on this thread under the deadlines, until it ends
   // (or its socket impl reports no next request). True when a handler took the socket over
   // (WebSocket upgrade: detach()).
   bool serve(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
              Poco::Net::HTTPRequestHandlerFactory::Ptr handlers);
+
+  // The server stops: every connection served here (and any served later) has its socket
+  // shut down, so its request loop ends; a module still working finds it closed.
+  void abortAll();
 
   // Called from request handlers on the connection's thread.
   static void headReceived();
@@ -68,6 +72,7 @@ class ConnectionDeadlines {
   std::unordered_set<Conn*> conns_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool aborted_ = false;  // abortAll() ran
   std::thread watcher_;
 };
 

@@ -23,6 +23,7 @@
 #include "http/EventServer.hpp"
 #include "http/Exchange.hpp"
 #include "http/HandoffSocket.hpp"
+#include "http/HttpConnection.hpp"
 #include "http/PathNormalizer.hpp"
 #include "http/Readiness.hpp"
 #include "http/Redaction.hpp"
@@ -117,6 +118,8 @@ constexpr const char* kLiveSocketPath = "/live_update_socket/websocket";
 constexpr const char* kHealthPath = "/healthz";
 constexpr const char* kReadyPath = "/readyz";
 
+constexpr const char* kMalformedRequestBody = R"({"error":"Malformed request"})";
+
 void sendJson(HTTPServerResponse& resp, HTTPResponse::HTTPStatus status, const std::string& body) {
   resp.setStatusAndReason(status);
   resp.set("X-Content-Type-Options", "nosniff");
@@ -203,7 +206,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       s_.status4xx++;
       resp.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
       resp.setKeepAlive(false);
-      sendJson(resp, HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"Malformed request"})");
+      sendJson(resp, HTTPResponse::HTTP_BAD_REQUEST, kMalformedRequestBody);
       return;
     }
     if (!split) {
@@ -365,9 +368,22 @@ class Handler : public Poco::Net::HTTPRequestHandler {
   Shared& s_;
 };
 
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
+class Factory : public Poco::Net::HTTPRequestHandlerFactory, public MalformedRequestResponder {
  public:
   explicit Factory(std::shared_ptr<Shared> s) : s_(std::move(s)) {}
+  // A head Poco could not parse: the same answer as the host's own 400 for malformed requests.
+  // (Through send(), not sendBuffer(): without a request Poco's sendBuffer writes no body.)
+  void answerMalformed(HTTPServerResponse& resp) override {
+    s_->requests.fetch_add(1, std::memory_order_relaxed);
+    s_->status4xx++;
+    resp.set("X-Request-Id", s_->ids.next());
+    const std::string_view body = kMalformedRequestBody;
+    resp.setStatusAndReason(HTTPResponse::HTTP_BAD_REQUEST);
+    resp.set("X-Content-Type-Options", "nosniff");
+    resp.setContentType("application/json");
+    resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
+    resp.send().write(body.data(), static_cast<std::streamsize>(body.size())).flush();
+  }
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest& req) override {
     // Poco sends "100 Continue" after this, before the handler runs, unless the response's
     // status is no longer 200: a body over the limit is refused (413) without inviting it.
@@ -375,8 +391,6 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory {
       req.response().setStatus(HTTPResponse::HTTP_REQUESTENTITYTOOLARGE);
     return new Handler(*s_);
   }
-  // Aborts the open connections (what HTTPServer::stopAll(true) does through its friendship).
-  void abortConnections() { serverStopped(this, true); }
 
  private:
   std::shared_ptr<Shared> s_;
@@ -525,10 +539,10 @@ void PublicServer::start() { server_->start(); }
 
 void PublicServer::stop() {
   if (!server_) return;
-  // Stop reading new requests, then abort the requests that run in Poco's code (each HTTP
-  // connection listens to serverStopped), as HTTPServer::stopAll(true) did.
+  // Stop reading new requests, then abort the requests that run in Poco's code, as
+  // HTTPServer::stopAll(true) did.
   server_->stop();
-  static_cast<Factory*>(handlers_.get())->abortConnections();
+  deadlines_->abortAll();
 }
 
 uint16_t PublicServer::port() const { return server_->port(); }

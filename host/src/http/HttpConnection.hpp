@@ -1,0 +1,28 @@
+// The request loop of one handed-off HTTP connection: Poco's HTTPServerConnection::run
+// (the same session, request and response objects, keep-alive rule and 100-continue), with
+// one difference: a request Poco cannot parse is answered by the handler factory's
+// MalformedRequestResponder (the host's JSON 400 with a request id) instead of Poco's bare
+// 400 without a body. Stopping the server is ConnectionDeadlines::abortAll (it shuts the
+// sockets), not the factory's serverStopped event, which only Poco's own classes can follow.
+#pragma once
+
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/StreamSocket.h>
+
+namespace codestatsd {
+
+// Implemented by a handler factory that answers unparsable requests itself.
+class MalformedRequestResponder {
+ public:
+  virtual ~MalformedRequestResponder() = default;
+  // `resp` has its date, HTTP/1.1 and Connection: close set; send the answer.
+  virtual void answerMalformed(Poco::Net::HTTPServerResponse& resp) = 0;
+};
+
+// Serves requests on `socket` until the connection ends (returns) or fails (throws).
+void runHttpConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
+                       Poco::Net::HTTPRequestHandlerFactory::Ptr handlers);
+
+}  // namespace codestatsd
