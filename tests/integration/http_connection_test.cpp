@@ -814,3 +814,20 @@ TEST_CASE("http connection: malformed requests after a pulse get 400 and the con
   RawHttpConnection next(host.port());
   checkStillServes(next);
 }
+
+TEST_CASE("http connection: stopping the host ends a request waiting for its body on a request thread",
+          "[http][conn]") {
+  // A chunked pulse with half its body: handed off, a request thread waits in Poco's body
+  // stream (http.body_timeout_ms is 60 s by default). SIGTERM must not wait for it.
+  HostProcess h({"--set", "modules=web,ingest"});
+  RawHttpConnection c(h.httpPort());
+  c.send("POST /api/my/pulses HTTP/1.1\r\nHost: codestats.test\r\nX-API-Token: x\r\n"
+         "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{\"coded_at\":");
+  std::this_thread::sleep_for(300ms);  // handed off and waiting
+  const auto start = std::chrono::steady_clock::now();
+  const int status = h.stop();
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  checkEnded(c);
+}
