@@ -322,6 +322,11 @@ void EventServer::process(const ConnectionPtr& c) {
     case HeadStatus::HandOff:
       handOff(c);
       return;
+    case HeadStatus::Malformed:
+      c->in.clear();  // what follows is not read (the close lingers)
+      c->state = Busy;
+      delegate_.refuseMalformed(c);
+      return;
     case HeadStatus::Complete:
       break;
   }

@@ -55,6 +55,9 @@ class EventServer {
     // Runs Poco's HTTP server on a handed-off connection (on a request thread); true when a
     // handler took the socket over (WebSocket upgrade).
     virtual bool serve(const Poco::Net::StreamSocket& socket) = 0;
+    // A head that is not HTTP (RequestHead's Malformed): answer 400 with respond(), the
+    // connection to be closed.
+    virtual void refuseMalformed(const ConnectionPtr& conn) = 0;
     // Counted when a deadline closes a connection.
     virtual void slowClientClosed() = 0;
     // Counted when a request is dropped because every request thread is busy and

@@ -453,6 +453,16 @@ class Lanes : public EventServer::Delegate {
   }
 
   bool serve(const Poco::Net::StreamSocket& socket) override { return deadlines_.serve(socket, params_, handlers_); }
+  // The same answer as the host's other 400s for malformed requests (HTTP/1.1, closing).
+  void refuseMalformed(const EventServer::ConnectionPtr& conn) override {
+    s_->requests.fetch_add(1, std::memory_order_relaxed);
+    s_->status4xx++;
+    cs_http_resp resp;
+    resp.status = 400;
+    resp.headers = {{"X-Content-Type-Options", "nosniff"}, {"Content-Type", "application/json"}};  // as sendJson
+    resp.body = kMalformedRequestBody;
+    server_->respond(conn, responseBytes(false, false, s_->ids.next(), resp), false);
+  }
   void slowClientClosed() override { slowClosed_.fetch_add(1, std::memory_order_relaxed); }
   void overloadClosed() override { s_->overloadClosed.fetch_add(1, std::memory_order_relaxed); }
 

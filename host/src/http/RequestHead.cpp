@@ -60,6 +60,8 @@ HeadStatus parseRequestHead(std::string_view input, RequestHead& out) {
     line = head.substr(0, eol);
     head.remove_prefix(eol + 2);
     const size_t colon = line.find(':');
+    if (colon == std::string_view::npos && !line.empty() && line.front() != ' ' && line.front() != '\t')
+      return HeadStatus::Malformed;
     if (colon == std::string_view::npos || colon == 0) return HeadStatus::HandOff;
     const std::string_view name = line.substr(0, colon);
     // Poco's limits (names 256 bytes, values 8 KiB): longer ones get its 400.

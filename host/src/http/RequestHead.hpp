@@ -2,7 +2,9 @@
 // It recognises only the plain, common form: request line, header fields "Name: value",
 // CRLF line ends, a Content-Length body or none. Anything else (chunked bodies, Expect,
 // folded or oversized lines, odd bytes) is not an error here but a hand-off: the request goes
-// to the full Poco-based path, which answers it exactly as before (including its 400s).
+// to the full Poco-based path, which answers it exactly as before (including its 400s). The
+// one error found here: a header line without a colon (not a fold), which Poco's parser
+// would silently drop (RFC 9112 makes it an invalid request: 400).
 // Pure logic, no I/O.
 #pragma once
 
@@ -27,6 +29,7 @@ enum class HeadStatus {
   Incomplete,  // no blank line yet (and within the size limit): read more
   Complete,    // parsed; the views point into the input
   HandOff,     // not the plain form (or too large): let the full HTTP path read it
+  Malformed,   // a header line without a colon, which Poco would skip: answer 400
 };
 
 // The longest head the fast lane reads; longer ones are handed off.
