@@ -322,8 +322,7 @@ void EventServer::process(const ConnectionPtr& c) {
     case HeadStatus::HandOff:
       handOff(c);
       return;
-    case HeadStatus::Malformed:
-      c->in.clear();  // what follows is not read (the close lingers)
+    case HeadStatus::Malformed:  // answered, then closed (lingering: what follows is dropped)
       c->state = Busy;
       delegate_.refuseMalformed(c);
       return;

@@ -26,18 +26,21 @@ void sendBareError(HTTPServerSession& session, HTTPResponse::HTTPStatus status) 
   session.setKeepAlive(false);
 }
 
-void answerMalformed(HTTPServerSession& session, Poco::Net::HTTPRequestHandlerFactory& handlers) {
+void answerMalformed(HTTPServerSession& session, Poco::Net::StreamSocket socket,
+                     Poco::Net::HTTPRequestHandlerFactory& handlers) {
   auto* responder = dynamic_cast<MalformedRequestResponder*>(&handlers);
   if (!responder) {
     sendBareError(session, HTTPResponse::HTTP_BAD_REQUEST);
     return;
   }
-  Poco::Net::HTTPServerResponseImpl response(session);
-  response.setDate(Poco::Timestamp());
-  response.setVersion(Poco::Net::HTTPMessage::HTTP_1_1);
-  response.setKeepAlive(false);
-  responder->answerMalformed(response);
   session.setKeepAlive(false);
+  // Nothing of a response was written yet, and the session buffers no output.
+  const std::string bytes = responder->malformedResponse();
+  for (size_t sent = 0; sent < bytes.size();) {
+    const int n = socket.sendBytes(bytes.data() + sent, static_cast<int>(bytes.size() - sent));  // throws on errors
+    if (n <= 0) break;
+    sent += static_cast<size_t>(n);
+  }
 }
 
 }  // namespace
@@ -76,7 +79,7 @@ void runHttpConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPSer
     } catch (const Poco::Net::NoMessageException&) {
       break;  // the client closed between requests
     } catch (const Poco::Net::MessageException&) {
-      answerMalformed(session, *handlers);
+      answerMalformed(session, socket, *handlers);
     } catch (const Poco::Exception&) {
       if (session.networkException()) session.networkException()->rethrow();
       throw;

@@ -8,8 +8,9 @@
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/StreamSocket.h>
+
+#include <string>
 
 namespace codestatsd {
 
@@ -17,8 +18,8 @@ namespace codestatsd {
 class MalformedRequestResponder {
  public:
   virtual ~MalformedRequestResponder() = default;
-  // `resp` has its date, HTTP/1.1 and Connection: close set; send the answer.
-  virtual void answerMalformed(Poco::Net::HTTPServerResponse& resp) = 0;
+  // The whole answer (it must close the connection), as bytes.
+  virtual std::string malformedResponse() = 0;
 };
 
 // Serves requests on `socket` until the connection ends (returns) or fails (throws).

@@ -137,6 +137,19 @@ void builtinHello(Shared& s, cs_http_resp& out) {
   out.body = "v1";
 }
 
+// A request that is not HTTP (a head Poco cannot parse, a header line without a colon),
+// counted: the bytes of the same answer as the host's other 400s for malformed requests
+// (HTTP/1.1, closing).
+std::string malformedAnswer(Shared& s) {
+  s.requests.fetch_add(1, std::memory_order_relaxed);
+  s.status4xx++;
+  cs_http_resp resp;
+  resp.status = 400;
+  resp.headers = {{"X-Content-Type-Options", "nosniff"}, {"Content-Type", "application/json"}};  // as sendJson
+  resp.body = kMalformedRequestBody;
+  return responseBytes(false, false, s.ids.next(), resp);
+}
+
 // A module call failed: counted per module and logged; returns the 500 body naming the request.
 std::string moduleFailure(Shared& s, const Generation& gen, const cs_http_req& req, const std::string& why) {
   s.metrics.counter("codestats_module_handler_failures_total", Metrics::label("module", gen.module))++;
@@ -371,19 +384,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 class Factory : public Poco::Net::HTTPRequestHandlerFactory, public MalformedRequestResponder {
  public:
   explicit Factory(std::shared_ptr<Shared> s) : s_(std::move(s)) {}
-  // A head Poco could not parse: the same answer as the host's own 400 for malformed requests.
-  // (Through send(), not sendBuffer(): without a request Poco's sendBuffer writes no body.)
-  void answerMalformed(HTTPServerResponse& resp) override {
-    s_->requests.fetch_add(1, std::memory_order_relaxed);
-    s_->status4xx++;
-    resp.set("X-Request-Id", s_->ids.next());
-    const std::string_view body = kMalformedRequestBody;
-    resp.setStatusAndReason(HTTPResponse::HTTP_BAD_REQUEST);
-    resp.set("X-Content-Type-Options", "nosniff");
-    resp.setContentType("application/json");
-    resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
-    resp.send().write(body.data(), static_cast<std::streamsize>(body.size())).flush();
-  }
+  std::string malformedResponse() override { return malformedAnswer(*s_); }
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest& req) override {
     // Poco sends "100 Continue" after this, before the handler runs, unless the response's
     // status is no longer 200: a body over the limit is refused (413) without inviting it.
@@ -453,15 +454,8 @@ class Lanes : public EventServer::Delegate {
   }
 
   bool serve(const Poco::Net::StreamSocket& socket) override { return deadlines_.serve(socket, params_, handlers_); }
-  // The same answer as the host's other 400s for malformed requests (HTTP/1.1, closing).
   void refuseMalformed(const EventServer::ConnectionPtr& conn) override {
-    s_->requests.fetch_add(1, std::memory_order_relaxed);
-    s_->status4xx++;
-    cs_http_resp resp;
-    resp.status = 400;
-    resp.headers = {{"X-Content-Type-Options", "nosniff"}, {"Content-Type", "application/json"}};  // as sendJson
-    resp.body = kMalformedRequestBody;
-    server_->respond(conn, responseBytes(false, false, s_->ids.next(), resp), false);
+    server_->respond(conn, malformedAnswer(*s_), false);
   }
   void slowClientClosed() override { slowClosed_.fetch_add(1, std::memory_order_relaxed); }
   void overloadClosed() override { s_->overloadClosed.fetch_add(1, std::memory_order_relaxed); }
