@@ -1,6 +1,7 @@
 # Shared by the e2e run.sh scripts (source it): starts codestatsd on ephemeral ports with a
 # fresh var dir and stops it on exit.
-#   e2e_start_host BUILD_DIR MODULES NAME   # NAME labels a kept sanitizer log
+#   e2e_start_host BUILD_DIR MODULES NAME [ARGS...]  # NAME labels a kept sanitizer log; ARGS
+#                                                    # go to codestatsd (e.g. --set k=v)
 # Exports CODESTATS_HTTP_PORT, CODESTATS_ADMIN_PORT, CODESTATS_ADMIN_TOKEN. The caller sets
 # `rc` to the test runner's status before exiting; on failure the host log's tail is shown.
 # Sanitizer builds: a host log with a sanitizer report is copied to
@@ -31,7 +32,7 @@ e2e_start_host() {
   e2e_var="$(mktemp -d)"
   trap _e2e_cleanup EXIT
   "$build/bin/codestatsd" --set var_dir="$e2e_var" --set http.port=0 --set admin.port=0 \
-    --set modules="$modules" --set module_dir="$build/modules" >"$e2e_var/host.log" 2>&1 &
+    --set modules="$modules" --set module_dir="$build/modules" "${@:4}" >"$e2e_var/host.log" 2>&1 &
   e2e_pid=$!
   for _ in $(seq 150); do [ -f "$e2e_var/codestatsd.ports" ] && break; sleep 0.1; done
   [ -f "$e2e_var/codestatsd.ports" ] || { echo "codestatsd did not start" >&2; exit 1; }

@@ -324,7 +324,7 @@ void EventServer::process(const ConnectionPtr& c) {
       return;
     case HeadStatus::Malformed:  // answered, then closed (lingering: what follows is dropped)
       c->state = Busy;
-      delegate_.refuseMalformed(c);
+      delegate_.refuseMalformed(c, head.error);
       return;
     case HeadStatus::Complete:
       break;

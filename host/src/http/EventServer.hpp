@@ -57,7 +57,7 @@ class EventServer {
     virtual bool serve(const Poco::Net::StreamSocket& socket) = 0;
     // A head that is not HTTP (RequestHead's Malformed): answer 400 with respond(), the
     // connection to be closed.
-    virtual void refuseMalformed(const ConnectionPtr& conn) = 0;
+    virtual void refuseMalformed(const ConnectionPtr& conn, const char* reason) = 0;
     // Counted when a deadline closes a connection.
     virtual void slowClientClosed() = 0;
     // Counted when a request is dropped because every request thread is busy and

@@ -8,16 +8,39 @@
 
 namespace codestatsd {
 
+namespace {
+// Far above any head Poco accepts (100 fields of at most 256 + 8192 bytes).
+constexpr size_t kMaxRecordedHead = 1 << 20;
+}  // namespace
+
 int HandoffSocketImpl::receiveBytes(void* buffer, int length, int flags) {
+  int n;
   if (offset_ < prefix_.size() && length > 0) {
-    const size_t n = std::min(prefix_.size() - offset_, static_cast<size_t>(length));
-    std::memcpy(buffer, prefix_.data() + offset_, n);
-    if (!(flags & MSG_PEEK)) offset_ += n;
-    return static_cast<int>(n);
+    n = static_cast<int>(std::min(prefix_.size() - offset_, static_cast<size_t>(length)));
+    std::memcpy(buffer, prefix_.data() + offset_, static_cast<size_t>(n));
+    if (flags & MSG_PEEK) return n;
+    offset_ += static_cast<size_t>(n);
+  } else {
+    n = StreamSocketImpl::receiveBytes(buffer, length, flags);
+    if (flags & MSG_PEEK) return n;
   }
-  const int n = StreamSocketImpl::receiveBytes(buffer, length, flags);
-  if (n == 0 && length > 0) sawEnd_ = true;
+  const char* bytes = static_cast<const char*>(buffer);
+  lastRead_.assign(bytes, static_cast<size_t>(std::max(n, 0)));
+  if (recordingHead_ && n > 0 && head_.size() < kMaxRecordedHead) head_.append(bytes, static_cast<size_t>(n));
   return n;
+}
+
+void HandoffSocketImpl::beginHead(size_t unread) {
+  unread = std::min(unread, lastRead_.size());
+  head_.assign(lastRead_, lastRead_.size() - unread, unread);
+  recordingHead_ = true;
+}
+
+std::string_view HandoffSocketImpl::headBytes(size_t unread) {
+  recordingHead_ = false;
+  std::string_view head = head_;
+  head.remove_suffix(std::min(unread, head.size()));
+  return head;
 }
 
 int HandoffSocketImpl::available() {

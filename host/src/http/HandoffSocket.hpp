@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <string>
+#include <string_view>
 
 namespace codestatsd {
 
@@ -31,10 +32,14 @@ class HandoffSocketImpl final : public Poco::Net::StreamSocketImpl {
 
   // Poco finished a request with the connection kept alive and asked for the next one.
   bool wantsNextRequest() const { return wantsNext_; }
-  // A read found the end of the stream (the client closed or half-closed, or a deadline
-  // shut the socket). Poco's body streams take that for the end of the body: a chunked body
-  // read to its end after this was cut short (Poco reads no further than its last chunk).
-  bool sawEndOfStream() const { return sawEnd_; }
+
+  // The raw bytes of a request head, for the host's strict check (RequestHead.hpp): Poco's
+  // parser accepts bare LFs and folded lines and hides them once parsed. `unread` is what
+  // the HTTP session holds unread from its latest read (the head starts there); the bytes
+  // read from then on are kept until headBytes(), which drops what the session still holds
+  // after the head.
+  void beginHead(size_t unread);
+  std::string_view headBytes(size_t unread);
 
  private:
   bool ready(short events, int ms);  // one poll(2), retried after a signal
@@ -44,7 +49,9 @@ class HandoffSocketImpl final : public Poco::Net::StreamSocketImpl {
   const std::atomic<size_t>* waiting_;  // connections waiting for a request thread
   int readPolls_ = 0;
   bool wantsNext_ = false;
-  bool sawEnd_ = false;
+  std::string lastRead_;  // the bytes of the latest read
+  std::string head_;      // since beginHead()
+  bool recordingHead_ = false;
 };
 
 }  // namespace codestatsd

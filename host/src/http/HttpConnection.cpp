@@ -4,10 +4,16 @@
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponseImpl.h>
 #include <Poco/Net/HTTPServerSession.h>
+#include <Poco/Exception.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Timestamp.h>
 
+#include <limits>
 #include <memory>
+
+#include "http/HandoffSocket.hpp"
+#include "http/RequestHead.hpp"
+#include "http/ServerSession.hpp"
 
 namespace codestatsd {
 
@@ -27,7 +33,7 @@ void sendBareError(HTTPServerSession& session, HTTPResponse::HTTPStatus status) 
 }
 
 void answerMalformed(HTTPServerSession& session, Poco::Net::StreamSocket socket,
-                     Poco::Net::HTTPRequestHandlerFactory& handlers) {
+                     Poco::Net::HTTPRequestHandlerFactory& handlers, const char* reason) {
   auto* responder = dynamic_cast<MalformedRequestResponder*>(&handlers);
   if (!responder) {
     sendBareError(session, HTTPResponse::HTTP_BAD_REQUEST);
@@ -35,7 +41,7 @@ void answerMalformed(HTTPServerSession& session, Poco::Net::StreamSocket socket,
   }
   session.setKeepAlive(false);
   // Nothing of a response was written yet, and the session buffers no output.
-  const std::string bytes = responder->malformedResponse();
+  const std::string bytes = responder->malformedResponse(reason);
   for (size_t sent = 0; sent < bytes.size();) {
     const int n = socket.sendBytes(bytes.data() + sent, static_cast<int>(bytes.size() - sent));  // throws on errors
     if (n <= 0) break;
@@ -43,16 +49,55 @@ void answerMalformed(HTTPServerSession& session, Poco::Net::StreamSocket socket,
   }
 }
 
+// What the host's strict reader finds wrong with the head Poco just read (nullptr: nothing).
+// A head that is not complete was cut short by the end of the stream: Poco takes that for
+// the end of the head.
+const char* headProblem(HandoffSocketImpl* raw, const ServerSession& session) {
+  if (!raw) return nullptr;
+  RequestHead head;
+  const std::string_view bytes = raw->headBytes(static_cast<size_t>(session.unread()));
+  switch (parseRequestHead(bytes, head, std::numeric_limits<size_t>::max())) {
+    case HeadStatus::Malformed:
+      return head.error;
+    case HeadStatus::Incomplete:
+      return "Malformed request";
+    default:
+      return nullptr;
+  }
+}
+
+constexpr const char* kMalformedRequest = "Malformed request";
+
 }  // namespace
 
 void runHttpConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPServerParams::Ptr params,
                        Poco::Net::HTTPRequestHandlerFactory::Ptr handlers) {
   const std::string server = params->getSoftwareVersion();
-  HTTPServerSession session(socket, params);
+  ServerSession session(socket, params);
+  auto* raw = dynamic_cast<HandoffSocketImpl*>(socket.impl());
   while (session.hasMoreRequests()) {
     try {
       Poco::Net::HTTPServerResponseImpl response(session);
-      Poco::Net::HTTPServerRequestImpl request(response, session, params.get());  // reads the head
+      if (raw) raw->beginHead(static_cast<size_t>(session.unread()));
+      std::unique_ptr<Poco::Net::HTTPServerRequestImpl> reading;
+      try {
+        reading = std::make_unique<Poco::Net::HTTPServerRequestImpl>(response, session, params.get());  // reads the head
+      } catch (const Poco::Net::MessageException&) {
+        // Poco could not parse the head: the strict reader may say why.
+        const char* problem = headProblem(raw, session);
+        answerMalformed(session, socket, *handlers, problem ? problem : kMalformedRequest);
+        continue;
+      } catch (const Poco::SyntaxException&) {
+        // Poco could not read the Content-Length (its body stream needs it).
+        const char* problem = headProblem(raw, session);
+        answerMalformed(session, socket, *handlers, problem ? problem : kMalformedRequest);
+        continue;
+      }
+      if (const char* problem = headProblem(raw, session)) {
+        answerMalformed(session, socket, *handlers, problem);
+        continue;
+      }
+      Poco::Net::HTTPServerRequestImpl& request = *reading;
       response.setDate(Poco::Timestamp());
       response.setVersion(request.getVersion());
       response.setKeepAlive(params->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
@@ -79,7 +124,7 @@ void runHttpConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPSer
     } catch (const Poco::Net::NoMessageException&) {
       break;  // the client closed between requests
     } catch (const Poco::Net::MessageException&) {
-      answerMalformed(session, socket, *handlers);
+      answerMalformed(session, socket, *handlers, kMalformedRequest);
     } catch (const Poco::Exception&) {
       if (session.networkException()) session.networkException()->rethrow();
       throw;

@@ -1,8 +1,9 @@
 // The request loop of one handed-off HTTP connection: Poco's HTTPServerConnection::run
 // (the same session, request and response objects, keep-alive rule and 100-continue), with
-// one difference: a request Poco cannot parse is answered by the handler factory's
+// two differences: a request Poco cannot parse is answered by the handler factory's
 // MalformedRequestResponder (the host's JSON 400 with a request id) instead of Poco's bare
-// 400 without a body. Stopping the server is ConnectionDeadlines::abortAll (it shuts the
+// 400 without a body, and so is a head that the host's strict reader refuses
+// (RequestHead.hpp: bare LFs, folded lines, ambiguous framing), which Poco would serve. Stopping the server is ConnectionDeadlines::abortAll (it shuts the
 // sockets), not the factory's serverStopped event, which only Poco's own classes can follow.
 #pragma once
 
@@ -18,8 +19,8 @@ namespace codestatsd {
 class MalformedRequestResponder {
  public:
   virtual ~MalformedRequestResponder() = default;
-  // The whole answer (it must close the connection), as bytes.
-  virtual std::string malformedResponse() = 0;
+  // The whole answer (it must close the connection), as bytes; `reason` is its error text.
+  virtual std::string malformedResponse(const char* reason) = 0;
 };
 
 // Serves requests on `socket` until the connection ends (returns) or fails (throws).

@@ -27,9 +27,11 @@
 #include "http/PathNormalizer.hpp"
 #include "http/Readiness.hpp"
 #include "http/Redaction.hpp"
+#include "http/RequestBody.hpp"
 #include "http/ResponseBytes.hpp"
 #include "http/ResponseHardening.hpp"
 #include "http/RequestHead.hpp"
+#include "http/ServerSession.hpp"
 #include "runtime/ModuleTable.hpp"
 #include "services/Metrics.hpp"
 #include "util/Random.hpp"
@@ -42,13 +44,13 @@ using Poco::Net::HTTPResponse;
 using Poco::Net::HTTPServerRequest;
 using Poco::Net::HTTPServerResponse;
 
-// A chunked body that Poco's stream read to its end, but the end was the client's (or a
-// deadline's) end of the stream: its last chunk never came. (Every public connection runs
-// on a hand-off socket; anything else is taken as complete.)
-bool chunkedBodyCutShort(HTTPServerRequest& req) {
+// The session of a request on the public port: every connection runs in runHttpConnection,
+// whose sessions give the strict chunked decoder the bytes it reads.
+ServerSession& serverSession(HTTPServerRequest& req) {
   auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&req);
-  auto* socket = impl ? dynamic_cast<HandoffSocketImpl*>(impl->socket().impl()) : nullptr;
-  return socket && socket->sawEndOfStream();
+  auto* session = impl ? dynamic_cast<ServerSession*>(&impl->session()) : nullptr;
+  if (!session) throw std::logic_error("request not read by runHttpConnection");
+  return *session;
 }
 
 // Request ids: a random per-process prefix plus a counter (at least 8 hex digits); unique
@@ -137,16 +139,16 @@ void builtinHello(Shared& s, cs_http_resp& out) {
   out.body = "v1";
 }
 
-// A request that is not HTTP (a head Poco cannot parse, a header line without a colon),
-// counted: the bytes of the same answer as the host's other 400s for malformed requests
-// (HTTP/1.1, closing).
-std::string malformedAnswer(Shared& s) {
+// A request that is not HTTP or frames its body ambiguously (RequestHead.hpp), counted:
+// the bytes of the same answer as the host's other 400s for malformed requests (HTTP/1.1,
+// closing), with `reason` as its error.
+std::string malformedAnswer(Shared& s, const char* reason) {
   s.requests.fetch_add(1, std::memory_order_relaxed);
   s.status4xx++;
   cs_http_resp resp;
   resp.status = 400;
   resp.headers = {{"X-Content-Type-Options", "nosniff"}, {"Content-Type", "application/json"}};  // as sendJson
-  resp.body = kMalformedRequestBody;
+  resp.body = R"({"error":)" + codestats::jsonString(reason) + "}";
   return responseBytes(false, false, s.ids.next(), resp);
 }
 
@@ -248,25 +250,35 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       tooLarge(resp);
       return;
     }
-    if (req.hasContentLength() || req.getChunkedTransferEncoding()) {
-      // Reads chunked bodies too; stop one byte past the limit.
+    if (req.getChunkedTransferEncoding()) {
+      // Not Poco's chunked stream: it ends the body at a bad chunk-size line and leaves the
+      // rest to be read as the next request.
+      switch (readChunkedBody(serverSession(req), limit, creq.body)) {
+        case BodyRead::Complete:
+          break;
+        case BodyRead::TooLarge:
+          tooLarge(resp);
+          return;
+        case BodyRead::Incomplete:
+          incomplete(resp);
+          return;
+        case BodyRead::Invalid:
+          s_.status4xx++;
+          resp.setKeepAlive(false);
+          sendJson(resp, HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"Invalid chunked body"})");
+          return;
+      }
+    } else if (req.hasContentLength()) {
       std::istream& in = req.stream();
       char buf[16384];
       while (in) {
         in.read(buf, sizeof buf);
         creq.body.append(buf, static_cast<size_t>(in.gcount()));
-        if (static_cast<int64_t>(creq.body.size()) > limit) {
-          tooLarge(resp);
-          return;
-        }
       }
-      // Poco's body streams end early when the client does: a truncated request never
-      // reaches a module (the client is gone or half-closed; the answer is a courtesy).
-      if (req.hasContentLength() ? static_cast<int64_t>(creq.body.size()) < req.getContentLength64()
-                                 : chunkedBodyCutShort(req)) {
-        s_.status4xx++;
-        resp.setKeepAlive(false);
-        sendJson(resp, HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"Incomplete request body"})");
+      // Poco's body stream ends early when the client does: a truncated request never
+      // reaches a module.
+      if (static_cast<int64_t>(creq.body.size()) < req.getContentLength64()) {
+        incomplete(resp);
         return;
       }
     }
@@ -358,6 +370,14 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     sendJson(resp, r.ready ? HTTPResponse::HTTP_OK : HTTPResponse::HTTP_SERVICE_UNAVAILABLE, r.json);
   }
 
+  // A body shorter than announced when the stream ended (the client is gone or half-closed;
+  // the answer is a courtesy): no module sees it.
+  void incomplete(HTTPServerResponse& resp) {
+    s_.status4xx++;
+    resp.setKeepAlive(false);
+    sendJson(resp, HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"Incomplete request body"})");
+  }
+
   void tooLarge(HTTPServerResponse& resp) {
     s_.tooLarge++;
     s_.status4xx++;
@@ -384,7 +404,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 class Factory : public Poco::Net::HTTPRequestHandlerFactory, public MalformedRequestResponder {
  public:
   explicit Factory(std::shared_ptr<Shared> s) : s_(std::move(s)) {}
-  std::string malformedResponse() override { return malformedAnswer(*s_); }
+  std::string malformedResponse(const char* reason) override { return malformedAnswer(*s_, reason); }
   Poco::Net::HTTPRequestHandler* createRequestHandler(const HTTPServerRequest& req) override {
     // Poco sends "100 Continue" after this, before the handler runs, unless the response's
     // status is no longer 200: a body over the limit is refused (413) without inviting it.
@@ -454,8 +474,8 @@ class Lanes : public EventServer::Delegate {
   }
 
   bool serve(const Poco::Net::StreamSocket& socket) override { return deadlines_.serve(socket, params_, handlers_); }
-  void refuseMalformed(const EventServer::ConnectionPtr& conn) override {
-    server_->respond(conn, malformedAnswer(*s_), false);
+  void refuseMalformed(const EventServer::ConnectionPtr& conn, const char* reason) override {
+    server_->respond(conn, malformedAnswer(*s_, reason), false);
   }
   void slowClientClosed() override { slowClosed_.fetch_add(1, std::memory_order_relaxed); }
   void overloadClosed() override { s_->overloadClosed.fetch_add(1, std::memory_order_relaxed); }
