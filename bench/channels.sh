@@ -17,5 +17,10 @@ pid=$!
 for _ in $(seq 100); do [ -f "$var/codestatsd.ports" ] && break; sleep 0.1; done
 port="$(sed -E 's/.*"http":([0-9]+).*/\1/' "$var/codestatsd.ports")"
 aport="$(sed -E 's/.*"admin":([0-9]+).*/\1/' "$var/codestatsd.ports")"
+rc=0
 "$build/bin/channels_bench" --port "$port" --admin-port "$aport" --admin-token "$(cat "$var/admin.token")" \
-  --host-pid "$pid" --sockets "$sockets" --rate "$rate" --seconds "$secs"
+  --host-pid "$pid" --sockets "$sockets" --rate "$rate" --seconds "$secs" || rc=$?
+# Connections the host ended on its own (a full hand-off queue, a head not in time).
+curl -s -H "Authorization: Bearer $(cat "$var/admin.token")" "http://127.0.0.1:$aport/metrics" |
+  grep -E '^codestats_http_(overload_closed|slow_clients_closed)_total' || true
+exit "$rc"

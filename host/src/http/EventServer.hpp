@@ -60,8 +60,8 @@ class EventServer {
     virtual void refuseMalformed(const ConnectionPtr& conn, const char* reason) = 0;
     // Counted when a deadline closes a connection.
     virtual void slowClientClosed() = 0;
-    // Counted when a request is dropped because every request thread is busy and
-    // maxQueued requests already wait for one.
+    // Counted when a request is dropped because every request thread is busy, maxQueued
+    // requests wait for one, and it waited past its head deadline (or maxDeferred wait).
     virtual void overloadClosed() = 0;
   };
 
@@ -73,7 +73,8 @@ class EventServer {
     int64_t keepAliveTimeoutMs = 15000;
     int64_t maxBodyBytes = 1 << 20;
     size_t requestThreads = 128;  // at most this many handed-off requests at once
-    size_t maxQueued = 512;       // handed-off requests waiting for a thread; more are closed
+    size_t maxQueued = 512;       // handed-off requests waiting for a thread; more wait unread
+    size_t maxDeferred = 65536;   // ... up to this many (and their head deadline); more are closed
   };
 
   EventServer(Options options, Delegate& delegate);
@@ -97,6 +98,8 @@ class EventServer {
   void onWritable(const ConnectionPtr& c);
   void process(const ConnectionPtr& c);  // parses what was read; the loop owns c
   void handOff(const ConnectionPtr& c);
+  void enqueueLocked(const ConnectionPtr& c);  // handOffMu_ held
+  void drainDeferred();                        // loop thread: deferred hand-offs into the queue
   void runHandOff(const ConnectionPtr& c);
   void rearm(const ConnectionPtr& c, bool forWrite);
   void waitForNext(Connection& c);
@@ -128,6 +131,9 @@ class EventServer {
   std::atomic<size_t> handOffsWaiting_{0};  // handOffs_.size(), readable without the lock
   std::vector<std::thread> requestThreads_;
   size_t idleRequestThreads_ = 0;
+  std::deque<ConnectionPtr> deferred_;       // loop thread only (see handOff)
+  std::atomic<size_t> deferredWaiting_{0};   // deferred_.size(), for the request threads
+  std::atomic<bool> drainPosted_{false};
   bool stopping_ = false;
 };
 
