@@ -7,7 +7,9 @@
 # 4 s of the host's CPU time (/proc/PID/stat), its context switches (all its threads'
 # /proc/PID/task/*/status) and the pulses counted meanwhile. Prints per run and the medians:
 # pulses/s, p99, host CPU per pulse (us), context switches per pulse.
-#   BUILD_A=DIR BUILD_B=DIR [ARGS_A="--set k=v ..."] [ARGS_B=...] bench/ingest_ab.sh [ROUNDS] [SECONDS]
+#   BUILD_A=DIR BUILD_B=DIR [ARGS_A="--set k=v ..."] [ARGS_B=...] [ENV_A="K=V ..."] [ENV_B=...]
+#     bench/ingest_ab.sh [ROUNDS] [SECONDS]
+# ENV_A/ENV_B go to the host's environment only (e.g. LD_PRELOAD of another allocator).
 # BUILD_A/BUILD_B default to build/; e.g. A = a worktree of main, B = yours; or one build
 # with ARGS_A/ARGS_B comparing two settings.
 set -euo pipefail
@@ -20,11 +22,11 @@ switches() {  # PID -> voluntary + involuntary context switches of all its threa
 }
 cpu_ticks() { awk '{print $14 + $15}' /proc/"$1"/stat; }
 
-one_run() {  # BUILD "ARGS" -> prints "pulses_per_s p99_ms cpu_us_per_pulse switches_per_pulse"
-  local build="$1" args="$2" var
+one_run() {  # BUILD "ARGS" "ENV" -> prints "pulses_per_s p99_ms cpu_us_per_pulse switches_per_pulse"
+  local build="$1" args="$2" hostenv="${3:-}" var
   var="$(mktemp -d)"
   # shellcheck disable=SC2086  # ARGS are whitespace-separated --set pairs on purpose
-  "$build/bin/codestatsd" --set var_dir="$var" --set http.port=0 --set admin.port=0 --set log.level=warn \
+  env $hostenv "$build/bin/codestatsd" --set var_dir="$var" --set http.port=0 --set admin.port=0 --set log.level=warn \
     --set modules=web,ingest $args >"$var/host.log" 2>&1 &
   local pid=$!
   for _ in $(seq 100); do [ -f "$var/codestatsd.ports" ] && break; sleep 0.1; done
@@ -67,7 +69,8 @@ trap 'rm -f "${TMPDIR:-/tmp}/ingest_ab.$$."*' EXIT
 echo "run  side  pulses/s  p99_ms  host_cpu_us/pulse  switches/pulse  load"
 for r in $(seq "$rounds"); do
   for side in a b; do
-    if [ "$side" = a ]; then out="$(one_run "$build_a" "${ARGS_A:-}")"; else out="$(one_run "$build_b" "${ARGS_B:-}")"; fi
+    if [ "$side" = a ]; then out="$(one_run "$build_a" "${ARGS_A:-}" "${ENV_A:-}")"
+    else out="$(one_run "$build_b" "${ARGS_B:-}" "${ENV_B:-}")"; fi
     echo "$out" >>"${TMPDIR:-/tmp}/ingest_ab.$$.$side"
     printf '%-4s %-5s %s  %s\n' "$r" "$side" "$out" "$(cut -d' ' -f1 /proc/loadavg)"
   done

@@ -13,6 +13,7 @@ packages=(g++ make cmake ninja-build pkg-config ccache binutils
           libpoco-dev libspdlog-dev libfmt-dev catch2 libsqlite3-dev libpq-dev libsodium-dev
           libssl-dev libkainjow-mustache-dev libmaxminddb-dev
           rapidjson-dev  # the ingest module's pulse body reader (header-only)
+          libjemalloc-dev  # the host's allocator (docs/decisions.md, "Memory after bursts")
           sqlite3)  # scripts/backup.sh and restore.sh (SQLite online backup)
 if [ "${1:-}" = "--test" ]; then
   packages+=(postgresql curl procps python3-aiosmtpd openssl libmaxmind-db-writer-perl chromium

@@ -177,7 +177,7 @@ size_t answerLength(const std::string& in, int& status) {
 
 int main(int argc, char** argv) {
   int port = 0, adminPort = 0, users = 1000, connections = 64, seconds = 10, warmup = 2, clientThreads = 1;
-  std::string adminToken;
+  std::string adminToken, userPrefix = "bench";
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--port") port = std::stoi(v);
@@ -188,6 +188,7 @@ int main(int argc, char** argv) {
     else if (k == "--seconds") seconds = std::stoi(v);
     else if (k == "--warmup") warmup = std::stoi(v);
     else if (k == "--client-threads") clientThreads = std::max(1, std::stoi(v));
+    else if (k == "--user-prefix") userPrefix = v;  // another run against the same host
     else {
       std::cerr << "unknown option " << k << "\n";
       return 2;
@@ -195,14 +196,14 @@ int main(int argc, char** argv) {
   }
   if (!port || !adminPort || adminToken.empty()) {
     std::cerr << "usage: ingest_bench --port P --admin-port A --admin-token T [--users N] [--connections C] "
-                 "[--seconds S] [--warmup W] [--client-threads T]\n";
+                 "[--seconds S] [--warmup W] [--client-threads T] [--user-prefix P]\n";
     return 2;
   }
 
   auto t0 = Clock::now();
   std::vector<std::string> tokens;
   for (int u = 0; u < users; ++u) {
-    std::string name = "bench" + std::to_string(u);
+    std::string name = userPrefix + std::to_string(u);
     adminRun(adminPort, adminToken, "web.create-user", {name});
     tokens.push_back(adminRun(adminPort, adminToken, "web.create-machine", {name, "laptop"}));
     tokens.push_back(adminRun(adminPort, adminToken, "web.create-machine", {name, "desktop"}));

@@ -8,6 +8,15 @@
 
 extern char** environ;
 
+// jemalloc's settings (read at its start; unused without jemalloc, e.g. in the sanitizer
+// build). Two arenas for two cores' worth of threads, freed pages returned after about a
+// second by jemalloc's own background thread: after a burst the process shrinks back
+// (bench/README.md, "Memory after bursts"). MALLOC_CONF in the environment still overrides.
+extern "C" {
+extern const char* malloc_conf;
+const char* malloc_conf = "background_thread:true,narenas:2,dirty_decay_ms:1000,muzzy_decay_ms:0";
+}
+
 namespace {
 
 const char* kUsage =
