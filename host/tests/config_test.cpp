@@ -381,6 +381,13 @@ TEST_CASE("config: modules list", "[config]") {
     CHECK_THAT(setError("modules=" + std::string(65, 'a')), Contains("invalid module name"));
     CHECK(fromSets({"modules=" + std::string(64, 'a')}).modules.size() == 1);
   }
+  SECTION("one rule everywhere (runtime/ModuleName.hpp): a name starts with a letter") {
+    for (const char* v : {"1abc", "_x", "9"}) {
+      INFO("modules = " << v);
+      CHECK_THAT(setError(std::string("modules=") + v), Contains("^[a-z][a-z0-9_]{0,63}$"));
+    }
+    CHECK_THAT(setError("modules._x.artifact=/x.so"), Contains("^[a-z][a-z0-9_]{0,63}$"));
+  }
 }
 
 TEST_CASE("config: printConfig", "[config]") {

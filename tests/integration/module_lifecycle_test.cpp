@@ -7,7 +7,13 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -106,6 +112,55 @@ TEST_CASE("a rejected reload says why and keeps the old generation serving", "[l
       CHECK(moduleInfo(h, "hello")->getValue<int>("generation") == 1);
     }
   }
+}
+
+TEST_CASE("an invalid module name gets 400 naming the rule, before anything touches the disk",
+          "[lifecycle][admin][security]") {
+  HostProcess h;
+  const std::string rule = "module names match ^[a-z][a-z0-9_]{0,63}$";
+  // var/run/../../<name> is a sibling of the var directory: the old host created it (and
+  // kept a slot of that name) before refusing the module's name.
+  const std::string escape = "codestats-escape-" + std::to_string(::getpid());
+  const std::string outside = (std::filesystem::path(h.varDir()).parent_path() / escape).string();
+  auto escaped = [&] {
+    std::error_code ec;
+    bool there = std::filesystem::exists(outside, ec);
+    std::filesystem::remove_all(outside, ec);  // what an old host left behind
+    return there;
+  };
+  escaped();
+
+  auto r = h.admin("POST", "/admin/modules/load", loadBody("../../" + escape, fixture("hello_v1")));
+  CHECK_FALSE(escaped());
+  CHECK(r.status == 400);
+  CHECK_THAT(json(r.body)->getValue<std::string>("error"), Catch::Contains(rule));
+  CHECK_THAT(h.admin("GET", "/admin/modules").body, !Catch::Contains(escape));
+
+  for (const std::string name : {"Hello", "1x", "a-b", "a.b", "x%2F..%2Fy"}) {
+    INFO(name);
+    r = h.admin("POST", "/admin/modules/load", loadBody(name, fixture("hello_v1")));
+    CHECK(r.status == 400);
+    CHECK_THAT(r.body, Catch::Contains(rule));
+    for (const char* op : {"reload", "unload"}) {
+      r = h.admin("POST", "/admin/modules/" + name + "/" + op, "{}");
+      CHECK(r.status == 400);
+      CHECK_THAT(json(r.body)->getValue<std::string>("error"), Catch::Contains(rule));
+    }
+    r = h.admin("GET", "/admin/modules/" + name);
+    CHECK(r.status == 400);
+    CHECK_THAT(json(r.body)->getValue<std::string>("error"), Catch::Contains(rule));
+  }
+
+  // codestatsctl refuses it before sending anything
+  std::string out;
+  CHECK(h.ctl({"load", "../../" + escape, fixture("hello_v1")}, out) == 2);
+  CHECK_THAT(out, Catch::Contains(rule));
+  CHECK_FALSE(escaped());
+  CHECK(h.ctl({"reload", "../hello"}, out) == 2);
+  CHECK_THAT(out, Catch::Contains(rule));
+
+  // a valid name still loads
+  CHECK(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 200);
 }
 
 TEST_CASE("a module built against an older ABI minor still loads", "[lifecycle][abi]") {

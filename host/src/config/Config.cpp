@@ -1,6 +1,7 @@
 #include "config/Config.hpp"
 
 #include "http/ClientAddress.hpp"
+#include "runtime/ModuleName.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -62,13 +63,6 @@ std::string oneOf(const std::string& key, const std::string& origin, const std::
   bad(key, origin, "expected one of " + list + ", got '" + v + "'");
 }
 
-bool validModuleName(const std::string& n) {
-  if (n.empty() || n.size() > 64) return false;
-  return std::all_of(n.begin(), n.end(), [](char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
-
 std::vector<std::string> parseList(const std::string& key, const std::string& origin, const std::string& v) {
   std::vector<std::string> out;
   std::stringstream ss(v);
@@ -76,7 +70,7 @@ std::vector<std::string> parseList(const std::string& key, const std::string& or
   while (std::getline(ss, item, ',')) {
     item = trim(item);
     if (item.empty()) continue;
-    if (!validModuleName(item)) bad(key, origin, "invalid module name '" + item + "' (use a-z, 0-9, _)");
+    if (!isValidModuleName(item)) bad(key, origin, invalidModuleNameMessage(item));
     if (std::find(out.begin(), out.end(), item) != out.end()) bad(key, origin, "module '" + item + "' listed twice");
     out.push_back(item);
   }
@@ -203,7 +197,7 @@ void apply(HostConfig& c, const Registry& reg, const std::string& rawKey, const 
     size_t dot = rest.find('.');
     if (dot != std::string::npos && dot > 0 && dot + 1 < rest.size()) {
       std::string module = rest.substr(0, dot), sub = rest.substr(dot + 1);
-      if (!validModuleName(module)) bad(key, origin, "invalid module name '" + module + "'");
+      if (!isValidModuleName(module)) bad(key, origin, invalidModuleNameMessage(module));
       ModuleSettings& ms = c.moduleSettings[module];
       if (sub == "artifact") {
         ms.artifact = value;

@@ -13,6 +13,8 @@
 #include <fstream>
 #include <set>
 
+#include "runtime/ModuleName.hpp"
+
 namespace codestatsd {
 
 namespace fs = std::filesystem;
@@ -81,6 +83,8 @@ bool ModuleLoader::isMapped(const std::string& path) {
 }
 
 void ModuleLoader::openImage(Generation& gen, const std::string& expectedName, const std::string& artifact) const {
+  // The name is part of the copy's path below; callers check it already.
+  if (!isValidModuleName(expectedName)) throw LoadError(invalidModuleNameMessage(expectedName));
   std::error_code ec;
   if (!fs::is_regular_file(artifact, ec)) throw LoadError("artifact not found: " + artifact);
   gen.artifact = fs::absolute(artifact).string();
