@@ -390,6 +390,16 @@ TEST_CASE("config: modules list", "[config]") {
   }
 }
 
+TEST_CASE("config: admin exposure overrides", "[config][admin]") {
+  HostConfig d = fromSets({});
+  CHECK_FALSE(d.adminAllowPublic);
+  CHECK_FALSE(d.adminAllowShortToken);
+  HostConfig c = fromFile("[admin]\nallow_public = true\nallow_short_token = yes\n");
+  CHECK(c.adminAllowPublic);
+  CHECK(c.adminAllowShortToken);
+  CHECK_THAT(setError("admin.allow_public=maybe"), Contains("admin.allow_public"));
+}
+
 TEST_CASE("config: printConfig", "[config]") {
   HostConfig c = fromSets({
       "http.port=9123",

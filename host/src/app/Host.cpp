@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "abi/HostServices.hpp"
+#include "admin/AdminExposure.hpp"
 #include "admin/AdminServer.hpp"
 #include "db/Database.hpp"
 #include "http/PublicServer.hpp"
@@ -94,11 +95,13 @@ int Host::run() {
   fs::create_directories(cfg.varDir);
   std::string varDir = fs::weakly_canonical(cfg.varDir).string();
 
-  std::string adminToken = cfg.adminToken;
+  std::string adminToken = cfg.adminToken, adminTokenSource = "admin.token";
   if (adminToken.empty()) {
-    std::string file = cfg.adminTokenFile.empty() ? (fs::path(varDir) / "admin.token").string() : cfg.adminTokenFile;
-    adminToken = readOrCreateSecret(file, [] { return randomBase64Url(32); });
+    adminTokenSource = cfg.adminTokenFile.empty() ? (fs::path(varDir) / "admin.token").string() : cfg.adminTokenFile;
+    adminToken = readOrCreateSecret(adminTokenSource, [] { return randomBase64Url(32); });  // 43 characters
   }
+  if (std::string problem = adminExposureProblem(cfg, adminToken, adminTokenSource); !problem.empty())
+    throw ConfigError("config: " + problem);
   std::string secretKeyBase = cfg.secretKeyBase;
   if (secretKeyBase.empty())
     secretKeyBase = readOrCreateSecret((fs::path(varDir) / "secret_key_base").string(), [] { return randomBase64Url(48); });

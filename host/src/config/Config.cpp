@@ -137,6 +137,8 @@ Registry hostKeys() {
   integer("admin.port", &HostConfig::adminPort, 0, 65535);
   str("admin.token", &HostConfig::adminToken, true);
   str("admin.token_file", &HostConfig::adminTokenFile);
+  boolean("admin.allow_public", &HostConfig::adminAllowPublic);
+  boolean("admin.allow_short_token", &HostConfig::adminAllowShortToken);
   str("var_dir", &HostConfig::varDir);
   str("module_dir", &HostConfig::moduleDir);
   r["modules"] = {[](HostConfig& c, const std::string& o, const std::string& v) { c.modules = parseList("modules", o, v); },

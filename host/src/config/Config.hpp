@@ -43,6 +43,8 @@ struct HostConfig {
   int adminPort = 8081;
   std::string adminToken;      // empty: read or create adminTokenFile
   std::string adminTokenFile;  // empty: <var_dir>/admin.token
+  bool adminAllowPublic = false;      // start even when admin.host is not loopback
+  bool adminAllowShortToken = false;  // start even with an admin token under 32 bytes
 
   std::string varDir = "var";
   std::string moduleDir;  // empty: next to the executable
