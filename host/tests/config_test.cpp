@@ -400,6 +400,17 @@ TEST_CASE("config: admin exposure overrides", "[config][admin]") {
   CHECK_THAT(setError("admin.allow_public=maybe"), Contains("admin.allow_public"));
 }
 
+TEST_CASE("config: ws.allowed_origins", "[config][ws]") {
+  CHECK(fromSets({}).wsAllowedOrigins.empty());
+  CHECK(fromSets({"ws.allowed_origins= https://app.example.net, dev.example.net:3000 ,"}).wsAllowedOrigins ==
+        std::vector<std::string>{"https://app.example.net", "dev.example.net:3000"});
+  std::string msg = setError("ws.allowed_origins=https://ok.example,ftp://no.example");
+  CHECK_THAT(msg, Contains("ws.allowed_origins"));
+  CHECK_THAT(msg, Contains("'ftp://no.example'"));
+  CHECK_THAT(printConfig(fromSets({"ws.allowed_origins=a.example,b.example:81"})),
+             Contains("ws.allowed_origins = a.example,b.example:81\n"));
+}
+
 TEST_CASE("config: printConfig", "[config]") {
   HostConfig c = fromSets({
       "http.port=9123",

@@ -30,6 +30,7 @@
 #include "util/JsonLogFormatter.hpp"
 #include "util/SecretFile.hpp"
 #include "ws/ChannelHub.hpp"
+#include "ws/OriginPolicy.hpp"
 
 namespace codestatsd {
 
@@ -124,6 +125,7 @@ int Host::run() {
   hubLimits.ioThreads = cfg.wsIoThreads;
   hubLimits.sendBufferBytes = static_cast<int>(cfg.wsSendBufferBytes);
   ChannelHub hub(hubLimits, table, workers, metrics);
+  hub.setOriginPolicy(OriginPolicy::fromConfig(cfg));
   HostServices services;
   services.db = pool.get();
   services.kv = &kv;
@@ -173,10 +175,12 @@ int Host::run() {
     try {
       HostConfig next = loadConfig(sources_);
       if (next.moduleDir.empty()) next.moduleDir = defaultModuleDir();
+      auto origins = OriginPolicy::fromConfig(next);  // modules.web.base_url may have changed
       {
         std::lock_guard lock(configMutex_);
         config_ = next;
       }
+      hub.setOriginPolicy(std::move(origins));
       spdlog::info("[host] reconciling modules with the configuration");
       for (const auto& r : manager->reconcile(next)) {
         Poco::JSON::Object o;

@@ -2,6 +2,7 @@
 
 #include "http/ClientAddress.hpp"
 #include "runtime/ModuleName.hpp"
+#include "ws/OriginPolicy.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -179,6 +180,25 @@ Registry hostKeys() {
   integer("ws.idle_timeout_ms", &HostConfig::wsIdleTimeoutMs, 1000, 86400000);
   integer("ws.io_threads", &HostConfig::wsIoThreads, 1, 64);
   integer("ws.send_buffer_bytes", &HostConfig::wsSendBufferBytes, 0, 64 << 20);
+  r["ws.allowed_origins"] = {[](HostConfig& c, const std::string& o, const std::string& v) {
+                               c.wsAllowedOrigins.clear();
+                               std::stringstream ss(v);
+                               std::string item;
+                               while (std::getline(ss, item, ',')) {
+                                 item = trim(item);
+                                 if (item.empty()) continue;
+                                 if (!parseOriginHost(item))
+                                   bad("ws.allowed_origins", o,
+                                       "expected origins like https://app.example.org or host:port, got '" + item + "'");
+                                 c.wsAllowedOrigins.push_back(item);
+                               }
+                             },
+                             [](const HostConfig& c) {
+                               std::string s;
+                               for (auto& p : c.wsAllowedOrigins) s += (s.empty() ? "" : ",") + p;
+                               return s;
+                             },
+                             false};
   boolean("test.unsafe_no_drain", &HostConfig::testUnsafeNoDrain);
   boolean("bench.builtin_route", &HostConfig::benchBuiltinRoute);
   return r;

@@ -74,6 +74,7 @@ struct HostConfig {
   int64_t wsIdleTimeoutMs = 60000;
   int wsIoThreads = 2;
   int64_t wsSendBufferBytes = 0;  // 0 = kernel default
+  std::vector<std::string> wsAllowedOrigins;  // pages besides the site's own that may open sockets
 
   bool testUnsafeNoDrain = false;  // negative control for the reload test only
   bool benchBuiltinRoute = false;  // GET /__bench/hello compiled into the host (bench baseline)
