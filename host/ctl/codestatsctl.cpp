@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/ModuleName.hpp"
+
 namespace {
 
 const char* kUsage =
@@ -166,6 +168,12 @@ int main(int argc, char** argv) {
   auto need = [&](size_t n) {
     if (args.size() < n) die("'" + cmd + "' needs more arguments\n" + kUsage, 2);
   };
+  // The host refuses such a name too (400); checked here first so that a name never ends
+  // up in the request path unescaped ("reload ../x" would address another URL).
+  auto needModule = [&] {
+    need(2);
+    if (!codestatsd::isValidModuleName(args[1])) die(codestatsd::invalidModuleNameMessage(args[1]), 2);
+  };
   if (cmd == "modules") {
     Reply r = call(admin, token, "GET", "/admin/modules");
     if (r.status != 200 || (args.size() > 1 && args[1] == "--json")) return finish(r);
@@ -173,18 +181,18 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (cmd == "module") {
-    need(2);
+    needModule();
     return finish(call(admin, token, "GET", "/admin/modules/" + args[1]));
   }
   if (cmd == "load") {
-    need(2);
+    needModule();
     Poco::JSON::Object body;
     body.set("name", args[1]);
     if (args.size() > 2) body.set("artifact", args[2]);
     return finish(call(admin, token, "POST", "/admin/modules/load", jsonString(body)));
   }
   if (cmd == "reload") {
-    need(2);
+    needModule();
     Poco::JSON::Object body;
     for (size_t i = 2; i < args.size(); ++i) {
       if (args[i] == "--wait") body.set("wait", true);
@@ -193,7 +201,7 @@ int main(int argc, char** argv) {
     return finish(call(admin, token, "POST", "/admin/modules/" + args[1] + "/reload", jsonString(body)));
   }
   if (cmd == "unload") {
-    need(2);
+    needModule();
     return finish(call(admin, token, "POST", "/admin/modules/" + args[1] + "/unload"));
   }
   if (cmd == "reconcile") return finish(call(admin, token, "POST", "/admin/reconcile"));

@@ -1,5 +1,6 @@
 // codestatsd: the Code::Stats-compatible statistics server (a plugin host).
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <cstring>
 #include <iostream>
@@ -66,6 +67,10 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
+  // Everything the host creates (database and its -wal/-shm, module copies, crash-guard
+  // state, mail files, secrets) holds password hashes, e-mail addresses or keys: 0600
+  // files and 0700 directories, whatever umask the shell or a unit without UMask= passed on.
+  ::umask(077);
 
   try {
     if (print) {  // the effective values, module dir resolved, secrets redacted

@@ -381,6 +381,34 @@ TEST_CASE("config: modules list", "[config]") {
     CHECK_THAT(setError("modules=" + std::string(65, 'a')), Contains("invalid module name"));
     CHECK(fromSets({"modules=" + std::string(64, 'a')}).modules.size() == 1);
   }
+  SECTION("one rule everywhere (runtime/ModuleName.hpp): a name starts with a letter") {
+    for (const char* v : {"1abc", "_x", "9"}) {
+      INFO("modules = " << v);
+      CHECK_THAT(setError(std::string("modules=") + v), Contains("^[a-z][a-z0-9_]{0,63}$"));
+    }
+    CHECK_THAT(setError("modules._x.artifact=/x.so"), Contains("^[a-z][a-z0-9_]{0,63}$"));
+  }
+}
+
+TEST_CASE("config: admin exposure overrides", "[config][admin]") {
+  HostConfig d = fromSets({});
+  CHECK_FALSE(d.adminAllowPublic);
+  CHECK_FALSE(d.adminAllowShortToken);
+  HostConfig c = fromFile("[admin]\nallow_public = true\nallow_short_token = yes\n");
+  CHECK(c.adminAllowPublic);
+  CHECK(c.adminAllowShortToken);
+  CHECK_THAT(setError("admin.allow_public=maybe"), Contains("admin.allow_public"));
+}
+
+TEST_CASE("config: ws.allowed_origins", "[config][ws]") {
+  CHECK(fromSets({}).wsAllowedOrigins.empty());
+  CHECK(fromSets({"ws.allowed_origins= https://app.example.net, dev.example.net:3000 ,"}).wsAllowedOrigins ==
+        std::vector<std::string>{"https://app.example.net", "dev.example.net:3000"});
+  std::string msg = setError("ws.allowed_origins=https://ok.example,ftp://no.example");
+  CHECK_THAT(msg, Contains("ws.allowed_origins"));
+  CHECK_THAT(msg, Contains("'ftp://no.example'"));
+  CHECK_THAT(printConfig(fromSets({"ws.allowed_origins=a.example,b.example:81"})),
+             Contains("ws.allowed_origins = a.example,b.example:81\n"));
 }
 
 TEST_CASE("config: printConfig", "[config]") {

@@ -85,6 +85,62 @@ TEST_CASE("joins are authorised by the module; refusals are error replies", "[ch
   CHECK(status == 400);
 }
 
+TEST_CASE("a browser page elsewhere cannot open a socket: Origin is checked like Phoenix's check_origin",
+          "[channels][origin][security]") {
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+  // Answers the upgrade with `headers`; a working socket must also answer a heartbeat.
+  auto upgrade = [](int port, const Headers& headers, std::string* response = nullptr) {
+    int status = 0;
+    WsClient ws(port, kSocket, headers, &status, response);
+    if (status == 101) {
+      ws.sendText(R"([null,"1","phoenix","heartbeat",{}])");
+      if (ws.next().payload != R"([null,"1","phoenix","phx_reply",{"status":"ok","response":{}}])") return -1;
+    }
+    return status;
+  };
+
+  SECTION("no base_url: the request's Host names the site") {
+    auto h = echoHost({"--set", "ws.allowed_origins=https://app.example.net, dev.example.net:3000"});
+    const std::string self = "127.0.0.1:" + std::to_string(h.httpPort());
+    // what Chromium sends for a page at http://127.0.0.1:PORT (the browser e2e tests)
+    CHECK(upgrade(h.httpPort(), {{"Host", self}, {"Origin", "http://" + self}}) == 101);
+    CHECK(upgrade(h.httpPort(), {{"Host", "Codestats.Example.org"}, {"Origin", "https://codestats.example.org"}}) == 101);
+    // no Origin: editor plugins, the node phoenix client
+    CHECK(upgrade(h.httpPort(), {{"Host", self}}) == 101);
+    CHECK(upgrade(h.httpPort(), {}) == 101);
+    // the allow-list
+    CHECK(upgrade(h.httpPort(), {{"Host", self}, {"Origin", "https://app.example.net"}}) == 101);
+    CHECK(upgrade(h.httpPort(), {{"Host", self}, {"Origin", "http://dev.example.net:3000"}}) == 101);
+
+    std::string response;
+    CHECK(upgrade(h.httpPort(), {{"Host", self}, {"Origin", "https://evil.example"}}, &response) == 403);
+    CHECK_THAT(response, Catch::Contains(R"({"error":"Origin not allowed"})"));
+    CHECK_THAT(response, !Catch::Contains("Upgrade: websocket"));
+    for (const std::string& origin : std::vector<std::string>{"http://127.0.0.1:1", "null", "http://dev.example.net:3001",
+                                     "https://" + self + ".evil.example", "http://app.example.net"}) {
+      INFO(origin);
+      CHECK(upgrade(h.httpPort(), {{"Host", self}, {"Origin", origin}}) == 403);
+    }
+    auto metrics = h.admin("GET", "/metrics");
+    CHECK_THAT(metrics.body, Catch::Contains("codestats_ws_origin_refused_total 6"));
+    // one warning line, the rest counted (util/LogLimiter)
+    std::string log = h.log();
+    size_t lines = 0;
+    for (size_t at = 0; (at = log.find("refused a live-update socket", at)) != std::string::npos; ++at) ++lines;
+    CHECK(lines == 1);
+    CHECK_THAT(log, Catch::Contains("Origin 'https://evil.example'"));
+  }
+
+  SECTION("base_url names the site; a forged Host header does not help") {
+    auto h = echoHost({"--set", "modules.web.base_url=https://codestats.example.org/"});
+    CHECK(upgrade(h.httpPort(), {{"Host", "codestats.example.org"}, {"Origin", "https://codestats.example.org"}}) == 101);
+    CHECK(upgrade(h.httpPort(), {{"Host", "evil.example"}, {"Origin", "https://evil.example"}}) == 403);
+    CHECK(upgrade(h.httpPort(), {{"Host", "codestats.example.org"}, {"Origin", "http://codestats.example.org:8080"}}) ==
+          403);
+    CHECK(upgrade(h.httpPort(), {{"Host", "evil.example"}}) == 101);
+  }
+}
+
 TEST_CASE("a duplicate join replaces the old one", "[channels]") {
   auto h = echoHost();
   WsClient ws(h.httpPort(), kSocket);

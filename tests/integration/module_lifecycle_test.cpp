@@ -7,7 +7,13 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <chrono>
+#include <filesystem>
+#include <functional>
 #include <future>
 #include <thread>
 
@@ -106,6 +112,105 @@ TEST_CASE("a rejected reload says why and keeps the old generation serving", "[l
       CHECK(moduleInfo(h, "hello")->getValue<int>("generation") == 1);
     }
   }
+}
+
+TEST_CASE("an invalid module name gets 400 naming the rule, before anything touches the disk",
+          "[lifecycle][admin][security]") {
+  HostProcess h;
+  const std::string rule = "module names match ^[a-z][a-z0-9_]{0,63}$";
+  // var/run/../../<name> is a sibling of the var directory: the old host created it (and
+  // kept a slot of that name) before refusing the module's name.
+  const std::string escape = "codestats-escape-" + std::to_string(::getpid());
+  const std::string outside = (std::filesystem::path(h.varDir()).parent_path() / escape).string();
+  auto escaped = [&] {
+    std::error_code ec;
+    bool there = std::filesystem::exists(outside, ec);
+    std::filesystem::remove_all(outside, ec);  // what an old host left behind
+    return there;
+  };
+  escaped();
+
+  auto r = h.admin("POST", "/admin/modules/load", loadBody("../../" + escape, fixture("hello_v1")));
+  CHECK_FALSE(escaped());
+  CHECK(r.status == 400);
+  CHECK_THAT(json(r.body)->getValue<std::string>("error"), Catch::Contains(rule));
+  CHECK_THAT(h.admin("GET", "/admin/modules").body, !Catch::Contains(escape));
+
+  for (const std::string name : {"Hello", "1x", "a-b", "a.b", "x%2F..%2Fy"}) {
+    INFO(name);
+    r = h.admin("POST", "/admin/modules/load", loadBody(name, fixture("hello_v1")));
+    CHECK(r.status == 400);
+    CHECK_THAT(r.body, Catch::Contains(rule));
+    for (const char* op : {"reload", "unload"}) {
+      r = h.admin("POST", "/admin/modules/" + name + "/" + op, "{}");
+      CHECK(r.status == 400);
+      CHECK_THAT(json(r.body)->getValue<std::string>("error"), Catch::Contains(rule));
+    }
+    r = h.admin("GET", "/admin/modules/" + name);
+    CHECK(r.status == 400);
+    CHECK_THAT(json(r.body)->getValue<std::string>("error"), Catch::Contains(rule));
+  }
+
+  // codestatsctl refuses it before sending anything
+  std::string out;
+  CHECK(h.ctl({"load", "../../" + escape, fixture("hello_v1")}, out) == 2);
+  CHECK_THAT(out, Catch::Contains(rule));
+  CHECK_FALSE(escaped());
+  CHECK(h.ctl({"reload", "../hello"}, out) == 2);
+  CHECK_THAT(out, Catch::Contains(rule));
+
+  // a valid name still loads
+  CHECK(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 200);
+}
+
+TEST_CASE("an artifact must be a regular file; anything else is refused at once, saying what it is",
+          "[lifecycle][artifact][security]") {
+  TempDir dir;
+  const std::string fifo = dir.path() + "/fifo.so";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  std::filesystem::create_directory(dir.path() + "/dir.so");
+  std::filesystem::create_symlink(fixture("hello_v1"), dir.path() + "/current.so");
+
+  // The admin call, bounded: a host that opens the FIFO waits for a writer (one is made).
+  auto bounded = [&](const std::string& fifoPath, const std::function<HttpReply()>& call) {
+    auto f = std::async(std::launch::async, call);
+    if (f.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+      FAIL_CHECK("the host blocked on the FIFO");
+      int w = ::open(fifoPath.c_str(), O_WRONLY | O_NONBLOCK);
+      if (w >= 0) ::close(w);
+    }
+    return f.get();
+  };
+
+  HostProcess h;
+  struct Case {
+    std::string artifact, reason;
+  };
+  for (const auto& c : std::vector<Case>{{dir.path() + "/dir.so", "is a directory"},
+                                         {fifo, "is a FIFO"},
+                                         {"/dev/null", "is a character device"}}) {
+    INFO(c.artifact);
+    auto r = bounded(fifo, [&] { return h.admin("POST", "/admin/modules/load", loadBody("hello", c.artifact)); });
+    CHECK(r.status == 422);
+    CHECK_THAT(r.body, Catch::Contains(c.reason + "; an artifact must be a regular file"));
+  }
+  // a symlink counts as the file it points to
+  auto r = h.admin("POST", "/admin/modules/load", loadBody("hello", dir.path() + "/current.so"));
+  CHECK(r.status == 200);
+  CHECK(h.get("/hello").body == "v1");
+
+  // The configured artifact replaced by a FIFO: reconciliation hashes the configured path;
+  // it used to block there (and with it SIGHUP) until something wrote into the FIFO.
+  TempDir dir2;
+  std::string installed = dir2.path() + "/hello.so";
+  std::filesystem::copy_file(fixture("hello_v1"), installed);
+  HostProcess configured({"--set", "modules=hello", "--set", "modules.hello.artifact=" + installed});
+  std::filesystem::remove(installed);
+  REQUIRE(::mkfifo(installed.c_str(), 0600) == 0);
+  r = bounded(installed, [&] { return configured.admin("POST", "/admin/reconcile"); });
+  CHECK(r.status == 200);
+  CHECK_THAT(r.body, Catch::Contains("is a FIFO"));
+  CHECK(configured.get("/hello").body == "v1");
 }
 
 TEST_CASE("a module built against an older ABI minor still loads", "[lifecycle][abi]") {

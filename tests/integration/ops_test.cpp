@@ -11,6 +11,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdio>
+#include <filesystem>
+#include <memory>
 #include <sstream>
 
 #include "Backends.hpp"
@@ -18,6 +21,7 @@
 
 using namespace codestats::test;
 using Catch::Matchers::Contains;
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -203,6 +207,75 @@ TEST_CASE("security: the admin token file is created private (0600)", "[ops][sec
   CHECK((st.st_mode & 0777) == 0600);
   REQUIRE(::stat((h.varDir() + "/secret_key_base").c_str(), &st) == 0);
   CHECK((st.st_mode & 0777) == 0600);
+}
+
+TEST_CASE("security: everything the host creates under var/ is private, whatever umask it inherited",
+          "[ops][security][db]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      auto db = backendArgs(backend);
+      // The permissive umask of a careless shell: without its own umask the host created
+      // codestats.db 0644 and var/run 0777.
+      mode_t old = ::umask(0);
+      std::unique_ptr<HostProcess> started;
+      try {
+        started = std::make_unique<HostProcess>(
+            db.args + std::vector<std::string>{"--set", "modules=web,ingest,mail", "--set", "modules.mail.poll_ms=50",
+                                               "--set", "crash_guard.window_ms=200"});
+      } catch (...) {
+        ::umask(old);
+        throw;
+      }
+      ::umask(old);
+      HostProcess& h = *started;
+      const std::string var = h.varDir();
+
+      // A pulse (database, -wal), a mail through the file transport (var/mail), the
+      // crash guard's known-good copies (var/state) after its 200 ms window.
+      run(h, {"run", "web.create-user", "alice"});
+      std::string token = trim(run(h, {"run", "web.create-machine", "alice", "laptop"}));
+      auto pulse = h.request("POST", "/api/my/pulses",
+                             R"({"coded_at":")" + isoSecondsAgo(5) + R"(","xps":[{"language":"C++","xp":10}]})",
+                             {{"X-API-Token", token}, {"Content-Type", "application/json"}});
+      REQUIRE(pulse.status == 201);
+      run(h, {"run", "mail.send-test", "alice@example.org"});
+      auto anyFileIn = [&](const std::string& dir, const std::string& suffix) {
+        std::error_code ec;
+        for (const auto& e : fs::directory_iterator(var + "/" + dir, ec))
+          if (e.path().string().size() > suffix.size() && e.path().string().ends_with(suffix)) return true;
+        return false;
+      };
+      REQUIRE(eventually([&] { return anyFileIn("mail", ".eml"); }));
+      REQUIRE(eventually([&] { return anyFileIn("state/known-good", ".so"); }));
+      std::vector<std::string> expected{"admin.token", "secret_key_base", "codestatsd.ports", "run/web", "state"};
+      if (backend == "sqlite") expected.insert(expected.end(), {"codestats.db", "codestats.db-wal"});
+      for (const auto& e : expected) {
+        INFO(e);
+        CHECK(fs::exists(var + "/" + e));
+      }
+
+      std::string exposed;
+      int seen = 0;
+      std::error_code ec;
+      for (auto it = fs::recursive_directory_iterator(var, ec); !ec && it != fs::recursive_directory_iterator();
+           it.increment(ec)) {
+        std::string path = it->path().string();
+        if (path == var + "/host.log") continue;  // the test's own file (spawnProcess opens it)
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) != 0) continue;  // gone meanwhile (a rotated temp file)
+        ++seen;
+        if (st.st_mode & 077) {
+          char mode[8];
+          std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+          exposed += path.substr(var.size()) + " " + mode + "\n";
+        }
+      }
+      CHECK_FALSE(ec);
+      INFO("group/other bits on:\n" << exposed);
+      CHECK(seen >= 10);
+      CHECK(exposed.empty());
+    }
+  }
 }
 
 TEST_CASE("security: oversized request lines and headers are refused with 400", "[ops][security]") {

@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -111,4 +112,46 @@ TEST_CASE("SIGHUP reconciles the loaded modules with the configuration", "[confi
   ::kill(h.pid(), SIGHUP);
   for (int i = 0; i < 1500 && h.get("/hello").status != 404; ++i) ::usleep(10000);
   CHECK(h.get("/hello").status == 404);
+}
+
+TEST_CASE("an admin API others could reach or guess does not start without an explicit override",
+          "[config][admin][security]") {
+  TempDir dir;
+  std::string tokenFile = dir.path() + "/short.token";
+  std::ofstream(tokenFile) << "0123456789\n";
+  ::chmod(tokenFile.c_str(), 0600);
+  struct Case {
+    std::string label;
+    std::vector<std::string> args;
+    std::string expect;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"public IPv4", {"--set", "admin.host=0.0.0.0"}, "admin.host: '0.0.0.0' is not a loopback address"},
+           {"public IPv6", {"--set", "admin.host=::"}, "admin.allow_public = true"},
+           {"short admin.token", {"--set", "admin.token=too-short"},
+            "admin.token: the admin token from admin.token is 9 bytes"},
+           {"short token file", {"--set", "admin.token_file=" + tokenFile},
+            "the admin token from " + tokenFile + " is 10 bytes"},
+           {"names the override", {"--set", "admin.token=too-short"}, "admin.allow_short_token = true"},
+       }) {
+    DYNAMIC_SECTION(c.label) {  // (a stable name: the temporary path differs per run)
+      std::vector<std::string> args{"--set", "var_dir=" + dir.path() + "/var", "--set", "http.port=0",
+                                    "--set", "admin.port=0", "--set", "modules="};
+      args.insert(args.end(), c.args.begin(), c.args.end());
+      std::string out;
+      int rc = runHostToExit(args, out, 10);  // a host that starts anyway is killed: -1
+      CHECK(rc == 2);
+      CHECK_THAT(out, Catch::Contains(c.expect));
+      CHECK(firstLineCount(out) == 1);
+    }
+  }
+}
+
+TEST_CASE("the admin overrides each accept their own risk; the generated token passes", "[config][admin][security]") {
+  HostProcess exposed({"--set", "admin.host=0.0.0.0", "--set", "admin.allow_public=true", "--set",
+                       "admin.token=too-short", "--set", "admin.allow_short_token=true"});
+  CHECK(exposed.admin("GET", "/admin/modules", "", "too-short").status == 200);
+  HostProcess generated;
+  CHECK(generated.token().size() >= 32);
+  CHECK(generated.admin("GET", "/admin/modules").status == 200);
 }

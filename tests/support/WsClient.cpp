@@ -8,12 +8,19 @@
 
 namespace codestats::test {
 
-WsClient::WsClient(int port, const std::string& target, int* status) {
+WsClient::WsClient(int port, const std::string& target, const std::vector<std::pair<std::string, std::string>>& headers,
+                   int* status, std::string* response) {
   sock_.connect(Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
   sock_.setNoDelay(true);
-  std::string req = "GET " + target +
-                    " HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n";
+  std::string host = "127.0.0.1", extra;
+  for (const auto& [name, value] : headers) {
+    if (name == "Host") host = value;
+    else extra += name + ": " + value + "\r\n";
+  }
+  std::string req = "GET " + target + " HTTP/1.1\r\nHost: " + host +
+                    "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                    "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+                    extra + "\r\n";
   sendRaw(req);
   // read the response head
   auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
@@ -27,6 +34,12 @@ WsClient::WsClient(int port, const std::string& target, int* status) {
   int code = 0;
   if (buf_.size() > 12) code = std::atoi(buf_.substr(9, 3).c_str());
   if (status) *status = code;
+  if (response) {
+    if (code != 101)  // a refusal: its body, up to the close
+      while (fill(buf_.size() + 1, 500)) {
+      }
+    *response = buf_;
+  }
   buf_.erase(0, end + 4);
   open_ = code == 101;
 }

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace codestats::test {
 
@@ -21,7 +23,11 @@ struct WsFrame {
 class WsClient {
  public:
   // Connects and upgrades; `status` gets the HTTP status of the handshake (101 on success).
-  WsClient(int port, const std::string& target, int* status = nullptr);
+  WsClient(int port, const std::string& target, int* status = nullptr) : WsClient(port, target, {}, status) {}
+  // The same with more request headers ("Origin", ...); a "Host" entry replaces the default
+  // "Host: 127.0.0.1". `response` (optional) gets the handshake's response head and body.
+  WsClient(int port, const std::string& target, const std::vector<std::pair<std::string, std::string>>& headers,
+           int* status = nullptr, std::string* response = nullptr);
   bool open() const { return open_; }
 
   void sendText(const std::string& text) { sendFrame(1, text); }

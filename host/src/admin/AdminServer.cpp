@@ -19,6 +19,7 @@
 #include "config/Config.hpp"
 #include "http/PathNormalizer.hpp"
 #include "runtime/ModuleManager.hpp"
+#include "runtime/ModuleName.hpp"
 #include "runtime/ModuleTable.hpp"
 #include "services/Metrics.hpp"
 #include "util/ThreadPriority.hpp"
@@ -118,6 +119,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
 
     if (is("GET", 2) && seg[1] == "modules") return reply(resp, 200, c_.manager.describeJson());
     if (is("GET", 3) && seg[1] == "modules") {
+      // load, reload and unload get the same 400 from the module manager
+      if (!isValidModuleName(seg[2])) return reply(resp, 400, errorJson(invalidModuleNameMessage(seg[2])));
       std::string json = c_.manager.describeJson(seg[2]);
       if (json.find("\"name\"") == std::string::npos) return reply(resp, 404, errorJson("unknown module " + seg[2]));
       return reply(resp, 200, json);

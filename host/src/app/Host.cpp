@@ -12,6 +12,7 @@
 #include <sstream>
 
 #include "abi/HostServices.hpp"
+#include "admin/AdminExposure.hpp"
 #include "admin/AdminServer.hpp"
 #include "db/Database.hpp"
 #include "http/PublicServer.hpp"
@@ -29,6 +30,7 @@
 #include "util/JsonLogFormatter.hpp"
 #include "util/SecretFile.hpp"
 #include "ws/ChannelHub.hpp"
+#include "ws/OriginPolicy.hpp"
 
 namespace codestatsd {
 
@@ -94,11 +96,13 @@ int Host::run() {
   fs::create_directories(cfg.varDir);
   std::string varDir = fs::weakly_canonical(cfg.varDir).string();
 
-  std::string adminToken = cfg.adminToken;
+  std::string adminToken = cfg.adminToken, adminTokenSource = "admin.token";
   if (adminToken.empty()) {
-    std::string file = cfg.adminTokenFile.empty() ? (fs::path(varDir) / "admin.token").string() : cfg.adminTokenFile;
-    adminToken = readOrCreateSecret(file, [] { return randomBase64Url(32); });
+    adminTokenSource = cfg.adminTokenFile.empty() ? (fs::path(varDir) / "admin.token").string() : cfg.adminTokenFile;
+    adminToken = readOrCreateSecret(adminTokenSource, [] { return randomBase64Url(32); });  // 43 characters
   }
+  if (std::string problem = adminExposureProblem(cfg, adminToken, adminTokenSource); !problem.empty())
+    throw ConfigError("config: " + problem);
   std::string secretKeyBase = cfg.secretKeyBase;
   if (secretKeyBase.empty())
     secretKeyBase = readOrCreateSecret((fs::path(varDir) / "secret_key_base").string(), [] { return randomBase64Url(48); });
@@ -121,6 +125,7 @@ int Host::run() {
   hubLimits.ioThreads = cfg.wsIoThreads;
   hubLimits.sendBufferBytes = static_cast<int>(cfg.wsSendBufferBytes);
   ChannelHub hub(hubLimits, table, workers, metrics);
+  hub.setOriginPolicy(OriginPolicy::fromConfig(cfg));
   HostServices services;
   services.db = pool.get();
   services.kv = &kv;
@@ -170,10 +175,12 @@ int Host::run() {
     try {
       HostConfig next = loadConfig(sources_);
       if (next.moduleDir.empty()) next.moduleDir = defaultModuleDir();
+      auto origins = OriginPolicy::fromConfig(next);  // modules.web.base_url may have changed
       {
         std::lock_guard lock(configMutex_);
         config_ = next;
       }
+      hub.setOriginPolicy(std::move(origins));
       spdlog::info("[host] reconciling modules with the configuration");
       for (const auto& r : manager->reconcile(next)) {
         Poco::JSON::Object o;

@@ -1,6 +1,8 @@
 #include "config/Config.hpp"
 
 #include "http/ClientAddress.hpp"
+#include "runtime/ModuleName.hpp"
+#include "ws/OriginPolicy.hpp"
 
 #include <algorithm>
 #include <cctype>
@@ -62,13 +64,6 @@ std::string oneOf(const std::string& key, const std::string& origin, const std::
   bad(key, origin, "expected one of " + list + ", got '" + v + "'");
 }
 
-bool validModuleName(const std::string& n) {
-  if (n.empty() || n.size() > 64) return false;
-  return std::all_of(n.begin(), n.end(), [](char c) {
-    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_';
-  });
-}
-
 std::vector<std::string> parseList(const std::string& key, const std::string& origin, const std::string& v) {
   std::vector<std::string> out;
   std::stringstream ss(v);
@@ -76,7 +71,7 @@ std::vector<std::string> parseList(const std::string& key, const std::string& or
   while (std::getline(ss, item, ',')) {
     item = trim(item);
     if (item.empty()) continue;
-    if (!validModuleName(item)) bad(key, origin, "invalid module name '" + item + "' (use a-z, 0-9, _)");
+    if (!isValidModuleName(item)) bad(key, origin, invalidModuleNameMessage(item));
     if (std::find(out.begin(), out.end(), item) != out.end()) bad(key, origin, "module '" + item + "' listed twice");
     out.push_back(item);
   }
@@ -143,6 +138,8 @@ Registry hostKeys() {
   integer("admin.port", &HostConfig::adminPort, 0, 65535);
   str("admin.token", &HostConfig::adminToken, true);
   str("admin.token_file", &HostConfig::adminTokenFile);
+  boolean("admin.allow_public", &HostConfig::adminAllowPublic);
+  boolean("admin.allow_short_token", &HostConfig::adminAllowShortToken);
   str("var_dir", &HostConfig::varDir);
   str("module_dir", &HostConfig::moduleDir);
   r["modules"] = {[](HostConfig& c, const std::string& o, const std::string& v) { c.modules = parseList("modules", o, v); },
@@ -183,6 +180,25 @@ Registry hostKeys() {
   integer("ws.idle_timeout_ms", &HostConfig::wsIdleTimeoutMs, 1000, 86400000);
   integer("ws.io_threads", &HostConfig::wsIoThreads, 1, 64);
   integer("ws.send_buffer_bytes", &HostConfig::wsSendBufferBytes, 0, 64 << 20);
+  r["ws.allowed_origins"] = {[](HostConfig& c, const std::string& o, const std::string& v) {
+                               c.wsAllowedOrigins.clear();
+                               std::stringstream ss(v);
+                               std::string item;
+                               while (std::getline(ss, item, ',')) {
+                                 item = trim(item);
+                                 if (item.empty()) continue;
+                                 if (!parseOriginHost(item))
+                                   bad("ws.allowed_origins", o,
+                                       "expected origins like https://app.example.org or host:port, got '" + item + "'");
+                                 c.wsAllowedOrigins.push_back(item);
+                               }
+                             },
+                             [](const HostConfig& c) {
+                               std::string s;
+                               for (auto& p : c.wsAllowedOrigins) s += (s.empty() ? "" : ",") + p;
+                               return s;
+                             },
+                             false};
   boolean("test.unsafe_no_drain", &HostConfig::testUnsafeNoDrain);
   boolean("bench.builtin_route", &HostConfig::benchBuiltinRoute);
   return r;
@@ -203,7 +219,7 @@ void apply(HostConfig& c, const Registry& reg, const std::string& rawKey, const 
     size_t dot = rest.find('.');
     if (dot != std::string::npos && dot > 0 && dot + 1 < rest.size()) {
       std::string module = rest.substr(0, dot), sub = rest.substr(dot + 1);
-      if (!validModuleName(module)) bad(key, origin, "invalid module name '" + module + "'");
+      if (!isValidModuleName(module)) bad(key, origin, invalidModuleNameMessage(module));
       ModuleSettings& ms = c.moduleSettings[module];
       if (sub == "artifact") {
         ms.artifact = value;

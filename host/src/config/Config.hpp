@@ -43,6 +43,8 @@ struct HostConfig {
   int adminPort = 8081;
   std::string adminToken;      // empty: read or create adminTokenFile
   std::string adminTokenFile;  // empty: <var_dir>/admin.token
+  bool adminAllowPublic = false;      // start even when admin.host is not loopback
+  bool adminAllowShortToken = false;  // start even with an admin token under 32 bytes
 
   std::string varDir = "var";
   std::string moduleDir;  // empty: next to the executable
@@ -72,6 +74,7 @@ struct HostConfig {
   int64_t wsIdleTimeoutMs = 60000;
   int wsIoThreads = 2;
   int64_t wsSendBufferBytes = 0;  // 0 = kernel default
+  std::vector<std::string> wsAllowedOrigins;  // pages besides the site's own that may open sockets
 
   bool testUnsafeNoDrain = false;  // negative control for the reload test only
   bool benchBuiltinRoute = false;  // GET /__bench/hello compiled into the host (bench baseline)

@@ -1,10 +1,7 @@
 #include "runtime/ModuleLoader.hpp"
 
-#include <Poco/DigestEngine.h>
-#include <Poco/SHA2Engine.h>
 #include <dlfcn.h>
 #include <link.h>
-#include <sys/stat.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -12,6 +9,9 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+
+#include "runtime/ArtifactFile.hpp"
+#include "runtime/ModuleName.hpp"
 
 namespace codestatsd {
 
@@ -44,29 +44,19 @@ void ModuleLoader::cleanRunDir() const {
   fs::create_directories(runDir_);
 }
 
-std::string ModuleLoader::sha256File(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw LoadError("cannot read artifact " + path);
-  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
-  char buf[1 << 16];
-  while (in) {
-    in.read(buf, sizeof buf);
-    sha.update(buf, static_cast<unsigned>(in.gcount()));
-  }
-  return Poco::DigestEngine::digestToHex(sha.digest());
+std::string ModuleLoader::artifactSha256(const std::string& path) const {
+  ArtifactFile file(path);
+  return sha256Of(path, file);
 }
 
-std::string ModuleLoader::artifactSha256(const std::string& path) const {
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return sha256File(path);
-  std::string key = std::to_string(st.st_ino) + ":" + std::to_string(st.st_size) + ":" +
-                    std::to_string(st.st_mtim.tv_sec) + "." + std::to_string(st.st_mtim.tv_nsec);
+std::string ModuleLoader::sha256Of(const std::string& path, const ArtifactFile& file) const {
+  std::string key = file.identity();
   {
     std::lock_guard lock(shaMutex_);
     auto it = shaCache_.find(path);
     if (it != shaCache_.end() && it->second.first == key) return it->second.second;
   }
-  std::string sha = sha256File(path);
+  std::string sha = file.sha256();
   std::lock_guard lock(shaMutex_);
   shaCache_[path] = {key, sha};
   return sha;
@@ -81,17 +71,19 @@ bool ModuleLoader::isMapped(const std::string& path) {
 }
 
 void ModuleLoader::openImage(Generation& gen, const std::string& expectedName, const std::string& artifact) const {
+  // The name is part of the copy's path below; callers check it already.
+  if (!isValidModuleName(expectedName)) throw LoadError(invalidModuleNameMessage(expectedName));
   std::error_code ec;
-  if (!fs::is_regular_file(artifact, ec)) throw LoadError("artifact not found: " + artifact);
+  ArtifactFile file(artifact);  // only a regular file; hashed and copied from this one open
   gen.artifact = fs::absolute(artifact).string();
-  gen.artifactSha256 = artifactSha256(artifact);
+  gen.artifactSha256 = sha256Of(artifact, file);
 
   // A unique path per generation: dlopen of a path already loaded would return the old
   // image, and a file replaced under a live mapping can crash the host.
   fs::path dir = fs::path(runDir_) / expectedName;
   fs::create_directories(dir);
   gen.runPath = fs::absolute(dir / (std::to_string(gen.id) + "-" + gen.artifactSha256.substr(0, 8) + ".so")).string();
-  fs::copy_file(artifact, gen.runPath, fs::copy_options::overwrite_existing);
+  file.copyTo(gen.runPath);
 
   auto fail = [&](const std::string& reason) {
     if (gen.dl) {

@@ -13,6 +13,8 @@
 
 namespace codestatsd {
 
+class ArtifactFile;
+
 // Why a load was refused; `reason` is shown to operators verbatim.
 class LoadError : public std::runtime_error {
  public:
@@ -32,13 +34,15 @@ class ModuleLoader {
   // dlclose()s the image; returns false if it is still mapped afterwards (pinned).
   bool closeImage(Generation& gen) const;
 
-  static std::string sha256File(const std::string& path);
-  // sha256File, remembered per (path, inode, size, mtime): artifacts are immutable files,
-  // so a reload storm alternating two artifacts does not hash them again and again.
+  // The artifact's sha256, remembered per (path, device, inode, size, mtime): artifacts are
+  // immutable files, so a reload storm alternating two artifacts does not hash them again
+  // and again. Throws LoadError for anything but a regular file (runtime/ArtifactFile).
   std::string artifactSha256(const std::string& path) const;
   static bool isMapped(const std::string& path);
 
  private:
+  std::string sha256Of(const std::string& path, const ArtifactFile& file) const;
+
   std::string runDir_;
   bool strict_;
   mutable std::mutex shaMutex_;

@@ -12,6 +12,7 @@
 #include "db/Database.hpp"
 #include "http/Exchange.hpp"
 #include "runtime/CrashLoopGuard.hpp"
+#include "runtime/ModuleName.hpp"
 #include "services/Metrics.hpp"
 #include "services/Scheduler.hpp"
 #include "services/WorkerPool.hpp"
@@ -37,6 +38,11 @@ OperationResult outcome(int status, const char* what, const std::string& message
   r.message = message;
   r.module = module;
   return r;
+}
+
+// Before anything else: the name becomes part of paths (and of a slot shown forever).
+OperationResult invalidName(const std::string& module) {
+  return outcome(400, "invalid", invalidModuleNameMessage(module), module);
 }
 
 OperationResult rejected(const std::string& module, const std::string& why) {
@@ -337,6 +343,7 @@ void ModuleManager::waitDrained(ModuleSlot& slot, std::unique_lock<std::mutex>& 
 }
 
 OperationResult ModuleManager::load(const std::string& module, const std::string& artifactArg) {
+  if (!isValidModuleName(module)) return invalidName(module);
   HostConfig cfg = currentConfig_();
   auto slot = slotFor(module, true);
   std::unique_lock lock(slot->opMutex);
@@ -355,6 +362,7 @@ OperationResult ModuleManager::load(const std::string& module, const std::string
 }
 
 OperationResult ModuleManager::reload(const std::string& module, const std::string& artifactArg, bool wait) {
+  if (!isValidModuleName(module)) return invalidName(module);
   HostConfig cfg = currentConfig_();
   auto slot = slotFor(module, false);
   if (!slot || !slot->current.load())
@@ -390,6 +398,7 @@ OperationResult ModuleManager::reload(const std::string& module, const std::stri
 }
 
 OperationResult ModuleManager::unload(const std::string& module) {
+  if (!isValidModuleName(module)) return invalidName(module);
   auto slot = slotFor(module, false);
   if (!slot) return outcome(404, "not_found", "module '" + module + "' is not loaded", module);
   std::unique_lock lock(slot->opMutex);

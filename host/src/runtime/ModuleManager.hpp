@@ -31,8 +31,8 @@ class Scheduler;
 class CrashLoopGuard;
 
 struct OperationResult {
-  int httpStatus = 200;  // 200 ok, 404 unknown module, 409 draining/exists, 422 rejected
-  std::string outcome;   // "activated", "unloaded", "rejected", "conflict", "not_found"
+  int httpStatus = 200;  // 200 ok, 400 invalid name, 404 unknown module, 409 draining/exists, 422 rejected
+  std::string outcome;   // "activated", "unloaded", "rejected", "conflict", "not_found", "invalid"
   std::string message;   // the reason, for operators
   std::string module;
   uint64_t generation = 0;

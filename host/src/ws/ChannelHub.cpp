@@ -301,7 +301,8 @@ ChannelHub::ChannelHub(HubLimits limits, ModuleTable& modules, WorkerPool& worke
     : limits_(limits), modules_(modules), workers_(workers), metrics_(metrics) {
   // Exported at 0 from the start (an alert on drops must see the series before the first one).
   for (const char* name : {"codestats_ws_connections_opened_total", "codestats_ws_connections_closed_total",
-                           "codestats_ws_queue_overflows_total", "codestats_ws_broadcasts_total"})
+                           "codestats_ws_queue_overflows_total", "codestats_ws_broadcasts_total",
+                           "codestats_ws_origin_refused_total"})
     metrics_.counter(name);
   for (int i = 0; i < std::max(1, limits_.ioThreads); ++i) io_.push_back(std::make_unique<IoThread>(*this));
 }
@@ -335,6 +336,8 @@ void ChannelHub::accept(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServer
   if (stopping_) return refuse(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE, R"({"error":"shutting down"})");
   if (query.find("vsn=1.0.0") != std::string::npos)
     return refuse(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"only serializer vsn 2.0.0 is supported"})");
+  if (!originAllowed(req, remoteAddr))
+    return refuse(Poco::Net::HTTPResponse::HTTP_FORBIDDEN, R"({"error":"Origin not allowed"})");
 
   // Who is connecting: the module that handles socket connects decides (lease held).
   std::string identity;
@@ -383,6 +386,36 @@ void ChannelHub::accept(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServer
   }
   metrics_.counter("codestats_ws_connections_opened_total")++;
   c->io->add(c);
+}
+
+void ChannelHub::setOriginPolicy(std::shared_ptr<const OriginPolicy> policy) {
+  std::lock_guard lock(originMu_);
+  origins_ = std::move(policy);
+}
+
+// Browsers send Origin with every WebSocket upgrade; other clients (editor plugins, the
+// node phoenix client) usually do not, and are not what the check is about.
+bool ChannelHub::originAllowed(const Poco::Net::HTTPServerRequest& req, const std::string& remoteAddr) {
+  if (!req.has("Origin")) return true;
+  std::shared_ptr<const OriginPolicy> policy;
+  {
+    std::lock_guard lock(originMu_);
+    policy = origins_;
+  }
+  if (!policy) policy = std::make_shared<const OriginPolicy>(std::string(), std::vector<std::string>{});
+  const std::string& origin = req.get("Origin");
+  if (policy->allows(origin, req.get("Host", ""))) return true;
+  metrics_.counter("codestats_ws_origin_refused_total")++;
+  uint64_t suppressed = 0;
+  if (originLog_.allow(suppressed)) {
+    std::string shown = origin.substr(0, 200);
+    for (char& ch : shown)
+      if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x7f) ch = '?';
+    spdlog::warn("[host] refused a live-update socket from {} with Origin '{}': it must match {} ({} more refused "
+                 "since the last such line; codestats_ws_origin_refused_total counts them all)",
+                 remoteAddr, shown, policy->describe(), suppressed);
+  }
+  return false;
 }
 
 void ChannelHub::send(const std::shared_ptr<Conn>& c, std::shared_ptr<const std::string> frame) {

@@ -20,6 +20,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "util/LogLimiter.hpp"
+#include "ws/OriginPolicy.hpp"
+
 namespace Poco::Net {
 class HTTPServerRequest;
 class HTTPServerResponse;
@@ -54,6 +57,10 @@ class ChannelHub {
   void accept(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, const std::string& query,
               const std::string& remoteAddr);
 
+  // Which pages may open sockets (ws/OriginPolicy); replaced on SIGHUP. Until it is set,
+  // the request's Host header names the site.
+  void setOriginPolicy(std::shared_ptr<const OriginPolicy> policy);
+
   void broadcast(std::string_view topic, std::string_view event, std::string_view payloadJson);
   bool push(uint64_t conn, std::string_view topic, std::string_view event, std::string_view payloadJson);
 
@@ -71,6 +78,7 @@ class ChannelHub {
   void sendText(const std::shared_ptr<Conn>& c, const std::string& text);
   void close(const std::shared_ptr<Conn>& c, uint16_t code, std::string_view reason);
   void leaveAll(const std::shared_ptr<Conn>& c);
+  bool originAllowed(const Poco::Net::HTTPServerRequest& req, const std::string& remoteAddr);
 
   HubLimits limits_;
   ModuleTable& modules_;
@@ -83,6 +91,10 @@ class ChannelHub {
 
   mutable std::shared_mutex topicsMu_;
   std::unordered_map<std::string, std::unordered_set<uint64_t>> topics_;
+
+  mutable std::mutex originMu_;
+  std::shared_ptr<const OriginPolicy> origins_;
+  LogLimiter originLog_{std::chrono::seconds(10)};
 
   std::vector<std::unique_ptr<IoThread>> io_;
   std::atomic<size_t> nextIo_{0};
