@@ -13,6 +13,7 @@ cd "$(dirname "$0")/.."
 users="${1:-10000}" machines="${2:-2}" pulses="${3:-5000000}"
 backend="${BACKEND:-sqlite}"
 build="${BUILD_DIR:-build}"
+cmake --build "$build" --target cache_dataset >/dev/null  # not in the default build
 pgport="${PGBENCH_PORT:-25463}"
 probe="$build/tests/fixtures/cache_probe.so"
 fail=0

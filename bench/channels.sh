@@ -8,6 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 sockets="${1:-10000}" rate="${2:-5}" secs="${3:-20}"
 build="${BUILD_DIR:-build}"
+cmake --build "$build" --target channels_bench >/dev/null  # not in the default build
 ulimit -n "$(ulimit -Hn)"  # both processes hold one descriptor per socket
 var="$(mktemp -d)"
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$var"' EXIT

@@ -12,6 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-10}" conns="${2:-64}" users="${3:-1000}" cthreads="${CLIENT_THREADS:-1}"
 build="${BUILD_DIR:-build}"
+cmake --build "$build" --target ingest_bench >/dev/null  # not in the default build
 pgport="${PGBENCH_PORT:-55460}"
 fail=0
 

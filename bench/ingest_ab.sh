@@ -16,6 +16,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds="${1:-3}" secs="${2:-10}"
 build_a="${BUILD_A:-build}" build_b="${BUILD_B:-build}"
+for b in "$build_a" "$build_b"; do cmake --build "$b" --target ingest_bench >/dev/null; done  # not in the default build
 
 switches() {  # PID -> voluntary + involuntary context switches of all its threads
   cat /proc/"$1"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {s += $2} END {print s + 0}'

@@ -10,6 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 secs="${1:-12}" conns="${2:-400}" bursts="${3:-2}" idle="${4:-60}"
 build="${BUILD_DIR:-build}"
+cmake --build "$build" --target ingest_bench >/dev/null  # not in the default build
 var="$(mktemp -d)"
 trap 'kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; rm -rf "$var"' EXIT
 env ${HOST_ENV:-} "$build/bin/codestatsd" --set var_dir="$var" --set http.port=0 --set admin.port=0 \

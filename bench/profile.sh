@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 secs="${1:-10}" conns="${2:-64}" users="${3:-200}" pulses="${4:-400000}"
 backend="${BACKEND:-sqlite}"
 build="${BUILD_DIR:-build}"
+cmake --build "$build" --target cache_dataset >/dev/null  # not in the default build
 pgport="${PGBENCH_PORT:-25447}"
 fail=0
 [ -x "$build/bin/cache_dataset" ] || { echo "needs $build/bin/cache_dataset (bench/dataset)" >&2; exit 1; }

@@ -5,5 +5,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/deps.sh
-scripts/build.sh
+scripts/build.sh codestats_server  # the host, codestatsctl and the modules; not the tests
 exec "${BUILD_DIR:-build}/bin/codestatsd" "$@"

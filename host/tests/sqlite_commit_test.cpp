@@ -16,6 +16,7 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <latch>
 #include <string>
 #include <thread>
 #include <vector>
@@ -183,19 +184,25 @@ TEST_CASE("SQLite FULL: one WAL sync covers the commits made before it", "[db][s
   wal->syncThrough(positions.front());  // covered by that sync already
   CHECK(wal->stats().syncs == syncsMid + 1);
 
-  // Many threads: fewer syncs than commits, every commit kept.
+  // Many threads: fewer syncs than commits, every commit kept. They start together, so
+  // their commits overlap however long starting a thread takes here.
   std::vector<std::thread> threads;
   std::atomic<int> failures{0};
+  std::latch opened(8);
   for (int t = 0; t < 8; ++t)
     threads.emplace_back([&] {
+      bool arrived = false;
       try {
         auto c = SqliteConnection::open(path, "FULL", 5000ms, wal);
+        arrived = true;
+        opened.arrive_and_wait();
         for (int k = 0; k < 25; ++k) {
           c->begin();
           q(*c, "INSERT INTO n (v) VALUES ($1)", {I(k)});
           c->commit();
         }
       } catch (...) {
+        if (!arrived) opened.count_down();
         ++failures;
       }
     });

@@ -34,7 +34,8 @@ e2e_start_host() {
   "$build/bin/codestatsd" --set var_dir="$e2e_var" --set http.port=0 --set admin.port=0 \
     --set modules="$modules" --set module_dir="$build/modules" "${@:4}" >"$e2e_var/host.log" 2>&1 &
   e2e_pid=$!
-  for _ in $(seq 150); do [ -f "$e2e_var/codestatsd.ports" ] && break; sleep 0.1; done
+  # up to 60 s: only a stuck start fails, not a slow (sanitizer, busy) one
+  for _ in $(seq 600); do [ -f "$e2e_var/codestatsd.ports" ] && break; sleep 0.1; done
   [ -f "$e2e_var/codestatsd.ports" ] || { echo "codestatsd did not start" >&2; exit 1; }
   CODESTATS_HTTP_PORT="$(sed -E 's/.*"http":([0-9]+).*/\1/' "$e2e_var/codestatsd.ports")"
   CODESTATS_ADMIN_PORT="$(sed -E 's/.*"admin":([0-9]+).*/\1/' "$e2e_var/codestatsd.ports")"

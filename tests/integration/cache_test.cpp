@@ -226,6 +226,26 @@ int64_t randomAge(std::mt19937& rng) {
 
 const int kOffsets[] = {-600, -300, 0, 60, 330, 720, 840};
 
+// Stops and joins the test's client threads when a REQUIRE leaves the scope early.
+struct JoinOnExit {
+  std::atomic<bool>& stop;
+  std::vector<std::thread>& threads;
+  ~JoinOnExit() {
+    stop = true;
+    for (auto& t : threads)
+      if (t.joinable()) t.join();
+  }
+};
+
+// Waits until `counter` reached `target`: concurrent work is counted, not assumed from a
+// sleep. The deadline is only for a host that stopped answering.
+void awaitCount(const std::atomic<long>& counter, long target, const char* what) {
+  auto end = Clock::now() + std::chrono::seconds(120);
+  while (counter < target && Clock::now() < end) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  INFO(what << ": " << counter << " of " << target);
+  REQUIRE(counter >= target);
+}
+
 }  // namespace
 
 TEST_CASE("cache: every cached profile equals a recomputation from the pulses table", "[cache][db]") {
@@ -257,6 +277,7 @@ TEST_CASE("cache: every cached profile equals a recomputation from the pulses ta
               firstBad = u + ": " + std::to_string(reply.status) + " " + reply.body;
           }
         });
+      JoinOnExit joinReaders{stop, readers};
 
       std::mt19937 rng(42);
       for (int i = 0; i < 200; ++i) {
@@ -299,12 +320,12 @@ TEST_CASE("cache: every cached profile equals a recomputation from the pulses ta
         auto r = c.post(m->token, randomAge(rng), kOffsets[rng() % 7], randomXps(rng));
         INFO(r.body);
         REQUIRE(r.status == 201);
+        if (i % 20 == 19) awaitCount(reads, (i + 1) / 20, "reads while writing");  // reads overlap writes
       }
       stop = true;
       for (auto& t : readers) t.join();
       INFO(firstBad);
       CHECK(badReads == 0);
-      CHECK(reads > 0);
       c.waitIdle();
 
       for (const char* u : {"ann", "bob", "dee"}) checkProfile(c, u);
@@ -374,23 +395,28 @@ TEST_CASE("cache: 20 reloads under steady reads and writes lose nothing and stay
           if (r.status != 201) ++failedWrites;
         }
       });
+      JoinOnExit joinThreads{stop, threads};
+      // Between two reloads, at least 6 reads and 1 write complete: counted, not assumed from
+      // the time between reloads.
       int reloads = 0;
       for (int i = 0; i < 20; ++i) {
+        awaitCount(reads, reads + 6, "reads before the reload");
+        awaitCount(writes, writes + 1, "writes before the reload");
         auto r = c.h->admin("POST", "/admin/modules/cache/reload", R"({"wait":true})");
         INFO(r.body);
         CHECK(r.status == 200);
         if (r.status == 200) ++reloads;
         // No cold period: the new generation starts with every user warm.
         CHECK(c.status()->getValue<int64_t>("users_warm") >= 3);
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
       }
+      awaitCount(reads, reads + 6, "reads after the last reload");
       stop = true;
       for (auto& t : threads) t.join();
       INFO("reads " << reads << " writes " << writes);
       CHECK(reloads == 20);
       CHECK(failedReads == 0);
       CHECK(failedWrites == 0);
-      CHECK(reads > 100);
+      CHECK(reads >= 20 * 6);
       c.waitIdle();
       for (const auto& u : users) checkProfile(c, u);
       auto stats = json(c.run({"run", "ingest.stats"}));

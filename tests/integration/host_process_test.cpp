@@ -53,15 +53,18 @@ TEST_CASE("spawnProcess children keep only stdin, stdout and stderr", "[harness]
   Poco::Net::ServerSocket listener(Poco::Net::SocketAddress("127.0.0.1", 0));
   pid_t pid = spawnProcess({"/bin/sleep", "10"});
   std::set<std::string> fds;
-  // until the exec has happened (the forked child still has every descriptor)
-  for (int i = 0; i < 200; ++i) {
+  // until the exec has happened (the forked child still has every descriptor); the 10 s are
+  // only for a machine that is stuck
+  bool execed = false;
+  for (int i = 0; i < 1000 && !execed; ++i) {
     std::error_code ec;
-    if (std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec).filename() == "sleep") break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    execed = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/exe", ec).filename() == "sleep";
+    if (!execed) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   for (const auto& e : std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd"))
     fds.insert(e.path().filename().string());
   ::kill(pid, SIGKILL);
   ::waitpid(pid, nullptr, 0);
+  REQUIRE(execed);
   CHECK(fds == std::set<std::string>{"0", "1", "2"});
 }

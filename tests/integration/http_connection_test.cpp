@@ -748,12 +748,12 @@ TEST_CASE("http connection: idle keep-alive connections hold no request thread",
     REQUIRE(r.status == 200);
     REQUIRE(r.header("Connection") == "Keep-Alive");
   }
+  // With the request threads held by idle connections, the answer could only come once the
+  // keep-alive timeout (15 s) freed one: 10 s tells the two apart without timing the request.
   RawHttpConnection next(host.port());
-  const auto start = std::chrono::steady_clock::now();
   next.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
-  auto r = next.readResponse(5000);
+  auto r = next.readResponse(10000);
   CHECK(r.status == 200);
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
   // ...and the idle ones are still usable.
   for (auto& c : idle) {
     c->send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
@@ -829,7 +829,8 @@ TEST_CASE("http connection: stopping the host ends a request waiting for its bod
   const int status = h.stop();
   CHECK(WIFEXITED(status));
   CHECK(WEXITSTATUS(status) == 0);
-  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));
+  // Not a speed check: only that the stop did not wait for the 60 s body timeout.
+  CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(30));
   checkEnded(c);
 }
 

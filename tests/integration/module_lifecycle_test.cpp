@@ -247,8 +247,10 @@ TEST_CASE("loading a module that does not load keeps nothing registered", "[life
 TEST_CASE("a drain waits for in-flight requests; a second reload meanwhile is refused", "[lifecycle]") {
   HostProcess h;
   REQUIRE(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 200);
-  auto slow = std::async(std::launch::async, [&] { return h.get("/hello/slow?ms=1500"); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the slow request holds a lease
+  // A request that holds its lease until released (not a sleep that must outlast the steps
+  // below on a machine of unknown speed).
+  auto slow = std::async(std::launch::async, [&] { return h.get("/hello/hold"); });
+  REQUIRE(eventually([&] { return h.get("/hello/holding").body == "1"; }, 30000));
   auto r = h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v2"), false));
   REQUIRE(r.status == 200);
   CHECK(h.get("/hello").body == "v2");  // new requests go to the new generation at once
@@ -260,9 +262,10 @@ TEST_CASE("a drain waits for in-flight requests; a second reload meanwhile is re
   CHECK(second.status == 409);
   CHECK_THAT(json(second.body)->getValue<std::string>("error"), Catch::Contains("still draining"));
 
+  REQUIRE(h.request("POST", "/hello/release").status == 204);  // through v2: the host KV is shared
   auto done = slow.get();
   CHECK(done.status == 200);
-  CHECK(done.body == "slow-v1");  // finished on the generation that started it
+  CHECK(done.body == "held-v1");  // finished on the generation that started it
   CHECK(eventually([&] { return moduleInfo(h, "hello")->getArray("draining")->size() == 0; }));
   CHECK(h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v1"))).status == 200);
 }
@@ -270,8 +273,8 @@ TEST_CASE("a drain waits for in-flight requests; a second reload meanwhile is re
 TEST_CASE("a drain past its timeout leaves a reported zombie, never a crash", "[lifecycle]") {
   HostProcess h({"--set", "modules.hello.drain_timeout_ms=200"});
   REQUIRE(h.admin("POST", "/admin/modules/load", loadBody("hello", fixture("hello_v1"))).status == 200);
-  auto slow = std::async(std::launch::async, [&] { return h.get("/hello/slow?ms=2000"); });
-  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto slow = std::async(std::launch::async, [&] { return h.get("/hello/hold"); });
+  REQUIRE(eventually([&] { return h.get("/hello/holding").body == "1"; }, 30000));
   auto r = h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v2"), true));
   REQUIRE(r.status == 200);
   auto info = moduleInfo(h, "hello");
@@ -280,7 +283,8 @@ TEST_CASE("a drain past its timeout leaves a reported zombie, never a crash", "[
   CHECK(h.log().find("is a zombie") != std::string::npos);
   CHECK(h.admin("POST", "/admin/modules/hello/reload", reloadBody(fixture("hello_v1"))).status == 409);
   // when the stuck call returns, the zombie is retired after all
-  CHECK(slow.get().body == "slow-v1");
+  REQUIRE(h.request("POST", "/hello/release").status == 204);
+  CHECK(slow.get().body == "held-v1");
   CHECK(eventually([&] { return moduleInfo(h, "hello")->getArray("zombies")->size() == 0; }));
   CHECK(h.alive());
 }

@@ -360,8 +360,17 @@ TEST_CASE("web api: kept profile bodies follow pulses, the 12 h window, machines
                                 {{"X-API-Token", token}, {"Content-Type", "application/json"}});
           REQUIRE(r.status == 201);
         };
-        // Leaves the 12 h window 8 s from now (the reads below take well under a second).
+        // Leaves the 12 h window 8 s from now. What a read says about the window is only
+        // checked when the read ended before that moment: on a machine too slow for the reads
+        // below to fit in 8 s they are not judged (and said so), instead of failing. The reads
+        // after the window has passed are always checked.
         std::time_t leavesAt = std::time(nullptr) + 8;
+        int unjudged = 0;
+        auto inWindow = [&] {  // called right after a read
+          if (std::time(nullptr) < leavesAt) return true;
+          ++unjudged;
+          return false;
+        };
         post(leavesAt - 12 * 3600, "Go", 40);
         settle(anon, "/api/users/kept", 200, R"("total_xp":40)");
         auto reused = [&] {  // the web module's counter of bodies sent again
@@ -373,23 +382,26 @@ TEST_CASE("web api: kept profile bodies follow pulses, the 12 h window, machines
         int64_t reusedBefore = reused();
         for (int i = 0; i < 3; ++i) {  // the first read keeps the bodies, the next ones are sent from them
           auto r = anon.get("/api/users/kept");
-          CHECK(contains(r.body, R"("new_xp":40)"));
+          if (inWindow()) CHECK(contains(r.body, R"("new_xp":40)"));
           r = anon.get("/users/kept");
           CHECK(r.status == 200);
-          CHECK(contains(r.body, R"(data-total-xp="40" data-new-xp="40")"));
+          if (inWindow()) CHECK(contains(r.body, R"(data-total-xp="40" data-new-xp="40")"));
         }
         // Only with the cache module (the DB path has no stamp to check a kept body against):
         // the API body was kept by settle()'s last read, so 3 reuses; the page 1 kept + 2. (A
-        // reload by the cache's refresher in between may cost one more render.)
+        // reload by the cache's refresher in between may cost one more render, and so does
+        // the window passing.)
         int64_t reuses = reused() - reusedBefore;
-        if (modules == "web,ingest,cache") CHECK((reuses == 5 || reuses == 4));
-        else CHECK(reuses == 0);
+        if (modules != "web,ingest,cache") CHECK(reuses == 0);
+        else if (unjudged == 0) CHECK((reuses == 5 || reuses == 4));
 
         post(std::time(nullptr), "C++", 7);
         settle(anon, "/api/users/kept", 200, R"("total_xp":47)");
-        CHECK(contains(anon.get("/api/users/kept").body, R"("new_xp":47)"));
+        if (auto r = anon.get("/api/users/kept"); inWindow()) CHECK(contains(r.body, R"("new_xp":47)"));
         settle(anon, "/users/kept", 200, R"(data-total-xp="47")");
-        CHECK(contains(anon.get("/users/kept").body, R"(data-total-xp="47" data-new-xp="47")"));
+        if (auto r = anon.get("/users/kept"); inWindow())
+          CHECK(contains(r.body, R"(data-total-xp="47" data-new-xp="47")"));
+        if (unjudged > 0) WARN(unjudged << " reads ended after the pulse left the window: not judged");
 
         // No event announces a pulse leaving the window: the stamp's validity does.
         while (std::time(nullptr) <= leavesAt) std::this_thread::sleep_for(std::chrono::milliseconds(100));

@@ -151,7 +151,7 @@ else
 fi
 
 http_port=""
-for _ in $(seq 1 150); do
+for _ in $(seq 1 600); do  # up to 60 s: only a stuck start fails, not a slow one
   kill -0 "$host_pid" 2>/dev/null || fail "codestatsd exited during startup"
   if [ -s "$ports_file" ]; then
     http_port=$(sed -n 's/.*"http"[[:space:]]*:[[:space:]]*\([0-9][0-9]*\).*/\1/p' "$ports_file")
@@ -160,7 +160,7 @@ for _ in $(seq 1 150); do
   fi
   sleep 0.1
 done
-[ -n "$http_port" ] || fail "no http port in $ports_file after 15 s"
+[ -n "$http_port" ] || fail "no http port in $ports_file after 60 s"
 echo "host pid $host_pid, ports: $(cat "$ports_file")"
 
 # (e) load the example -----------------------------------------------------------------------

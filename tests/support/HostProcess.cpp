@@ -127,7 +127,8 @@ void HostProcess::start(std::vector<std::string> args, const std::vector<std::st
   for (auto& a : args) argv.push_back(a);
   pid_ = spawnProcess(argv, env, varPath_ + "/host.log");
   std::string ports = varPath_ + "/codestatsd.ports";
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  // Generous: a sanitizer build on a busy machine starts slowly; only a stuck start fails.
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   while (!fs::exists(ports)) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
@@ -163,7 +164,7 @@ bool HostProcess::alive() {
 int HostProcess::stop() {
   if (pid_ <= 0) return exitStatus_;
   ::kill(pid_, SIGTERM);
-  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
   int status = 0;
   while (::waitpid(pid_, &status, WNOHANG) != pid_) {
     if (std::chrono::steady_clock::now() > deadline) {

@@ -55,7 +55,7 @@ class HostProcess {
   // The same, on an existing var_dir (a restart: its database, secrets and state are kept;
   // a ports file left by a killed host is removed first).
   HostProcess(const std::string& varDir, std::vector<std::string> args, std::vector<std::string> env = {});
-  ~HostProcess();  // SIGTERM, then SIGKILL after 15 s
+  ~HostProcess();  // SIGTERM, then SIGKILL after 30 s
   HostProcess(const HostProcess&) = delete;
   HostProcess& operator=(const HostProcess&) = delete;
 

@@ -33,10 +33,12 @@ class WsClient {
   void sendText(const std::string& text) { sendFrame(1, text); }
   void sendFrame(int opcode, const std::string& payload, bool fin = true);
   void sendRaw(const std::string& bytes);
-  // Next frame within timeoutMs (opcode 0 when none or the socket closed).
-  WsFrame next(int timeoutMs = 3000);
+  // Next frame within timeoutMs (opcode 0 when none or the socket closed). The defaults are
+  // deadlines for a frame that is due, generous for a slow machine; a test that expects no
+  // frame passes its own short timeout.
+  WsFrame next(int timeoutMs = 10000);
   // Skips frames until a text frame containing `needle` (or timeout).
-  std::optional<std::string> waitFor(const std::string& needle, int timeoutMs = 3000);
+  std::optional<std::string> waitFor(const std::string& needle, int timeoutMs = 10000);
   Poco::Net::StreamSocket& socket() { return sock_; }
 
  private:

@@ -1,5 +1,7 @@
 // CPU time of validatePulseBody on bodies shaped like ingest_bench's (1-5 languages),
-// against the Poco::JSON DOM implementation it replaced. Not a test: run it by hand,
+// against the Poco::JSON DOM implementation it replaced. Not a test (and not in the default
+// build): run it by hand,
+//   cmake --build build --target ingest_pulse_body_bench
 //   build/bin/ingest_pulse_body_bench [ROUNDS] [CALLS_PER_ROUND]
 // Rounds alternate old/new; the median ns per call of each is printed.
 #include <time.h>

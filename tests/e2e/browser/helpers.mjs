@@ -51,3 +51,36 @@ export async function machineToken(page, name = 'Live Box') {
   await page.click('#add-machine-submit');
   return page.inputValue('input.machine-token');
 }
+
+// Deadline for something that is due (a live update, a join): generous for a sanitizer build
+// on a busy machine; only something stuck misses it. Latencies are printed, not judged.
+export const DUE_MS = 15000;
+
+// Resolves once the page's live socket got the ok reply to its join of `topic` (a Phoenix V2
+// frame [join_ref, ref, topic, "phx_reply", {"status": "ok", ...}]). Call it before the page
+// loads, and await it instead of sleeping "long enough" for the join.
+export function joined(page, topic) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no join reply for ${topic} within ${DUE_MS} ms`)), DUE_MS);
+    page.on('websocket', (ws) => {
+      ws.on('framereceived', ({ payload }) => {
+        let frame;
+        try {
+          frame = JSON.parse(String(payload));
+        } catch {
+          return;
+        }
+        if (Array.isArray(frame) && frame[2] === topic && frame[3] === 'phx_reply' && frame[4]?.status === 'ok') {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+    });
+  });
+}
+
+// Resolves with the page's first /profile-graph response (the profile page refetches its data
+// after every join; a pulse sent after it is not in that answer, so it must arrive live).
+export function profileRefetched(page) {
+  return page.waitForResponse((r) => r.url().endsWith('/profile-graph'), { timeout: DUE_MS });
+}

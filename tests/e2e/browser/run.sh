@@ -18,7 +18,7 @@ e2e_start_host "$build" web,ingest,channels browser-e2e
 export CODESTATS_SCREENSHOTS="$work/screenshots"
 cd "$work"
 rc=0
-# One file at a time: two chromiums at once on a loaded machine blur the 2 s live checks.
+# One file at a time: two chromiums at once on a loaded machine slow each other down.
 node --test --test-concurrency=1 ./*.test.mjs || rc=$?
 echo "browser e2e: screenshots in $work/screenshots"
 exit "$rc"

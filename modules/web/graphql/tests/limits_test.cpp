@@ -1,7 +1,5 @@
 #include <catch2/catch.hpp>
 
-#include <chrono>
-
 #include "fixture.hpp"
 #include "limits.hpp"
 
@@ -62,11 +60,9 @@ TEST_CASE("limits: selections after fragment expansion, and a fragment bomb", "[
   for (int k = 0; k < 30; ++k)
     bomb += "fragment F" + std::to_string(k) + " on Profile { ...F" + std::to_string(k + 1) + " ...F" +
             std::to_string(k + 1) + " }\n";
-  const auto start = std::chrono::steady_clock::now();
-  const std::string response = run(bomb);
-  const auto elapsed = std::chrono::steady_clock::now() - start;
-  CHECK(onlyMessage(response) == "Query is too large: 3221225472 selections after expanding fragments (at most 500).");
-  CHECK(elapsed < std::chrono::seconds(1));  // generous: it is linear, well under a millisecond
+  // Counted, not expanded: no timing needed to tell, since 2^120 spreads below could never be
+  // expanded at all (an expanding implementation would not return; ctest's timeout ends it).
+  CHECK(onlyMessage(run(bomb)) == "Query is too large: 3221225472 selections after expanding fragments (at most 500).");
   // 120 levels make the count saturate rather than overflow.
   std::string huge = "{ profile(username: \"Nicd\") { ...F0 } }\nfragment F120 on Profile { totalXp }\n";
   for (int k = 0; k < 120; ++k)
