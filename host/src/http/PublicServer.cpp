@@ -24,6 +24,7 @@
 #include "http/Exchange.hpp"
 #include "http/HandoffSocket.hpp"
 #include "http/HttpConnection.hpp"
+#include "http/HttpSyntax.hpp"
 #include "http/PathNormalizer.hpp"
 #include "http/Readiness.hpp"
 #include "http/Redaction.hpp"
@@ -204,14 +205,8 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     const std::string& v = req.getVersion();
     if (v != "HTTP/1.1" && v != "HTTP/1.0") return false;
     if (v == "HTTP/1.1" && !req.has("Host")) return false;  // RFC 9112 section 3.2
-    for (const auto& [name, value] : req) {
-      if (name.empty()) return false;
-      for (char c : name)
-        if (c <= 32 || c >= 127 || c == ':' || c == '(' || c == ')' || c == '"' || c == '/' || c == '[' ||
-            c == ']' || c == '{' || c == '}' || c == ',' || c == ';' || c == '<' || c == '>' || c == '=' || c == '?' ||
-            c == '@' || c == '\\')
-          return false;
-    }
+    for (const auto& [name, value] : req)
+      if (!isToken(name)) return false;
     return true;
   }
 
