@@ -49,6 +49,7 @@ cs_status shim(cs_buf* err, F&& fn, cs_status onError = CS_E_INVALID) noexcept {
     switch (e.kind()) {
       case db::DbError::Kind::Conflict: return CS_E_CONFLICT;
       case db::DbError::Kind::PoolTimeout: return CS_E_TIMEOUT;
+      case db::DbError::Kind::Denied: return CS_E_DENIED;
       default: return CS_E_DB;
     }
   } catch (const std::exception& e) {
@@ -259,15 +260,33 @@ cs_status respWrite(cs_http_resp* r, cs_str chunk) {
 int dbBackend(cs_host* h) {
   return h->services->db->backend() == db::Backend::Postgres ? CS_DB_POSTGRES : CS_DB_SQLITE;
 }
+// The table-ownership check (docs/data-ownership.md): each distinct statement of a checked
+// module is described once (SQLite's authorizer, PostgreSQL's EXPLAIN) and its verdict kept
+// until the ownership rules change.
+void checkTableAccess(cs_host* h, db::Connection& conn, std::string_view sql, const cs_value* params, size_t n) {
+  Generation& gen = *h->gen;
+  if (!gen.data.checked || !h->services->ownership) return;
+  const db::TableOwnership& ownership = *h->services->ownership;
+  const uint64_t epoch = ownership.epoch();
+  std::string denial;
+  if (!gen.verdicts.find(sql, epoch, denial)) {
+    denial = ownership.denial(gen.module, gen.data, conn.describeAccess(sql, params, n));
+    gen.verdicts.put(sql, epoch, denial);
+  }
+  if (!denial.empty()) throw db::DbError(db::DbError::Kind::Denied, denial);
+}
+
 cs_status dbQuery(cs_host* h, cs_tx* tx, cs_str sql, const cs_value* params, size_t n, cs_rows** out, cs_buf* err) {
   if (!h || (n && !params)) return CS_E_INVALID;
   if (out) *out = nullptr;
   return shim(err, [&] {
     db::ResultSet rs;
     if (tx) {
+      checkTableAccess(h, *tx->conn, sv(sql), params, n);
       rs = tx->conn->query(sv(sql), params, n);
     } else {
       auto conn = h->services->db->acquire();
+      checkTableAccess(h, *conn, sv(sql), params, n);
       rs = conn->query(sv(sql), params, n);
     }
     if (out) *out = new cs_rows{std::move(rs)};
@@ -318,6 +337,44 @@ cs_status dbMigration(cs_host* h, int64_t version, cs_str name, cs_str sqlite, c
     return CS_OK;
   });
 }
+// ---- table ownership (ABI 1.4) ----
+cs_status dbOwnTable(cs_host* h, cs_str table) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  if (!db::validTableName(sv(table))) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    if (!h->gen->data.ownsTable(sv(table))) h->gen->data.owns.emplace_back(sv(table));
+    return CS_OK;
+  });
+}
+cs_status dbPublish(cs_host* h, cs_str contract, uint32_t version, cs_str tables) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  if (!db::validContractName(sv(contract)) || version == 0) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    db::Contract c{std::string(sv(contract)), version, {}};
+    std::string_view list = sv(tables);
+    while (!list.empty()) {
+      size_t comma = list.find(',');
+      std::string_view t = list.substr(0, comma);
+      if (!db::validTableName(t)) return CS_E_INVALID;
+      c.tables.emplace_back(t);
+      list = comma == std::string_view::npos ? std::string_view() : list.substr(comma + 1);
+    }
+    if (c.tables.empty()) return CS_E_INVALID;
+    for (const auto& p : h->gen->data.publishes)
+      if (p.name == c.name && p.version == version) return CS_E_CONFLICT;
+    h->gen->data.publishes.push_back(std::move(c));
+    return CS_OK;
+  });
+}
+cs_status dbUse(cs_host* h, cs_str contract, uint32_t version) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  if (!db::validContractName(sv(contract)) || version == 0) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    h->gen->data.uses.push_back({std::string(sv(contract)), version});
+    return CS_OK;
+  });
+}
+
 size_t rowsCount(const cs_rows* r) { return r ? r->rs.rows() : 0; }
 size_t rowsColumns(const cs_rows* r) { return r ? r->rs.columns.size() : 0; }
 cs_str rowsColumnName(const cs_rows* r, size_t c) {
@@ -594,6 +651,9 @@ cs_host_api makeTable() {
   t.gauge_set = gaugeSet;
   t.histogram_observe = histogramObserve;
   t.http_batch_route = httpBatchRoute;
+  t.db_own_table = dbOwnTable;
+  t.db_publish = dbPublish;
+  t.db_use = dbUse;
   return t;
 }
 

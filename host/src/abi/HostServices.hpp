@@ -8,6 +8,7 @@ namespace codestatsd {
 
 namespace db {
 class Pool;
+class TableOwnership;
 }
 class KvStore;
 class Metrics;
@@ -17,6 +18,7 @@ class ChannelHub;
 
 struct HostServices {
   db::Pool* db = nullptr;
+  db::TableOwnership* ownership = nullptr;  // who may touch which table (db/TableOwnership.hpp)
   KvStore* kv = nullptr;
   Metrics* metrics = nullptr;
   WorkerPool* workers = nullptr;

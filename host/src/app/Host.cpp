@@ -15,6 +15,7 @@
 #include "admin/AdminExposure.hpp"
 #include "admin/AdminServer.hpp"
 #include "db/Database.hpp"
+#include "db/TableOwnership.hpp"
 #include "http/PublicServer.hpp"
 #include "http/Readiness.hpp"
 #include "runtime/CrashLoopGuard.hpp"
@@ -109,6 +110,8 @@ int Host::run() {
 
   std::unique_ptr<db::Pool> pool = db::Pool::open(dbConfigFrom(cfg));
   spdlog::info("[host] database {}", pool->describe());
+  db::TableOwnership ownership;
+  ownership.open(*pool);
 
   // Declaration order is destruction order in reverse: the manager (which drains and
   // unloads modules) goes before the services modules use.
@@ -128,6 +131,7 @@ int Host::run() {
   hub.setOriginPolicy(OriginPolicy::fromConfig(cfg));
   HostServices services;
   services.db = pool.get();
+  services.ownership = &ownership;
   services.kv = &kv;
   services.metrics = &metrics;
   services.workers = &workers;

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -52,13 +53,28 @@ struct ResultSet {
 
 class DbError : public std::runtime_error {
  public:
-  enum class Kind { Generic, Conflict, PoolTimeout, Connection };
+  // Denied: the table-ownership check refused the statement (CS_E_DENIED).
+  enum class Kind { Generic, Conflict, PoolTimeout, Connection, Denied };
   DbError(Kind kind, const std::string& msg) : std::runtime_error(msg), kind_(kind) {}
   Kind kind() const { return kind_; }
 
  private:
   Kind kind_;
 };
+
+// What one statement touches, for the table-ownership check (db/TableOwnership.hpp).
+enum class TableUse { Read, Write, Schema };  // Schema: create, alter, drop, index, lock
+struct TableTouch {
+  std::string table;     // lower case; "schema.table" outside the connection's own schema
+  TableUse use = TableUse::Read;
+  bool catalog = false;  // sqlite_*, pg_catalog, information_schema
+};
+struct StatementAccess {
+  std::vector<TableTouch> tables;
+  std::string unsupported;  // non-empty: a statement kind the check cannot vouch for ("ATTACH")
+};
+// Called before each statement of a checked script runs; throws to refuse it.
+using AccessCheck = std::function<void(const StatementAccess&)>;
 
 // One physical connection. Not thread-safe: used by one thread at a time via Pool::Lease.
 class Connection {
@@ -68,6 +84,12 @@ class Connection {
   virtual ResultSet query(std::string_view sql, const cs_value* params, size_t n) = 0;
   // Runs a script of several statements without parameters (migrations).
   virtual void execScript(std::string_view sql) = 0;
+  // What `sql` (one statement) would read and write, without running it. SQLite: the
+  // authorizer while it is prepared. PostgreSQL: EXPLAIN, or the statement's text for what
+  // EXPLAIN cannot take (DDL, LOCK, TRUNCATE).
+  virtual StatementAccess describeAccess(std::string_view sql, const cs_value* params, size_t n) = 0;
+  // execScript, one statement at a time, each shown to `check` before it runs.
+  virtual void execScriptChecked(std::string_view sql, const AccessCheck& check) = 0;
   // SQLite: BEGIN IMMEDIATE (takes the write lock up front). PostgreSQL: BEGIN.
   virtual void begin() = 0;
   virtual void commit() = 0;
@@ -139,7 +161,9 @@ struct MigrationReport {
 };
 
 // Applies the pending migrations of `module`. Safe to run from several hosts at once on
-// one PostgreSQL (advisory lock). Throws DbError naming the failing version.
-MigrationReport applyMigrations(Pool& pool, std::string_view module, const std::vector<Migration>& migrations);
+// one PostgreSQL (advisory lock). Throws DbError naming the failing version. With `check`,
+// every statement is shown to it first (the module's table ownership).
+MigrationReport applyMigrations(Pool& pool, std::string_view module, const std::vector<Migration>& migrations,
+                                const AccessCheck& check = nullptr);
 
 }  // namespace codestatsd::db

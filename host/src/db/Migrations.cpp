@@ -75,7 +75,8 @@ int64_t unixMillis() {
 
 }  // namespace
 
-MigrationReport applyMigrations(Pool& pool, std::string_view module, const std::vector<Migration>& migrations) {
+MigrationReport applyMigrations(Pool& pool, std::string_view module, const std::vector<Migration>& migrations,
+                                const AccessCheck& check) {
   if (module.empty()) throw DbError(DbError::Kind::Generic, "migrations need a module name");
   std::vector<const Migration*> sorted;
   sorted.reserve(migrations.size());
@@ -113,7 +114,9 @@ MigrationReport applyMigrations(Pool& pool, std::string_view module, const std::
       lockMigrations(*conn, backend);
       // Another host may have applied it since we looked.
       if (isRecorded(*conn, module, m->version)) continue;
-      conn->execScript(backend == Backend::Sqlite ? m->sqlSqlite : m->sqlPostgres);
+      const std::string& sql = backend == Backend::Sqlite ? m->sqlSqlite : m->sqlPostgres;
+      if (check) conn->execScriptChecked(sql, check);
+      else conn->execScript(sql);
       const cs_value p[] = {textValue(module), intValue(m->version), textValue(m->name), intValue(unixMillis())};
       conn->query("INSERT INTO codestats_migrations (module, version, name, applied_at) VALUES ($1, $2, $3, $4)", p, 4);
       tx.commit();

@@ -1,5 +1,10 @@
 #include "db/PostgresConnection.hpp"
 
+#include "db/SqlText.hpp"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <libpq-fe.h>
 
 #include <algorithm>
@@ -492,6 +497,111 @@ ResultSet PostgresConnection::query(std::string_view sql, const cs_value* params
 void PostgresConnection::execScript(std::string_view sql) {
   const std::string script(sql);
   simple(script.c_str());  // PQexec runs every statement of a multi-statement string
+}
+
+// ---- table access (docs/data-ownership.md) ----
+
+const std::string& PostgresConnection::currentSchema() {
+  if (currentSchema_.empty()) {
+    Result r = simple("SELECT current_schema()");
+    currentSchema_ = PQntuples(r.get()) == 1 && !PQgetisnull(r.get(), 0, 0) ? PQgetvalue(r.get(), 0, 0) : "public";
+  }
+  return currentSchema_;
+}
+
+TableTouch PostgresConnection::touch(std::string name, TableUse use) {
+  std::string schema;
+  if (size_t dot = name.find('.'); dot != std::string::npos) {
+    schema = name.substr(0, dot);
+    name = name.substr(dot + 1);
+  }
+  for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const bool catalog = schema == "pg_catalog" || schema == "information_schema" || name.rfind("pg_", 0) == 0;
+  if (!schema.empty() && schema != currentSchema() && !catalog) name = schema + "." + name;
+  return {name, use, catalog};
+}
+
+namespace {
+
+// Every relation a plan reads, and the target of each ModifyTable node.
+void walkPlan(const Poco::JSON::Object::Ptr& node, std::vector<std::pair<std::string, bool>>& out) {
+  if (!node) return;
+  const std::string relation = node->optValue<std::string>("Relation Name", "");
+  if (!relation.empty()) {
+    const std::string schema = node->optValue<std::string>("Schema", "");
+    const bool write = node->optValue<std::string>("Node Type", "") == "ModifyTable";
+    out.emplace_back(schema.empty() ? relation : schema + "." + relation, write);
+  }
+  if (auto plans = node->getArray("Plans"))
+    for (size_t k = 0; k < plans->size(); ++k) walkPlan(plans->getObject(static_cast<unsigned>(k)), out);
+}
+
+}  // namespace
+
+void PostgresConnection::explainInto(std::string_view sql, const cs_value* params, size_t n, StatementAccess& out) {
+  const std::vector<bool> used = scanPlaceholders(sql);
+  if (used.size() > n) {
+    throw DbError(DbError::Kind::Generic, "SQL uses $" + std::to_string(used.size()) + " but only " +
+                                              std::to_string(n) + " parameters were given");
+  }
+  std::vector<Oid> types(used.size(), 0);
+  for (size_t k = 0; k < used.size(); ++k)
+    if (!used[k]) types[k] = kText;
+  const std::string text = "EXPLAIN (VERBOSE, FORMAT JSON) " + std::string(sql);
+  Prepared p{"", static_cast<int>(used.size())};  // the unnamed statement: replaced by the next one
+  Result prep(PQprepare(conn_, "", text.c_str(), p.paramCount, types.empty() ? nullptr : types.data()));
+  if (!prep || PQresultStatus(prep.get()) != PGRES_COMMAND_OK) fail(prep.get());
+  Result r = execPrepared(p, params);
+  if (!r || PQresultStatus(r.get()) != PGRES_TUPLES_OK) fail(r.get());
+  std::string json;
+  for (int row = 0; row < PQntuples(r.get()); ++row) json += PQgetvalue(r.get(), row, 0);
+  std::vector<std::pair<std::string, bool>> relations;
+  try {
+    auto plans = Poco::JSON::Parser().parse(json).extract<Poco::JSON::Array::Ptr>();
+    for (size_t k = 0; plans && k < plans->size(); ++k)
+      if (auto top = plans->getObject(static_cast<unsigned>(k))) walkPlan(top->getObject("Plan"), relations);
+  } catch (const Poco::Exception& e) {
+    throw DbError(DbError::Kind::Generic, "cannot read the plan of a statement: " + e.displayText());
+  }
+  for (auto& [name, write] : relations) out.tables.push_back(touch(name, write ? TableUse::Write : TableUse::Read));
+}
+
+StatementAccess PostgresConnection::describeAccess(std::string_view sql, const cs_value* params, size_t n) {
+  StatementAccess out;
+  const std::string keyword = sqltext::firstKeyword(sql);
+  if (keyword == "SELECT" || keyword == "INSERT" || keyword == "UPDATE" || keyword == "DELETE" || keyword == "WITH" ||
+      keyword == "VALUES" || keyword == "TABLE" || keyword == "MERGE") {
+    explainInto(sql, params, n, out);
+  } else if (keyword == "BEGIN" || keyword == "COMMIT" || keyword == "ROLLBACK" || keyword == "SAVEPOINT" ||
+             keyword == "RELEASE" || keyword == "START" || keyword == "END" || keyword == "SHOW") {
+    // no table
+  } else if (keyword == "CREATE" || keyword == "ALTER" || keyword == "DROP" || keyword == "TRUNCATE" ||
+             keyword == "LOCK") {
+    sqltext::DdlTargets t = sqltext::ddlTargets(sql);
+    if (!t.recognised) {
+      out.unsupported = "this form of " + keyword;
+      return out;
+    }
+    const TableUse use = keyword == "TRUNCATE" || keyword == "LOCK" ? TableUse::Write : TableUse::Schema;
+    for (auto& name : t.tables) out.tables.push_back(touch(name, use));
+    for (auto& index : t.indexes) {
+      TableTouch i = touch(index, TableUse::Schema);
+      const cs_value p[] = {{CS_VAL_TEXT, 0, 0, {i.table.data(), i.table.size()}}};
+      ResultSet rs = query("SELECT tablename FROM pg_indexes WHERE schemaname = current_schema() AND indexname = $1", p, 1);
+      for (size_t row = 0; row < rs.rows(); ++row) out.tables.push_back(touch(rs.at(row, 0).s, TableUse::Schema));
+    }
+    if (!t.query.empty()) explainInto(t.query, nullptr, 0, out);
+  } else {
+    out.unsupported = keyword.empty() ? "an empty statement" : keyword + " statements";
+  }
+  return out;
+}
+
+void PostgresConnection::execScriptChecked(std::string_view sql, const AccessCheck& check) {
+  for (std::string_view statement : sqltext::splitStatements(sql)) {
+    check(describeAccess(statement, nullptr, 0));
+    simple(std::string(statement).c_str());
+  }
 }
 
 void PostgresConnection::begin() { simple("BEGIN"); }

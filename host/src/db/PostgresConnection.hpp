@@ -34,6 +34,8 @@ class PostgresConnection final : public Connection {
 
   ResultSet query(std::string_view sql, const cs_value* params, size_t n) override;
   void execScript(std::string_view sql) override;
+  StatementAccess describeAccess(std::string_view sql, const cs_value* params, size_t n) override;
+  void execScriptChecked(std::string_view sql, const AccessCheck& check) override;
   void begin() override;
   void commit() override;
   void rollback() override;
@@ -62,10 +64,15 @@ class PostgresConnection final : public Connection {
   [[noreturn]] void fail(const PGresult* res);
   Result simple(const char* sql);  // PQexec + error check
   void deallocate(const std::string& name);
+  // describeAccess's parts: EXPLAIN for queries and DML, the text for DDL, LOCK, TRUNCATE.
+  void explainInto(std::string_view sql, const cs_value* params, size_t n, StatementAccess& out);
+  TableTouch touch(std::string name, TableUse use);  // resolves the schema part
+  const std::string& currentSchema();
 
   PGconn* conn_;
   uint64_t nextStatement_ = 1;
   StatementCache<Prepared> cache_;
+  std::string currentSchema_;  // read once, on first use
   // Per-call scratch reused across queries so binding does not allocate per parameter.
   std::string textParams_;
   std::vector<const char*> values_;

@@ -136,6 +136,8 @@ std::unique_ptr<SqliteConnection> SqliteConnection::open(const std::string& path
     // checkpoint, which runs inside COMMIT): the hook only reports the WAL's length.
     if (conn->wal_) sqlite3_wal_hook(raw, &SqliteConnection::noteWalLength, conn->wal_.get());
     pragmaValue(raw, "PRAGMA foreign_keys=ON");
+    // Installed once: setting an authorizer later would expire every cached statement.
+    sqlite3_set_authorizer(raw, &SqliteConnection::authorize, conn.get());
   } catch (const DbError& e) {
     throw DbError(DbError::Kind::Connection, "cannot open SQLite database " + path + ": " + e.what());
   }
@@ -345,6 +347,110 @@ void SqliteConnection::releaseWriteLock() {
   if (!holdsWriteLock_) return;
   holdsWriteLock_ = false;
   wal_->unlockWrites();
+}
+
+namespace {
+
+std::string lower(const char* s) {
+  std::string out = s ? s : "";
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Where the authorizer's arguments name the table an action is about.
+void noteAction(StatementAccess& out, int action, const char* a, const char* b) {
+  auto touch = [&](const char* table, TableUse use) {
+    if (!table) return;
+    std::string t = lower(table);
+    const bool catalog = t.rfind("sqlite_", 0) == 0;
+    // DDL writes sqlite_schema, AUTOINCREMENT sqlite_sequence: SQLite's own bookkeeping of
+    // what the statement does to the tables it names (and writable_schema is refused).
+    if (catalog && use != TableUse::Read) return;
+    out.tables.push_back({std::move(t), use, catalog});
+  };
+  switch (action) {
+    case SQLITE_READ: touch(a, TableUse::Read); break;
+    case SQLITE_INSERT:
+    case SQLITE_UPDATE:
+    case SQLITE_DELETE: touch(a, TableUse::Write); break;
+    case SQLITE_CREATE_TABLE:
+    case SQLITE_CREATE_TEMP_TABLE:
+    case SQLITE_DROP_TABLE:
+    case SQLITE_DROP_TEMP_TABLE:
+    case SQLITE_CREATE_VIEW:
+    case SQLITE_CREATE_TEMP_VIEW:
+    case SQLITE_DROP_VIEW:
+    case SQLITE_DROP_TEMP_VIEW:
+    case SQLITE_CREATE_VTABLE:
+    case SQLITE_DROP_VTABLE: touch(a, TableUse::Schema); break;
+    case SQLITE_CREATE_INDEX:
+    case SQLITE_CREATE_TEMP_INDEX:
+    case SQLITE_DROP_INDEX:
+    case SQLITE_DROP_TEMP_INDEX:
+    case SQLITE_CREATE_TRIGGER:
+    case SQLITE_CREATE_TEMP_TRIGGER:
+    case SQLITE_DROP_TRIGGER:
+    case SQLITE_DROP_TEMP_TRIGGER:
+    case SQLITE_ALTER_TABLE: touch(b, TableUse::Schema); break;
+    case SQLITE_ANALYZE:
+      if (a) touch(a, TableUse::Schema);
+      else out.unsupported = "ANALYZE of every table";
+      break;
+    case SQLITE_PRAGMA: {
+      // Only pragmas that describe one table; the others change the connection the host
+      // shares between modules.
+      const std::string name = lower(a);
+      if ((name == "table_info" || name == "table_xinfo" || name == "index_list" || name == "foreign_key_list") && b)
+        touch(b, TableUse::Read);
+      else
+        out.unsupported = "PRAGMA " + name;
+      break;
+    }
+    case SQLITE_ATTACH:
+    case SQLITE_DETACH: out.unsupported = "ATTACH and DETACH"; break;
+    default: break;  // SELECT, FUNCTION, TRANSACTION, SAVEPOINT, RECURSIVE, REINDEX (CREATE INDEX asks for it)
+  }
+}
+
+}  // namespace
+
+int SqliteConnection::authorize(void* self, int action, const char* a, const char* b, const char*, const char*) {
+  auto* conn = static_cast<SqliteConnection*>(self);
+  if (conn->collecting_) noteAction(*conn->collecting_, action, a, b);
+  return SQLITE_OK;
+}
+
+StatementAccess SqliteConnection::describeAccess(std::string_view sql, const cs_value*, size_t) {
+  StatementAccess access;
+  sqlite3_stmt* st = nullptr;
+  collecting_ = &access;
+  int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr);
+  collecting_ = nullptr;
+  sqlite3_finalize(st);
+  if (rc != SQLITE_OK) fail(rc, "");
+  return access;
+}
+
+void SqliteConnection::execScriptChecked(std::string_view sql, const AccessCheck& check) {
+  const char* pos = sql.data();
+  const char* end = sql.data() + sql.size();
+  while (pos < end) {
+    StatementAccess access;
+    sqlite3_stmt* raw = nullptr;
+    const char* tail = nullptr;
+    collecting_ = &access;
+    int rc = sqlite3_prepare_v2(db_, pos, static_cast<int>(end - pos), &raw, &tail);
+    collecting_ = nullptr;
+    std::unique_ptr<sqlite3_stmt, StmtDeleter> st(raw);
+    if (rc != SQLITE_OK) fail(rc, "");
+    pos = tail ? tail : end;
+    if (!raw) continue;  // whitespace or a comment
+    check(access);
+    while ((rc = sqlite3_step(raw)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) fail(rc, "");
+  }
+  if (!inTransaction()) syncCommitted();
 }
 
 bool SqliteConnection::healthy() const { return db_ != nullptr; }

@@ -34,6 +34,8 @@ class SqliteConnection final : public Connection {
 
   ResultSet query(std::string_view sql, const cs_value* params, size_t n) override;
   void execScript(std::string_view sql) override;
+  StatementAccess describeAccess(std::string_view sql, const cs_value* params, size_t n) override;
+  void execScriptChecked(std::string_view sql, const AccessCheck& check) override;
   void begin() override;
   void commit() override;
   uint64_t commitDeferringSync() override;
@@ -72,12 +74,16 @@ class SqliteConnection final : public Connection {
   void releaseWriteLock();
   void syncCommitted();  // a commit (or autocommit write) just finished: make it durable
   static int noteWalLength(void* wal, sqlite3* db, const char* schema, int frames);
+  // The authorizer, installed for good at open: it records what a statement touches while
+  // `collecting_` is set (describeAccess) and allows everything otherwise.
+  static int authorize(void* self, int action, const char* a, const char* b, const char* db, const char* trigger);
 
   sqlite3* db_;
   std::chrono::milliseconds busyTimeout_;
   std::shared_ptr<SqliteWal> wal_;
   bool leasedWriter_ = false;
   bool holdsWriteLock_ = false;
+  StatementAccess* collecting_ = nullptr;
   StatementCache<Prepared> cache_;  // destroyed before db_ is closed (see destructor)
 };
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "db/Database.hpp"
+#include "db/TableOwnership.hpp"
 #include "http/RoutePattern.hpp"
 #include "services/Metrics.hpp"
 
@@ -120,6 +121,8 @@ class Generation : public std::enable_shared_from_this<Generation> {
   std::vector<ServiceReg> services;
   std::vector<CommandReg> commands;
   std::vector<db::Migration> migrations;
+  db::DataDeclaration data;       // tables owned, contracts published and used (ABI 1.4)
+  db::AccessVerdicts verdicts;    // the ownership check's verdicts on its statements
   std::vector<ChannelReg> channels;
   SocketConnectReg socketConnect;
   std::vector<uint64_t> timerIds;  // scheduler ids while armed

@@ -109,6 +109,8 @@ GenerationPtr ModuleManager::build(ModuleSlot& slot, const std::string& artifact
   gen->version = "?";
 
   loader_.openImage(*gen, slot.name, artifact);  // throws LoadError
+  // Statements of modules built against ABI 1.4 or later are checked (docs/data-ownership.md).
+  gen->data.checked = gen->abiMajor == CS_ABI_MAJOR && gen->abiMinor >= 4;
 
   cs_buf err;
   cs_status rc = CS_E_MODULE;
@@ -131,6 +133,23 @@ GenerationPtr ModuleManager::build(ModuleSlot& slot, const std::string& artifact
     throw LoadError(why);
   };
 
+  // Table ownership: checked, migrated and recorded under one lock, so that two loads
+  // cannot both pass a check the other one's declarations would fail.
+  std::unique_lock ownershipLock(ownershipMutex_);
+  db::AccessCheck ownershipCheck;
+  if (services_.ownership) {
+    if (std::string why = services_.ownership->checkLoad(slot.name, gen->data); !why.empty())
+      abandon("table ownership: " + why);
+    if (!gen->data.checked)
+      spdlog::warn("{} is built against ABI {}.{}: it declares no tables and its statements are not checked",
+                   gen->logPrefix(), gen->abiMajor, gen->abiMinor);
+    else
+      ownershipCheck = [this, gen](const db::StatementAccess& access) {
+        std::string denial = services_.ownership->denial(gen->module, gen->data, access);
+        if (!denial.empty()) throw db::DbError(db::DbError::Kind::Denied, denial);
+      };
+  }
+
   bool allKnown = true;
   {
     std::lock_guard lock(migrationsMutex_);
@@ -138,7 +157,7 @@ GenerationPtr ModuleManager::build(ModuleSlot& slot, const std::string& artifact
   }
   if (!allKnown) {
     try {
-      auto report = db::applyMigrations(*services_.db, slot.name, gen->migrations);
+      auto report = db::applyMigrations(*services_.db, slot.name, gen->migrations, ownershipCheck);
       for (auto v : report.applied) spdlog::info("{} applied migration {}", gen->logPrefix(), v);
       std::lock_guard lock(migrationsMutex_);
       for (const auto& m : gen->migrations) appliedMigrations_.insert({slot.name, m.version});
@@ -146,6 +165,29 @@ GenerationPtr ModuleManager::build(ModuleSlot& slot, const std::string& artifact
       abandon(std::string("migrations failed: ") + e.what());
     }
   }
+  if (services_.ownership) {
+    try {
+      services_.ownership->activate(*services_.db, slot.name, gen->data);
+    } catch (const std::exception& e) {
+      abandon(std::string("recording its tables failed: ") + e.what());
+    }
+  }
+  ownershipLock.unlock();
+  // A load that fails from here on gives the ownership rules back to the generation that
+  // keeps serving (or to nobody).
+  auto restoreOwnership = [&] {
+    if (!services_.ownership) return;
+    try {
+      if (previous) services_.ownership->activate(*services_.db, slot.name, previous->data);
+      else services_.ownership->deactivate(slot.name);
+    } catch (const std::exception& e) {
+      spdlog::error("[{}] could not restore the table ownership of the serving generation: {}", slot.name, e.what());
+    }
+  };
+  auto abandonOwned = [&](const std::string& why) {
+    restoreOwnership();
+    abandon(why);
+  };
 
   // Warm start: a snapshot of the running generation (it keeps serving; the final export
   // after its drain is merged later), or the state parked by an earlier unload.
@@ -170,7 +212,7 @@ GenerationPtr ModuleManager::build(ModuleSlot& slot, const std::string& artifact
     if (have) {
       cs_buf e;
       if (gen->desc->import_state(gen->inst, schema, cs_str{blob.data(), blob.size()}, final ? 1 : 0, &e) != CS_OK)
-        abandon("import_state failed: " + e.data);
+        abandonOwned("import_state failed: " + e.data);
       if (final) {
         slot.hasParkedState = false;
         slot.parkedState.clear();
@@ -180,7 +222,7 @@ GenerationPtr ModuleManager::build(ModuleSlot& slot, const std::string& artifact
 
   if (gen->desc->start) {
     cs_buf e;
-    if (gen->desc->start(gen->inst, &e) != CS_OK) abandon("start failed: " + e.data);
+    if (gen->desc->start(gen->inst, &e) != CS_OK) abandonOwned("start failed: " + e.data);
   }
   return gen;
 }
@@ -411,6 +453,7 @@ OperationResult ModuleManager::unload(const std::string& module) {
   old->state = GenState::Draining;
   old->drainStarted = Clock::now();
   slot->current.store(nullptr);
+  if (services_.ownership) services_.ownership->deactivate(module);
   slot->draining = std::move(old);
   reaperCv_.notify_all();
   waitDrained(*slot, lock);

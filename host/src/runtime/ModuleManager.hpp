@@ -86,6 +86,7 @@ class ModuleManager {
   // (module, version) pairs this host has seen applied: a reload whose migrations are all
   // known skips the database round trips entirely.
   std::mutex migrationsMutex_;
+  std::mutex ownershipMutex_;  // table-ownership check, migrations and record of one load
   std::set<std::pair<std::string, int64_t>> appliedMigrations_;
 
   std::mutex reaperMutex_;

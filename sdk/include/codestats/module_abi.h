@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define CS_ABI_MAJOR 1
-#define CS_ABI_MINOR 3
+#define CS_ABI_MINOR 4
 
 #define CS_MODULE_ENTRY_SYMBOL "cs_module_entry_v1"
 #define CS_EXPORT __attribute__((visibility("default")))
@@ -60,6 +60,7 @@ typedef int32_t cs_status;
 #define CS_E_TIMEOUT (-9)     /* timed out waiting (pool, service)                        */
 #define CS_E_DRAINING (-10)   /* the calling generation is draining                       */
 #define CS_E_REFUSED (-11)    /* ABI 1.1: a channel join or socket connection is refused   */
+#define CS_E_DENIED (-12)     /* ABI 1.4: a statement touches a table the module may not  */
 
 /* ---- basic types -------------------------------------------------------------------- */
 
@@ -286,6 +287,22 @@ typedef struct cs_host_api {
    * Other hosts (and the request threads of this one) see no difference in HTTP terms. */
   cs_status (*http_batch_route)(cs_host* host, cs_str method, cs_str pattern, cs_http_batch_fn fn, void* ud,
                                 const cs_batch_options* options);
+
+  /* ---- ABI 1.4 ---- */
+  /* Table ownership (docs/data-ownership.md). Register during create(). A module built
+   * against 1.4 or later runs every statement (db_query, db_transaction, its migrations)
+   * under the host's check: it may create, alter, write and read the tables it owns, read
+   * the tables of the read contracts it uses and the catalogs, and nothing else; any other
+   * statement fails with CS_E_DENIED and a message naming the table. Another module's data
+   * is changed through that module's service. Table names: [a-z_][a-z0-9_]*, at most 63. */
+  cs_status (*db_own_table)(cs_host* host, cs_str table);
+  /* A read contract: tables (comma separated, all owned by this module) that other modules
+   * may read, under a name "<module>.<name>" and a version. A new version of the module
+   * that stops publishing a contract a loaded module uses is refused at load. */
+  cs_status (*db_publish)(cs_host* host, cs_str contract, uint32_t version, cs_str tables);
+  /* This module reads contract@version. Its load is refused when the contract's owner has
+   * published contracts but not this one. */
+  cs_status (*db_use)(cs_host* host, cs_str contract, uint32_t version);
 } cs_host_api;
 
 /* ---- the module descriptor (module -> host). APPEND-ONLY. ---------------------------- */

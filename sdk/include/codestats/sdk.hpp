@@ -615,6 +615,23 @@ class Module {
   void migration(int64_t version, std::string_view name, std::string_view sqlBoth) {
     migration(version, name, sqlBoth, sqlBoth);
   }
+  // Table ownership (ABI 1.4, docs/data-ownership.md): the tables this module owns, the read
+  // contracts it publishes and those it reads. On an older host (which checks nothing) these
+  // do nothing.
+  void ownsTables(std::initializer_list<std::string_view> tables) {
+    if (!CS_HOST_HAS(host_.api(), db_use)) return;
+    for (auto t : tables) check(host_.api()->db_own_table(host_.raw(), str(t)), "db_own_table");
+  }
+  void publishes(std::string_view contract, uint32_t version, std::initializer_list<std::string_view> tables) {
+    if (!CS_HOST_HAS(host_.api(), db_use)) return;
+    std::string list;
+    for (auto t : tables) (list += list.empty() ? "" : ",") += t;
+    check(host_.api()->db_publish(host_.raw(), str(contract), version, str(list)), "db_publish");
+  }
+  void uses(std::string_view contract, uint32_t version) {
+    if (!CS_HOST_HAS(host_.api(), db_use)) return;
+    check(host_.api()->db_use(host_.raw(), str(contract), version), "db_use");
+  }
   void channel(std::string_view topicPattern, ChannelHandlers handlers) {
     if (!host_.hasChannels()) throw Error(CS_E_UNAVAILABLE, "this host has no channels (ABI < 1.1)");
     auto& e = store(channels_, std::move(handlers));

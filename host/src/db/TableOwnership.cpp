@@ -1,0 +1,259 @@
+#include "db/TableOwnership.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
+namespace codestatsd::db {
+namespace {
+
+constexpr const char* kHost = "host";
+// The host's own tables: no module may touch them.
+constexpr const char* kHostTables[] = {"codestats_migrations", "codestats_table_owners", "codestats_read_contracts"};
+
+constexpr const char* kCreateOwners =
+    "CREATE TABLE IF NOT EXISTS codestats_table_owners (table_name TEXT PRIMARY KEY, module TEXT NOT NULL, "
+    "recorded_at BIGINT NOT NULL)";
+constexpr const char* kCreateContracts =
+    "CREATE TABLE IF NOT EXISTS codestats_read_contracts (contract TEXT NOT NULL, version BIGINT NOT NULL, "
+    "module TEXT NOT NULL, tables TEXT NOT NULL, recorded_at BIGINT NOT NULL, PRIMARY KEY (contract, version))";
+// The migrations' lock (db/Migrations.cpp): two hosts starting at once create these once.
+constexpr const char* kLockSql = "SELECT pg_advisory_xact_lock(7165055919061229940)";
+
+bool nameChars(std::string_view s) {
+  if (s.empty() || s.size() > 63 || !(std::islower(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
+cs_value text(std::string_view s) {
+  cs_value v{};
+  v.type = CS_VAL_TEXT;
+  v.s = {s.data(), s.size()};
+  return v;
+}
+cs_value integer(int64_t i) {
+  cs_value v{};
+  v.type = CS_VAL_INT;
+  v.i = i;
+  return v;
+}
+
+std::string ownerModule(const std::string& contract) { return contract.substr(0, contract.find('.')); }
+
+std::string joined(const std::vector<std::string>& v) {
+  std::string out;
+  for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
+  return out;
+}
+
+std::vector<std::string> splitList(const std::string& s) {
+  std::vector<std::string> out;
+  for (size_t start = 0; start <= s.size();) {
+    size_t comma = s.find(',', start);
+    if (comma == std::string::npos) comma = s.size();
+    if (comma > start) out.push_back(s.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+bool DataDeclaration::ownsTable(std::string_view table) const {
+  return std::find(owns.begin(), owns.end(), table) != owns.end();
+}
+
+bool validTableName(std::string_view name) { return nameChars(name); }
+
+bool validContractName(std::string_view name) {
+  size_t dot = name.find('.');
+  return dot != std::string_view::npos && nameChars(name.substr(0, dot)) && nameChars(name.substr(dot + 1));
+}
+
+void TableOwnership::open(Pool& pool) {
+  auto conn = pool.acquire();
+  conn->begin();
+  try {
+    if (pool.backend() == Backend::Postgres) conn->query(kLockSql, nullptr, 0);
+    conn->execScript(kCreateOwners);
+    conn->execScript(kCreateContracts);
+    conn->commit();
+  } catch (...) {
+    try {
+      conn->rollback();
+    } catch (...) {
+    }
+    throw;
+  }
+  ResultSet owners = conn->query("SELECT table_name, module FROM codestats_table_owners", nullptr, 0);
+  ResultSet contracts = conn->query("SELECT contract, version, module, tables FROM codestats_read_contracts", nullptr, 0);
+  std::unique_lock lock(mu_);
+  for (const char* t : kHostTables) owners_[t] = kHost;
+  for (size_t r = 0; r < owners.rows(); ++r) owners_.emplace(owners.at(r, 0).s, owners.at(r, 1).s);
+  for (size_t r = 0; r < contracts.rows(); ++r)
+    contracts_[{contracts.at(r, 0).s, static_cast<uint32_t>(contracts.at(r, 1).i)}] =
+        Published{contracts.at(r, 2).s, splitList(contracts.at(r, 3).s)};
+  epoch_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+std::string TableOwnership::checkLoad(const std::string& module, const DataDeclaration& d) const {
+  if (!d.checked) return "";
+  std::shared_lock lock(mu_);
+  for (const auto& t : d.owns) {
+    auto it = owners_.find(t);
+    if (it != owners_.end() && it->second != module)
+      return "table " + t + " is owned by " + (it->second == kHost ? std::string("the host") : it->second);
+  }
+  for (const auto& c : d.publishes) {
+    if (ownerModule(c.name) != module || c.name.size() <= module.size() + 1)
+      return "contract " + c.name + " must be named " + module + ".<name>";
+    for (const auto& t : c.tables)
+      if (!d.ownsTable(t))
+        return "contract " + c.name + " v" + std::to_string(c.version) + " lists table " + t + ", which " + module +
+               " does not own";
+  }
+  for (const auto& u : d.uses) {
+    const std::string owner = ownerModule(u.name);
+    if (owner == module) continue;
+    std::string published;
+    bool found = false;
+    for (const auto& [key, pub] : contracts_) {
+      if (pub.module != owner) continue;
+      published += (published.empty() ? "" : ", ") + key.first + " v" + std::to_string(key.second);
+      found = found || (key.first == u.name && key.second == u.version);
+    }
+    if (!published.empty() && !found)
+      return module + " uses " + u.name + " v" + std::to_string(u.version) + ", which " + owner +
+             " does not publish (it publishes " + published + ")";
+  }
+  for (const auto& [user, refs] : inUse_) {
+    if (user == module) continue;
+    for (const auto& r : refs) {
+      if (ownerModule(r.name) != module) continue;
+      bool kept = std::any_of(d.publishes.begin(), d.publishes.end(),
+                              [&](const Contract& c) { return c.name == r.name && c.version == r.version; });
+      if (!kept)
+        return user + " uses " + r.name + " v" + std::to_string(r.version) + ", which this build of " + module +
+               " does not publish";
+    }
+  }
+  return "";
+}
+
+void TableOwnership::activate(Pool& pool, const std::string& module, const DataDeclaration& d) {
+  if (d.checked) {
+    const int64_t now =
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+            .count();
+    auto conn = pool.acquireWriter();
+    conn->begin();
+    try {
+      for (const auto& t : d.owns) {
+        const cs_value p[] = {text(t), text(module), integer(now)};
+        conn->query(
+            "INSERT INTO codestats_table_owners (table_name, module, recorded_at) VALUES ($1, $2, $3) "
+            "ON CONFLICT (table_name) DO NOTHING",
+            p, 3);
+      }
+      const cs_value m[] = {text(module)};
+      conn->query("DELETE FROM codestats_read_contracts WHERE module = $1", m, 1);
+      for (const auto& c : d.publishes) {
+        const std::string tables = joined(c.tables);
+        const cs_value p[] = {text(c.name), integer(c.version), text(module), text(tables), integer(now)};
+        conn->query(
+            "INSERT INTO codestats_read_contracts (contract, version, module, tables, recorded_at) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            p, 5);
+      }
+      conn->commit();
+    } catch (...) {
+      try {
+        conn->rollback();
+      } catch (...) {
+      }
+      throw;
+    }
+  }
+  std::unique_lock lock(mu_);
+  if (d.checked) {
+    for (const auto& t : d.owns) owners_.emplace(t, module);
+    for (auto it = contracts_.begin(); it != contracts_.end();)
+      it = it->second.module == module ? contracts_.erase(it) : std::next(it);
+    for (const auto& c : d.publishes) contracts_[{c.name, c.version}] = Published{module, c.tables};
+  }
+  inUse_[module] = d.uses;
+  epoch_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+void TableOwnership::deactivate(const std::string& module) {
+  std::unique_lock lock(mu_);
+  inUse_.erase(module);
+  epoch_.fetch_add(1, std::memory_order_acq_rel);
+}
+
+std::string TableOwnership::ownerOf(const std::string& table) const {
+  std::shared_lock lock(mu_);
+  auto it = owners_.find(table);
+  return it == owners_.end() ? "" : it->second;
+}
+
+bool TableOwnership::readable(const DataDeclaration& d, const std::string& table) const {
+  for (const auto& u : d.uses) {
+    auto it = contracts_.find({u.name, u.version});
+    if (it != contracts_.end() && std::find(it->second.tables.begin(), it->second.tables.end(), table) != it->second.tables.end())
+      return true;
+  }
+  return false;
+}
+
+std::string TableOwnership::denial(const std::string& module, const DataDeclaration& d,
+                                   const StatementAccess& access) const {
+  if (!d.checked) return "";
+  if (!access.unsupported.empty())
+    return "module " + module + " may not run " + access.unsupported + " (the host cannot tell which tables it touches)";
+  std::shared_lock lock(mu_);
+  for (const TableTouch& t : access.tables) {
+    if (t.catalog) {
+      if (t.use == TableUse::Read) continue;
+      return "module " + module + " may not change the catalog table " + t.table;
+    }
+    if (d.ownsTable(t.table)) continue;
+    if (t.use == TableUse::Read && readable(d, t.table)) continue;
+    const char* verb = t.use == TableUse::Read ? "read" : t.use == TableUse::Write ? "write" : "alter";
+    std::string msg = "module " + module + " may not " + verb + " table " + t.table;
+    auto it = owners_.find(t.table);
+    if (it == owners_.end()) return msg + ": no module owns it";
+    if (it->second == kHost) return msg + ": it is the host's";
+    if (t.use != TableUse::Read) return msg + ": it is owned by " + it->second + " (write through its service)";
+    std::string in;
+    for (const auto& [key, pub] : contracts_)
+      if (std::find(pub.tables.begin(), pub.tables.end(), t.table) != pub.tables.end())
+        in += (in.empty() ? "" : ", ") + key.first + " v" + std::to_string(key.second);
+    return msg + ": it is owned by " + it->second +
+           (in.empty() ? std::string(" and in no read contract") : " and " + module + " does not use " + in);
+  }
+  return "";
+}
+
+bool AccessVerdicts::find(std::string_view sql, uint64_t epoch, std::string& denial) const {
+  std::shared_lock lock(mu_);
+  if (epoch != epoch_) return false;
+  auto it = verdicts_.find(sql);
+  if (it == verdicts_.end()) return false;
+  denial = it->second;
+  return true;
+}
+
+void AccessVerdicts::put(std::string_view sql, uint64_t epoch, std::string denial) {
+  std::unique_lock lock(mu_);
+  if (epoch < epoch_) return;  // decided under rules that changed since
+  if (epoch > epoch_ || verdicts_.size() >= kMaxEntries) {
+    verdicts_.clear();
+    epoch_ = epoch;
+  }
+  verdicts_.emplace(std::string(sql), std::move(denial));
+}
+
+}  // namespace codestatsd::db
