@@ -33,6 +33,9 @@ Settings settingsFrom(codestats::Host& host) {
 class CacheModule : public codestats::Module {
  public:
   explicit CacheModule(codestats::Host host) : Module(host), cache_(host, settingsFrom(this->host())) {
+    // No tables of its own: it reads the read contracts (docs/data-ownership.md).
+    uses("ingest.xp", 1);
+    uses("web.accounts", 1);
     route("GET", "/health/cache", [](const codestats::Request&, codestats::Response& resp) {
       resp.json(200, R"({"module":"cache","status":"ok","version":")" CACHE_MODULE_VERSION R"("})");
     });

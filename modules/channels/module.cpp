@@ -56,6 +56,10 @@ constexpr const char* kUnauthorized = R"({"reason":"Unauthorized."})";
 class ChannelsModule : public codestats::Module {
  public:
   explicit ChannelsModule(codestats::Host h) : Module(h) {
+    // No tables of its own: profiles and the front page's history are read through the
+    // read contracts (docs/data-ownership.md).
+    uses("ingest.xp", 1);
+    uses("web.accounts", 1);
     host().rejectUnknownConfig({"geoip_db"});
     secret_ = host().config("host.secret_key_base", "");
     // A MaxMind-format City database for front-page coordinates; none: coords are null.

@@ -26,6 +26,11 @@ class Ingest {
   // machine.changed, user.changed, user.deleted, language.aliased
   void invalidate(std::string_view topic);
 
+  // The ingest.v1 service and the events that delete data (data_service.cpp).
+  std::string serve(std::string_view method, std::string_view request);
+  void onEvent(std::string_view topic, std::string_view payload);
+  std::string purgeOrphans(const std::vector<std::string>& args);
+
   // admin commands
   std::string importCsv(const std::vector<std::string>& args);
   std::string aliasLanguage(const std::vector<std::string>& args);

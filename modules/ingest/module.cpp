@@ -19,6 +19,13 @@ class IngestModule : public codestats::Module {
  public:
   explicit IngestModule(codestats::Host host) : Module(host), ingest_(host) {
     for (const auto& m : codestats::ingest::ingestMigrations()) migration(m.version, m.name, m.sqlite, m.postgres);
+    // Ingest's tables (docs/data-ownership.md); the *_v2 ones exist only inside migration 2.
+    ownsTables({"languages", "pulses", "xps", "user_language_xps", "user_machine_xps", "user_day_xps", "user_hour_xps",
+                "user_totals", "user_language_xps_v2", "user_machine_xps_v2", "user_day_xps_v2", "user_hour_xps_v2"});
+    publishes("ingest.xp", 1,
+              {"languages", "pulses", "xps", "user_language_xps", "user_machine_xps", "user_day_xps", "user_hour_xps",
+               "user_totals"});
+    uses("web.accounts", 1);  // token checks read users and machines
 
     route("GET", "/health/ingest", [](const Request&, Response& resp) {
       resp.json(200, R"({"module":"ingest","status":"ok","version":")" INGEST_MODULE_VERSION R"("})");
@@ -27,15 +34,13 @@ class IngestModule : public codestats::Module {
                [this](const std::vector<Request>& reqs, std::vector<Response>& resps) { ingest_.handlePulses(reqs, resps); });
 
     for (const char* topic : {"machine.changed", "user.changed", "user.deleted", "language.aliased"})
-      subscribe(topic, [this](std::string_view t, std::string_view) { ingest_.invalidate(t); });
-    // Events arrive asynchronously; web also calls this before it answers a key regeneration,
-    // a machine (de)activation or deletion, or an account deletion, so the old token is
-    // refused by the very next request (docs/events.md, "ingest.v1").
-    provide("ingest", 1, [this](std::string_view method, std::string_view) -> std::string {
-      if (method != "forget_credentials")
-        throw codestats::Error(CS_E_INVALID, "ingest.v1 has no method '" + std::string(method) + "' (forget_credentials)");
-      ingest_.invalidate("machine.changed");
-      return "{}";
+      subscribe(topic, [this](std::string_view t, std::string_view payload) { ingest_.onEvent(t, payload); });
+    // Web calls forget_credentials before it answers a key regeneration, a machine
+    // (de)activation or deletion, or an account deletion, so the old token is refused by the
+    // very next request; and deletes accounts' and machines' data through it
+    // (docs/events.md, "ingest.v1").
+    provide("ingest", 1, [this](std::string_view method, std::string_view request) -> std::string {
+      return ingest_.serve(method, request);
     });
 
     command("import-csv", "import-csv USERNAME FILE: imports a Code::Stats /my/pulses CSV export (idempotent)",
@@ -44,6 +49,8 @@ class IngestModule : public codestats::Module {
             [this](const Args& a) { return ingest_.aliasLanguage(a); });
     command("unalias-language", "unalias-language NAME: makes NAME canonical again and restores its XP",
             [this](const Args& a) { return ingest_.unaliasLanguage(a); });
+    command("purge-orphans", "purge-orphans: removes the pulses of users and machines that no longer exist",
+            [this](const Args& a) { return ingest_.purgeOrphans(a); });
     command("rebuild-aggregates", "rebuild-aggregates USERNAME|--all: recomputes the per-user aggregates",
             [this](const Args& a) { return ingest_.rebuild(a); });
     command("stats", "stats [USERNAME]: row counts and XP sums of pulses, xps and every aggregate (JSON)",

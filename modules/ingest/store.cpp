@@ -223,6 +223,49 @@ void rebuildLanguageAggregates(Tx& tx, int64_t languageId) {
            {languageId});
 }
 
+namespace {
+
+// PostgreSQL: the aggregates are rewritten, so concurrent pulse batches (which add to them)
+// wait; SQLite's write transaction already excludes them.
+void lockAggregates(Tx& tx, bool postgres) {
+  if (postgres)
+    tx.query("LOCK TABLE user_language_xps, user_machine_xps, user_day_xps, user_hour_xps, user_totals IN "
+             "EXCLUSIVE MODE");
+}
+
+}  // namespace
+
+int64_t deleteUserData(Tx& tx, int64_t userId, bool postgres) {
+  lockAggregates(tx, postgres);
+  tx.query("DELETE FROM xps WHERE pulse_id IN (SELECT id FROM pulses WHERE user_id = $1)", {userId});
+  int64_t pulses = tx.query("DELETE FROM pulses WHERE user_id = $1", {userId}).affected();
+  for (const char* t : {"user_language_xps", "user_machine_xps", "user_day_xps", "user_hour_xps", "user_totals"})
+    tx.query(std::string("DELETE FROM ") + t + " WHERE user_id = $1", {userId});
+  return pulses;
+}
+
+int64_t deleteMachineData(Tx& tx, int64_t userId, int64_t machineId, bool postgres) {
+  lockAggregates(tx, postgres);
+  tx.query("DELETE FROM xps WHERE pulse_id IN (SELECT id FROM pulses WHERE user_id = $1 AND machine_id = $2)",
+           {userId, machineId});
+  int64_t pulses = tx.query("DELETE FROM pulses WHERE user_id = $1 AND machine_id = $2", {userId, machineId}).affected();
+  rebuildAggregates(tx, userId);  // deletes the user's rows first: none are left without pulses
+  return pulses;
+}
+
+int64_t purgeOrphans(Tx& tx, bool postgres) {
+  int64_t pulses = 0;
+  Rows users =
+      tx.query("SELECT DISTINCT p.user_id FROM pulses p WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.user_id)");
+  for (size_t r = 0; r < users.size(); ++r) pulses += deleteUserData(tx, users[r].i64(0), postgres);
+  Rows machines = tx.query(
+      "SELECT DISTINCT p.user_id, p.machine_id FROM pulses p WHERE NOT EXISTS (SELECT 1 FROM machines m WHERE m.id = "
+      "p.machine_id)");
+  for (size_t r = 0; r < machines.size(); ++r)
+    pulses += deleteMachineData(tx, machines[r].i64(0), machines[r].i64(1), postgres);
+  return pulses;
+}
+
 std::optional<int64_t> findUserId(Host& host, const std::string& username) {
   Rows r = host.query("SELECT id FROM users WHERE username = $1", {username});
   if (r.empty()) return std::nullopt;

@@ -60,6 +60,15 @@ void rebuildAggregates(Tx& tx, std::optional<int64_t> userId);
 // Recomputes user_language_xps for the users that have xps originally sent as `languageId`.
 void rebuildLanguageAggregates(Tx& tx, int64_t languageId);
 
+// Deleting through the owner (ingest.v1 delete_user_data / delete_machine_data, called by
+// web): every pulse, xp and aggregate row of the user; or one machine's pulses and xps, the
+// user's aggregates then recomputed from what remains, so no figure keeps the machine's XP.
+// Idempotent. The number of pulses removed.
+int64_t deleteUserData(Tx& tx, int64_t userId, bool postgres);
+int64_t deleteMachineData(Tx& tx, int64_t userId, int64_t machineId, bool postgres);
+// The data of users and machines web no longer has (deleted while ingest was not loaded).
+int64_t purgeOrphans(Tx& tx, bool postgres);
+
 std::optional<int64_t> findUserId(Host& host, const std::string& username);
 // Row counts and sums as JSON (see ingest.stats).
 std::string statsJson(Host& host, std::optional<int64_t> userId);

@@ -97,6 +97,8 @@ class MailModule : public codestats::Module {
     loadTemplates();
 
     migration(1, "mail outbox and campaigns", kOutboxSqlite, kOutboxPostgres);
+    ownsTables({"mail_outbox", "mail_campaigns", "mail_campaign_recipients"});
+    uses("web.accounts", 1);  // campaign recipients: users' addresses
 
     provide("mail", 1, [this](std::string_view method, std::string_view req) { return serve(method, req); });
     every("deliver", std::chrono::milliseconds(pollMs_), [this] {

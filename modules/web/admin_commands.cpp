@@ -80,6 +80,14 @@ std::string cmdSetMachineActive(App& app, const Args& a) {
   return a[2] + "\n";
 }
 
+std::string cmdDeleteMachine(App& app, const Args& a) {
+  if (a.size() != 2) throw Error(CS_E_INVALID, "usage: web.delete-machine USERNAME MACHINE_NAME");
+  MachineRow m = findMachine(app, a[0], a[1]);
+  deleteMachineData(app, m.userId, m.id);
+  app.publishMachineChanged(m.id, m.userId, m.name, false, true);
+  return "deleted " + m.name + "\n";
+}
+
 std::string cmdSetSignups(App& app, const Args& a) {
   if (a.size() != 1 || (a[0] != "open" && a[0] != "closed"))
     throw Error(CS_E_INVALID, "usage: web.set-signups open|closed");
@@ -98,6 +106,14 @@ std::string cmdResetPassword(App& app, const Args& a) {
   app.host().query("DELETE FROM password_resets WHERE user_id = $1", {u->id});
   app.publishUserChanged(*u);
   return password + "\n";
+}
+
+std::string cmdDeleteUser(App& app, const Args& a) {
+  if (a.size() != 1) throw Error(CS_E_INVALID, "usage: web.delete-user USERNAME");
+  auto u = app.userByNameExact(a[0]);
+  if (!u) throw Error(CS_E_NOT_FOUND, "no user '" + a[0] + "'");
+  app.deleteUser(*u);
+  return "deleted " + u->username + "\n";
 }
 
 }  // namespace codestats::web

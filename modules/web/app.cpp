@@ -438,21 +438,24 @@ void App::publishMachineChanged(int64_t machineId, int64_t userId, const std::st
 }
 
 void App::deleteUser(const User& u) {
-  // pulses, xps and the aggregates belong to ingest and have no foreign key to users:
-  // they are removed here, in the same transaction as the user row.
-  bool ingestTables = tableExists(host_, "pulses");
   host_.transaction([&](Tx& tx) {
-    if (ingestTables) {
-      tx.query("DELETE FROM xps WHERE pulse_id IN (SELECT id FROM pulses WHERE user_id = $1)", {u.id});
-      tx.query("DELETE FROM pulses WHERE user_id = $1", {u.id});
-      for (const char* t : {"user_language_xps", "user_machine_xps", "user_day_xps", "user_hour_xps", "user_totals"})
-        tx.query(std::string("DELETE FROM ") + t + " WHERE user_id = $1", {u.id});
-    }
     for (const char* t : {"sessions", "remember_tokens", "password_resets", "machines"})
       tx.query(std::string("DELETE FROM ") + t + " WHERE user_id = $1", {u.id});
     tx.query("DELETE FROM users WHERE id = $1", {u.id});
   });
+  // The account's pulses and aggregates are ingest's: it deletes them (and once more on the
+  // user.deleted event, for a pulse that was already past authentication).
+  deleteIngestData("delete_user_data", "{\"user_id\":" + std::to_string(u.id) + "}");
   publishUserDeleted(u.id, u.username);
+}
+
+void App::deleteIngestData(const std::string& method, const std::string& request) {
+  try {
+    if (!host_.call("ingest", 1, method, request))
+      host_.warn("ingest is not loaded: its data of a deleted account or machine stays until `ingest.purge-orphans`");
+  } catch (const Error& e) {
+    host_.warn("ingest.v1 " + method + " failed (`ingest.purge-orphans` removes what is left): " + e.what());
+  }
 }
 
 bool App::signupsEnabled() {

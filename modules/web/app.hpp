@@ -131,8 +131,12 @@ class App {
   void publishMachineChanged(int64_t machineId, int64_t userId, const std::string& name, bool active, bool deleted);
   // ingest.v1 forget_credentials: machine keys change before the change is answered.
   void forgetIngestCredentials();
-  // Removes the user and everything that belongs to it (pulses, xps, aggregates, sessions).
+  // Removes the user and everything that belongs to it (sessions, machines; pulses, xps
+  // and aggregates through ingest).
   void deleteUser(const User& u);
+  // ingest.v1 delete_user_data / delete_machine_data; a failure is logged, not thrown: the
+  // account or machine is already gone, and ingest repeats the deletion on the event.
+  void deleteIngestData(const std::string& method, const std::string& request);
 
   bool signupsEnabled();
   void setSignupsEnabled(bool on);

@@ -105,15 +105,9 @@ std::string machineToken(App& app, const std::string& username, int64_t machineI
 }
 
 void deleteMachineData(App& app, int64_t userId, int64_t machineId) {
-  bool ingestTables = tableExists(app.host(), "pulses");
-  app.host().transaction([&](Tx& tx) {
-    if (ingestTables) {
-      tx.query("DELETE FROM xps WHERE pulse_id IN (SELECT id FROM pulses WHERE machine_id = $1)", {machineId});
-      tx.query("DELETE FROM pulses WHERE machine_id = $1", {machineId});
-      tx.query("DELETE FROM user_machine_xps WHERE user_id = $1 AND machine_id = $2", {userId, machineId});
-    }
-    tx.query("DELETE FROM machines WHERE id = $1 AND user_id = $2", {machineId, userId});
-  });
+  app.host().query("DELETE FROM machines WHERE id = $1 AND user_id = $2", {machineId, userId});
+  app.deleteIngestData("delete_machine_data",
+                       "{\"user_id\":" + std::to_string(userId) + ",\"machine_id\":" + std::to_string(machineId) + "}");
 }
 
 void machinesPage(App& app, Ctx& c) { renderList(app, c, 200, {}, ""); }

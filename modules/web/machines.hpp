@@ -17,9 +17,9 @@ void regenerateMachineKey(App& app, Ctx& c);
 // Shared with the admin commands.
 std::string newApiSalt();
 std::string machineToken(App& app, const std::string& username, int64_t machineId, const std::string& salt);
-// Removes the machine, its pulses and its per-machine XP; language, day and hour totals
-// stay (spec §8: the original regenerated everything else from the remaining pulses, but
-// an inactive machine's XP still counts in language totals).
+// Removes the machine; ingest (ingest.v1 delete_machine_data) removes its pulses and xps
+// and recomputes the user's aggregates from the remaining pulses (spec §7, "Delete": the
+// original regenerated the user's cache), so no figure keeps the machine's XP.
 void deleteMachineData(App& app, int64_t userId, int64_t machineId);
 
 }  // namespace codestats::web

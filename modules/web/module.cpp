@@ -33,6 +33,11 @@ class WebModule : public codestats::Module {
   explicit WebModule(codestats::Host host)
       : Module(host), app_(std::make_unique<App>(this->host())), avatars_(std::make_unique<AvatarProxy>(app_->config())) {
     for (const auto& m : webMigrations()) migration(m.version, m.name, m.sqlite, m.postgres);
+    // Web's tables (docs/data-ownership.md). Ingest's pulses and aggregates are read through
+    // ingest.xp and changed only through the ingest.v1 service.
+    ownsTables({"users", "machines", "sessions", "password_resets", "remember_tokens", "web_settings"});
+    publishes("web.accounts", 1, {"users", "machines"});
+    uses("ingest.xp", 1);
 
     route("GET", "/health/web", [](const codestats::Request&, codestats::Response& resp) {
       resp.json(200, R"({"module":"web","status":"ok","version":")" WEB_MODULE_VERSION R"("})");
@@ -99,10 +104,14 @@ class WebModule : public codestats::Module {
             [this](const Args& a) { return cmdMachineToken(*app_, a); });
     command("set-machine-active", "set-machine-active USERNAME MACHINE_NAME true|false: (de)activates a machine",
             [this](const Args& a) { return cmdSetMachineActive(*app_, a); });
+    command("delete-machine", "delete-machine USERNAME MACHINE_NAME: deletes the machine and (through ingest) its XP",
+            [this](const Args& a) { return cmdDeleteMachine(*app_, a); });
     command("set-signups", "set-signups open|closed: allows or refuses new accounts from /signup",
             [this](const Args& a) { return cmdSetSignups(*app_, a); });
     command("reset-password", "reset-password USERNAME: sets and prints a new random password, logs the user out",
             [this](const Args& a) { return cmdResetPassword(*app_, a); });
+    command("delete-user", "delete-user USERNAME: deletes the account, its machines and (through ingest) its XP",
+            [this](const Args& a) { return cmdDeleteUser(*app_, a); });
   }
 
  private:

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "HostProcess.hpp"
+#include "db/Database.hpp"
 
 namespace codestats::test {
 
@@ -21,6 +22,39 @@ inline BackendArgs backendArgs(const std::string& backend) {
     b.args = {"--set", "db.backend=postgres", "--set", "db.postgres.conninfo=" + b.schema->conninfo()};
   }
   return b;
+}
+
+// A direct connection to a test host's database, for fixture rows and checks that bypass
+// the modules (and so the host's table-ownership check). `sqlitePath`: the host's database
+// file when the backend is SQLite (default: <var dir>/codestats.db).
+inline std::unique_ptr<codestatsd::db::Pool> openTestDb(const BackendArgs& b, const std::string& sqlitePath) {
+  codestatsd::db::DbConfig c;
+  c.poolSize = 1;
+  if (b.schema) {
+    c.backend = codestatsd::db::Backend::Postgres;
+    c.postgresConninfo = b.schema->conninfo();
+  } else {
+    c.sqlitePath = sqlitePath;
+  }
+  return codestatsd::db::Pool::open(c);
+}
+
+// Runs one statement with text or integer (all digits) arguments.
+inline codestatsd::db::ResultSet runSql(codestatsd::db::Pool& pool, const std::string& sql,
+                                         const std::vector<std::string>& args = {}) {
+  std::vector<cs_value> params(args.size());
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    bool digits = !a.empty() && a.find_first_not_of("0123456789") == std::string::npos;
+    if (digits) {
+      params[i].type = CS_VAL_INT;
+      params[i].i = std::stoll(a);
+    } else {
+      params[i].type = CS_VAL_TEXT;
+      params[i].s = {a.data(), a.size()};
+    }
+  }
+  return pool.acquire()->query(sql, params.data(), params.size());
 }
 
 inline std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {

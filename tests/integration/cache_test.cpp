@@ -89,6 +89,12 @@ struct CacheHost {
     return out;
   }
   int runRc(const std::vector<std::string>& args, std::string& out) { return h->ctl(args, out); }
+  // The database, directly (rows a module would not write this way).
+  codestatsd::db::ResultSet sql(const std::string& q, const std::vector<std::string>& args = {}) {
+    if (!pool) pool = openTestDb(db, h->varDir() + "/codestats.db");
+    return runSql(*pool, q, args);
+  }
+  std::unique_ptr<codestatsd::db::Pool> pool;
   void createUser(const std::string& name, bool isPrivate = false) {
     std::vector<std::string> a{"run", "web.create-user", name};
     if (isPrivate) a.push_back("--private");
@@ -287,29 +293,16 @@ TEST_CASE("cache: every cached profile equals a recomputation from the pulses ta
             if (m.name == "ann-desk") m.active = false;
         }
         if (i == 100) c.run({"run", "ingest.alias-language", "JS", "JavaScript"});
-        if (i == 140) {  // a user deleted as web would: rows first, then the event
-          auto id = jsonArray(c.run({"run", "probe.sql", "SELECT id FROM users WHERE username = $1", "cyd"}))
-                        ->getArray(0)
-                        ->getElement<int64_t>(0);
-          std::string uid = std::to_string(id);
+        if (i == 140) {  // a user deleted through web (which deletes the XP through ingest)
           {
             std::lock_guard lock(deletedMutex);
             deleted.insert("cyd");
           }
-          for (const char* sql :
-               {"DELETE FROM xps WHERE pulse_id IN (SELECT id FROM pulses WHERE user_id = $1)",
-                "DELETE FROM pulses WHERE user_id = $1", "DELETE FROM user_language_xps WHERE user_id = $1",
-                "DELETE FROM user_machine_xps WHERE user_id = $1", "DELETE FROM user_day_xps WHERE user_id = $1",
-                "DELETE FROM user_hour_xps WHERE user_id = $1", "DELETE FROM user_totals WHERE user_id = $1",
-                "DELETE FROM machines WHERE user_id = $1", "DELETE FROM users WHERE id = $1"})
-            c.run({"run", "probe.sql", sql, uid});
-          c.run({"run", "probe.publish", "user.deleted", R"({"user_id":)" + uid + R"(,"username":"cyd"})"});
+          c.run({"run", "web.delete-user", "cyd"});
         }
         if (i == 170) {  // bob turns private
-          c.run({"run", "probe.sql", "UPDATE users SET private_profile = 1 WHERE username = $1", "bob"});
-          auto id = jsonArray(c.run({"run", "probe.sql", "SELECT id FROM users WHERE username = $1", "bob"}))
-                        ->getArray(0)
-                        ->getElement<int64_t>(0);
+          c.sql("UPDATE users SET private_profile = 1 WHERE username = $1", {"bob"});
+          int64_t id = c.sql("SELECT id FROM users WHERE username = $1", {"bob"}).at(0, 0).i;
           c.run({"run", "probe.publish", "user.changed",
                  R"({"user_id":)" + std::to_string(id) + R"(,"username":"bob","private":true})"});
         }
@@ -509,19 +502,16 @@ TEST_CASE("cache: a user loaded with a language the cache has not seen names it"
       std::tm tm{};
       gmtime_r(&t, &tm);
       int64_t day = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
-      c.run({"run", "probe.sql",
-             "INSERT INTO languages (name, name_lower, alias_of, inserted_at) VALUES ($1, $2, NULL, $3)", "Brainfuck",
-             "brainfuck", std::to_string(sentAt)});
-      c.run({"run", "probe.sql",
-             "INSERT INTO pulses (user_id, machine_id, sent_at, sent_at_local, tz_offset, local_day, local_hour, "
+      c.sql("INSERT INTO languages (name, name_lower, alias_of, inserted_at) VALUES ($1, $2, NULL, $3)",
+            {"Brainfuck", "brainfuck", std::to_string(sentAt)});
+      c.sql("INSERT INTO pulses (user_id, machine_id, sent_at, sent_at_local, tz_offset, local_day, local_hour, "
              "inserted_at) SELECT u.id, m.id, CAST($1 AS BIGINT), CAST($1 AS BIGINT), 0, CAST($2 AS INTEGER), "
              "CAST($3 AS INTEGER), CAST($1 AS BIGINT) FROM users u JOIN machines m ON m.user_id = u.id "
              "WHERE u.username = $4",
-             std::to_string(sentAt), std::to_string(day), std::to_string(tm.tm_hour), "ann"});
-      c.run({"run", "probe.sql",
-             "INSERT INTO xps (pulse_id, language_id, original_language_id, amount) SELECT (SELECT MAX(id) FROM "
+             {std::to_string(sentAt), std::to_string(day), std::to_string(tm.tm_hour), "ann"});
+      c.sql("INSERT INTO xps (pulse_id, language_id, original_language_id, amount) SELECT (SELECT MAX(id) FROM "
              "pulses), l.id, l.id, 55 FROM languages l WHERE l.name_lower = $1",
-             "brainfuck"});
+             {"brainfuck"});
       c.run({"run", "cache.rebuild", "ann"});  // reloads ann from the pulses table
       std::string out = c.run({"run", "cache.profile", "ann", "ann"});
       INFO(out);

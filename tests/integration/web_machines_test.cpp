@@ -113,14 +113,25 @@ TEST_CASE("web: machines page, tokens that work at ingest, and every machine act
       CHECK(other.get("/my/machines/abc").status == 400);
       CHECK(pulse(site, fresh, "C++", 1) == 201);
 
-      // Delete: the machine and its per-machine XP go, the language totals stay.
+      // Delete: the machine, its pulses and every figure with its XP go (spec §7: the
+      // original regenerated the user's cache); the other machine's XP stays, exactly.
+      std::string olderId = machineId(c.get("/my/machines").body, "older");
+      std::string olderToken = tokenOf(c.get("/my/machines").body, olderId);
+      CHECK(pulse(site, olderToken, "Rust", 7) == 201);
       auto del = c.post("/my/machines/" + id, {{"_method", "DELETE"}});
       CHECK(del.status == 302);
       CHECK(contains(c.get("/my/machines").body, "The machine has been deactivated and will be deleted in a few moments."));
       CHECK(machineId(c.get("/my/machines").body, "desk").empty());
       CHECK(pulse(site, fresh, "C++", 1) == 403);
       auto after = c.get("/users/hank");
-      CHECK(contains(after.body, "data-total-xp=\"1804\""));
+      CHECK(contains(after.body, "data-total-xp=\"7\""));
+      CHECK_FALSE(contains(after.body, "C++"));
+      // ingest's own figures: pulses, xps and every aggregate hold the 7 XP left, nothing more.
+      auto stats = site.run({"run", "ingest.stats", "hank"});
+      INFO(stats);
+      for (const char* field : {"\"xps_sum\":7,", "\"by_language\":7,", "\"by_machine\":7,", "\"by_day\":7,",
+                                "\"by_hour\":7,", "\"totals\":7,", "\"pulses\":1,"})
+        CHECK(contains(stats, field));
       CHECK(c.get("/my/machines/" + id).status == 404);
       // Unauthenticated: 403 page.
       WebClient anon = site.client();

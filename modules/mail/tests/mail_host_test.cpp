@@ -731,15 +731,15 @@ TEST_CASE("mail: mass mail to every user with an email, throttled, resumable wit
         CmdResult missing = cmd(h, "mass-send", {subjectFile, bodyFile});
         CHECK(missing.status != 200);
         CHECK_THAT(missing.error, Catch::Contains("users table"));
-        // The web module's users table (only the columns mail reads), with 10 users: 8 with an
-        // address, one without, one with an invalid one.
+        // The users are web's: mail reads them through web's read contract (web.accounts v1),
+        // so web is loaded for its table; 10 users: 8 with an address, one without, one with
+        // an invalid one.
+        REQUIRE(h.admin("POST", "/admin/modules/load", R"({"name":"web"})").status == 200);
         pool = openDb(backend, sqlitePath, db);
-        pool->acquire()->execScript(
-            "CREATE TABLE IF NOT EXISTS users (id INTEGER PRIMARY KEY, username TEXT NOT NULL, email TEXT NULL)");
         for (int i = 1; i <= 10; ++i) {
           std::string email = i == 5 ? "NULL" : i == 7 ? "'broken address'" : "'user" + std::to_string(i) + "@example.org'";
-          pool->acquire()->execScript("INSERT INTO users (id, username, email) VALUES (" + std::to_string(i) + ", 'user" +
-                                      std::to_string(i) + "', " + email + ")");
+          pool->acquire()->execScript("INSERT INTO users (id, username, email, inserted_at, updated_at) VALUES (" +
+                                      std::to_string(i) + ", 'user" + std::to_string(i) + "', " + email + ", 0, 0)");
         }
         CmdResult started = cmd(h, "mass-send", {subjectFile, bodyFile});
         INFO(started.error);
