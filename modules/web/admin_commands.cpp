@@ -46,7 +46,7 @@ std::string cmdCreateUser(App& app, const Args& a) {
   u.id = rows[0].i64(0);
   u.username = a[0];
   u.privateProfile = a.size() == 2;
-  app.publishUserChanged(u);
+  app.users().publishUserChanged(u);
   return std::to_string(u.id) + "\n";
 }
 
@@ -60,7 +60,7 @@ std::string cmdCreateMachine(App& app, const Args& a) {
       "INSERT INTO machines (user_id, name, active, api_salt, inserted_at, updated_at) VALUES ($1, $2, 1, $3, $4, $4)",
       {u[0].i64(0), a[1], newApiSalt(), now});
   MachineRow m = findMachine(app, a[0], a[1]);
-  app.publishMachineChanged(m.id, m.userId, m.name, true, false);
+  app.users().publishMachineChanged(m.id, m.userId, m.name, true, false);
   return machineToken(app, m.username, m.id, m.salt) + "\n";
 }
 
@@ -76,7 +76,7 @@ std::string cmdSetMachineActive(App& app, const Args& a) {
   MachineRow m = findMachine(app, a[0], a[1]);
   bool active = a[2] == "true";
   app.host().query("UPDATE machines SET active = $1, updated_at = $2 WHERE id = $3", {active ? 1 : 0, nowMs(), m.id});
-  app.publishMachineChanged(m.id, m.userId, m.name, active, false);
+  app.users().publishMachineChanged(m.id, m.userId, m.name, active, false);
   return a[2] + "\n";
 }
 
@@ -84,35 +84,35 @@ std::string cmdDeleteMachine(App& app, const Args& a) {
   if (a.size() != 2) throw Error(CS_E_INVALID, "usage: web.delete-machine USERNAME MACHINE_NAME");
   MachineRow m = findMachine(app, a[0], a[1]);
   deleteMachineData(app, m.userId, m.id);
-  app.publishMachineChanged(m.id, m.userId, m.name, false, true);
+  app.users().publishMachineChanged(m.id, m.userId, m.name, false, true);
   return "deleted " + m.name + "\n";
 }
 
 std::string cmdSetSignups(App& app, const Args& a) {
   if (a.size() != 1 || (a[0] != "open" && a[0] != "closed"))
     throw Error(CS_E_INVALID, "usage: web.set-signups open|closed");
-  app.setSignupsEnabled(a[0] == "open");
+  app.users().setSignupsEnabled(a[0] == "open");
   return "signups " + a[0] + "\n";
 }
 
 std::string cmdResetPassword(App& app, const Args& a) {
   if (a.size() != 1) throw Error(CS_E_INVALID, "usage: web.reset-password USERNAME");
-  auto u = app.userByNameExact(a[0]);
+  auto u = app.users().byNameExact(a[0]);
   if (!u) throw Error(CS_E_NOT_FOUND, "no user '" + a[0] + "'");
   std::string password = randomToken(12);  // 16 characters
   app.host().query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3",
                    {hashPassword(password), nowMs(), u->id});
-  app.revokeUserSessions(u->id, "");
+  app.sessions().revokeUserSessions(u->id, "");
   app.host().query("DELETE FROM password_resets WHERE user_id = $1", {u->id});
-  app.publishUserChanged(*u);
+  app.users().publishUserChanged(*u);
   return password + "\n";
 }
 
 std::string cmdDeleteUser(App& app, const Args& a) {
   if (a.size() != 1) throw Error(CS_E_INVALID, "usage: web.delete-user USERNAME");
-  auto u = app.userByNameExact(a[0]);
+  auto u = app.users().byNameExact(a[0]);
   if (!u) throw Error(CS_E_NOT_FOUND, "no user '" + a[0] + "'");
-  app.deleteUser(*u);
+  app.users().deleteUser(*u);
   return "deleted " + u->username + "\n";
 }
 

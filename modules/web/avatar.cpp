@@ -15,10 +15,10 @@ void AvatarProxy::serve(App& app, const Request& req, Response& resp) {
   // The profile page's lookup (case-insensitive, '+' for space) without its redirect, and
   // its rule: a private profile's avatar only for the owner (§7.10, §7.11).
   auto n = lookupName(req.param("name").value_or(""));
-  auto user = n.name.empty() ? std::nullopt : app.userByNameCaseless(n.name);
+  auto user = n.name.empty() ? std::nullopt : app.users().byNameCaseless(n.name);
   bool allowed = user && user->gravatarEmail && !user->gravatarEmail->empty();
   if (allowed && user->privateProfile) {
-    auto viewer = app.sessionUser(req, resp);
+    auto viewer = app.sessions().sessionUser(req, resp);
     allowed = viewer && viewer->id == user->id;
   }
   if (!allowed) {

@@ -9,7 +9,7 @@ void profileGraph(App& app, ProfileStore& store, const Request& req, Response& r
   // Outside the HTML pipeline: no CSRF check (it only reads), JSON Accept headers are
   // served; the session is read so an owner sees their private profile (§9.1).
   std::optional<std::string> viewer;
-  if (auto user = app.sessionUser(req, resp)) viewer = user->username;
+  if (auto user = app.sessions().sessionUser(req, resp)) viewer = user->username;
   int64_t now = nowMs();
   StoreProfileSource source(store, viewer, now);
   auto r = graphql::handleGraphqlHttp({req.method(), req.header("Content-Type").value_or(""),

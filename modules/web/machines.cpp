@@ -30,13 +30,13 @@ std::optional<Machine> ownMachine(App& app, Ctx& c) {
   std::string id(raw ? *raw : std::string_view());
   bool numeric = !id.empty() && id.size() <= 18 && id.find_first_not_of("0123456789") == std::string::npos;
   if (!numeric) {
-    app.badRequest(c, "The machine id must be a number.");
+    app.pages().badRequest(c, "The machine id must be a number.");
     return std::nullopt;
   }
   auto r = app.host().query("SELECT id, name, api_salt, active FROM machines WHERE id = $1 AND user_id = $2",
                             {static_cast<int64_t>(std::stoll(id)), c.user->id});
   if (r.empty()) {
-    app.notFound(c);
+    app.pages().notFound(c);
     return std::nullopt;
   }
   return Machine{r[0].i64(0), std::string(r[0].text(1)), std::string(r[0].text(2)), r[0].i64(3) != 0};
@@ -61,8 +61,8 @@ void renderList(App& app, Ctx& c, int status, const FieldErrors& errors, const s
   d.set("inactive_machines", inactive);
   d.set("has_inactive", !inactive.is_empty_list());
   d.set("new_name", newName);
-  App::putErrors(d, errors);
-  app.render(c, status, "machines", d, "Machines");
+  Pages::putErrors(d, errors);
+  app.pages().render(c, status, "machines", d, "Machines");
 }
 
 void renderMachine(App& app, Ctx& c, int status, const Machine& m, const FieldErrors& errors, const std::string& name) {
@@ -71,8 +71,8 @@ void renderMachine(App& app, Ctx& c, int status, const Machine& m, const FieldEr
   d.set("name", m.name);
   d.set("form_name", name);
   d.set("active", m.active);
-  App::putErrors(d, errors);
-  app.render(c, status, "machine", d, "Machine: " + m.name);
+  Pages::putErrors(d, errors);
+  app.pages().render(c, status, "machine", d, "Machine: " + m.name);
 }
 
 bool nameTaken(App& app, int64_t userId, const std::string& name, int64_t exceptId) {
@@ -86,8 +86,8 @@ void setActive(App& app, Ctx& c, bool active) {
   auto m = ownMachine(app, c);
   if (!m) return;
   app.host().query("UPDATE machines SET active = $1, updated_at = $2 WHERE id = $3", {active ? 1 : 0, nowMs(), m->id});
-  app.publishMachineChanged(m->id, c.user->id, m->name, active, false);
-  app.redirectWithFlash(c, "/my/machines", "success",
+  app.users().publishMachineChanged(m->id, c.user->id, m->name, active, false);
+  app.pages().redirectWithFlash(c, "/my/machines", "success",
                         "Machine " + m->name + (active ? " activated." : " deactivated."));
 }
 
@@ -106,7 +106,7 @@ std::string machineToken(App& app, const std::string& username, int64_t machineI
 
 void deleteMachineData(App& app, int64_t userId, int64_t machineId) {
   app.host().query("DELETE FROM machines WHERE id = $1 AND user_id = $2", {machineId, userId});
-  app.deleteIngestData("delete_machine_data",
+  app.users().deleteIngestData("delete_machine_data",
                        "{\"user_id\":" + std::to_string(userId) + ",\"machine_id\":" + std::to_string(machineId) + "}");
 }
 
@@ -135,8 +135,8 @@ void createMachine(App& app, Ctx& c) {
     c.flashes.push_back({"error", "Error adding machine."});
     return renderList(app, c, 400, errors, *name);
   }
-  app.publishMachineChanged(id, c.user->id, *name, true, false);
-  app.redirectWithFlash(c, "/my/machines", "success", "Machine added successfully.");
+  app.users().publishMachineChanged(id, c.user->id, *name, true, false);
+  app.pages().redirectWithFlash(c, "/my/machines", "success", "Machine added successfully.");
 }
 
 void machinePage(App& app, Ctx& c) {
@@ -147,14 +147,14 @@ void machinePage(App& app, Ctx& c) {
 void changeMachine(App& app, Ctx& c) {
   if (c.method != "PUT" && c.method != "DELETE") {
     c.resp.header("Allow", "GET, PUT, DELETE");
-    return app.errorPage(c, 405, "Method not allowed", "This address accepts GET, PUT and DELETE.");
+    return app.pages().errorPage(c, 405, "Method not allowed", "This address accepts GET, PUT and DELETE.");
   }
   auto m = ownMachine(app, c);
   if (!m) return;
   if (c.method == "DELETE") {
     deleteMachineData(app, c.user->id, m->id);
-    app.publishMachineChanged(m->id, c.user->id, m->name, false, true);
-    return app.redirectWithFlash(c, "/my/machines", "success",
+    app.users().publishMachineChanged(m->id, c.user->id, m->name, false, true);
+    return app.pages().redirectWithFlash(c, "/my/machines", "success",
                                  "The machine has been deactivated and will be deleted in a few moments.");
   }
   auto name = c.field("machine[name]");
@@ -166,8 +166,8 @@ void changeMachine(App& app, Ctx& c) {
     return renderMachine(app, c, 400, *m, errors, name.value_or(""));
   }
   app.host().query("UPDATE machines SET name = $1, updated_at = $2 WHERE id = $3", {*name, nowMs(), m->id});
-  app.publishMachineChanged(m->id, c.user->id, *name, m->active, false);
-  app.redirectWithFlash(c, "/my/machines/" + std::to_string(m->id), "success", "Machine edited successfully.");
+  app.users().publishMachineChanged(m->id, c.user->id, *name, m->active, false);
+  app.pages().redirectWithFlash(c, "/my/machines/" + std::to_string(m->id), "success", "Machine edited successfully.");
 }
 
 void activateMachine(App& app, Ctx& c) { setActive(app, c, true); }
@@ -178,8 +178,8 @@ void regenerateMachineKey(App& app, Ctx& c) {
   if (!m) return;
   app.host().query("UPDATE machines SET api_salt = $1, updated_at = $2 WHERE id = $3", {newApiSalt(), nowMs(), m->id});
   // ingest drops its cached credentials on this event: the old token dies at once.
-  app.publishMachineChanged(m->id, c.user->id, m->name, m->active, false);
-  app.redirectWithFlash(c, "/my/machines", "success", "API key regenerated for machine " + m->name + ".");
+  app.users().publishMachineChanged(m->id, c.user->id, m->name, m->active, false);
+  app.pages().redirectWithFlash(c, "/my/machines", "success", "API key regenerated for machine " + m->name + ".");
 }
 
 }  // namespace codestats::web

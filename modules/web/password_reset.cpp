@@ -36,12 +36,12 @@ std::optional<int64_t> liveToken(App& app, const std::string& token) {
 void renderResetForm(App& app, Ctx& c, int status, const std::string& token, const FieldErrors& errors) {
   Data d;
   d.set("token", token);
-  App::putErrors(d, errors);
-  app.render(c, status, "reset_password", d, "Reset password");
+  Pages::putErrors(d, errors);
+  app.pages().render(c, status, "reset_password", d, "Reset password");
 }
 
 void invalidToken(App& app, Ctx& c) {
-  app.errorPage(c, 404, "Not found",
+  app.pages().errorPage(c, 404, "Not found",
                 "This password reset link is invalid, has expired (links are valid for 4 hours) or has already been "
                 "used. Please request a new one.");
 }
@@ -51,12 +51,12 @@ void invalidToken(App& app, Ctx& c) {
 void forgotPasswordPage(App& app, Ctx& c) {
   Data d;
   d.set("mail_unavailable", !mailAvailable(app));
-  app.render(c, 200, "forgot_password", d, "Forgot password");
+  app.pages().render(c, 200, "forgot_password", d, "Forgot password");
 }
 
 void forgotPassword(App& app, Ctx& c) {
   auto username = c.field("password_reset[username]");
-  if (!username) return app.badRequest(c, "The form needs a username.");
+  if (!username) return app.pages().badRequest(c, "The form needs a username.");
   if (!app.withinLimit(c, app.config().resetPerIp, "reset-ip", c.clientIp())) return;
   if (!app.withinLimit(c, app.config().resetPerAccount, "reset-account", *username)) return;
   if (!mailAvailable(app)) {
@@ -64,17 +64,17 @@ void forgotPassword(App& app, Ctx& c) {
     Data d;
     d.set("mail_unavailable", true);
     c.flashes.push_back({"error", kMailUnavailable});
-    return app.render(c, 503, "forgot_password", d, "Forgot password");
+    return app.pages().render(c, 503, "forgot_password", d, "Forgot password");
   }
   // Exact, case-sensitive match, as the original.
-  auto user = app.userByNameExact(*username);
+  auto user = app.users().byNameExact(*username);
   if (user && user->email) {
     std::string token = randomUuid();
     app.host().query("INSERT INTO password_resets (token_hash, user_id, inserted_at) VALUES ($1, $2, $3)",
                      {sha256Hex(token), user->id, nowMs()});
     std::string request = "{\"template\":\"password_reset\",\"to\":" + jsonString(*user->email) +
                           ",\"tag\":\"password_reset\",\"vars\":{\"username\":" + jsonString(user->username) +
-                          ",\"reset_url\":" + jsonString(app.absoluteUrl(c, "/reset-password/" + token)) + "}}";
+                          ",\"reset_url\":" + jsonString(app.pages().absoluteUrl(c, "/reset-password/" + token)) + "}}";
     try {
       app.host().call("mail", 1, "send_template", request);
     } catch (const Error& e) {
@@ -83,12 +83,12 @@ void forgotPassword(App& app, Ctx& c) {
                       " not queued: " + e.what());
     }
   }
-  app.redirectWithFlash(c, "/forgot-password", "info", kSentText);
+  app.pages().redirectWithFlash(c, "/forgot-password", "info", kSentText);
 }
 
 void resetPasswordPage(App& app, Ctx& c) {
   std::string token(c.req.param("token").value_or(""));
-  if (!isUuid(token)) return app.badRequest(c, "The password reset link is malformed.");
+  if (!isUuid(token)) return app.pages().badRequest(c, "The password reset link is malformed.");
   if (!liveToken(app, token)) return invalidToken(app, c);
   renderResetForm(app, c, 200, token, {});
 }
@@ -96,15 +96,15 @@ void resetPasswordPage(App& app, Ctx& c) {
 void resetPassword(App& app, Ctx& c) {
   if (c.method != "PUT") {
     c.resp.header("Allow", "GET, PUT");
-    return app.errorPage(c, 405, "Method not allowed", "This address accepts GET and PUT.");
+    return app.pages().errorPage(c, 405, "Method not allowed", "This address accepts GET and PUT.");
   }
   std::string token(c.req.param("token").value_or(""));
-  if (!isUuid(token)) return app.badRequest(c, "The password reset link is malformed.");
+  if (!isUuid(token)) return app.pages().badRequest(c, "The password reset link is malformed.");
   auto password = c.field("user[password]");
-  if (!password) return app.badRequest(c, "The form needs a new password.");
+  if (!password) return app.pages().badRequest(c, "The form needs a new password.");
   auto userId = liveToken(app, token);
   if (!userId)
-    return app.redirectWithFlash(
+    return app.pages().redirectWithFlash(
         c, "/reset-password/" + token, "error",
         "Unable to reset password. The password reset token may have expired. Please try requesting a new token.");
   FieldErrors errors;
@@ -120,12 +120,12 @@ void resetPassword(App& app, Ctx& c) {
     tx.query("DELETE FROM password_resets WHERE user_id = $1", {*userId});
   });
   if (!used)
-    return app.redirectWithFlash(
+    return app.pages().redirectWithFlash(
         c, "/reset-password/" + token, "error",
         "Unable to reset password. The password reset token may have expired. Please try requesting a new token.");
-  app.revokeUserSessions(*userId, "");
-  if (auto u = app.userById(*userId)) app.publishUserChanged(*u);
-  app.redirectWithFlash(c, "/login", "success", "Password reset successfully. You can now log in with the new password.");
+  app.sessions().revokeUserSessions(*userId, "");
+  if (auto u = app.users().byId(*userId)) app.users().publishUserChanged(*u);
+  app.pages().redirectWithFlash(c, "/login", "success", "Password reset successfully. You can now log in with the new password.");
 }
 
 void purgeExpiredResets(App& app) {

@@ -16,8 +16,8 @@ void renderPrefs(App& app, Ctx& c, int status, const PrefsForm& f, const FieldEr
   d.set("email", f.email);
   d.set("gravatar_email", f.gravatarEmail);
   d.set("private_profile", f.privateProfile);
-  App::putErrors(d, errors);
-  app.render(c, status, "preferences", d, "Preferences");
+  Pages::putErrors(d, errors);
+  app.pages().render(c, status, "preferences", d, "Preferences");
 }
 
 PrefsForm storedPrefs(const User& u) { return {u.email.value_or(""), u.gravatarEmail.value_or(""), u.privateProfile}; }
@@ -41,14 +41,14 @@ void updateDetails(App& app, Ctx& c) {
       {orNull(f.email), orNull(f.gravatarEmail), f.privateProfile ? 1 : 0, nowMs(), c.user->id});
   User u = *c.user;
   u.privateProfile = f.privateProfile;
-  app.publishUserChanged(u);
-  app.redirectWithFlash(c, "/my/preferences", "success", "Preferences updated!");
+  app.users().publishUserChanged(u);
+  app.pages().redirectWithFlash(c, "/my/preferences", "success", "Preferences updated!");
 }
 
 void changePassword(App& app, Ctx& c) {
   auto oldPassword = c.field("user[old_password]");
   auto password = c.field("user[password]");
-  if (!oldPassword || !password) return app.badRequest(c, "The password form needs the old and the new password.");
+  if (!oldPassword || !password) return app.pages().badRequest(c, "The password form needs the old and the new password.");
   FieldErrors errors;
   if (!c.user->passwordHash || !verifyPassword(*oldPassword, *c.user->passwordHash))
     errors["old_password"].push_back("does not match your current password");
@@ -60,22 +60,22 @@ void changePassword(App& app, Ctx& c) {
   app.host().query("UPDATE users SET password_hash = $1, updated_at = $2 WHERE id = $3",
                    {hashPassword(*password), nowMs(), c.user->id});
   // Other browsers and remember-me cookies lose access; this session stays logged in.
-  app.revokeUserSessions(c.user->id, c.sessionHash);
-  app.publishUserChanged(*c.user);
-  app.redirectWithFlash(c, "/my/preferences", "success", "Password changed.");
+  app.sessions().revokeUserSessions(c.user->id, c.sessionHash);
+  app.users().publishUserChanged(*c.user);
+  app.pages().redirectWithFlash(c, "/my/preferences", "success", "Password changed.");
 }
 
 // Shared by DELETE /my/preferences and DELETE /my/consent-delete.
 void deleteAccount(App& app, Ctx& c, const std::string& backTo) {
   if (c.field("delete_confirmation").value_or("") != "DELETE")
-    return app.redirectWithFlash(c, backTo, "error", "Please confirm deletion by typing \"DELETE\" into the input field.");
+    return app.pages().redirectWithFlash(c, backTo, "error", "Please confirm deletion by typing \"DELETE\" into the input field.");
   User u = *c.user;
-  app.deleteUser(u);  // also removes every session of the user, this one included
+  app.users().deleteUser(u);  // also removes every session of the user, this one included
   c.sessionHash.clear();
   c.user.reset();
   c.flashes.clear();
-  app.logOut(c);
-  app.redirectWithFlash(c, "/", "info", "Your user account has been deleted.");
+  app.sessions().logOut(c);
+  app.pages().redirectWithFlash(c, "/", "info", "Your user account has been deleted.");
 }
 
 }  // namespace
@@ -86,7 +86,7 @@ void changePreferences(App& app, Ctx& c) {
   if (c.method == "DELETE") return deleteAccount(app, c, "/my/preferences");
   if (c.method != "PUT") {
     c.resp.header("Allow", "GET, PUT, DELETE");
-    return app.errorPage(c, 405, "Method not allowed", "This address accepts GET, PUT and DELETE.");
+    return app.pages().errorPage(c, 405, "Method not allowed", "This address accepts GET, PUT and DELETE.");
   }
   auto type = c.field("user[type]").value_or("");
   if (type == "edit") return updateDetails(app, c);
@@ -99,7 +99,7 @@ void consentPage(App& app, Ctx& c) {
   Data d;
   d.set("accepted_version", c.user->termsVersion);
   d.set("current_version", kCurrentTermsVersion);
-  app.render(c, 200, "consent", d, "Legal terms");
+  app.pages().render(c, 200, "consent", d, "Legal terms");
 }
 
 void acceptConsent(App& app, Ctx& c) {
@@ -108,21 +108,21 @@ void acceptConsent(App& app, Ctx& c) {
     Data d;
     d.set("accepted_version", c.user->termsVersion);
     d.set("current_version", kCurrentTermsVersion);
-    return app.render(c, 400, "consent", d, "Legal terms");
+    return app.pages().render(c, 400, "consent", d, "Legal terms");
   }
   app.host().query("UPDATE users SET terms_version = $1, updated_at = $2 WHERE id = $3",
                    {kCurrentTermsVersion, nowMs(), c.user->id});
-  app.redirectWithFlash(c, "/my/profile", "success", "You have accepted the new legal terms.");
+  app.pages().redirectWithFlash(c, "/my/profile", "success", "You have accepted the new legal terms.");
 }
 
 void consentDelete(App& app, Ctx& c) {
   if (c.method != "DELETE") {
     c.resp.header("Allow", "DELETE");
-    return app.errorPage(c, 405, "Method not allowed", "This address accepts DELETE.");
+    return app.pages().errorPage(c, 405, "Method not allowed", "This address accepts DELETE.");
   }
   deleteAccount(app, c, "/my/consent");
 }
 
-void myProfile(App& app, Ctx& c) { app.redirect(c, "/users/" + encodePathSegment(c.user->username)); }
+void myProfile(App& app, Ctx& c) { app.pages().redirect(c, "/users/" + encodePathSegment(c.user->username)); }
 
 }  // namespace codestats::web

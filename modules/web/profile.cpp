@@ -75,12 +75,12 @@ void homePage(App& app, Ctx& c) {
   d.set("total_xp_raw", std::to_string(f.totalXp));
   d.set("languages", languages);
   d.set("most_active", mostActive);
-  app.render(c, 200, "home", d, "");
+  app.pages().render(c, 200, "home", d, "");
 }
 
 void profilePage(App& app, Ctx& c) {
   auto n = lookupName(c.req.param("name").value_or(""));
-  if (n.name.empty()) return app.notFound(c);
+  if (n.name.empty()) return app.pages().notFound(c);
   std::optional<std::string> viewer;
   if (c.user) viewer = c.user->username;
   // An anonymous view (no session, nothing to flash) is the same page for everyone: it is
@@ -88,10 +88,10 @@ void profilePage(App& app, Ctx& c) {
   const bool anonymous = !c.user && c.sessionHash.empty() && c.flashes.empty();
   const std::string key = anonymous ? "page:" + n.decoded : std::string();
   auto read = app.readProfile(key, n.name, viewer);
-  if (read.keptBody) return app.sendHtml(c, 200, *read.keptBody);
-  if (!read.data) return app.notFound(c);
+  if (read.keptBody) return app.pages().sendHtml(c, 200, *read.keptBody);
+  if (!read.data) return app.pages().notFound(c);
   const ProfileData* p = &*read.data;
-  if (n.decoded != p->username) return app.redirect(c, "/users/" + encodePathSegment(p->username));
+  if (n.decoded != p->username) return app.pages().redirect(c, "/users/" + encodePathSegment(p->username));
 
   Data d;
   d.set("username", p->username);
@@ -136,8 +136,8 @@ void profilePage(App& app, Ctx& c) {
     cells += "<span class=\"day heat-" + std::to_string(heatStep(year[day], max)) + "\" title=\"Day " +
              std::to_string(day) + ": " + std::to_string(year[day]) + " XP\"></span>";
   d.set("year_cells", cells);
-  std::string html = app.renderHtml(c, "profile", d, p->username);
-  app.sendHtml(c, 200, html);
+  std::string html = app.pages().renderHtml(c, "profile", d, p->username);
+  app.pages().sendHtml(c, 200, html);
   app.keepBody(key, *p, std::move(html));
 }
 

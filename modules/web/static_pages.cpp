@@ -10,7 +10,7 @@ namespace {
 // The server's own address for the examples: base_url, else the request's Host.
 Data withBase(App& app, Ctx& c) {
   Data d;
-  d.set("base_url", app.absoluteUrl(c, ""));
+  d.set("base_url", app.pages().absoluteUrl(c, ""));
   return d;
 }
 
@@ -18,22 +18,22 @@ Data withBase(App& app, Ctx& c) {
 
 void apiDocsPage(App& app, Ctx& c) {
   Data d = withBase(app, c);
-  app.render(c, 200, "api_docs", d, "API docs");
+  app.pages().render(c, 200, "api_docs", d, "API docs");
 }
 
 void pluginsPage(App& app, Ctx& c) {
   Data d = withBase(app, c);
-  app.render(c, 200, "plugins", d, "Plugins");
+  app.pages().render(c, 200, "plugins", d, "Plugins");
 }
 
 void changesPage(App& app, Ctx& c) {
   Data d;
-  app.render(c, 200, "changes", d, "Changes");
+  app.pages().render(c, 200, "changes", d, "Changes");
 }
 
 void tosPage(App& app, Ctx& c) {
   Data d;
-  app.render(c, 200, "tos", d, "Legal");
+  app.pages().render(c, 200, "tos", d, "Legal");
 }
 
 void aliasesPage(App& app, Ctx& c) {
@@ -57,7 +57,7 @@ void aliasesPage(App& app, Ctx& c) {
   }
   Data d;
   d.set("languages", languages);
-  app.render(c, 200, "aliases", d, "Language aliases");
+  app.pages().render(c, 200, "aliases", d, "Language aliases");
 }
 
 }  // namespace codestats::web

@@ -1,0 +1,43 @@
+// User lookups and the account changes other modules hear about: the user.* and
+// machine.changed events, ingest.v1's credential and data calls, account deletion, and the
+// signup switch.
+#pragma once
+
+#include <codestats/sdk.hpp>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "context.hpp"
+
+namespace codestats::web {
+
+class Users {
+ public:
+  explicit Users(Host& host) : host_(host) {}
+
+  std::optional<User> byId(int64_t id);
+  std::optional<User> byNameCaseless(const std::string& name);
+  std::optional<User> byNameExact(const std::string& name);
+
+  void publishUserChanged(const User& u);
+  void publishUserDeleted(int64_t id, const std::string& username);
+  void publishMachineChanged(int64_t machineId, int64_t userId, const std::string& name, bool active, bool deleted);
+  // ingest.v1 forget_credentials: machine keys change before the change is answered.
+  void forgetIngestCredentials();
+  // Removes the user and everything that belongs to it (sessions, machines; pulses, xps
+  // and aggregates through ingest).
+  void deleteUser(const User& u);
+  // ingest.v1 delete_user_data / delete_machine_data; a failure is logged, not thrown: the
+  // account or machine is already gone, and ingest repeats the deletion on the event.
+  void deleteIngestData(const std::string& method, const std::string& request);
+
+  bool signupsEnabled();
+  void setSignupsEnabled(bool on);
+
+ private:
+  Host& host_;
+};
+
+}  // namespace codestats::web
