@@ -1,6 +1,8 @@
 // Host arguments selecting a test database, for tests that run once per backend.
 #pragma once
 
+#include <cstdio>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <vector>
@@ -55,6 +57,18 @@ inline codestatsd::db::ResultSet runSql(codestatsd::db::Pool& pool, const std::s
     }
   }
   return pool.acquire()->query(sql, params.data(), params.size());
+}
+
+// A pulse's coded_at `agoSeconds` in the past as local wall time at `offsetMinutes` (+HH:MM).
+inline std::string codedAtAgo(int64_t agoSeconds, int offsetMinutes) {
+  std::time_t t = std::time(nullptr) - agoSeconds + offsetMinutes * 60;
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  int a = offsetMinutes < 0 ? -offsetMinutes : offsetMinutes;
+  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
+                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, offsetMinutes < 0 ? '-' : '+', a / 60, a % 60);
+  return buf;
 }
 
 inline std::vector<std::string> operator+(std::vector<std::string> a, const std::vector<std::string>& b) {

@@ -44,17 +44,7 @@ int64_t nowMs() {
       .count();
 }
 
-// coded_at `agoSeconds` in the past as local wall time at `offsetMinutes` (+HH:MM).
-std::string codedAt(int64_t agoSeconds, int offsetMinutes) {
-  std::time_t t = std::time(nullptr) - agoSeconds + offsetMinutes * 60;
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[64];
-  int a = offsetMinutes < 0 ? -offsetMinutes : offsetMinutes;
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d%c%02d:%02d", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, offsetMinutes < 0 ? '-' : '+', a / 60, a % 60);
-  return buf;
-}
+std::string codedAt(int64_t agoSeconds, int offsetMinutes) { return codedAtAgo(agoSeconds, offsetMinutes); }
 
 std::string isoDay(int64_t yyyymmdd) {
   char buf[16];

@@ -1,6 +1,7 @@
 // applyMigrations: each pending migration of a module in its own transaction, recorded in
 // codestats_migrations. Several hosts may run this at once against one database.
 #include "db/Database.hpp"
+#include "db/HostStatements.hpp"
 
 #include <algorithm>
 #include <chrono>
@@ -17,45 +18,6 @@ constexpr const char* kCreateTable =
     "CREATE TABLE IF NOT EXISTS codestats_migrations ("
     "module TEXT NOT NULL, version BIGINT NOT NULL, name TEXT NOT NULL, applied_at BIGINT NOT NULL, "
     "PRIMARY KEY(module, version))";
-
-cs_value textValue(std::string_view s) {
-  cs_value v{};
-  v.type = CS_VAL_TEXT;
-  v.s = {s.data(), s.size()};
-  return v;
-}
-
-cs_value intValue(int64_t i) {
-  cs_value v{};
-  v.type = CS_VAL_INT;
-  v.i = i;
-  return v;
-}
-
-// Rolls back unless committed. Errors from the rollback are swallowed: the error that
-// made us leave is the one worth reporting, and the pool drops a broken connection.
-class Transaction {
- public:
-  explicit Transaction(Connection& c) : c_(c) { c_.begin(); }
-  ~Transaction() {
-    if (open_) {
-      try {
-        c_.rollback();
-      } catch (...) {
-      }
-    }
-  }
-  Transaction(const Transaction&) = delete;
-  Transaction& operator=(const Transaction&) = delete;
-  void commit() {
-    c_.commit();  // if this throws, the destructor still rolls back (SQLite keeps it open)
-    open_ = false;
-  }
-
- private:
-  Connection& c_;
-  bool open_ = true;
-};
 
 // Inside a transaction: takes the cross-host migration lock (PostgreSQL; SQLite's
 // BEGIN IMMEDIATE already holds the database's single write lock).

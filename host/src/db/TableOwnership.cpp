@@ -1,5 +1,7 @@
 #include "db/TableOwnership.hpp"
 
+#include "db/HostStatements.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -25,19 +27,6 @@ bool nameChars(std::string_view s) {
   return std::all_of(s.begin(), s.end(), [](char c) {
     return std::islower(static_cast<unsigned char>(c)) || std::isdigit(static_cast<unsigned char>(c)) || c == '_';
   });
-}
-
-cs_value text(std::string_view s) {
-  cs_value v{};
-  v.type = CS_VAL_TEXT;
-  v.s = {s.data(), s.size()};
-  return v;
-}
-cs_value integer(int64_t i) {
-  cs_value v{};
-  v.type = CS_VAL_INT;
-  v.i = i;
-  return v;
 }
 
 std::string ownerModule(const std::string& contract) { return contract.substr(0, contract.find('.')); }
@@ -74,18 +63,12 @@ bool validContractName(std::string_view name) {
 
 void TableOwnership::open(Pool& pool) {
   auto conn = pool.acquire();
-  conn->begin();
-  try {
+  {
+    Transaction tx(*conn);
     if (pool.backend() == Backend::Postgres) conn->query(kLockSql, nullptr, 0);
     conn->execScript(kCreateOwners);
     conn->execScript(kCreateContracts);
-    conn->commit();
-  } catch (...) {
-    try {
-      conn->rollback();
-    } catch (...) {
-    }
-    throw;
+    tx.commit();
   }
   ResultSet owners = conn->query("SELECT table_name, module FROM codestats_table_owners", nullptr, 0);
   ResultSet contracts = conn->query("SELECT contract, version, module, tables FROM codestats_read_contracts", nullptr, 0);
@@ -148,33 +131,25 @@ void TableOwnership::activate(Pool& pool, const std::string& module, const DataD
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
             .count();
     auto conn = pool.acquireWriter();
-    conn->begin();
-    try {
-      for (const auto& t : d.owns) {
-        const cs_value p[] = {text(t), text(module), integer(now)};
-        conn->query(
-            "INSERT INTO codestats_table_owners (table_name, module, recorded_at) VALUES ($1, $2, $3) "
-            "ON CONFLICT (table_name) DO NOTHING",
-            p, 3);
-      }
-      const cs_value m[] = {text(module)};
-      conn->query("DELETE FROM codestats_read_contracts WHERE module = $1", m, 1);
-      for (const auto& c : d.publishes) {
-        const std::string tables = joined(c.tables);
-        const cs_value p[] = {text(c.name), integer(c.version), text(module), text(tables), integer(now)};
-        conn->query(
-            "INSERT INTO codestats_read_contracts (contract, version, module, tables, recorded_at) "
-            "VALUES ($1, $2, $3, $4, $5)",
-            p, 5);
-      }
-      conn->commit();
-    } catch (...) {
-      try {
-        conn->rollback();
-      } catch (...) {
-      }
-      throw;
+    Transaction tx(*conn);
+    for (const auto& t : d.owns) {
+      const cs_value p[] = {textValue(t), textValue(module), intValue(now)};
+      conn->query(
+          "INSERT INTO codestats_table_owners (table_name, module, recorded_at) VALUES ($1, $2, $3) "
+          "ON CONFLICT (table_name) DO NOTHING",
+          p, 3);
     }
+    const cs_value m[] = {textValue(module)};
+    conn->query("DELETE FROM codestats_read_contracts WHERE module = $1", m, 1);
+    for (const auto& c : d.publishes) {
+      const std::string tables = joined(c.tables);
+      const cs_value p[] = {textValue(c.name), intValue(c.version), textValue(module), textValue(tables), intValue(now)};
+      conn->query(
+          "INSERT INTO codestats_read_contracts (contract, version, module, tables, recorded_at) "
+          "VALUES ($1, $2, $3, $4, $5)",
+          p, 5);
+    }
+    tx.commit();
   }
   std::unique_lock lock(mu_);
   if (d.checked) {
