@@ -6,7 +6,6 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/NameValueCollection.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -16,12 +15,12 @@
 
 #include <codestats/json.hpp>
 
+#include "abi/Exchange.hpp"
 #include "config/Config.hpp"
 #include "http/BatchQueue.hpp"
 #include "http/ClientAddress.hpp"
 #include "http/ConnectionDeadlines.hpp"
 #include "http/EventServer.hpp"
-#include "http/Exchange.hpp"
 #include "http/HandoffSocket.hpp"
 #include "http/HttpConnection.hpp"
 #include "http/HttpSyntax.hpp"
@@ -35,6 +34,7 @@
 #include "http/ServerSession.hpp"
 #include "runtime/ModuleTable.hpp"
 #include "services/Metrics.hpp"
+#include "util/AsciiCase.hpp"
 #include "util/Random.hpp"
 #include "ws/ChannelHub.hpp"
 
@@ -285,7 +285,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     creq.query = std::move(split->query);
     creq.remoteAddr = clientAddress(req.clientAddress().host().toString(), req.get("X-Forwarded-For", ""),
                                     s_.config.httpTrustedProxies);
-    creq.headers = &req;
+    for (const auto& field : req) creq.headers.emplace_back(field.first, field.second);  // grouped already
 
     cs_http_resp cresp;
     if (s_.builtinBenchRoute && creq.path == "/__bench/hello") {
@@ -412,12 +412,18 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory, public MalformedReq
   std::shared_ptr<Shared> s_;
 };
 
+// The first X-Forwarded-For field's value, or "" (what NameValueCollection::get returned).
+std::string forwardedFor(const cs_http_req& req) {
+  for (const auto& [name, value] : req.headers)
+    if (equalsIgnoringAsciiCase(name, "X-Forwarded-For")) return value;
+  return {};
+}
+
 // A fast-lane request on its way through its route's batch queue.
 struct FastItem : BatchItem {
   EventServer::ConnectionPtr conn;
   GenerationPtr lease;  // the route's generation stays loaded until the answer is sent
   RouteStats stats;
-  Poco::Net::NameValueCollection headers;
   Clock::time_point started;
   bool http10 = false, keepAlive = true;
 };
@@ -452,10 +458,8 @@ class Lanes : public EventServer::Delegate {
     req.path = std::move(split->path);
     req.query = std::move(split->query);
     req.body.assign(body);
-    for (const auto& [name, value] : head.headers) item->headers.add(std::string(name), std::string(value));
-    req.remoteAddr = clientAddress(EventServer::peerAddress(*conn), item->headers.get("X-Forwarded-For", ""),
-                                   s_->config.httpTrustedProxies);
-    req.headers = &item->headers;
+    for (const auto& [name, value] : head.headers) req.addHeader(std::string(name), std::string(value));
+    req.remoteAddr = clientAddress(EventServer::peerAddress(*conn), forwardedFor(req), s_->config.httpTrustedProxies);
     req.params = std::move(match.params);
     item->conn = conn;
     item->lease = std::move(match.lease);
