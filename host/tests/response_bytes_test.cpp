@@ -4,7 +4,7 @@
 #include <regex>
 #include <string>
 
-#include "http/Exchange.hpp"
+#include "abi/Exchange.hpp"
 #include "http/ResponseBytes.hpp"
 
 using namespace codestatsd;

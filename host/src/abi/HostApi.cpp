@@ -2,7 +2,6 @@
 // services and never lets an exception escape into module code.
 #include "abi/HostApi.hpp"
 
-#include <Poco/Net/NameValueCollection.h>
 #include <Poco/String.h>
 #include <spdlog/spdlog.h>
 
@@ -12,11 +11,11 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "abi/Exchange.hpp"
 #include "abi/HostServices.hpp"
 #include "abi/ModuleMetricNames.hpp"
 #include "db/Database.hpp"
 #include "http/BatchQueue.hpp"
-#include "http/Exchange.hpp"
 #include "runtime/Generation.hpp"
 #include "runtime/ModuleTable.hpp"
 #include "services/KvStore.hpp"
@@ -186,25 +185,24 @@ cs_str reqBody(const cs_http_req* r) { return cs(r->body); }
 cs_str reqRemote(const cs_http_req* r) { return cs(r->remoteAddr); }
 cs_str reqId(const cs_http_req* r) { return cs(r->requestId); }
 cs_status reqHeader(const cs_http_req* r, cs_str name, size_t index, cs_str* out) {
-  if (!r || !r->headers || !out) return CS_E_INVALID;
+  if (!r || !out) return CS_E_INVALID;
   std::string_view n = sv(name);
   size_t seen = 0;
-  for (auto it = r->headers->begin(); it != r->headers->end(); ++it) {
-    if (!equalsIgnoringAsciiCase(it->first, n)) continue;
+  for (const auto& [k, v] : r->headers) {
+    if (!equalsIgnoringAsciiCase(k, n)) continue;
     if (seen++ == index) {
-      *out = cs(it->second);
+      *out = cs(v);
       return CS_OK;
     }
   }
   return CS_E_NOT_FOUND;
 }
 cs_status reqHeaderAt(const cs_http_req* r, size_t index, cs_str* name, cs_str* value) {
-  if (!r || !r->headers || !name || !value) return CS_E_INVALID;
-  if (index >= r->headers->size()) return CS_E_NOT_FOUND;
-  auto it = r->headers->begin();
-  std::advance(it, static_cast<long>(index));
-  *name = cs(it->first);
-  *value = cs(it->second);
+  if (!r || !name || !value) return CS_E_INVALID;
+  if (index >= r->headers.size()) return CS_E_NOT_FOUND;
+  const auto& [k, v] = r->headers[index];
+  *name = cs(k);
+  *value = cs(v);
   return CS_OK;
 }
 cs_status reqParam(const cs_http_req* r, cs_str name, cs_str* out) {

@@ -211,8 +211,17 @@ int Host::run() {
 
   auto promoteTimer = scheduler.every(std::chrono::milliseconds(250), [&guard] { guard.promoteDue(); });
 
-  Readiness readiness(*pool, table, [this] { return config().modules; });
-  PublicServer publicServer(cfg, table, metrics, &hub, &readiness);
+  Readiness readiness(
+      *pool, [this] { return config().modules; },
+      [&table](const std::string& name) {
+        auto slot = table.find(name);
+        return slot && slot->current.load() != nullptr;
+      });
+  PublicServer publicServer(
+      cfg, table, metrics,
+      [&hub](Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, const std::string& query,
+             const std::string& remoteAddr) { hub.accept(req, resp, query, remoteAddr); },
+      &readiness);
   AdminServer adminServer(cfg, AdminContext{*manager, table, metrics, adminToken, reconcile, [&] {
                                               return renderRuntimeGauges(table, hub, kv, *pool, startedAt);
                                             }});

@@ -12,7 +12,20 @@
 #include <limits>
 #include <sstream>
 
+#ifndef CODESTATSD_DEFAULT_MODULES
+#error "CODESTATSD_DEFAULT_MODULES (a comma-separated list) comes from modules/CMakeLists.txt"
+#endif
+
 namespace codestatsd {
+
+std::vector<std::string> defaultModules() {
+  std::vector<std::string> out;
+  std::istringstream in(CODESTATSD_DEFAULT_MODULES);
+  for (std::string name; std::getline(in, name, ',');)
+    if (!name.empty()) out.push_back(name);
+  return out;
+}
+
 namespace {
 
 std::string trim(const std::string& s) {

@@ -25,6 +25,10 @@ struct ModuleSettings {
   std::map<std::string, std::string> config;  // module-defined keys
 };
 
+// The modules loaded, in this order, when the configuration sets no `modules`: declared by
+// the modules' build (modules/CMakeLists.txt, CODESTATS_DEFAULT_MODULES), not by the host.
+std::vector<std::string> defaultModules();
+
 struct HostConfig {
   std::string httpHost = "127.0.0.1";
   int httpPort = 8080;
@@ -48,7 +52,7 @@ struct HostConfig {
 
   std::string varDir = "var";
   std::string moduleDir;  // empty: next to the executable
-  std::vector<std::string> modules{"web", "ingest", "channels", "mail", "cache"};
+  std::vector<std::string> modules = defaultModules();
   std::map<std::string, ModuleSettings> moduleSettings;  // by module name
   bool loaderStrictDependencies = false;
 

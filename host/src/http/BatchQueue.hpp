@@ -20,7 +20,7 @@
 #include <string>
 #include <vector>
 
-#include "http/Exchange.hpp"
+#include "abi/Exchange.hpp"
 
 namespace codestatsd {
 

@@ -1,35 +1,31 @@
-// The public HTTP listener: an epoll loop (http/EventServer) that answers plain requests to
-// batch routes itself (the fast lane) and runs every other request through Poco's HTTP
-// server code (keep-alive, chunked bodies, 100-continue, malformed requests answered 400),
-// in front of the module router.
-//
-// Per request: a request id, target normalisation, the body limit (413 before any module
-// runs), route lookup under a lease, the module call, and 500 with the request id when a
-// module fails. Nothing module-made survives the call.
+// The public HTTP listener: an epoll loop (http/EventServer) whose delegate is the event-loop
+// lane (http/EventLoopLane: plain requests to batch routes are answered there), and the full
+// path (http/PocoLane: every other request, in Poco's HTTP server code), in front of the
+// module routes. This class only puts them together and starts and stops them; what both
+// lanes share is http/LaneContext.
 #pragma once
 
 #include <cstdint>
 #include <memory>
-#include <string>
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
 #include "http/EventServer.hpp"
+#include "http/PocoLane.hpp"
 
 namespace codestatsd {
 
-class ModuleTable;
+class RouteLookup;
 class Metrics;
-class ChannelHub;
 class ConnectionDeadlines;
 class Readiness;
 struct HostConfig;
 
 class PublicServer {
  public:
-  // hub may be null (no live-update socket endpoint then); readiness null: /readyz
-  // answers like /healthz
-  PublicServer(const HostConfig& config, ModuleTable& modules, Metrics& metrics, ChannelHub* hub,
+  // routes: the module routes (runtime/ModuleTable); liveSocket may be empty (no live-update
+  // socket endpoint then); readiness null: /readyz answers like /healthz
+  PublicServer(const HostConfig& config, const RouteLookup& routes, Metrics& metrics, LiveSocketAccept liveSocket,
                Readiness* readiness = nullptr);
   ~PublicServer();
   void start();
@@ -38,8 +34,8 @@ class PublicServer {
 
  private:
   std::unique_ptr<ConnectionDeadlines> deadlines_;  // outlives server_
-  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers_;
-  std::unique_ptr<EventServer::Delegate> lanes_;  // outlives server_
+  Poco::Net::HTTPRequestHandlerFactory::Ptr fullPath_;
+  std::unique_ptr<EventServer::Delegate> eventLoopLane_;  // outlives server_
   std::unique_ptr<EventServer> server_;
 };
 

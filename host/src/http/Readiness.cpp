@@ -5,7 +5,6 @@
 #include <codestats/json.hpp>
 
 #include "db/Database.hpp"
-#include "runtime/ModuleTable.hpp"
 
 namespace codestatsd {
 
@@ -13,8 +12,9 @@ namespace {
 constexpr auto kCacheFor = std::chrono::seconds(1);
 }
 
-Readiness::Readiness(db::Pool& pool, const ModuleTable& table, std::function<std::vector<std::string>()> expected)
-    : pool_(pool), table_(table), expected_(std::move(expected)) {}
+Readiness::Readiness(db::Pool& pool, std::function<std::vector<std::string>()> expected,
+                     std::function<bool(const std::string&)> active)
+    : pool_(pool), expected_(std::move(expected)), active_(std::move(active)) {}
 
 ReadinessReport Readiness::check() {
   std::lock_guard lock(mu_);
@@ -42,8 +42,7 @@ ReadinessReport Readiness::evaluate() {
   bool modulesOk = true;
   std::string modules;
   for (const auto& name : expected_()) {
-    auto slot = table_.find(name);
-    bool active = slot && slot->current.load() != nullptr;
+    bool active = active_(name);
     modulesOk = modulesOk && active;
     modules += (modules.empty() ? "" : ",") + codestats::jsonString(name) + ":" + (active ? "\"active\"" : "\"not loaded\"");
   }

@@ -15,7 +15,6 @@ namespace codestatsd {
 namespace db {
 class Pool;
 }
-class ModuleTable;
 
 struct ReadinessReport {
   bool ready = false;
@@ -24,15 +23,18 @@ struct ReadinessReport {
 
 class Readiness {
  public:
-  Readiness(db::Pool& pool, const ModuleTable& table, std::function<std::vector<std::string>()> expectedModules);
+  // expectedModules: the configured modules; moduleActive: whether one has an active
+  // generation (the module table answers, app/Host.cpp).
+  Readiness(db::Pool& pool, std::function<std::vector<std::string>()> expectedModules,
+            std::function<bool(const std::string&)> moduleActive);
   ReadinessReport check();
 
  private:
   ReadinessReport evaluate();
 
   db::Pool& pool_;
-  const ModuleTable& table_;
   std::function<std::vector<std::string>()> expected_;
+  std::function<bool(const std::string&)> active_;
   std::mutex mu_;
   std::chrono::steady_clock::time_point checkedAt_{};
   ReadinessReport last_;

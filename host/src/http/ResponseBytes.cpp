@@ -6,7 +6,7 @@
 #include <utility>
 #include <vector>
 
-#include "http/Exchange.hpp"
+#include "abi/Exchange.hpp"
 #include "util/AsciiCase.hpp"
 
 namespace codestatsd {

@@ -18,7 +18,7 @@
 
 #include "db/Database.hpp"
 #include "db/TableOwnership.hpp"
-#include "http/RoutePattern.hpp"
+#include "http/RouteLookup.hpp"
 #include "services/Metrics.hpp"
 
 namespace codestatsd {
@@ -39,16 +39,6 @@ namespace codestatsd {
 enum class GenState { Loading, Active, Draining, Zombie, Unloaded, Pinned };
 const char* toString(GenState s);
 
-class BatchQueue;
-
-struct RouteReg {
-  std::string method;  // upper case, or "*"
-  RoutePattern pattern;
-  cs_http_handler_fn fn;  // nullptr for a batch route
-  void* ud;
-  RouteStats stats{};  // resolved when the generation is activated
-  std::shared_ptr<BatchQueue> batch = nullptr;  // a batch route's queue (ABI 1.3)
-};
 struct SubscriptionReg {
   std::string pattern;  // exact, or prefix ending in ".*"
   cs_event_fn fn;
@@ -87,7 +77,7 @@ struct SocketConnectReg {
 bool topicMatches(const std::string& pattern, std::string_view topic);
 bool channelPatternMatches(std::string_view pattern, std::string_view topic);
 
-class Generation : public std::enable_shared_from_this<Generation> {
+class Generation : public std::enable_shared_from_this<Generation>, public RouteOwner {
  public:
   Generation() = default;
   Generation(const Generation&) = delete;
@@ -132,7 +122,8 @@ class Generation : public std::enable_shared_from_this<Generation> {
   std::chrono::steady_clock::time_point drainStarted{};
   int64_t drainTimeoutMs = 30000;
 
-  std::string logPrefix() const;  // "[name@version#id]"
+  const std::string& moduleName() const override { return module; }
+  std::string logPrefix() const override;  // "[name@version#id]"
 };
 
 using GenerationPtr = std::shared_ptr<Generation>;

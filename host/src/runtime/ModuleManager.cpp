@@ -8,9 +8,9 @@
 #include <filesystem>
 #include <sstream>
 
+#include "abi/Exchange.hpp"
 #include "abi/HostApi.hpp"
 #include "db/Database.hpp"
-#include "http/Exchange.hpp"
 #include "runtime/CrashLoopGuard.hpp"
 #include "runtime/ModuleName.hpp"
 #include "services/Metrics.hpp"

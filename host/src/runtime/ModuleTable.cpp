@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include "http/Exchange.hpp"
+#include "abi/Exchange.hpp"
 #include "services/Metrics.hpp"
 
 namespace codestatsd {

@@ -10,26 +10,18 @@
 #include <string_view>
 #include <vector>
 
-#include "http/RoutePattern.hpp"
+#include "http/RouteLookup.hpp"
 #include "runtime/ModuleSlot.hpp"
 
 namespace codestatsd {
 
 class Metrics;
 
-struct RouteMatch {
-  GenerationPtr lease;
-  const RouteReg* route = nullptr;
-  RouteParams params;
-};
-
-enum class RouteResult { Found, NotFound, MethodNotAllowed };
-
 struct CommandInfo {
   std::string name, help, module;
 };
 
-class ModuleTable {
+class ModuleTable : public RouteLookup {
  public:
   using Slots = std::vector<ModuleSlotPtr>;
   static constexpr size_t kMaxModules = 64;
@@ -42,7 +34,7 @@ class ModuleTable {
   void add(ModuleSlotPtr slot);  // writers are serialised by the manager; throws when full
 
   RouteResult route(std::string_view method, const PathSegments& path, RouteMatch& out,
-                    std::string& allow) const;
+                    std::string& allow) const override;
 
   // Queues the event for every module whose current generation subscribes to it.
   // Returns the number of modules it was queued for; drops are counted in metrics.

@@ -14,7 +14,7 @@
 #include <chrono>
 #include <deque>
 
-#include "http/Exchange.hpp"
+#include "abi/Exchange.hpp"
 #include "runtime/ModuleTable.hpp"
 #include "services/Metrics.hpp"
 #include "services/WorkerPool.hpp"

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# The host's folders point one way (docs/decisions.md, "Host folders"): a folder includes
+# its own headers and those of folders on a lower level, never one on its level or above.
+#   util < db < services < config < abi < http, ws < runtime < admin < app
+# (host/src/main.cpp, the entry point, may include anything). The exceptions below are
+# the edges against that direction that exist today, file by file; the check fails on any
+# other, and on an exception that is no longer needed (remove it from the list then).
+#   check_layering.sh [HOST_SRC_DIR]
+set -euo pipefail
+src="${1:-$(dirname "$0")/../src}"
+
+declare -A level=([util]=0 [db]=1 [services]=2 [config]=3 [abi]=4 [http]=5 [ws]=5 [runtime]=6 [admin]=7 [app]=8)
+declare -A exception=(
+  # option parsing reuses the validators of the settings it parses
+  [config/Config.cpp:http]=1 [config/Config.cpp:ws]=1 [config/Config.cpp:runtime]=1
+  # the C function table reaches the module table, generations, batch queues and the hub
+  [abi/HostApi.cpp:http]=1 [abi/HostApi.cpp:runtime]=1 [abi/HostApi.cpp:ws]=1
+  # the hub finds the modules' channel handlers in the module table
+  [ws/ChannelHub.cpp:runtime]=1
+  # the admin gauges read the module table and the hub
+  [services/RuntimeGauges.cpp:runtime]=1 [services/RuntimeGauges.cpp:ws]=1
+)
+declare -A used=()
+bad=0
+cd "$src"
+for dir in */; do
+  dir="${dir%/}"
+  if [ -z "${level[$dir]+x}" ]; then
+    echo "host/src/$dir: a folder without a level; add it to check_layering.sh and docs/decisions.md" >&2
+    bad=1
+    continue
+  fi
+  while IFS=: read -r file _ target; do
+    [ -z "$file" ] && continue
+    to="${target#*\"}"; to="${to%%/*}"
+    [ "$to" = "$dir" ] && continue
+    if [ -z "${level[$to]+x}" ]; then continue; fi  # not a host folder
+    if [ "${level[$to]}" -lt "${level[$dir]}" ]; then continue; fi
+    if [ -n "${exception[$file:$to]+x}" ]; then used[$file:$to]=1; continue; fi
+    echo "$file includes $to/ (level ${level[$to]}) from $dir/ (level ${level[$dir]}): against the folders' direction" >&2
+    bad=1
+  done < <(grep -rHn '^#include "[a-z_]*/' "$dir" | sed 's/:\([0-9]*\):/:\1:/' | awk -F: '{print $1 ":" $2 ":" $3}')
+done
+for e in "${!exception[@]}"; do
+  if [ -z "${used[$e]+x}" ]; then
+    echo "exception $e is no longer needed: remove it from check_layering.sh and docs/decisions.md" >&2
+    bad=1
+  fi
+done
+[ "$bad" = 0 ] && echo "ok: host/src includes follow util < db < services < config < abi < http, ws < runtime < admin < app"
+exit "$bad"
