@@ -11,9 +11,9 @@
 
 #include <codestats/text.hpp>
 
+#include "common/timestamp.hpp"
+#include "common/token.hpp"
 #include "pulse_body.hpp"
-#include "timestamp.hpp"
-#include "token.hpp"
 
 namespace codestats::ingest {
 namespace {
@@ -58,8 +58,8 @@ std::string eventJson(const PendingPulse& p, const MachineAuth& a, std::string_v
                     ",\"username\":" + jsonString(a.username) + ",\"private\":" +
                     (a.privateProfile ? "true" : "false") + ",\"machine_id\":" + std::to_string(a.machineId) +
                     ",\"machine_name\":" + jsonString(a.machineName) +
-                    ",\"sent_at\":" + jsonString(formatUtc(p.time.sentAtMs)) +
-                    ",\"sent_at_local\":" + jsonString(formatLocal(p.time.sentAtLocalMs, p.time.tzOffset)) +
+                    ",\"sent_at\":" + jsonString(common::formatUtc(p.time.sentAtMs)) +
+                    ",\"sent_at_local\":" + jsonString(common::formatLocal(p.time.sentAtLocalMs, p.time.tzOffset)) +
                     ",\"tz_offset\":" + std::to_string(p.time.tzOffset) + ",\"xps\":[";
   for (size_t i = 0; i < p.xps.size(); ++i) {
     if (i) out += ",";
@@ -149,10 +149,10 @@ std::shared_ptr<const MachineAuth> Ingest::authenticate(const std::string& token
     if (it != authCache_.end()) return it->second;
     epoch = authEpoch_;
   }
-  auto claims = parseToken(token);
+  auto claims = common::parseToken(token);
   if (!claims) return nullptr;
   auto machine = findActiveMachine(host_, claims->username, claims->machineId);
-  if (!machine || !verifyTokenSignature(token, secretKeyBase_, machine->apiSalt)) return nullptr;
+  if (!machine || !common::verifyTokenSignature(token, secretKeyBase_, machine->apiSalt)) return nullptr;
   auto auth = std::make_shared<const MachineAuth>(std::move(*machine));
   std::lock_guard lock(authMutex_);
   if (epoch == authEpoch_) {  // no invalidation raced with the lookup
@@ -335,12 +335,12 @@ std::string Ingest::importCsv(const std::vector<std::string>& args) {
     auto key = std::make_tuple(f[4], f[0], f[1], f[2]);
     auto it = index.find(key);
     if (it == index.end()) {
-      auto utc = parseCodedAt(f[0]);
+      auto utc = common::parseCodedAt(f[0]);
       if (!utc) throw Error(CS_E_INVALID, "line " + std::to_string(line) + ": invalid sent_at '" + f[0] + "'");
       int64_t sentSecs = floorDiv(*utc, 1000000);
       std::optional<int64_t> localSecs;
       if (!f[1].empty()) {
-        auto l = parseCodedAt(f[1] + "Z");
+        auto l = common::parseCodedAt(f[1] + "Z");
         if (!l) throw Error(CS_E_INVALID, "line " + std::to_string(line) + ": invalid sent_at_local '" + f[1] + "'");
         localSecs = floorDiv(*l, 1000000);
       }
@@ -350,14 +350,14 @@ std::string Ingest::importCsv(const std::vector<std::string>& args) {
       if (!localSecs) localSecs = sentSecs + offset * 60;
       Group g;
       g.machine = f[4];
-      PulseTime& t = g.pulse.time;
+      common::PulseTime& t = g.pulse.time;
       t.sentAtMs = sentSecs * 1000;
       t.sentAtLocalMs = *localSecs * 1000;
       t.tzOffset = offset;
       int64_t day = floorDiv(*localSecs, 86400);
       int64_t y;
       unsigned m, d;
-      civilFromDays(day, y, m, d);
+      common::civilFromDays(day, y, m, d);
       t.localDay = static_cast<int32_t>(y * 10000 + m * 100 + d);
       t.localHour = static_cast<int>((*localSecs - day * 86400) / 3600);
       g.pulse.userId = *userId;

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "timestamp.hpp"
+#include "common/timestamp.hpp"
 
 namespace codestats::ingest {
 
@@ -33,7 +33,7 @@ struct XpItem {
 };
 
 struct PulseInput {
-  PulseTime time;
+  common::PulseTime time;
   std::vector<XpItem> xps;
 };
 

@@ -1,9 +1,9 @@
-#include "timestamp.hpp"
+#include "common/timestamp.hpp"
 
 #include <cctype>
 #include <cstdio>
 
-namespace codestats::ingest {
+namespace codestats::common {
 namespace {
 
 bool isDigit(char c) { return c >= '0' && c <= '9'; }
@@ -219,4 +219,4 @@ std::string formatLocal(int64_t localMs, int tzOffset) {
   return s + buf;
 }
 
-}  // namespace codestats::ingest
+}  // namespace codestats::common
