@@ -11,6 +11,7 @@
 
 #include <codestats/text.hpp>
 
+#include "common/ascii.hpp"
 #include "common/timestamp.hpp"
 #include "common/token.hpp"
 #include "pulse_body.hpp"
@@ -174,7 +175,7 @@ void Ingest::invalidate(std::string_view topic) {
 }
 
 LanguageRef Ingest::language(const std::string& name) {
-  std::string key = lowerAscii(name);
+  std::string key = common::lowerAscii(name);
   {
     std::lock_guard lock(languageMutex_);
     auto it = languageCache_.find(key);
@@ -425,7 +426,8 @@ std::string Ingest::importCsv(const std::vector<std::string>& args) {
 std::string Ingest::aliasLanguage(const std::vector<std::string>& args) {
   if (args.size() != 2) throw Error(CS_E_INVALID, "usage: ingest.alias-language FROM TO");
   std::string from = normaliseLanguage(args[0]), to = normaliseLanguage(args[1]);
-  if (lowerAscii(from) == lowerAscii(to)) throw Error(CS_E_INVALID, "cannot alias a language to itself");
+  if (common::lowerAscii(from) == common::lowerAscii(to))
+    throw Error(CS_E_INVALID, "cannot alias a language to itself");
   int64_t moved = 0;
   host_.transaction([&](Tx& tx) {
     if (host_.dbBackend() == CS_DB_POSTGRES) tx.query("LOCK TABLE user_language_xps IN EXCLUSIVE MODE");
@@ -447,7 +449,7 @@ std::string Ingest::unaliasLanguage(const std::vector<std::string>& args) {
   int64_t moved = 0;
   host_.transaction([&](Tx& tx) {
     if (host_.dbBackend() == CS_DB_POSTGRES) tx.query("LOCK TABLE user_language_xps IN EXCLUSIVE MODE");
-    Rows r = tx.query("SELECT id, alias_of FROM languages WHERE name_lower = $1", {lowerAscii(name)});
+    Rows r = tx.query("SELECT id, alias_of FROM languages WHERE name_lower = $1", {common::lowerAscii(name)});
     if (r.empty() || r[0].isNull(1)) throw Error(CS_E_INVALID, "Cannot unalias a language that is not an alias!");
     int64_t id = r[0].i64(0);
     tx.query("UPDATE languages SET alias_of = NULL WHERE id = $1", {id});

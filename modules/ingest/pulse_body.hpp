@@ -49,8 +49,6 @@ Validation validatePulseBody(std::string_view body, const std::string* queryCode
 
 // Trim (ASCII whitespace), "Plain text" when empty.
 std::string normaliseLanguage(std::string_view name);
-// ASCII lower-casing used for the case-insensitive language key.
-std::string lowerAscii(std::string_view s);
 using codestats::validUtf8;
 
 // {"error":"..."} with JSON escaping.
