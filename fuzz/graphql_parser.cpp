@@ -4,8 +4,8 @@
 // Oracle: no crash or sanitizer report, and every response is one valid JSON object/array.
 //
 //   clang++ -std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-//     -Imodules/web/graphql -Imodules/web/graphql/tests -Imodules/ingest -Isdk/include \
-//     fuzz/graphql_parser.cpp modules/web/graphql/*.cpp modules/ingest/timestamp.cpp \
+//     -Imodules/web/graphql -Imodules/web/graphql/tests -Imodules/common/include -Isdk/include \
+//     fuzz/graphql_parser.cpp modules/web/graphql/*.cpp modules/common/timestamp.cpp modules/common/ascii.cpp \
 //     -lPocoJSON -lPocoFoundation -o build/fuzz_graphql_parser
 //   build/fuzz_graphql_parser -max_len=4096 -dict=fuzz/graphql_parser.dict fuzz/corpus/graphql_parser
 #include <cstddef>

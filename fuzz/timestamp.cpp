@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "ingest/timestamp.hpp"
+#include "common/timestamp.hpp"
 
-using namespace codestats::ingest;
+using namespace codestats::common;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

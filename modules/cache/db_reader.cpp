@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/ascii.hpp"
+
 namespace codestats::cache {
 namespace {
 
@@ -131,7 +133,7 @@ void readLanguages(Host& host, Directory& dir) {
 }
 
 std::optional<int64_t> readLanguageId(Host& host, Directory& dir, const std::string& name) {
-  Rows r = host.query("SELECT id, name FROM languages WHERE name_lower = $1", {lowerAscii(name)});
+  Rows r = host.query("SELECT id, name FROM languages WHERE name_lower = $1", {common::lowerAscii(name)});
   if (r.empty()) return std::nullopt;
   dir.putLanguage(r[0].i64(0), std::string(r[0].text(1)));
   return r[0].i64(0);

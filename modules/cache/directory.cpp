@@ -3,24 +3,19 @@
 #include <algorithm>
 #include <mutex>
 
-namespace codestats::cache {
+#include "common/ascii.hpp"
 
-std::string lowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
+namespace codestats::cache {
 
 void Directory::putUser(UserInfo u) {
   std::unique_lock lock(mutex_);
   auto old = users_.find(u.id);
   if (old != users_.end()) {
     if (old->second == u) return;  // a reload of an unchanged user keeps the stamps valid
-    byLowerName_.erase(lowerAscii(old->second.username));
+    byLowerName_.erase(common::lowerAscii(old->second.username));
   }
   changed();
-  byLowerName_[lowerAscii(u.username)] = u.id;
+  byLowerName_[common::lowerAscii(u.username)] = u.id;
   users_[u.id] = std::move(u);
 }
 
@@ -28,7 +23,7 @@ void Directory::removeUser(int64_t id) {
   std::unique_lock lock(mutex_);
   auto it = users_.find(id);
   if (it == users_.end()) return;
-  auto byName = byLowerName_.find(lowerAscii(it->second.username));
+  auto byName = byLowerName_.find(common::lowerAscii(it->second.username));
   if (byName != byLowerName_.end() && byName->second == id) byLowerName_.erase(byName);
   users_.erase(it);
   changed();
@@ -43,7 +38,7 @@ std::optional<UserInfo> Directory::user(int64_t id) const {
 
 std::optional<UserInfo> Directory::findUser(std::string_view username, bool caseInsensitive) const {
   std::shared_lock lock(mutex_);
-  auto it = byLowerName_.find(lowerAscii(username));
+  auto it = byLowerName_.find(common::lowerAscii(username));
   if (it == byLowerName_.end()) return std::nullopt;
   const UserInfo& u = users_.at(it->second);
   if (!caseInsensitive && u.username != username) return std::nullopt;
@@ -76,7 +71,7 @@ void Directory::putLanguage(int64_t id, std::string name) {
   std::unique_lock lock(mutex_);
   if (auto it = languages_.find(id); it != languages_.end() && it->second == name) return;
   changed();
-  languageByLower_[lowerAscii(name)] = id;
+  languageByLower_[common::lowerAscii(name)] = id;
   languages_[id] = std::move(name);
 }
 
@@ -89,7 +84,7 @@ std::optional<std::string> Directory::languageName(int64_t id) const {
 
 std::optional<int64_t> Directory::languageId(std::string_view name) const {
   std::shared_lock lock(mutex_);
-  auto it = languageByLower_.find(lowerAscii(name));
+  auto it = languageByLower_.find(common::lowerAscii(name));
   if (it == languageByLower_.end()) return std::nullopt;
   return it->second;
 }

@@ -22,8 +22,6 @@ struct UserInfo {
   bool operator==(const UserInfo&) const = default;
 };
 
-std::string lowerAscii(std::string_view s);
-
 class Directory {
  public:
   void putUser(UserInfo u);

@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "calendar.hpp"
+#include "common/ascii.hpp"
 #include "events.hpp"
 #include "render.hpp"
 
@@ -342,7 +343,7 @@ void WarmCache::handle(std::string_view topic, std::string_view payload) {
     Rows r = host_.query(
         "SELECT DISTINCT p.user_id FROM xps x JOIN pulses p ON p.id = x.pulse_id JOIN languages l ON l.id = "
         "x.original_language_id WHERE l.name_lower = $1",
-        {lowerAscii(*language)});
+        {common::lowerAscii(*language)});
     for (size_t i = 0; i < r.size(); ++i) queueStale(r[i].i64(0));
     front_.markDirty();
     kick();

@@ -9,7 +9,7 @@
 
 #include "geoip.hpp"
 #include "payloads.hpp"
-#include "socket_token.hpp"
+#include "common/socket_token.hpp"
 
 #define CHANNELS_MODULE_VERSION "0.2.0"
 
@@ -73,7 +73,7 @@ class ChannelsModule : public codestats::Module {
     onSocketConnect([this](std::string_view query, std::string_view) -> std::optional<std::string> {
       std::string token = queryValue(query, "token");
       if (token.empty()) return std::string();  // anonymous
-      auto user = channels::verifySocketToken(secret_, token, nowMs());
+      auto user = codestats::common::verifySocketToken(secret_, token, nowMs());
       if (!user || !userExists(*user)) return std::nullopt;  // refused, never downgraded
       return *user;
     });
@@ -114,7 +114,7 @@ class ChannelsModule : public codestats::Module {
             [this](const std::vector<std::string>& args) {
               if (args.size() != 1) throw codestats::Error(CS_E_INVALID, "usage: channels.socket-token USERNAME");
               if (!userExists(args[0])) throw codestats::Error(CS_E_NOT_FOUND, "no user '" + args[0] + "'");
-              return channels::signSocketToken(secret_, args[0], nowMs());
+              return codestats::common::signSocketToken(secret_, args[0], nowMs());
             });
   }
 

@@ -11,9 +11,10 @@
 
 #include <codestats/text.hpp>
 
+#include "common/ascii.hpp"
+#include "common/timestamp.hpp"
+#include "common/token.hpp"
 #include "pulse_body.hpp"
-#include "timestamp.hpp"
-#include "token.hpp"
 
 namespace codestats::ingest {
 namespace {
@@ -58,8 +59,8 @@ std::string eventJson(const PendingPulse& p, const MachineAuth& a, std::string_v
                     ",\"username\":" + jsonString(a.username) + ",\"private\":" +
                     (a.privateProfile ? "true" : "false") + ",\"machine_id\":" + std::to_string(a.machineId) +
                     ",\"machine_name\":" + jsonString(a.machineName) +
-                    ",\"sent_at\":" + jsonString(formatUtc(p.time.sentAtMs)) +
-                    ",\"sent_at_local\":" + jsonString(formatLocal(p.time.sentAtLocalMs, p.time.tzOffset)) +
+                    ",\"sent_at\":" + jsonString(common::formatUtc(p.time.sentAtMs)) +
+                    ",\"sent_at_local\":" + jsonString(common::formatLocal(p.time.sentAtLocalMs, p.time.tzOffset)) +
                     ",\"tz_offset\":" + std::to_string(p.time.tzOffset) + ",\"xps\":[";
   for (size_t i = 0; i < p.xps.size(); ++i) {
     if (i) out += ",";
@@ -149,10 +150,10 @@ std::shared_ptr<const MachineAuth> Ingest::authenticate(const std::string& token
     if (it != authCache_.end()) return it->second;
     epoch = authEpoch_;
   }
-  auto claims = parseToken(token);
+  auto claims = common::parseToken(token);
   if (!claims) return nullptr;
   auto machine = findActiveMachine(host_, claims->username, claims->machineId);
-  if (!machine || !verifyTokenSignature(token, secretKeyBase_, machine->apiSalt)) return nullptr;
+  if (!machine || !common::verifyTokenSignature(token, secretKeyBase_, machine->apiSalt)) return nullptr;
   auto auth = std::make_shared<const MachineAuth>(std::move(*machine));
   std::lock_guard lock(authMutex_);
   if (epoch == authEpoch_) {  // no invalidation raced with the lookup
@@ -174,7 +175,7 @@ void Ingest::invalidate(std::string_view topic) {
 }
 
 LanguageRef Ingest::language(const std::string& name) {
-  std::string key = lowerAscii(name);
+  std::string key = common::lowerAscii(name);
   {
     std::lock_guard lock(languageMutex_);
     auto it = languageCache_.find(key);
@@ -335,12 +336,12 @@ std::string Ingest::importCsv(const std::vector<std::string>& args) {
     auto key = std::make_tuple(f[4], f[0], f[1], f[2]);
     auto it = index.find(key);
     if (it == index.end()) {
-      auto utc = parseCodedAt(f[0]);
+      auto utc = common::parseCodedAt(f[0]);
       if (!utc) throw Error(CS_E_INVALID, "line " + std::to_string(line) + ": invalid sent_at '" + f[0] + "'");
       int64_t sentSecs = floorDiv(*utc, 1000000);
       std::optional<int64_t> localSecs;
       if (!f[1].empty()) {
-        auto l = parseCodedAt(f[1] + "Z");
+        auto l = common::parseCodedAt(f[1] + "Z");
         if (!l) throw Error(CS_E_INVALID, "line " + std::to_string(line) + ": invalid sent_at_local '" + f[1] + "'");
         localSecs = floorDiv(*l, 1000000);
       }
@@ -350,14 +351,14 @@ std::string Ingest::importCsv(const std::vector<std::string>& args) {
       if (!localSecs) localSecs = sentSecs + offset * 60;
       Group g;
       g.machine = f[4];
-      PulseTime& t = g.pulse.time;
+      common::PulseTime& t = g.pulse.time;
       t.sentAtMs = sentSecs * 1000;
       t.sentAtLocalMs = *localSecs * 1000;
       t.tzOffset = offset;
       int64_t day = floorDiv(*localSecs, 86400);
       int64_t y;
       unsigned m, d;
-      civilFromDays(day, y, m, d);
+      common::civilFromDays(day, y, m, d);
       t.localDay = static_cast<int32_t>(y * 10000 + m * 100 + d);
       t.localHour = static_cast<int>((*localSecs - day * 86400) / 3600);
       g.pulse.userId = *userId;
@@ -425,7 +426,8 @@ std::string Ingest::importCsv(const std::vector<std::string>& args) {
 std::string Ingest::aliasLanguage(const std::vector<std::string>& args) {
   if (args.size() != 2) throw Error(CS_E_INVALID, "usage: ingest.alias-language FROM TO");
   std::string from = normaliseLanguage(args[0]), to = normaliseLanguage(args[1]);
-  if (lowerAscii(from) == lowerAscii(to)) throw Error(CS_E_INVALID, "cannot alias a language to itself");
+  if (common::lowerAscii(from) == common::lowerAscii(to))
+    throw Error(CS_E_INVALID, "cannot alias a language to itself");
   int64_t moved = 0;
   host_.transaction([&](Tx& tx) {
     if (host_.dbBackend() == CS_DB_POSTGRES) tx.query("LOCK TABLE user_language_xps IN EXCLUSIVE MODE");
@@ -447,7 +449,7 @@ std::string Ingest::unaliasLanguage(const std::vector<std::string>& args) {
   int64_t moved = 0;
   host_.transaction([&](Tx& tx) {
     if (host_.dbBackend() == CS_DB_POSTGRES) tx.query("LOCK TABLE user_language_xps IN EXCLUSIVE MODE");
-    Rows r = tx.query("SELECT id, alias_of FROM languages WHERE name_lower = $1", {lowerAscii(name)});
+    Rows r = tx.query("SELECT id, alias_of FROM languages WHERE name_lower = $1", {common::lowerAscii(name)});
     if (r.empty() || r[0].isNull(1)) throw Error(CS_E_INVALID, "Cannot unalias a language that is not an alias!");
     int64_t id = r[0].i64(0);
     tx.query("UPDATE languages SET alias_of = NULL WHERE id = $1", {id});

@@ -1,12 +1,11 @@
 #include "pulse_body.hpp"
 
+#include "common/ascii.hpp"
 #include "pulse_json.hpp"
 
 
 namespace codestats::ingest {
 namespace {
-
-bool isSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'; }
 
 Validation fail(std::string_view msg) {
   Validation v;
@@ -18,18 +17,9 @@ Validation fail(std::string_view msg) {
 }  // namespace
 
 std::string normaliseLanguage(std::string_view name) {
-  size_t b = 0, e = name.size();
-  while (b < e && isSpace(name[b])) ++b;
-  while (e > b && isSpace(name[e - 1])) --e;
-  if (b == e) return "Plain text";
-  return std::string(name.substr(b, e - b));
-}
-
-std::string lowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
+  std::string_view trimmed = common::trimAsciiSpace(name);
+  if (trimmed.empty()) return "Plain text";
+  return std::string(trimmed);
 }
 
 std::string errorJson(std::string_view message) { return "{\"error\":" + jsonString(message) + "}"; }
@@ -50,11 +40,11 @@ Validation validatePulseBody(std::string_view body, const std::string* queryCode
     codedAt = &json.codedAt;
   }
   Validation ok;
-  switch (resolvePulseTime(*codedAt, nowUs, ok.pulse.time)) {
-    case TimestampError::Format: return fail(kErrCodedAt);
-    case TimestampError::Date: return fail(kErrDate);
-    case TimestampError::Offset: return fail(kErrOffset);
-    case TimestampError::None: break;
+  switch (common::resolvePulseTime(*codedAt, nowUs, ok.pulse.time)) {
+    case common::TimestampError::Format: return fail(kErrCodedAt);
+    case common::TimestampError::Date: return fail(kErrDate);
+    case common::TimestampError::Offset: return fail(kErrOffset);
+    case common::TimestampError::None: break;
   }
 
   // 5. items: objects with a string language and an integer xp in [0, 2^31-1]

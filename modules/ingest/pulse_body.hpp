@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "timestamp.hpp"
+#include "common/timestamp.hpp"
 
 namespace codestats::ingest {
 
@@ -33,7 +33,7 @@ struct XpItem {
 };
 
 struct PulseInput {
-  PulseTime time;
+  common::PulseTime time;
   std::vector<XpItem> xps;
 };
 
@@ -49,8 +49,6 @@ Validation validatePulseBody(std::string_view body, const std::string* queryCode
 
 // Trim (ASCII whitespace), "Plain text" when empty.
 std::string normaliseLanguage(std::string_view name);
-// ASCII lower-casing used for the case-insensitive language key.
-std::string lowerAscii(std::string_view s);
 using codestats::validUtf8;
 
 // {"error":"..."} with JSON escaping.

@@ -4,6 +4,7 @@
 #include <mutex>
 #include <tuple>
 
+#include "common/ascii.hpp"
 #include "pulse_body.hpp"
 
 namespace codestats::ingest {
@@ -11,7 +12,7 @@ namespace {
 
 template <typename Q>
 LanguageRef languageWith(Q& q, const std::string& name) {
-  std::string lower = lowerAscii(name);
+  std::string lower = common::lowerAscii(name);
   auto find = [&]() -> std::optional<LanguageRef> {
     Rows r = q.query(
         "SELECT l.id, l.name, l.alias_of, a.name FROM languages l LEFT JOIN languages a ON a.id = l.alias_of "

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "schema.hpp"
-#include "timestamp.hpp"
+#include "common/timestamp.hpp"
 
 namespace codestats::ingest {
 
@@ -44,7 +44,7 @@ struct PendingXp {
 struct PendingPulse {
   int64_t userId = 0;
   int64_t machineId = 0;
-  PulseTime time;
+  common::PulseTime time;
   std::vector<PendingXp> xps;
   int64_t pulseId = 0;  // set by writePulses
 };

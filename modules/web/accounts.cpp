@@ -1,5 +1,6 @@
 #include "accounts.hpp"
 
+#include "common/ascii.hpp"
 #include "passwords.hpp"
 #include "schema.hpp"
 
@@ -69,8 +70,7 @@ void login(App& app, Ctx& c) {
   auto username = c.field("username");
   auto password = c.field("password");
   if (!username || !password) return app.pages().badRequest(c, "The login form needs a username and a password.");
-  std::string account = *username;
-  for (char& ch : account) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  std::string account = common::lowerAscii(*username);
   if (!app.withinLimit(c, app.config().loginPerIp, "login-ip", c.clientIp())) return;
   if (!app.withinLimit(c, app.config().loginPerAccount, "login-account", account)) return;
 

@@ -1,6 +1,7 @@
 #include "assets.hpp"
 
 #include "assets_embedded.hpp"
+#include "common/ascii.hpp"
 
 namespace codestats::web {
 namespace {
@@ -11,18 +12,12 @@ const embedded::EmbeddedAsset* find(std::string_view name) {
   return nullptr;
 }
 
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
-
 }  // namespace
 
 bool etagMatches(std::string_view header, std::string_view etag) {
   while (!header.empty()) {
     size_t comma = header.find(',');
-    std::string_view item = trim(header.substr(0, comma));
+    std::string_view item = common::trimSpaceTab(header.substr(0, comma));
     if (item == "*") return true;
     if (item.substr(0, 2) == "W/") item.remove_prefix(2);  // weak comparison (RFC 9110 §13.1.2)
     if (item == etag) return true;

@@ -2,7 +2,7 @@
 
 #include <sodium.h>
 
-#include "../ingest/token.hpp"
+#include "common/token.hpp"
 #include "db_util.hpp"
 
 namespace codestats::web {
@@ -101,7 +101,7 @@ std::string newApiSalt() {
 }
 
 std::string machineToken(App& app, const std::string& username, int64_t machineId, const std::string& salt) {
-  return codestats::ingest::generateToken(app.host().config("host.secret_key_base", ""), salt, username, machineId);
+  return common::generateToken(app.host().config("host.secret_key_base", ""), salt, username, machineId);
 }
 
 void deleteMachineData(App& app, int64_t userId, int64_t machineId) {

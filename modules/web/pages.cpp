@@ -4,7 +4,7 @@
 #include <iterator>
 
 #include "assets.hpp"
-#include "socket_token.hpp"
+#include "common/socket_token.hpp"
 #include "views.hpp"
 
 namespace codestats::web {
@@ -37,7 +37,7 @@ std::string Pages::renderHtml(Ctx& c, const std::string& page, Data& data, const
     // The live socket's token (spec §6.1, docs/channels.md): lets the owner's page join the
     // topic of a private profile.
     if (!config_.secretKeyBase.empty())
-      u.set("channel_token", channels::signSocketToken(config_.secretKeyBase, c.user->username, nowMs()));
+      u.set("channel_token", common::signSocketToken(config_.secretKeyBase, c.user->username, nowMs()));
     layout.set("current_user", u);
   }
   Data flashes{Data::type::list};

@@ -23,7 +23,7 @@ std::string describe(const Validation& v) {
   std::ostringstream out;
   out << v.status << " " << v.error;
   if (v.status != 0) return out.str();
-  const PulseTime& t = v.pulse.time;
+  const codestats::common::PulseTime& t = v.pulse.time;
   out << " t=" << t.sentAtMs << "/" << t.sentAtLocalMs << "/" << t.tzOffset << "/" << t.localDay << "/" << t.localHour;
   for (const XpItem& x : v.pulse.xps) out << " [" << jsonString(validUtf8(x.language) ? x.language : "?") << ":" << x.amount << "]";
   return out.str();

@@ -66,11 +66,11 @@ Validation validatePulseBodyWithPocoDom(std::string_view body, const std::string
     codedAt = *queryCodedAt;
   }
   Validation ok;
-  switch (resolvePulseTime(codedAt, nowUs, ok.pulse.time)) {
-    case TimestampError::Format: return fail(kErrCodedAt);
-    case TimestampError::Date: return fail(kErrDate);
-    case TimestampError::Offset: return fail(kErrOffset);
-    case TimestampError::None: break;
+  switch (common::resolvePulseTime(codedAt, nowUs, ok.pulse.time)) {
+    case common::TimestampError::Format: return fail(kErrCodedAt);
+    case common::TimestampError::Date: return fail(kErrDate);
+    case common::TimestampError::Offset: return fail(kErrOffset);
+    case common::TimestampError::None: break;
   }
 
   // 5. items

@@ -1,17 +1,21 @@
 #include "lexer.hpp"
 
+#include <codestats/text.hpp>
+
 #include <algorithm>
 #include <cstdint>
 
+#include "common/ascii.hpp"
 #include "limits.hpp"
 #include "utf8.hpp"
 
 namespace codestats::graphql {
 namespace {
 
+using common::isAsciiDigit;
+
 bool isNameStart(char c) { return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
-bool isNameContinue(char c) { return isNameStart(c) || isDigit(c); }
+bool isNameContinue(char c) { return isNameStart(c) || isAsciiDigit(c); }
 
 void appendUtf8(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
@@ -29,13 +33,6 @@ void appendUtf8(std::string& out, uint32_t cp) {
     out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
     out += static_cast<char>(0x80 | (cp & 0x3F));
   }
-}
-
-int hexValue(char c) {
-  if (isDigit(c)) return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 bool isBlank(std::string_view line) {
@@ -157,7 +154,7 @@ class Lexer {
       while (!atEnd() && isNameContinue(peek())) advance();
       return {Token::Kind::Name, std::string(s_.substr(start, i_ - start)), t.location};
     }
-    if (c == '-' || isDigit(c)) return number(t.location);
+    if (c == '-' || isAsciiDigit(c)) return number(t.location);
     if (c == '"') {
       if (peek(1) == '"' && peek(2) == '"') return blockString(t.location);
       return string(t.location);
@@ -172,8 +169,8 @@ class Lexer {
   }
 
   void digitsAfter(const char* what) {
-    if (!isDigit(peek())) fail(std::string("Invalid number, expected digit ") + what + ".");
-    while (isDigit(peek())) advance();
+    if (!isAsciiDigit(peek())) fail(std::string("Invalid number, expected digit ") + what + ".");
+    while (isAsciiDigit(peek())) advance();
   }
 
   Token number(SourceLocation at) {
@@ -182,7 +179,7 @@ class Lexer {
     if (peek() == '-') advance();
     if (peek() == '0') {
       advance();
-      if (isDigit(peek())) fail("Invalid number, unexpected digit after 0.");
+      if (isAsciiDigit(peek())) fail("Invalid number, unexpected digit after 0.");
     } else {
       digitsAfter("but got none");
     }
@@ -204,7 +201,7 @@ class Lexer {
   uint32_t hex4() {
     uint32_t v = 0;
     for (int k = 0; k < 4; ++k) {
-      const int h = hexValue(peek());
+      const int h = hexDigitValue(peek());  // <codestats/text.hpp>
       if (h < 0) fail("Invalid Unicode escape sequence.");
       v = v * 16 + static_cast<uint32_t>(h);
       advance();

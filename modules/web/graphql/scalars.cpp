@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "timestamp.hpp"  // modules/ingest: the coded_at parser and calendar helpers
+#include "common/timestamp.hpp"  // the coded_at parser and calendar helpers, shared with ingest
 
 namespace codestats::graphql {
 namespace {
@@ -42,24 +42,24 @@ std::string formatDate(Yyyymmdd day) {
 }
 
 int64_t daysSinceEpoch(Yyyymmdd day) {
-  return ingest::daysFromCivil(day / 10000, static_cast<unsigned>(day / 100 % 100), static_cast<unsigned>(day % 100));
+  return common::daysFromCivil(day / 10000, static_cast<unsigned>(day / 100 % 100), static_cast<unsigned>(day % 100));
 }
 
 Yyyymmdd dateFromDays(int64_t days) {
   int64_t y = 0;
   unsigned m = 0, d = 0;
-  ingest::civilFromDays(days, y, m, d);
+  common::civilFromDays(days, y, m, d);
   return static_cast<Yyyymmdd>(y * 10000 + m * 100 + d);
 }
 
 std::optional<int64_t> parseDatetime(std::string_view text) {
-  const std::optional<int64_t> us = ingest::parseCodedAt(text);
+  const std::optional<int64_t> us = common::parseCodedAt(text);
   if (!us) return std::nullopt;
   // Floor division: an instant before 1970 with a fraction stays at or before itself.
   return *us >= 0 ? *us / 1000 : -((-*us + 999) / 1000);
 }
 
-std::string formatDatetime(int64_t unixMs) { return ingest::formatUtc(unixMs); }
+std::string formatDatetime(int64_t unixMs) { return common::formatUtc(unixMs); }
 
 bool isNaiveDatetime(std::string_view text) {
   int h = 0, mi = 0, s = 0;

@@ -4,6 +4,7 @@
 
 #include <optional>
 
+#include "common/ascii.hpp"
 #include "engine.hpp"
 #include "json_input.hpp"
 #include "limits.hpp"
@@ -12,21 +13,11 @@
 namespace codestats::graphql {
 namespace {
 
-std::string lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out)
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  return out;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
-  return s;
-}
+using common::lowerAscii;
+using common::trimSpaceTab;  // HTTP optional whitespace: spaces and tabs
 
 // The media type without parameters, lower-cased: "application/json".
-std::string mediaType(std::string_view header) { return lower(trim(header.substr(0, header.find(';')))); }
+std::string mediaType(std::string_view header) { return lowerAscii(trimSpaceTab(header.substr(0, header.find(';')))); }
 
 GraphqlHttpResponse failure(int status, const std::string& message) {
   GraphqlHttpResponse r;
@@ -39,7 +30,7 @@ GraphqlHttpResponse failure(int status, const std::string& message) {
 // Absent means anything; text/html stays accepted, as the original served the route in its
 // HTML pipeline (and bundled pages send the browser's default Accept).
 bool acceptsJson(std::string_view accept) {
-  if (trim(accept).empty()) return true;
+  if (trimSpaceTab(accept).empty()) return true;
   size_t start = 0;
   while (start <= accept.size()) {
     size_t end = accept.find(',', start);
@@ -49,7 +40,7 @@ bool acceptsJson(std::string_view accept) {
     const std::string type = mediaType(range);
     bool zero = false;
     for (size_t p = range.find(';'); p != std::string_view::npos; p = range.find(';', p + 1)) {
-      const std::string param = lower(trim(range.substr(p + 1, range.find(';', p + 1) - p - 1)));
+      const std::string param = lowerAscii(trimSpaceTab(range.substr(p + 1, range.find(';', p + 1) - p - 1)));
       if (param.rfind("q=", 0) == 0 && param.find_first_not_of("0.", 2) == std::string::npos) zero = true;
     }
     if (zero) continue;
@@ -84,7 +75,7 @@ std::string readForm(std::string_view form, Params& params) {
       params.query = value;
     } else if (key == "operationName") {
       params.operationName = value;
-    } else if (key == "variables" && !trim(value).empty()) {
+    } else if (key == "variables" && !trimSpaceTab(value).empty()) {
       std::string error;
       std::optional<Value> v = parseJson(value, error);
       if (!v) return "Parameter \"variables\" is not valid JSON: " + error;
@@ -107,7 +98,7 @@ std::string readJsonObject(const Value& object, Params& params) {
       params.operationName = value.text;
     } else if (key == "variables") {
       if (value.kind == Value::Kind::String) {  // some clients send the variables as JSON text
-        if (trim(value.text).empty()) continue;
+        if (trimSpaceTab(value.text).empty()) continue;
         std::string error;
         std::optional<Value> v = parseJson(value.text, error);
         if (!v) return "\"variables\" is not valid JSON: " + error;
@@ -122,7 +113,7 @@ std::string readJsonObject(const Value& object, Params& params) {
 
 // Runs one request's parameters through the engine: status 400 or 200 with the result.
 GraphqlHttpResponse run(Params params, ProfileSource& source, const ExecutionContext& context) {
-  if (!params.query || trim(*params.query).empty()) return failure(400, "No query document supplied.");
+  if (!params.query || trimSpaceTab(*params.query).empty()) return failure(400, "No query document supplied.");
   if (params.variables && params.variables->kind != Value::Kind::Object && params.variables->kind != Value::Kind::Null)
     return failure(400, "\"variables\" must be a JSON object or null.");
   GraphqlRequest request{*params.query, params.variables.value_or(Value{}), params.operationName.value_or("")};
@@ -192,7 +183,7 @@ GraphqlHttpResponse handleGraphqlHttp(const GraphqlHttpRequest& request, Profile
     if (!hasQuery && !params.query) params.query = std::string(request.body);
   } else if (type == "application/x-www-form-urlencoded") {
     if (std::string error = readForm(request.body, params); !error.empty()) return failure(400, error);
-  } else if (!trim(request.body).empty()) {
+  } else if (!trimSpaceTab(request.body).empty()) {
     // application/graphql, text/plain (the bundled JS), or no type: the body is the document.
     if (!isValidUtf8(request.body)) return failure(400, "Body is not valid UTF-8.");
     params.query = std::string(request.body);

@@ -1,11 +1,11 @@
-#include "token.hpp"
+#include "common/token.hpp"
 
 #include <sodium.h>
 
 #include <array>
 #include <vector>
 
-namespace codestats::ingest {
+namespace codestats::common {
 namespace {
 
 constexpr char kUrlAlphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
@@ -161,4 +161,4 @@ bool verifyTokenSignature(std::string_view token, std::string_view secretKeyBase
   return sodium_memcmp(given->data(), expected.data(), expected.size()) == 0;
 }
 
-}  // namespace codestats::ingest
+}  // namespace codestats::common

@@ -1,6 +1,6 @@
 // Machine API tokens (spec codestats.md §3.1): Plug.Crypto MessageVerifier with HS256,
 // key = secret_key_base ++ machine api_salt, payload = b64url(username) "##" b64url(machine id).
-// Pure logic (libsodium only), shared by the ingest module (verify) and web (generate).
+// Pure logic (libsodium only): the ingest module verifies tokens, web generates them.
 #pragma once
 
 #include <cstdint>
@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace codestats::ingest {
+namespace codestats::common {
 
 // Base64 with the URL-safe alphabet; `pad` adds '=' padding.
 std::string base64UrlEncode(std::string_view bytes, bool pad);
@@ -31,4 +31,4 @@ std::optional<TokenClaims> parseToken(std::string_view token);
 // the original never issued it).
 bool verifyTokenSignature(std::string_view token, std::string_view secretKeyBase, std::string_view apiSalt);
 
-}  // namespace codestats::ingest
+}  // namespace codestats::common

@@ -1,9 +1,9 @@
 #include <catch2/catch.hpp>
 #include <sodium.h>
 
-#include "token.hpp"
+#include "common/token.hpp"
 
-using namespace codestats::ingest;
+using namespace codestats::common;
 
 namespace {
 const std::string kSecret(64, 'x');

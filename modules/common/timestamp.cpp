@@ -1,12 +1,11 @@
-#include "timestamp.hpp"
+#include "common/timestamp.hpp"
 
-#include <cctype>
 #include <cstdio>
 
-namespace codestats::ingest {
-namespace {
+#include "common/ascii.hpp"
 
-bool isDigit(char c) { return c >= '0' && c <= '9'; }
+namespace codestats::common {
+namespace {
 
 struct Fields {
   int year = 0, month = 0, day = 0, hour = 0, minute = 0, second = 0;
@@ -21,7 +20,7 @@ bool digits(std::string_view s, size_t& i, int n, int& out) {
   if (i + n > s.size()) return false;
   int v = 0;
   for (int k = 0; k < n; ++k) {
-    if (!isDigit(s[i + k])) return false;
+    if (!isAsciiDigit(s[i + k])) return false;
     v = v * 10 + (s[i + k] - '0');
   }
   out = v;
@@ -31,7 +30,7 @@ bool digits(std::string_view s, size_t& i, int n, int& out) {
 
 // An optional single non-digit separator.
 void optSep(std::string_view s, size_t& i) {
-  if (i < s.size() && !isDigit(s[i])) ++i;
+  if (i < s.size() && !isAsciiDigit(s[i])) ++i;
 }
 
 // The pattern of §3.5 A anchored at `start`.
@@ -42,18 +41,18 @@ bool matchAt(std::string_view s, size_t start, Fields& f) {
   if (!digits(s, i, 2, f.month)) return false;
   optSep(s, i);
   if (!digits(s, i, 2, f.day)) return false;
-  if (i >= s.size() || isDigit(s[i])) return false;  // exactly one non-digit separator
+  if (i >= s.size() || isAsciiDigit(s[i])) return false;  // exactly one non-digit separator
   ++i;
   if (!digits(s, i, 2, f.hour)) return false;
   optSep(s, i);
   if (!digits(s, i, 2, f.minute)) return false;
   optSep(s, i);
   if (!digits(s, i, 2, f.second)) return false;
-  if (i + 1 < s.size() && (s[i] == '.' || s[i] == ',') && isDigit(s[i + 1])) {
+  if (i + 1 < s.size() && (s[i] == '.' || s[i] == ',') && isAsciiDigit(s[i + 1])) {
     ++i;
     int64_t us = 0;
     int n = 0;
-    while (i < s.size() && isDigit(s[i])) {
+    while (i < s.size() && isAsciiDigit(s[i])) {
       if (n < 6) us = us * 10 + (s[i] - '0');
       ++n;
       ++i;
@@ -144,10 +143,7 @@ std::optional<int64_t> parseCodedAt(std::string_view text) {
 }
 
 std::optional<int> parseTzOffset(std::string_view text) {
-  size_t b = 0, e = text.size();
-  while (b < e && std::isspace(static_cast<unsigned char>(text[b]))) ++b;
-  while (e > b && std::isspace(static_cast<unsigned char>(text[e - 1]))) --e;
-  std::string_view s = text.substr(b, e - b);
+  std::string_view s = trimAsciiSpace(text);
   if (s.empty()) return std::nullopt;
   if (s.back() == 'z' || s.back() == 'Z') return 0;
   auto d = [&](size_t k) { return s[k] - '0'; };
@@ -157,13 +153,13 @@ std::optional<int> parseTzOffset(std::string_view text) {
     size_t p = s.size() - len;
     char sign = s[p];
     if (sign != '+' && sign != '-') continue;
-    bool ok = isDigit(s[p + 1]) && isDigit(s[p + 2]);
+    bool ok = isAsciiDigit(s[p + 1]) && isAsciiDigit(s[p + 2]);
     size_t m = p + 3;
     if (len == 6) {
       ok = ok && s[m] == ':';
       ++m;
     }
-    ok = ok && isDigit(s[m]) && isDigit(s[m + 1]);
+    ok = ok && isAsciiDigit(s[m]) && isAsciiDigit(s[m + 1]);
     if (!ok) continue;
     int minutes = (d(p + 1) * 10 + d(p + 2)) * 60 + d(m) * 10 + d(m + 1);
     return sign == '-' ? -minutes : minutes;
@@ -219,4 +215,4 @@ std::string formatLocal(int64_t localMs, int tzOffset) {
   return s + buf;
 }
 
-}  // namespace codestats::ingest
+}  // namespace codestats::common

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "socket_token.hpp"
+#include "common/socket_token.hpp"
 
-using namespace channels;
+using namespace codestats::common;
 
 TEST_CASE("socket tokens verify for 90 days and only with the right secret", "[channels]") {
   const std::string secret(64, 's');

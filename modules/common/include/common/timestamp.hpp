@@ -1,5 +1,6 @@
 // coded_at handling (spec codestats.md §3.5): parsing, age window, offset, stored values.
-// Pure logic, no SDK.
+// Pure logic, no SDK: ingest resolves pulse times with it, web's GraphQL engine parses
+// Datetime input and formats instants with it.
 #pragma once
 
 #include <cstdint>
@@ -7,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-namespace codestats::ingest {
+namespace codestats::common {
 
 // §3.5 A: the first (leftmost) RFC 3339-like match anywhere in the text. Returns the UTC
 // instant in microseconds since the epoch. Fields out of range are rejected (the original
@@ -40,4 +41,4 @@ std::string formatUtc(int64_t ms);
 // "YYYY-MM-DDTHH:MM:SS+HH:MM" (wall time sentAtLocal with the offset; sign of the total offset)
 std::string formatLocal(int64_t localMs, int tzOffset);
 
-}  // namespace codestats::ingest
+}  // namespace codestats::common

@@ -1,8 +1,8 @@
 #include <catch2/catch.hpp>
 
-#include "timestamp.hpp"
+#include "common/timestamp.hpp"
 
-using namespace codestats::ingest;
+using namespace codestats::common;
 
 namespace {
 // 2020-09-01T12:00:00Z in microseconds

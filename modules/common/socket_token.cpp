@@ -1,10 +1,10 @@
-#include "socket_token.hpp"
+#include "common/socket_token.hpp"
 
 #include <sodium.h>
 
 #include <vector>
 
-namespace channels {
+namespace codestats::common {
 namespace {
 
 constexpr std::string_view kKeyContext = "codestats socket token v1";
@@ -79,4 +79,4 @@ std::optional<std::string> verifySocketToken(std::string_view secret, std::strin
   return user;
 }
 
-}  // namespace channels
+}  // namespace codestats::common
