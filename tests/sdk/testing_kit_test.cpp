@@ -75,6 +75,10 @@ class Kitchen : public codestats::Module {
       lateStatus = e.code();
     }
   }
+  // A task submitted while stopping still runs before the instance is destroyed.
+  void stop() override {
+    host().submit([this] { host().kvPut("stopped", "yes"); });
+  }
   cs_status lateStatus = CS_OK;
 
  private:
@@ -221,6 +225,10 @@ TEST_CASE("FakeHost: config, registration phases, tasks, events, KV") {
     host.advanceClock(100);
     CHECK_FALSE(host.kvGet("k"));
     CHECK(host.runCommand("kitchen.nope").status == CS_E_NOT_FOUND);
+
+    host.unload("kitchen");
+    CHECK(host.kvGet("stopped", "kitchen") == std::string("yes"));
+    CHECK(host.request("GET", "/k/seen").status == 404);
   }
 }
 

@@ -899,12 +899,26 @@ class FakeHost {
   }
 
   // ---- loading ----
-  // Destroys the instance and drops everything queued for it.
+  // Runs the module's queued tasks (in the host a task holds a lease, so it runs before the
+  // generation goes; the SDK's task also frees itself when it runs), destroys the instance and
+  // drops the event deliveries and joins queued for it.
   void destroy(std::unique_ptr<detail::Slot> s) {
     detail::Slot* p = s.get();
+    ++depth_;
+    for (auto it = tasks_.begin(); it != tasks_.end();) {
+      if (it->slot != p) {
+        ++it;
+        continue;
+      }
+      Task t = *it;
+      tasks_.erase(it);
+      detail::Buf e;
+      if (t.fn(t.ud, errBuf(e)) != CS_OK) noteFailure(p, "background task failed: " + e.data);
+      it = tasks_.begin();  // a task may have queued more
+    }
+    --depth_;
     if (s->inst) s->desc->destroy(s->inst);
     s->inst = nullptr;
-    tasks_.erase(std::remove_if(tasks_.begin(), tasks_.end(), [&](const Task& t) { return t.slot == p; }), tasks_.end());
     queued_.erase(std::remove_if(queued_.begin(), queued_.end(), [&](const Delivery& d) { return d.slot == p; }),
                   queued_.end());
     joins_.erase(std::remove_if(joins_.begin(), joins_.end(), [&](const Join& j) { return j.slot == p; }), joins_.end());
