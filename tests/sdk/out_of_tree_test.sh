@@ -3,9 +3,11 @@
 #
 #   out_of_tree_test.sh BUILD_DIR SOURCE_DIR [CMAKE]
 #
-#   (a) cmake --install BUILD_DIR --prefix TMP/prefix
-#   (b) configure and build SOURCE_DIR/sdk/examples/hello against TMP/prefix, in TMP (outside
-#       the build tree), with only CMAKE_PREFIX_PATH pointing at the SDK
+#   (a) cmake --install BUILD_DIR --component sdk --prefix TMP/prefix: the SDK only (headers,
+#       the testing kit, the CMake package, the checker and its allowlist), no host
+#   (b) configure and build SOURCE_DIR/sdk/examples/hello and its tests against TMP/prefix,
+#       in TMP (outside the build tree), with only CMAKE_PREFIX_PATH pointing at the SDK
+#   (b2) run the example's unit tests (hello_test, on the SDK's fake host) and ctest
 #   (c) run the installed codestats-check-module on example.so
 #   (d) start BUILD_DIR/bin/codestatsd with var_dir=TMP/var, ephemeral ports and no modules;
 #       wait (max 15 s) for TMP/var/codestatsd.ports ({"http":N,"admin":N,"pid":N})
@@ -91,10 +93,11 @@ fail() {
 
 # (a) install -------------------------------------------------------------------------------
 prefix="$tmp/prefix"
-step "(a) cmake --install $build_dir --prefix $prefix"
-"$cmake" --install "$build_dir" --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
-  { cat "$tmp/install.log" >&2; fail "cmake --install failed"; }
+step "(a) cmake --install $build_dir --component sdk --prefix $prefix"
+"$cmake" --install "$build_dir" --component sdk --prefix "$prefix" >"$tmp/install.log" 2>&1 ||
+  { cat "$tmp/install.log" >&2; fail "cmake --install --component sdk failed"; }
 for f in include/codestats/module_abi.h include/codestats/sdk.hpp \
+         include/codestats/testing/fake_host.hpp \
          lib/cmake/CodeStatsSDK/CodeStatsSDKConfig.cmake \
          lib/cmake/CodeStatsSDK/CodeStatsSDKConfigVersion.cmake \
          lib/cmake/CodeStatsSDK/CodeStatsModule.cmake \
@@ -102,6 +105,12 @@ for f in include/codestats/module_abi.h include/codestats/sdk.hpp \
   [ -e "$prefix/$f" ] || fail "the install is missing $f"
 done
 [ -x "$prefix/bin/codestats-check-module" ] || fail "the installed checker is not executable"
+# The SDK component is for module authors: no host, no codestatsctl, no product modules.
+for f in bin/codestatsd bin/codestatsctl lib/codestatsd; do
+  [ ! -e "$prefix/$f" ] || fail "the sdk component installed $f"
+done
+extra=$(cd "$prefix" && find . -type f | sed 's|^\./||' | grep -Ev '^(include/codestats/|lib/cmake/CodeStatsSDK/|bin/codestats-check-module$|share/codestats/needed-allowlist.txt$)' || true)
+[ -z "$extra" ] || fail "the sdk component installed files outside the SDK: $extra"
 
 # (b) build the example against the installed SDK, outside the build tree --------------------
 example_build="$tmp/example-build"
@@ -121,6 +130,19 @@ example_so="$example_build/example.so"
 [ -f "$example_so" ] || fail "the build did not produce $example_so"
 grep -qx "ok: $example_so" "$tmp/build.log" ||
   fail "the example build did not run codestats-check-module after linking"
+
+# (b2) the example's unit tests on the fake host ---------------------------------------------
+step "(b2) $example_build/hello_test (the SDK's fake host, no codestatsd)"
+[ -x "$example_build/hello_test" ] || fail "the build did not produce hello_test"
+unit_out=$("$example_build/hello_test" 2>&1) || { echo "$unit_out" >&2; fail "hello_test failed"; }
+echo "$unit_out"
+printf '%s\n' "$unit_out" | grep -Eq '^hello_test: [1-9][0-9]* checks, 0 failed$' ||
+  fail "hello_test did not report its checks: $unit_out"
+ctest_bin="$(dirname "$cmake")/ctest"
+[ -x "$ctest_bin" ] || ctest_bin=ctest
+(cd "$example_build" && "$ctest_bin" --output-on-failure) >"$tmp/ctest.log" 2>&1 ||
+  { cat "$tmp/ctest.log" >&2; fail "ctest in the example build failed"; }
+grep -q "100% tests passed" "$tmp/ctest.log" || { cat "$tmp/ctest.log" >&2; fail "ctest ran no passing test"; }
 
 # (c) the installed checker ------------------------------------------------------------------
 step "(c) $prefix/bin/codestats-check-module $example_so"
