@@ -6,6 +6,7 @@
 #pragma once
 
 #include <codestats/module_abi.h>
+#include <codestats/table_access.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -62,17 +63,11 @@ class DbError : public std::runtime_error {
   Kind kind_;
 };
 
-// What one statement touches, for the table-ownership check (db/TableOwnership.hpp).
-enum class TableUse { Read, Write, Schema };  // Schema: create, alter, drop, index, lock
-struct TableTouch {
-  std::string table;     // lower case; "schema.table" outside the connection's own schema
-  TableUse use = TableUse::Read;
-  bool catalog = false;  // sqlite_*, pg_catalog, information_schema
-};
-struct StatementAccess {
-  std::vector<TableTouch> tables;
-  std::string unsupported;  // non-empty: a statement kind the check cannot vouch for ("ATTACH")
-};
+// What one statement touches, for the table-ownership check (db/TableOwnership.hpp): the
+// SDK's vocabulary, shared with the fake host (codestats/table_access.hpp).
+using TableUse = codestats::access::TableUse;
+using TableTouch = codestats::access::TableTouch;
+using StatementAccess = codestats::access::StatementAccess;
 // Called before each statement of a checked script runs; throws to refuse it.
 using AccessCheck = std::function<void(const StatementAccess&)>;
 

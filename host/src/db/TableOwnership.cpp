@@ -186,8 +186,7 @@ bool TableOwnership::readable(const DataDeclaration& d, const std::string& table
 std::string TableOwnership::denial(const std::string& module, const DataDeclaration& d,
                                    const StatementAccess& access) const {
   if (!d.checked) return "";
-  if (!access.unsupported.empty())
-    return "module " + module + " may not run " + access.unsupported + " (the host cannot tell which tables it touches)";
+  if (!access.unsupported.empty()) return codestats::access::unsupportedMessage(module, access.unsupported);
   std::shared_lock lock(mu_);
   for (const TableTouch& t : access.tables) {
     if (t.catalog) {
@@ -196,18 +195,12 @@ std::string TableOwnership::denial(const std::string& module, const DataDeclarat
     }
     if (d.ownsTable(t.table)) continue;
     if (t.use == TableUse::Read && readable(d, t.table)) continue;
-    const char* verb = t.use == TableUse::Read ? "read" : t.use == TableUse::Write ? "write" : "alter";
-    std::string msg = "module " + module + " may not " + verb + " table " + t.table;
     auto it = owners_.find(t.table);
-    if (it == owners_.end()) return msg + ": no module owns it";
-    if (it->second == kHost) return msg + ": it is the host's";
-    if (t.use != TableUse::Read) return msg + ": it is owned by " + it->second + " (write through its service)";
     std::string in;
     for (const auto& [key, pub] : contracts_)
       if (std::find(pub.tables.begin(), pub.tables.end(), t.table) != pub.tables.end())
         in += (in.empty() ? "" : ", ") + key.first + " v" + std::to_string(key.second);
-    return msg + ": it is owned by " + it->second +
-           (in.empty() ? std::string(" and in no read contract") : " and " + module + " does not use " + in);
+    return codestats::access::denialMessage(module, t, it == owners_.end() ? "" : it->second, in);
   }
   return "";
 }

@@ -64,6 +64,8 @@
 #include <dlfcn.h>
 #include <sqlite3.h>
 
+#include <codestats/sqlite_table_access.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
@@ -346,16 +348,8 @@ inline std::vector<std::string> splitList(std::string_view list) {
   return out;
 }
 
-enum class Use { Read, Write, Schema };
-struct Touch {
-  std::string table;
-  Use use;
-  bool catalog;
-};
-struct Access {
-  std::vector<Touch> tables;
-  std::string unsupported;
-};
+using Use = access::TableUse;  // the host's vocabulary and wording (codestats/table_access.hpp)
+using Access = access::StatementAccess;
 
 // What one loaded module registered; a cs_host* points at one of these.
 struct Slot {
@@ -1074,58 +1068,8 @@ class FakeHost {
   // ---- the ownership check (docs/data-ownership.md) ----
   static int authorize(void* ud, int action, const char* a, const char* b, const char*, const char*) {
     auto* h = static_cast<FakeHost*>(ud);
-    if (h->collecting_) noteAction(*h->collecting_, action, a, b);
+    if (h->collecting_) access::noteSqliteAction(*h->collecting_, action, a, b);
     return SQLITE_OK;
-  }
-  static void noteAction(detail::Access& out, int action, const char* a, const char* b) {
-    using detail::Use;
-    auto touch = [&](const char* table, Use use) {
-      if (!table) return;
-      std::string t = detail::lower(table);
-      const bool catalog = detail::startsWith(t, "sqlite_");
-      if (catalog && use != Use::Read) return;
-      out.tables.push_back({std::move(t), use, catalog});
-    };
-    switch (action) {
-      case SQLITE_READ: touch(a, Use::Read); break;
-      case SQLITE_INSERT:
-      case SQLITE_UPDATE:
-      case SQLITE_DELETE: touch(a, Use::Write); break;
-      case SQLITE_CREATE_TABLE:
-      case SQLITE_CREATE_TEMP_TABLE:
-      case SQLITE_DROP_TABLE:
-      case SQLITE_DROP_TEMP_TABLE:
-      case SQLITE_CREATE_VIEW:
-      case SQLITE_CREATE_TEMP_VIEW:
-      case SQLITE_DROP_VIEW:
-      case SQLITE_DROP_TEMP_VIEW:
-      case SQLITE_CREATE_VTABLE:
-      case SQLITE_DROP_VTABLE: touch(a, Use::Schema); break;
-      case SQLITE_CREATE_INDEX:
-      case SQLITE_CREATE_TEMP_INDEX:
-      case SQLITE_DROP_INDEX:
-      case SQLITE_DROP_TEMP_INDEX:
-      case SQLITE_CREATE_TRIGGER:
-      case SQLITE_CREATE_TEMP_TRIGGER:
-      case SQLITE_DROP_TRIGGER:
-      case SQLITE_DROP_TEMP_TRIGGER:
-      case SQLITE_ALTER_TABLE: touch(b, Use::Schema); break;
-      case SQLITE_ANALYZE:
-        if (a) touch(a, Use::Schema);
-        else out.unsupported = "ANALYZE of every table";
-        break;
-      case SQLITE_PRAGMA: {
-        const std::string name = detail::lower(a);
-        if ((name == "table_info" || name == "table_xinfo" || name == "index_list" || name == "foreign_key_list") && b)
-          touch(b, Use::Read);
-        else
-          out.unsupported = "PRAGMA " + name;
-        break;
-      }
-      case SQLITE_ATTACH:
-      case SQLITE_DETACH: out.unsupported = "ATTACH and DETACH"; break;
-      default: break;
-    }
   }
   bool readable(const detail::Slot& s, const std::string& table) const {
     for (const auto& [contract, version] : s.uses) {
@@ -1140,24 +1084,17 @@ class FakeHost {
   std::string denial(const detail::Slot& s, const detail::Access& access) const {
     if (!s.checked) return "";
     const std::string& module = s.name;
-    if (!access.unsupported.empty())
-      return "module " + module + " may not run " + access.unsupported + " (the host cannot tell which tables it touches)";
+    if (!access.unsupported.empty()) return access::unsupportedMessage(module, access.unsupported);
     for (const auto& t : access.tables) {
       if (t.catalog) continue;  // reads only: writes of sqlite_* are SQLite's own bookkeeping
       if (s.ownsTable(t.table)) continue;
       if (t.use == detail::Use::Read && readable(s, t.table)) continue;
-      const char* verb = t.use == detail::Use::Read ? "read" : t.use == detail::Use::Write ? "write" : "alter";
-      std::string msg = "module " + module + " may not " + verb + " table " + t.table;
       auto it = owners_.find(t.table);
-      if (it == owners_.end()) return msg + ": no module owns it";
-      if (it->second == "host") return msg + ": it is the host's";
-      if (t.use != detail::Use::Read) return msg + ": it is owned by " + it->second + " (write through its service)";
       std::string in;
       for (const auto& [key, pub] : contracts_)
         if (std::find(pub.tables.begin(), pub.tables.end(), t.table) != pub.tables.end())
           in += (in.empty() ? "" : ", ") + key.first + " v" + std::to_string(key.second);
-      return msg + ": it is owned by " + it->second +
-             (in.empty() ? std::string(" and in no read contract") : " and " + module + " does not use " + in);
+      return access::denialMessage(module, t, it == owners_.end() ? "" : it->second, in);
     }
     return "";
   }
