@@ -29,8 +29,6 @@ bool nameChars(std::string_view s) {
   });
 }
 
-std::string ownerModule(const std::string& contract) { return contract.substr(0, contract.find('.')); }
-
 std::string joined(const std::vector<std::string>& v) {
   std::string out;
   for (const auto& s : v) out += (out.empty() ? "" : ",") + s;
@@ -49,10 +47,6 @@ std::vector<std::string> splitList(const std::string& s) {
 }
 
 }  // namespace
-
-bool DataDeclaration::ownsTable(std::string_view table) const {
-  return std::find(owns.begin(), owns.end(), table) != owns.end();
-}
 
 bool validTableName(std::string_view name) { return nameChars(name); }
 
@@ -73,56 +67,17 @@ void TableOwnership::open(Pool& pool) {
   ResultSet owners = conn->query("SELECT table_name, module FROM codestats_table_owners", nullptr, 0);
   ResultSet contracts = conn->query("SELECT contract, version, module, tables FROM codestats_read_contracts", nullptr, 0);
   std::unique_lock lock(mu_);
-  for (const char* t : kHostTables) owners_[t] = kHost;
-  for (size_t r = 0; r < owners.rows(); ++r) owners_.emplace(owners.at(r, 0).s, owners.at(r, 1).s);
+  for (const char* t : kHostTables) rules_.owners[t] = kHost;
+  for (size_t r = 0; r < owners.rows(); ++r) rules_.owners.emplace(owners.at(r, 0).s, owners.at(r, 1).s);
   for (size_t r = 0; r < contracts.rows(); ++r)
-    contracts_[{contracts.at(r, 0).s, static_cast<uint32_t>(contracts.at(r, 1).i)}] =
-        Published{contracts.at(r, 2).s, splitList(contracts.at(r, 3).s)};
+    rules_.contracts[{contracts.at(r, 0).s, static_cast<uint32_t>(contracts.at(r, 1).i)}] =
+        codestats::access::Rules::Published{contracts.at(r, 2).s, splitList(contracts.at(r, 3).s)};
   epoch_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 std::string TableOwnership::checkLoad(const std::string& module, const DataDeclaration& d) const {
-  if (!d.checked) return "";
   std::shared_lock lock(mu_);
-  for (const auto& t : d.owns) {
-    auto it = owners_.find(t);
-    if (it != owners_.end() && it->second != module)
-      return "table " + t + " is owned by " + (it->second == kHost ? std::string("the host") : it->second);
-  }
-  for (const auto& c : d.publishes) {
-    if (ownerModule(c.name) != module || c.name.size() <= module.size() + 1)
-      return "contract " + c.name + " must be named " + module + ".<name>";
-    for (const auto& t : c.tables)
-      if (!d.ownsTable(t))
-        return "contract " + c.name + " v" + std::to_string(c.version) + " lists table " + t + ", which " + module +
-               " does not own";
-  }
-  for (const auto& u : d.uses) {
-    const std::string owner = ownerModule(u.name);
-    if (owner == module) continue;
-    std::string published;
-    bool found = false;
-    for (const auto& [key, pub] : contracts_) {
-      if (pub.module != owner) continue;
-      published += (published.empty() ? "" : ", ") + key.first + " v" + std::to_string(key.second);
-      found = found || (key.first == u.name && key.second == u.version);
-    }
-    if (!published.empty() && !found)
-      return module + " uses " + u.name + " v" + std::to_string(u.version) + ", which " + owner +
-             " does not publish (it publishes " + published + ")";
-  }
-  for (const auto& [user, refs] : inUse_) {
-    if (user == module) continue;
-    for (const auto& r : refs) {
-      if (ownerModule(r.name) != module) continue;
-      bool kept = std::any_of(d.publishes.begin(), d.publishes.end(),
-                              [&](const Contract& c) { return c.name == r.name && c.version == r.version; });
-      if (!kept)
-        return user + " uses " + r.name + " v" + std::to_string(r.version) + ", which this build of " + module +
-               " does not publish";
-    }
-  }
-  return "";
+  return rules_.checkLoad(module, d);
 }
 
 void TableOwnership::activate(Pool& pool, const std::string& module, const DataDeclaration& d) {
@@ -152,57 +107,27 @@ void TableOwnership::activate(Pool& pool, const std::string& module, const DataD
     tx.commit();
   }
   std::unique_lock lock(mu_);
-  if (d.checked) {
-    for (const auto& t : d.owns) owners_.emplace(t, module);
-    for (auto it = contracts_.begin(); it != contracts_.end();)
-      it = it->second.module == module ? contracts_.erase(it) : std::next(it);
-    for (const auto& c : d.publishes) contracts_[{c.name, c.version}] = Published{module, c.tables};
-  }
-  inUse_[module] = d.uses;
+  rules_.record(module, d);
+  rules_.inUse[module] = d.uses;
   epoch_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 void TableOwnership::deactivate(const std::string& module) {
   std::unique_lock lock(mu_);
-  inUse_.erase(module);
+  rules_.inUse.erase(module);
   epoch_.fetch_add(1, std::memory_order_acq_rel);
 }
 
 std::string TableOwnership::ownerOf(const std::string& table) const {
   std::shared_lock lock(mu_);
-  auto it = owners_.find(table);
-  return it == owners_.end() ? "" : it->second;
-}
-
-bool TableOwnership::readable(const DataDeclaration& d, const std::string& table) const {
-  for (const auto& u : d.uses) {
-    auto it = contracts_.find({u.name, u.version});
-    if (it != contracts_.end() && std::find(it->second.tables.begin(), it->second.tables.end(), table) != it->second.tables.end())
-      return true;
-  }
-  return false;
+  auto it = rules_.owners.find(table);
+  return it == rules_.owners.end() ? "" : it->second;
 }
 
 std::string TableOwnership::denial(const std::string& module, const DataDeclaration& d,
                                    const StatementAccess& access) const {
-  if (!d.checked) return "";
-  if (!access.unsupported.empty()) return codestats::access::unsupportedMessage(module, access.unsupported);
   std::shared_lock lock(mu_);
-  for (const TableTouch& t : access.tables) {
-    if (t.catalog) {
-      if (t.use == TableUse::Read) continue;
-      return "module " + module + " may not change the catalog table " + t.table;
-    }
-    if (d.ownsTable(t.table)) continue;
-    if (t.use == TableUse::Read && readable(d, t.table)) continue;
-    auto it = owners_.find(t.table);
-    std::string in;
-    for (const auto& [key, pub] : contracts_)
-      if (std::find(pub.tables.begin(), pub.tables.end(), t.table) != pub.tables.end())
-        in += (in.empty() ? "" : ", ") + key.first + " v" + std::to_string(key.second);
-    return codestats::access::denialMessage(module, t, it == owners_.end() ? "" : it->second, in);
-  }
-  return "";
+  return rules_.denial(module, d, access);
 }
 
 bool AccessVerdicts::find(std::string_view sql, uint64_t epoch, std::string& denial) const {

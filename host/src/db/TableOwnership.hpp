@@ -22,24 +22,11 @@
 
 namespace codestatsd::db {
 
-struct ContractRef {
-  std::string name;  // "<owner module>.<name>", e.g. "ingest.xp"
-  uint32_t version = 0;
-};
-struct Contract {
-  std::string name;
-  uint32_t version = 0;
-  std::vector<std::string> tables;
-};
-
-// What one module generation declared.
-struct DataDeclaration {
-  bool checked = false;  // false: built before ABI 1.4; its statements are not checked
-  std::vector<std::string> owns;
-  std::vector<Contract> publishes;
-  std::vector<ContractRef> uses;
-  bool ownsTable(std::string_view table) const;
-};
+// The declarations and the rules are the SDK's (codestats/table_access.hpp): the fake host
+// applies the same ones.
+using ContractRef = codestats::access::ContractRef;
+using Contract = codestats::access::Contract;
+using DataDeclaration = codestats::access::Declaration;
 
 // The rules for names in a declaration: tables [a-z_][a-z0-9_]* (at most 63 bytes),
 // contracts "<module>.<name>" of the same characters.
@@ -72,16 +59,8 @@ class TableOwnership {
   std::string ownerOf(const std::string& table) const;
 
  private:
-  struct Published {
-    std::string module;
-    std::vector<std::string> tables;
-  };
-  bool readable(const DataDeclaration& d, const std::string& table) const;
-
   mutable std::shared_mutex mu_;
-  std::map<std::string, std::string> owners_;                           // table -> module ("host" for ours)
-  std::map<std::pair<std::string, uint32_t>, Published> contracts_;     // (name, version) -> tables
-  std::map<std::string, std::vector<ContractRef>> inUse_;               // loaded module -> contracts it uses
+  codestats::access::Rules rules_;
   std::atomic<uint64_t> epoch_{1};
 };
 

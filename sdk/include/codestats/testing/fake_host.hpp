@@ -361,7 +361,6 @@ struct Slot {
   bool registering = false;
   bool active = false;
   bool started = false;
-  bool checked = false;
   std::vector<std::pair<std::string, std::string>> config;  // in insertion order
 
   struct Route {
@@ -398,11 +397,6 @@ struct Slot {
     int64_t version;
     std::string name, sql;
   };
-  struct Contract {
-    std::string name;
-    uint32_t version;
-    std::vector<std::string> tables;
-  };
   struct Channel {
     std::string pattern;
     cs_channel_handlers handlers;
@@ -414,15 +408,11 @@ struct Slot {
   std::vector<Service> services;
   std::vector<Command> commands;
   std::vector<Migration> migrations;
-  std::vector<std::string> owns;
-  std::vector<Contract> publishes;
-  std::vector<std::pair<std::string, uint32_t>> uses;
+  access::Declaration data;  // tables owned, contracts published and used (ABI 1.4)
   std::vector<Channel> channels;
   cs_socket_connect_fn connectFn = nullptr;
   void* connectUd = nullptr;
   std::map<std::string, int> metricKinds;  // 1 gauge, 2 histogram
-
-  bool ownsTable(std::string_view t) const { return std::find(owns.begin(), owns.end(), t) != owns.end(); }
 };
 
 inline Slot* slot(cs_host* h) { return reinterpret_cast<Slot*>(h); }
@@ -440,7 +430,7 @@ class FakeHost {
     }
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_set_authorizer(db_, &FakeHost::authorize, this);
-    for (const char* t : {"codestats_migrations", "codestats_table_owners", "codestats_read_contracts"}) owners_[t] = "host";
+    for (const char* t : {"codestats_migrations", "codestats_table_owners", "codestats_read_contracts"}) rules_.owners[t] = "host";
     facts_ = {{"host.secret_key_base", std::string(64, 'k')}, {"host.instance_id", "fakehost"}};
     buildApi();
   }
@@ -533,7 +523,7 @@ class FakeHost {
     if (it == slots_.end()) throw std::invalid_argument("FakeHost::unload: no module " + std::string(name));
     std::unique_ptr<detail::Slot> s = std::move(*it);
     slots_.erase(it);
-    inUse_.erase(s->name);
+    rules_.inUse.erase(s->name);
     s->active = false;
     if (s->started && s->desc->stop) {
       detail::Buf err;
@@ -803,18 +793,18 @@ class FakeHost {
   // use the contract. Create the tables themselves with sql().
   FakeHost& declareContract(const std::string& contract, uint32_t version, std::vector<std::string> tables) {
     const std::string owner = contract.substr(0, contract.find('.'));
-    for (const auto& t : tables) owners_.emplace(t, owner);
-    contracts_[{contract, version}] = Published{owner, std::move(tables)};
+    for (const auto& t : tables) rules_.owners.emplace(t, owner);
+    rules_.contracts[{contract, version}] = access::Rules::Published{owner, std::move(tables)};
     return *this;
   }
   // Declares that a table belongs to a module that is not loaded (in no contract).
   FakeHost& declareTable(const std::string& table, const std::string& owner) {
-    owners_[table] = owner;
+    rules_.owners[table] = owner;
     return *this;
   }
   std::optional<std::string> ownerOf(const std::string& table) const {
-    auto it = owners_.find(table);
-    if (it == owners_.end()) return std::nullopt;
+    auto it = rules_.owners.find(table);
+    if (it == rules_.owners.end()) return std::nullopt;
     return it->second;
   }
   // Migration versions applied for a module, in order.
@@ -829,10 +819,6 @@ class FakeHost {
   struct KvEntry {
     std::string value;
     int64_t expiresAt;  // 0 = never
-  };
-  struct Published {
-    std::string module;
-    std::vector<std::string> tables;
   };
   struct Double {
     std::string name;
@@ -942,7 +928,7 @@ class FakeHost {
     s->version = desc->version ? desc->version : "";
     s->buildId = desc->build_id ? desc->build_id : "";
     s->library = library;
-    s->checked = desc->abi_minor >= 4;
+    s->data.checked = desc->abi_minor >= 4;
     s->config = std::move(pendingConfig_);
     pendingConfig_.clear();
     slots_.push_back(std::move(owned));
@@ -963,7 +949,7 @@ class FakeHost {
     if (rc != CS_OK) throw fail("create failed (status " + std::to_string(rc) + "): " + err.data);
     if (!s->inst) throw fail("create returned no instance");
 
-    std::string why = checkLoad(*s);
+    std::string why = rules_.checkLoad(s->name, s->data);
     if (!why.empty()) throw fail(why);
     std::sort(s->migrations.begin(), s->migrations.end(),
               [](const auto& a, const auto& b) { return a.version < b.version; });
@@ -973,13 +959,8 @@ class FakeHost {
       if (!why.empty()) throw fail("migration " + std::to_string(m.version) + " (" + m.name + "): " + why);
       applied_.insert({s->name, m.version});
     }
-    if (s->checked) {
-      for (const auto& t : s->owns) owners_.emplace(t, s->name);
-      for (auto it = contracts_.begin(); it != contracts_.end();)
-        it = it->second.module == s->name ? contracts_.erase(it) : std::next(it);
-      for (const auto& c : s->publishes) contracts_[{c.name, c.version}] = Published{s->name, c.tables};
-    }
-    inUse_[s->name] = s->uses;
+    rules_.record(s->name, s->data);
+    rules_.inUse[s->name] = s->data.uses;
     if (desc->start) {
       err.data.clear();
       rc = desc->start(s->inst, errBuf(err));
@@ -988,51 +969,6 @@ class FakeHost {
     s->started = true;
     s->active = true;
     return name;
-  }
-
-  // The host's load checks (host/src/db/TableOwnership.cpp, checkLoad).
-  std::string checkLoad(const detail::Slot& s) const {
-    if (!s.checked) return "";
-    const std::string& module = s.name;
-    for (const auto& t : s.owns) {
-      auto it = owners_.find(t);
-      if (it != owners_.end() && it->second != module)
-        return "table " + t + " is owned by " + (it->second == "host" ? std::string("the host") : it->second);
-    }
-    for (const auto& c : s.publishes) {
-      if (c.name.substr(0, c.name.find('.')) != module || c.name.size() <= module.size() + 1)
-        return "contract " + c.name + " must be named " + module + ".<name>";
-      for (const auto& t : c.tables)
-        if (!s.ownsTable(t))
-          return "contract " + c.name + " v" + std::to_string(c.version) + " lists table " + t + ", which " + module +
-                 " does not own";
-    }
-    for (const auto& [contract, version] : s.uses) {
-      const std::string owner = contract.substr(0, contract.find('.'));
-      if (owner == module) continue;
-      std::string published;
-      bool found = false;
-      for (const auto& [key, pub] : contracts_) {
-        if (pub.module != owner) continue;
-        published += (published.empty() ? "" : ", ") + key.first + " v" + std::to_string(key.second);
-        found = found || (key.first == contract && key.second == version);
-      }
-      if (!published.empty() && !found)
-        return module + " uses " + contract + " v" + std::to_string(version) + ", which " + owner +
-               " does not publish (it publishes " + published + ")";
-    }
-    for (const auto& [user, refs] : inUse_) {
-      if (user == module) continue;
-      for (const auto& [contract, version] : refs) {
-        if (contract.substr(0, contract.find('.')) != module) continue;
-        bool kept = std::any_of(s.publishes.begin(), s.publishes.end(),
-                                [&](const auto& c) { return c.name == contract && c.version == version; });
-        if (!kept)
-          return user + " uses " + contract + " v" + std::to_string(version) + ", which this build of " + module +
-                 " does not publish";
-      }
-    }
-    return "";
   }
 
   // One migration, statement by statement, checked, in one transaction; "" when it applied.
@@ -1071,32 +1007,9 @@ class FakeHost {
     if (h->collecting_) access::noteSqliteAction(*h->collecting_, action, a, b);
     return SQLITE_OK;
   }
-  bool readable(const detail::Slot& s, const std::string& table) const {
-    for (const auto& [contract, version] : s.uses) {
-      auto it = contracts_.find({contract, version});
-      if (it != contracts_.end() &&
-          std::find(it->second.tables.begin(), it->second.tables.end(), table) != it->second.tables.end())
-        return true;
-    }
-    return false;
-  }
-  // "" when the statement is allowed (host/src/db/TableOwnership.cpp, denial).
+  // "" when the statement is allowed (the host's rules, codestats/table_access.hpp).
   std::string denial(const detail::Slot& s, const detail::Access& access) const {
-    if (!s.checked) return "";
-    const std::string& module = s.name;
-    if (!access.unsupported.empty()) return access::unsupportedMessage(module, access.unsupported);
-    for (const auto& t : access.tables) {
-      if (t.catalog) continue;  // reads only: writes of sqlite_* are SQLite's own bookkeeping
-      if (s.ownsTable(t.table)) continue;
-      if (t.use == detail::Use::Read && readable(s, t.table)) continue;
-      auto it = owners_.find(t.table);
-      std::string in;
-      for (const auto& [key, pub] : contracts_)
-        if (std::find(pub.tables.begin(), pub.tables.end(), t.table) != pub.tables.end())
-          in += (in.empty() ? "" : ", ") + key.first + " v" + std::to_string(key.second);
-      return access::denialMessage(module, t, it == owners_.end() ? "" : it->second, in);
-    }
-    return "";
+    return rules_.denial(s.name, s.data, access);
   }
 
   // ---- statements ----
@@ -1731,25 +1644,25 @@ class FakeHost {
     t.db_own_table = [](cs_host* h, cs_str table) -> cs_status {
       if (!open(h)) return CS_E_STATE;
       if (!tableName(sv(table))) return CS_E_INVALID;
-      if (!slot(h)->ownsTable(sv(table))) slot(h)->owns.emplace_back(sv(table));
+      if (!slot(h)->data.ownsTable(sv(table))) slot(h)->data.owns.emplace_back(sv(table));
       return CS_OK;
     };
     t.db_publish = [](cs_host* h, cs_str contract, uint32_t version, cs_str tables) -> cs_status {
       if (!open(h)) return CS_E_STATE;
       if (!contractName(sv(contract)) || version == 0) return CS_E_INVALID;
-      Slot::Contract c{std::string(sv(contract)), version, splitList(sv(tables))};
+      access::Contract c{std::string(sv(contract)), version, splitList(sv(tables))};
       if (c.tables.empty()) return CS_E_INVALID;
       for (const auto& table : c.tables)
         if (!tableName(table)) return CS_E_INVALID;
-      for (const auto& p : slot(h)->publishes)
+      for (const auto& p : slot(h)->data.publishes)
         if (p.name == c.name && p.version == version) return CS_E_CONFLICT;
-      slot(h)->publishes.push_back(std::move(c));
+      slot(h)->data.publishes.push_back(std::move(c));
       return CS_OK;
     };
     t.db_use = [](cs_host* h, cs_str contract, uint32_t version) -> cs_status {
       if (!open(h)) return CS_E_STATE;
       if (!contractName(sv(contract)) || version == 0) return CS_E_INVALID;
-      slot(h)->uses.emplace_back(std::string(sv(contract)), version);
+      slot(h)->data.uses.push_back({std::string(sv(contract)), version});
       return CS_OK;
     };
   }
@@ -1803,9 +1716,7 @@ class FakeHost {
   detail::Access* collecting_ = nullptr;
   detail::Tx* tx_ = nullptr;
   bool inTxCall_ = false;
-  std::map<std::string, std::string> owners_;
-  std::map<std::pair<std::string, uint32_t>, Published> contracts_;
-  std::map<std::string, std::vector<std::pair<std::string, uint32_t>>> inUse_;
+  access::Rules rules_;  // owners, published contracts, contracts in use
   std::set<std::pair<std::string, int64_t>> applied_;
 
   std::map<std::string, std::map<std::string, KvEntry>> kv_;
