@@ -43,10 +43,13 @@ class WebModule : public codestats::Module {
       resp.json(200, R"({"module":"web","status":"ok","version":")" WEB_MODULE_VERSION R"("})");
     });
 
-    // The JSON and GraphQL profile APIs (spec §4, §9): outside the HTML pipeline.
-    route("GET", "/api/users/:name", [this](const codestats::Request& req, codestats::Response& resp) {
-      apiUser(*app_, req, resp);
-    });
+    // The JSON and GraphQL profile APIs (spec §4, §9): outside the HTML pipeline. The profile
+    // answer and page are quick routes: from a kept body they take microseconds, and the host
+    // serves them from its event loop without a request thread (docs/web.md "Kept bodies").
+    quickRoute(
+        "GET", "/api/users/:name",
+        [this](const codestats::Request& req, codestats::Response& resp) { apiUser(*app_, req, resp); },
+        kQuickInflight);
     route("OPTIONS", "/api/users/:name", apiUserPreflight);
     route("GET", "/assets/:name", serveAsset);
     // The Gravatar proxy: outside the page pipeline (an image gets no consent redirect and
@@ -75,7 +78,7 @@ class WebModule : public codestats::Module {
     page("*", "/reset-password/:token", Access::LoggedOut, resetPassword);
 
     page("GET", "/profile-graphiql", Access::Anyone, graphiqlPage);
-    page("GET", "/users/:name", Access::Anyone, profilePage);
+    quickPage("GET", "/users/:name", Access::Anyone, profilePage);
     page("GET", "/my/profile", Access::LoggedIn, myProfile);
     page("GET", "/my/preferences", Access::LoggedIn, preferencesPage);
     page("*", "/my/preferences", Access::LoggedIn, changePreferences);
@@ -115,6 +118,16 @@ class WebModule : public codestats::Module {
   }
 
  private:
+  static constexpr uint32_t kQuickInflight = 3;  // of http.batch_threads (8): ingest's pulses keep 2
+
+  void quickPage(const char* method, const char* pattern, Access access, void (*fn)(App&, Ctx&)) {
+    quickRoute(
+        method, pattern,
+        [this, access, fn](const codestats::Request& req, codestats::Response& resp) {
+          app_->handle(req, resp, access, Format::Html, fn);
+        },
+        kQuickInflight);
+  }
   void page(const char* method, const char* pattern, Access access, void (*fn)(App&, Ctx&),
             Format format = Format::Html) {
     route(method, pattern, [this, access, fn, format](const codestats::Request& req, codestats::Response& resp) {

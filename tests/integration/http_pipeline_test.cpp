@@ -7,6 +7,9 @@
 #include <sys/stat.h>
 #include <set>
 #include <string>
+#include <thread>
+#include <atomic>
+#include <vector>
 
 #include "Backends.hpp"
 
@@ -122,6 +125,38 @@ TEST_CASE("a handler that throws gets 500 with a request id; the host carries on
   CHECK(ids.size() == 20);
   CHECK_THAT(h.log(), Catch::Contains("boom on purpose"));
   CHECK(h.get("/hello").status == 200);
+  CHECK(h.alive());
+}
+
+TEST_CASE("a quick route that throws fails only its own request", "[http]") {
+  auto& h = helloHost();
+  // Concurrent clients, so that requests share the route's batch calls.
+  std::atomic<int> good{0}, bad{0}, wrong{0};
+  std::vector<std::thread> clients;
+  for (int c = 0; c < 8; ++c)
+    clients.emplace_back([&, c] {
+      for (int i = 0; i < 40; ++i) {
+        const bool boom = (i + c) % 3 == 0;
+        auto r = h.get(boom ? "/hello/quick/boom" : "/hello/quick/x" + std::to_string(i));
+        if (boom) {
+          const std::string id = r.header("x-request-id");
+          bool clean = r.status == 500 && r.header("x-partial").empty() &&
+                       r.body == R"({"error":"Internal server error","request_id":")" + id + "\"}";
+          (clean ? bad : wrong)++;
+        } else {
+          (r.status == 200 && r.body == "partial x" + std::to_string(i) ? good : wrong)++;
+        }
+      }
+    });
+  for (auto& t : clients) t.join();
+  CHECK(wrong == 0);
+  CHECK(bad > 0);
+  CHECK(good > 0);
+  CHECK(bad + good == 320);
+  CHECK_THAT(h.log(), Catch::Contains("quick boom on purpose"));
+  auto head = h.request("HEAD", "/hello/quick/y");  // HEAD goes through a request thread
+  CHECK(head.status == 200);
+  CHECK(head.body.empty());
   CHECK(h.alive());
 }
 

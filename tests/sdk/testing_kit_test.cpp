@@ -43,6 +43,13 @@ class Kitchen : public codestats::Module {
                  for (size_t i = 0; i < rq.size(); ++i)
                    rs[i].text(200, std::to_string(rq.size()) + ":" + std::string(rq[i].body()));
                });
+    // Writes a header and part of a body before it throws: resp_fail must drop both.
+    quickRoute("GET", "/k/quick/:what", [](const codestats::Request& rq, codestats::Response& rs) {
+      std::string what(rq.param("what").value_or(""));
+      rs.header("X-Partial", "yes").write("partial ");
+      if (what == "boom") throw std::runtime_error("quick boom");
+      rs.text(200, what);
+    });
     route("GET", "/k/batches", [this](const codestats::Request&, codestats::Response& rs) {
       rs.text(200, std::to_string(batchCalls_));
     });
@@ -250,6 +257,21 @@ TEST_CASE("FakeHost: batch routes") {
   CHECK(out[1].body == "2:b");
   CHECK(host.request("GET", "/k/batches").body == "2");
   CHECK_THROWS_AS(host.requestBatch({HttpRequest{"GET", "/k/boom", "", {}}}), std::invalid_argument);
+}
+
+TEST_CASE("FakeHost: a quick route answers each request alone") {
+  FakeHost host;
+  host.load<Kitchen>("kitchen");
+  auto out = host.requestBatch({HttpRequest{"GET", "/k/quick/a", "", {}}, HttpRequest{"GET", "/k/quick/boom", "", {}},
+                                HttpRequest{"GET", "/k/quick/b", "", {}}});
+  REQUIRE(out.size() == 3);
+  CHECK(out[0].status == 200);
+  CHECK(out[0].body == "partial a");
+  CHECK(out[2].body == "partial b");
+  CHECK(out[1].status == 500);
+  CHECK(out[1].body == R"({"error":"Internal server error","request_id":")" + out[1].header("X-Request-Id").value_or("?") + "\"}");
+  CHECK_FALSE(out[1].header("X-Partial"));
+  CHECK(host.request("GET", "/k/quick/boom").status == 500);
 }
 
 TEST_CASE("FakeHost: migrations, services, transactions") {

@@ -39,6 +39,9 @@ struct cs_http_resp {
   int status = 200;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  // resp_fail (ABI 1.5): the lanes answer 500 as for a failed call, whatever is set above.
+  bool failed = false;
+  std::string failure;
 };
 
 struct cs_buf {

@@ -254,6 +254,16 @@ cs_status respWrite(cs_http_resp* r, cs_str chunk) {
   });
 }
 
+cs_status respFail(cs_http_resp* r, cs_str why) {
+  if (!r) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    r->failed = true;
+    r->failure.assign(sv(why));
+    if (r->failure.empty()) r->failure = "the module failed the response";
+    return CS_OK;
+  });
+}
+
 // ---- database ----
 int dbBackend(cs_host* h) {
   return h->services->db->backend() == db::Backend::Postgres ? CS_DB_POSTGRES : CS_DB_SQLITE;
@@ -619,6 +629,7 @@ cs_host_api makeTable() {
   t.resp_header = respHeader;
   t.resp_add_header = respAddHeader;
   t.resp_write = respWrite;
+  t.resp_fail = respFail;
   t.db_backend = dbBackend;
   t.db_query = dbQuery;
   t.db_transaction = dbTransaction;

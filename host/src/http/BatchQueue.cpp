@@ -84,6 +84,9 @@ void BatchQueue::run() {
       if (!ok) {
         item->failed = true;
         item->error = error.empty() ? "batch call failed" : error;
+      } else if (item->resp.failed) {  // resp_fail: this request alone
+        item->failed = true;
+        item->error = item->resp.failure;
       }
       item->done(*item);  // may free the item
     }

@@ -254,6 +254,10 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       moduleFailed(resp, *match.lease, creq, err.data.empty() ? "status " + std::to_string(rc) : err.data);
       return;
     }
+    if (cresp.failed) {  // resp_fail
+      moduleFailed(resp, *match.lease, creq, cresp.failure);
+      return;
+    }
     send(resp, cresp, req.getMethod());
   }
 

@@ -35,7 +35,7 @@ extern "C" {
 #endif
 
 #define CS_ABI_MAJOR 1
-#define CS_ABI_MINOR 4
+#define CS_ABI_MINOR 5
 
 #define CS_MODULE_ENTRY_SYMBOL "cs_module_entry_v1"
 #define CS_EXPORT __attribute__((visibility("default")))
@@ -303,6 +303,13 @@ typedef struct cs_host_api {
   /* This module reads contract@version. Its load is refused when the contract's owner has
    * published contracts but not this one. */
   cs_status (*db_use)(cs_host* host, cs_str contract, uint32_t version);
+
+  /* ---- ABI 1.5 ---- */
+  /* This response failed (an error the module caught, e.g. one request of a batch): the
+   * host forgets what was set on it and answers the request 500 with its own body, log line
+   * and metric, as for a handler that returned non-OK. The batch's other requests keep
+   * their answers. */
+  cs_status (*resp_fail)(cs_http_resp* resp, cs_str why);
 } cs_host_api;
 
 /* ---- the module descriptor (module -> host). APPEND-ONLY. ---------------------------- */

@@ -506,6 +506,12 @@ class Response {
   Response& text(int code, std::string_view body) {
     return status(code).header("Content-Type", "text/plain; charset=utf-8").write(body);
   }
+  // This request failed (ABI 1.5): the host answers it 500 as for a handler that threw,
+  // whatever was set before. False on an older host, which cannot (throw instead).
+  bool fail(std::string_view why) {
+    if (!CS_HOST_HAS(api_, resp_fail)) return false;
+    return api_->resp_fail(resp_, str(why)) == CS_OK;
+  }
 
  private:
   const cs_host_api* api_;
@@ -590,6 +596,29 @@ class Module {
     o.max_wait_us = static_cast<uint32_t>(options.maxWait.count());
     o.max_inflight = options.maxInflight;
     check(api->http_batch_route(host_.raw(), str(method), str(pattern), &onHttpBatch, &e, &o), "http_batch_route");
+  }
+  // A route whose handler answers quickly, from memory (a kept page, a cached answer): the
+  // host's event loop hands its requests to the batch threads (ABI 1.3) instead of a request
+  // thread, which saves a thread hand-off and a second parse per request. Each request is
+  // answered alone: an exception answers its own request 500 and no other. The handler must
+  // not wait long (at most maxInflight of them run at once); slow routes stay route().
+  void quickRoute(std::string_view method, std::string_view pattern, HttpHandler fn, uint32_t maxInflight = 2) {
+    BatchOptions options;
+    options.maxBatch = 16;
+    options.maxWait = std::chrono::microseconds(0);  // never wait for company
+    options.maxInflight = maxInflight;
+    batchRoute(method, pattern, options,
+               [fn = std::move(fn)](const std::vector<Request>& reqs, std::vector<Response>& resps) {
+                 for (size_t i = 0; i < reqs.size(); ++i) {
+                   try {
+                     fn(reqs[i], resps[i]);
+                   } catch (const std::exception& e) {
+                     if (!resps[i].fail(e.what())) throw;  // a host before 1.5: the call fails
+                   } catch (...) {
+                     if (!resps[i].fail("unknown exception")) throw;
+                   }
+                 }
+               });
   }
   void subscribe(std::string_view pattern, EventHandler fn) {
     auto& e = store(events_, std::move(fn));

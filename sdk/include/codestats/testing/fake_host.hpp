@@ -186,6 +186,8 @@ struct Resp {
   int status = 200;
   Headers headers;
   std::string body;
+  bool failed = false;  // resp_fail
+  std::string failure;
 };
 struct Tx {
   bool open = true;
@@ -574,7 +576,9 @@ class FakeHost {
     detail::Buf err;
     cs_status rc = route->batch(route->ud, rp.data(), sp.data(), rp.size(), errBuf(err));
     for (size_t i = 0; i < reqs.size(); ++i)
-      out[i] = rc == CS_OK ? finish(reqs[i], resps[i]) : failure(owner, reqs[i], rc, err.data);
+      out[i] = rc != CS_OK         ? failure(owner, reqs[i], rc, err.data)
+               : resps[i].failed ? failure(owner, reqs[i], CS_E_MODULE, resps[i].failure)
+                                 : finish(reqs[i], resps[i]);
     return out;
   }
 
@@ -1215,6 +1219,7 @@ class FakeHost {
     if (route->batch) rc = route->batch(route->ud, &creq, &cresp, 1, errBuf(err));
     else rc = route->fn(route->ud, creq, cresp, errBuf(err));
     if (rc != CS_OK) return failure(owner, req, rc, err.data);
+    if (resp.failed) return failure(owner, req, CS_E_MODULE, resp.failure);
     return finish(req, resp);
   }
   HttpResponse finish(const detail::Req& req, detail::Resp& resp) {
@@ -1399,6 +1404,12 @@ class FakeHost {
     t.resp_write = [](cs_http_resp* r, cs_str chunk) -> cs_status {
       if (!r) return CS_E_INVALID;
       resp(r)->body.append(sv(chunk));
+      return CS_OK;
+    };
+    t.resp_fail = [](cs_http_resp* r, cs_str why) -> cs_status {
+      if (!r) return CS_E_INVALID;
+      resp(r)->failed = true;
+      resp(r)->failure = sv(why).empty() ? "the module failed the response" : std::string(sv(why));
       return CS_OK;
     };
 
