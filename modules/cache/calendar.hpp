@@ -1,9 +1,9 @@
 // Calendar arithmetic the cache needs (proleptic Gregorian, no time zones: local times
-// arrive as "local wall clock as Unix milliseconds", docs/events.md). Pure, no SDK.
+// arrive as "local wall clock as Unix milliseconds", docs/events.md), on top of
+// common/timestamp.hpp (the civil-date conversions, ISO dates and instants). Pure, no SDK.
 #pragma once
 
 #include <cstdint>
-#include <string>
 
 namespace codestats::cache {
 
@@ -18,9 +18,5 @@ int hourOf(int64_t ms);
 // Days since 1970-01-01 of a yyyymmdd day, and back.
 int64_t epochDayOf(int32_t yyyymmdd);
 int32_t dayFromEpochDay(int64_t epochDay);
-// "YYYY-MM-DD"
-std::string isoDate(int32_t yyyymmdd);
-// "YYYY-MM-DDTHH:MM:SSZ"
-std::string isoInstant(int64_t ms);
 
 }  // namespace codestats::cache

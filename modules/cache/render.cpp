@@ -6,19 +6,14 @@
 #include <cstdio>
 #include <map>
 
+#include "common/profile_codec.hpp"
+
 namespace codestats::cache {
 namespace {
 
 std::string languageName(const Directory& dir, int64_t id) {
   auto name = dir.languageName(id);
   return name ? *name : "language #" + std::to_string(id);
-}
-
-void xpsEntry(std::string& out, bool& first, const std::string& name, int64_t xps, int64_t newXps) {
-  if (!first) out += ',';
-  first = false;
-  out += jsonString(name);
-  out += ":{\"xps\":" + std::to_string(xps) + ",\"new_xps\":" + std::to_string(newXps) + "}";
 }
 
 }  // namespace
@@ -39,7 +34,7 @@ std::string profileStamp(uint64_t nonce, uint64_t dirVersion, uint64_t dataVersi
   return buf;
 }
 
-std::string renderProfile(const UserInfo& user, const UserAggregates& a, const Directory& dir, int64_t nowMs,
+common::Profile profileOf(const UserInfo& user, const UserAggregates& a, const Directory& dir, int64_t nowMs,
                           const std::string& stamp) {
   int64_t recentFrom = nowMs - kRecentWindowMs;
   std::map<int64_t, int64_t> newByLanguage, newByMachine;
@@ -52,66 +47,45 @@ std::string renderProfile(const UserInfo& user, const UserAggregates& a, const D
     }
     if (r.localDay >= windowStart) dayLanguage[{r.localDay, r.languageId}] += r.amount;
   }
-  int64_t newXp = 0;
-  for (const auto& [l, xp] : newByLanguage) newXp += xp;
+  auto recent = [](const std::map<int64_t, int64_t>& m, int64_t id) {
+    auto it = m.find(id);
+    return it == m.end() ? int64_t{0} : it->second;
+  };
 
-  std::string out;
-  out.reserve(256 + a.days.size() * 22 + a.languages.size() * 48);
-  out += "{\"user\":" + jsonString(user.username);
-  out += ",\"user_id\":" + std::to_string(user.id);
-  out += ",\"private\":" + std::string(user.isPrivate ? "true" : "false");
-  out += ",\"registered\":" + jsonString(isoInstant(user.insertedAt));
-  out += ",\"avatar\":" + std::string(user.avatar ? "true" : "false");
-  out += ",\"total_xp\":" + std::to_string(a.total);
-  out += ",\"new_xp\":" + std::to_string(newXp);
-
+  common::Profile p;
+  p.username = user.username;
+  p.userId = user.id;
+  p.isPrivate = user.isPrivate;
+  p.registeredMs = user.insertedAt;
+  p.avatar = user.avatar;
+  p.totalXp = a.total;
+  for (const auto& [l, xp] : newByLanguage) p.newXp += xp;
   // Sorted by XP, largest first: the page lists the top languages first.
   auto byXp = a.languages;
   std::sort(byXp.begin(), byXp.end(), [](const auto& x, const auto& y) { return x.second > y.second || (x.second == y.second && x.first < y.first); });
-  out += ",\"languages\":{";
-  bool first = true;
-  for (const auto& [id, xp] : byXp) {
-    auto it = newByLanguage.find(id);
-    xpsEntry(out, first, languageName(dir, id), xp, it == newByLanguage.end() ? 0 : it->second);
-  }
-  out += "},\"machines\":{";
-  first = true;
+  p.languages.reserve(byXp.size());
+  for (const auto& [id, xp] : byXp) p.languages.push_back({languageName(dir, id), xp, recent(newByLanguage, id)});
   for (const auto& [id, xp] : a.machines) {
     const MachineInfo* info = nullptr;
     for (const auto& m : a.machineInfo)
       if (m.id == id) info = &m;
     if (!info || !info->active) continue;  // deleted or inactive machines are not listed (spec §4)
-    auto it = newByMachine.find(id);
-    xpsEntry(out, first, info->name, xp, it == newByMachine.end() ? 0 : it->second);
+    p.machines.push_back({info->name, xp, recent(newByMachine, id)});
   }
-  out += "},\"dates\":{";
-  for (size_t i = 0; i < a.days.size(); ++i) {
-    if (i) out += ',';
-    out += '"' + isoDate(a.days[i].first) + "\":" + std::to_string(a.days[i].second);
-  }
-  out += "},\"hours\":{";
-  first = true;
-  for (size_t h = 0; h < 24; ++h) {
-    if (!a.hours[h]) continue;
-    if (!first) out += ',';
-    first = false;
-    out += '"' + std::to_string(h) + "\":" + std::to_string(a.hours[h]);
-  }
-  out += "},\"last_programmed\":";
-  out += a.days.empty() ? "null" : jsonString(isoDate(a.days.back().first));
-  out += ",\"last_pulse_at\":";
-  out += a.lastPulseAt ? jsonString(isoInstant(a.lastPulseAt)) : "null";
-  out += ",\"day_language_since\":" + jsonString(isoDate(windowStart));
-  out += ",\"day_language_xps\":[";
-  first = true;
-  for (const auto& [key, xp] : dayLanguage) {
-    if (!first) out += ',';
-    first = false;
-    out += "{\"date\":" + jsonString(isoDate(key.first)) + ",\"language\":" + jsonString(languageName(dir, key.second)) +
-           ",\"xp\":" + std::to_string(xp) + "}";
-  }
-  out += "],\"stamp\":" + jsonString(stamp) + "}";
-  return out;
+  p.dates.assign(a.days.begin(), a.days.end());
+  for (int h = 0; h < 24; ++h)
+    if (a.hours[static_cast<size_t>(h)]) p.hours.emplace_back(h, a.hours[static_cast<size_t>(h)]);
+  p.lastPulseAtMs = a.lastPulseAt;
+  p.dayLanguageSince = windowStart;
+  p.dayLanguages.reserve(dayLanguage.size());
+  for (const auto& [key, xp] : dayLanguage) p.dayLanguages.push_back({key.first, languageName(dir, key.second), xp});
+  p.stamp = stamp;
+  return p;
+}
+
+std::string renderProfile(const UserInfo& user, const UserAggregates& a, const Directory& dir, int64_t nowMs,
+                          const std::string& stamp) {
+  return common::encodeProfile(profileOf(user, a, dir, nowMs, stamp));
 }
 
 std::string renderFrontpage(int64_t total, const std::vector<std::pair<int64_t, int64_t>>& languages24h,

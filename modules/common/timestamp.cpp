@@ -193,6 +193,36 @@ TimestampError resolvePulseTime(std::string_view codedAt, int64_t nowUs, PulseTi
   return TimestampError::None;
 }
 
+std::string isoDate(int32_t d) {
+  if (d < 0 || d > 99991231) {  // not a four-digit year: as printf writes it
+    char buf[24];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02d", d / 10000, (d / 100) % 100, d % 100);
+    return buf;
+  }
+  // Digit by digit: profile answers write a year of dates (snprintf was most of their cost).
+  std::string out(10, '-');
+  auto two = [&](size_t at, int v) {
+    out[at] = static_cast<char>('0' + v / 10);
+    out[at + 1] = static_cast<char>('0' + v % 10);
+  };
+  two(0, d / 1000000);
+  two(2, d / 10000 % 100);
+  two(5, d / 100 % 100);
+  two(8, d % 100);
+  return out;
+}
+
+std::optional<int32_t> parseIsoDate(std::string_view s) {
+  if (s.size() != 10 || s[4] != '-' || s[7] != '-') return std::nullopt;
+  int32_t v = 0;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (i == 4 || i == 7) continue;
+    if (s[i] < '0' || s[i] > '9') return std::nullopt;
+    v = v * 10 + (s[i] - '0');
+  }
+  return v;
+}
+
 std::string formatUtc(int64_t ms) {
   int64_t secs = floorDiv(ms, 1000);
   int64_t day = floorDiv(secs, 86400);

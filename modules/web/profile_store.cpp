@@ -6,7 +6,7 @@
 #include <map>
 
 #include "db_util.hpp"
-#include "profile_json.hpp"
+#include "common/profile_codec.hpp"
 
 namespace codestats::web {
 namespace {
@@ -50,7 +50,9 @@ ProfileAnswer ProfileStore::fromCache(const std::string& username, bool caseInse
     served = true;
     // The short answer has exactly this prefix (docs/cache.md); anything else is a profile.
     if (ifStamp && answer->rfind("{\"unchanged\":true", 0) == 0) return {std::nullopt, true};
-    return {profileFromCacheJson(*answer)};
+    ProfileData p = common::decodeProfile(*answer);
+    normalise(p);
+    return {std::move(p)};
   } catch (const Error& e) {
     if (e.code() != CS_E_NOT_FOUND) throw;
     served = true;

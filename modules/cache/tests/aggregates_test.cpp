@@ -3,6 +3,7 @@
 
 #include "aggregates.hpp"
 #include "calendar.hpp"
+#include "common/timestamp.hpp"
 
 using namespace codestats::cache;
 
@@ -28,8 +29,8 @@ TEST_CASE("calendar: days and hours of wall-clock instants", "[cache]") {
   CHECK(dayOf(-1) == 19691231);
   CHECK(hourOf(-1) == 23);
   CHECK(dayFromEpochDay(epochDayOf(20240229)) == 20240229);
-  CHECK(isoDate(20240229) == "2024-02-29");
-  CHECK(isoInstant(kNow) == "2026-05-28T20:26:40Z");
+  CHECK(codestats::common::isoDate(20240229) == "2024-02-29");
+  CHECK(codestats::common::formatUtc(kNow) == "2026-05-28T20:26:40Z");
   CHECK(epochDayOf(20000301) - epochDayOf(20000101) == 60);
 }
 

@@ -116,3 +116,17 @@ TEST_CASE("timestamp: formatting", "[timestamp]") {
   CHECK(formatLocal(0, -30) == "1970-01-01T00:00:00-00:30");  // sign of the total offset (quirk 7 fixed)
   CHECK(formatLocal(0, 330) == "1970-01-01T00:00:00+05:30");
 }
+
+TEST_CASE("timestamp: ISO dates both ways", "[timestamp]") {
+  CHECK(isoDate(20240229) == "2024-02-29");
+  CHECK(isoDate(10101) == "0001-01-01");
+  CHECK(isoDate(99991231) == "9999-12-31");
+  CHECK(isoDate(100000101) == "10000-01-01");  // past four digits: as printf
+  CHECK(parseIsoDate("2024-02-29") == 20240229);
+  CHECK(parseIsoDate("0001-01-01") == 10101);
+  CHECK_FALSE(parseIsoDate("2024-2-29"));
+  CHECK_FALSE(parseIsoDate("2024-02-29T"));
+  CHECK_FALSE(parseIsoDate("2024/02/29"));
+  CHECK_FALSE(parseIsoDate("20a4-02-29"));
+  for (int32_t d : {19700101, 20161231, 20260131}) CHECK(parseIsoDate(isoDate(d)) == d);
+}

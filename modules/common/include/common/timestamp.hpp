@@ -38,6 +38,9 @@ int64_t daysFromCivil(int64_t y, unsigned m, unsigned d);
 void civilFromDays(int64_t z, int64_t& y, unsigned& m, unsigned& d);
 // "YYYY-MM-DDTHH:MM:SSZ"
 std::string formatUtc(int64_t ms);
+// 20260131 -> "2026-01-31"; "2026-01-31" -> 20260131 (nullopt unless exactly that form).
+std::string isoDate(int32_t yyyymmdd);
+std::optional<int32_t> parseIsoDate(std::string_view s);
 // "YYYY-MM-DDTHH:MM:SS+HH:MM" (wall time sentAtLocal with the offset; sign of the total offset)
 std::string formatLocal(int64_t localMs, int tzOffset);
 
