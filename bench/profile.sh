@@ -74,7 +74,7 @@ events { worker_connections 1024; }
 http {
   access_log off;
   sendfile on;
-  open_file_cache max=16 valid=60s;
+  open_file_cache max=16 inactive=60s;
   keepalive_requests 1000000;
   client_body_temp_path $var/nginx/body;
   server {
