@@ -11,10 +11,10 @@
 #include <string>
 #include <string_view>
 
-#include "http/ChunkedDecoder.hpp"
-#include "http/RequestHead.hpp"
+#include "http/chunked_decoder.hpp"
+#include "http/request_head.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 
 namespace {
 

@@ -9,10 +9,10 @@
 #include <string_view>
 #include <vector>
 
-#include "http/PathNormalizer.hpp"
-#include "http/RoutePattern.hpp"
+#include "http/path_normalizer.hpp"
+#include "http/route_pattern.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 
 namespace {
 
@@ -20,8 +20,8 @@ const std::vector<RoutePattern>& patterns() {
   static const std::vector<RoutePattern> p = [] {
     std::vector<RoutePattern> v;
     for (const char* text : {"/", "/api/my/pulses", "/api/users/:username", "/users/:username", "/my/machines/:id",
-                             "/my/machines/:id/edit", "/reset-password/:token", "/assets/*path", "/hello/params/:a/*rest",
-                             "/live_update_socket/websocket", "/aliases"})
+                             "/my/machines/:id/edit", "/reset-password/:token", "/assets/*path",
+                             "/hello/params/:a/*rest", "/live_update_socket/websocket", "/aliases"})
       v.emplace_back(text);
     return v;
   }();

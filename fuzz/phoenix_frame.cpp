@@ -5,9 +5,9 @@
 #include <cstdlib>
 #include <string_view>
 
-#include "ws/PhoenixMessage.hpp"
+#include "ws/phoenix_message.hpp"
 
-using namespace codestatsd::ws;
+using namespace codestats::host::ws;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -17,7 +17,8 @@ packages=(g++ make cmake ninja-build pkg-config ccache binutils
           sqlite3)  # scripts/backup.sh and restore.sh (SQLite online backup)
 if [ "${1:-}" = "--test" ]; then
   packages+=(postgresql curl procps python3-aiosmtpd openssl libmaxmind-db-writer-perl chromium
-             nginx clang libclang-rt-14-dev)
+             nginx clang libclang-rt-14-dev
+             clang-format)  # tests/style/check_style.sh
 fi
 
 # Node.js and npm: the build bundles the browser code (frontend/, esbuild) and the tests run

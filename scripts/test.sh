@@ -43,7 +43,7 @@ fi
 # ASan/LSan write their reports to files under $reports (log_path; a host's stderr is its
 # log file, deleted with its temporary directory). GCC's shared UBSan runtime ignores
 # log_path and always writes to stderr, so the tests copy a host log that contains a
-# sanitizer report to CODESTATS_SANITIZER_LOG_DIR (tests/support/HostProcess.cpp). Do not
+# sanitizer report to CODESTATS_SANITIZER_LOG_DIR (tests/support/host_process.cpp). Do not
 # put log_path in UBSAN_OPTIONS: libasan also reads it from there, after ASAN_OPTIONS.
 reports="$PWD/sanitizer-reports"
 rm -rf "$reports" tests/integration/negative_control_sanitizer

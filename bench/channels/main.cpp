@@ -223,8 +223,8 @@ int main(int argc, char** argv) {
       auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
       char ts[32];
       std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-      std::string body = std::string(R"({"coded_at":")") + ts + R"(","xps":[{"language":"t)" +
-                         std::to_string(nowUs()) + R"(","xp":1}]})";
+      std::string body = std::string(R"({"coded_at":")") + ts + R"(","xps":[{"language":"t)" + std::to_string(nowUs()) +
+                         R"(","xp":1}]})";
       try {
         Poco::Net::HTTPRequest req("POST", "/api/my/pulses", "HTTP/1.1");
         req.set("X-API-Token", apiToken);
@@ -251,7 +251,9 @@ int main(int argc, char** argv) {
   double cpu = (cpuSeconds(a.hostPid) - cpu0) / std::chrono::duration<double>(Clock::now() - steady0).count();
 
   std::sort(latMs.begin(), latMs.end());
-  auto pct = [&](double p) { return latMs.empty() ? 0.0 : latMs[std::min(latMs.size() - 1, size_t(p * latMs.size()))]; };
+  auto pct = [&](double p) {
+    return latMs.empty() ? 0.0 : latMs[std::min(latMs.size() - 1, size_t(p * latMs.size()))];
+  };
   long expected = posted * static_cast<long>(joined);
   std::printf("pulses_posted=%ld post_failures=%ld deliveries=%ld expected=%ld closed_during_run=%zu\n", posted.load(),
               postFailures.load(), delivered, expected, closed);

@@ -13,16 +13,17 @@ namespace {
 constexpr int64_t kMinute = 60'000, kHour = 60 * kMinute, kDay = 24 * kHour;
 
 // Popularity order roughly like Code::Stats' public language totals.
-const char* kLanguages[] = {"JavaScript", "TypeScript", "Python", "PHP", "Java", "C#", "HTML", "CSS", "C++", "Go",
-                            "Rust", "Elixir", "Ruby", "C", "Kotlin", "Swift", "Shell", "SQL", "Markdown", "JSON",
-                            "YAML", "Vue", "Dart", "Scala", "Haskell", "Lua", "Clojure", "Erlang", "OCaml", "Zig",
-                            "Elm", "Nim", "Perl", "R", "Julia", "Fortran", "COBOL", "Plain text", "Dockerfile", "TOML"};
+const char* kLanguages[] = {
+    "JavaScript", "TypeScript", "Python", "PHP",   "Java",    "C#",      "HTML",    "CSS",        "C++",        "Go",
+    "Rust",       "Elixir",     "Ruby",   "C",     "Kotlin",  "Swift",   "Shell",   "SQL",        "Markdown",   "JSON",
+    "YAML",       "Vue",        "Dart",   "Scala", "Haskell", "Lua",     "Clojure", "Erlang",     "OCaml",      "Zig",
+    "Elm",        "Nim",        "Perl",   "R",     "Julia",   "Fortran", "COBOL",   "Plain text", "Dockerfile", "TOML"};
 constexpr int kLanguageCount = sizeof kLanguages / sizeof kLanguages[0];
 
 // UTC offsets in minutes and their weights (Europe, the Americas, Asia, Oceania).
-const std::pair<int, double> kZones[] = {{0, 8},    {60, 22},  {120, 10}, {180, 5},  {330, 8},   {480, 6},
-                                         {540, 4},  {600, 2},  {-300, 12}, {-360, 5}, {-420, 3},  {-480, 8},
-                                         {-180, 4}, {420, 2},  {345, 0.3}, {570, 0.3}, {-210, 0.4}, {780, 0.5}};
+const std::pair<int, double> kZones[] = {{0, 8},    {60, 22}, {120, 10},  {180, 5},   {330, 8},    {480, 6},
+                                         {540, 4},  {600, 2}, {-300, 12}, {-360, 5},  {-420, 3},   {-480, 8},
+                                         {-180, 4}, {420, 2}, {345, 0.3}, {570, 0.3}, {-210, 0.4}, {780, 0.5}};
 
 int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
@@ -40,7 +41,9 @@ int32_t yyyymmdd(int64_t ms) {
 }
 
 struct PairHash {
-  size_t operator()(const std::pair<int64_t, int64_t>& p) const { return std::hash<int64_t>()(p.first * 1000003 ^ p.second); }
+  size_t operator()(const std::pair<int64_t, int64_t>& p) const {
+    return std::hash<int64_t>()(p.first * 1000003 ^ p.second);
+  }
 };
 
 }  // namespace
@@ -61,8 +64,8 @@ Summary generate(const Options& o, Sink& sink) {
   for (const auto& z : kZones) zoneWeights.push_back(z.second);
   std::discrete_distribution<int> zone(zoneWeights.begin(), zoneWeights.end());
   // Local hour of day: a working day, an evening session, little at night.
-  std::discrete_distribution<int> hourDist({1, 0.5, 0.3, 0.2, 0.2, 0.3, 1, 3, 6, 9, 10, 10, 7, 9, 10, 10, 9, 7, 5, 5,
-                                            6, 6, 4, 2});
+  std::discrete_distribution<int> hourDist(
+      {1, 0.5, 0.3, 0.2, 0.2, 0.3, 1, 3, 6, 9, 10, 10, 7, 9, 10, 10, 9, 7, 5, 5, 6, 6, 4, 2});
   std::lognormal_distribution<double> amount(3.0, 1.0);
 
   int64_t pulseId = 0, xpId = 0, machineId = 0, assigned = 0;
@@ -88,7 +91,8 @@ Summary generate(const Options& o, Sink& sink) {
     std::vector<int64_t> langs;
     std::vector<double> langWeights;
     while (static_cast<int>(langs.size()) < k) {
-      int64_t l = 1 + std::min<int64_t>(kLanguageCount - 1, static_cast<int64_t>(std::pow(unit(rng), 2.2) * kLanguageCount));
+      int64_t l =
+          1 + std::min<int64_t>(kLanguageCount - 1, static_cast<int64_t>(std::pow(unit(rng), 2.2) * kLanguageCount));
       if (std::find(langs.begin(), langs.end(), l) != langs.end()) continue;
       langs.push_back(l);
       langWeights.push_back(langs.size() == 1 ? 6.0 : unit(rng) * 3 + 0.2);

@@ -13,7 +13,8 @@
 int main(int argc, char** argv) {
   dataset::Options o;
   std::string sqlite, postgres;
-  o.nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  o.nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                .count();
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i], v = argv[i + 1];
     if (k == "--sqlite") sqlite = v;
@@ -29,7 +30,8 @@ int main(int argc, char** argv) {
   }
   if (sqlite.empty() == postgres.empty() || o.users < 1 || o.machinesPerUser < 1 || o.pulses < 0) {
     std::fprintf(stderr,
-                 "usage: cache_dataset --sqlite FILE | --postgres CONNINFO [--users N] [--machines M] [--pulses P] [--seed S]\n");
+                 "usage: cache_dataset --sqlite FILE | --postgres CONNINFO [--users N] [--machines M] [--pulses P] "
+                 "[--seed S]\n");
     return 2;
   }
   try {

@@ -19,7 +19,9 @@ class CopyStream {
     PGresult* r = PQexec(conn_, copySql.c_str());
     bool ok = PQresultStatus(r) == PGRES_COPY_IN;
     PQclear(r);
-    if (!ok) throw std::runtime_error("postgres: " + copySql + ": " + PQerrorMessage(conn_) + " (run the host once to migrate)");
+    if (!ok)
+      throw std::runtime_error("postgres: " + copySql + ": " + PQerrorMessage(conn_) +
+                               " (run the host once to migrate)");
   }
   ~CopyStream() { PQfinish(conn_); }
   void row(const std::string& line) {
@@ -76,11 +78,15 @@ std::string text(const std::string& s) {
 class PostgresSink : public Sink {
  public:
   explicit PostgresSink(const std::string& conninfo) : conninfo_(conninfo) {
-    auto open = [&](const char* name, const char* sql) { streams_[name] = std::make_unique<CopyStream>(conninfo, sql); };
+    auto open = [&](const char* name, const char* sql) {
+      streams_[name] = std::make_unique<CopyStream>(conninfo, sql);
+    };
     open("languages", "COPY languages (id, name, name_lower, inserted_at) FROM STDIN");
     open("users", "COPY users (id, username, private_profile, inserted_at, updated_at) FROM STDIN");
     open("machines", "COPY machines (id, user_id, name, active, api_salt, inserted_at, updated_at) FROM STDIN");
-    open("pulses", "COPY pulses (id, user_id, machine_id, sent_at, sent_at_local, tz_offset, local_day, local_hour, inserted_at) FROM STDIN");
+    open("pulses",
+         "COPY pulses (id, user_id, machine_id, sent_at, sent_at_local, tz_offset, local_day, local_hour, inserted_at) "
+         "FROM STDIN");
     open("xps", "COPY xps (id, pulse_id, language_id, original_language_id, amount) FROM STDIN");
     open("user_language_xps", "COPY user_language_xps (user_id, language_id, xp) FROM STDIN");
     open("user_machine_xps", "COPY user_machine_xps (user_id, machine_id, xp) FROM STDIN");
@@ -99,7 +105,8 @@ class PostgresSink : public Sink {
     streams_["users"]->row(std::to_string(id) + "\t" + text(username) + "\t" + join({isPrivate ? 1 : 0, at, at}));
   }
   void machine(int64_t id, int64_t userId, const std::string& name, int64_t at) override {
-    streams_["machines"]->row(join({id, userId}) + "\t" + text(name) + "\t1\t$2b$12$datasetdatasetdataset.\t" + join({at, at}));
+    streams_["machines"]->row(join({id, userId}) + "\t" + text(name) + "\t1\t$2b$12$datasetdatasetdataset.\t" +
+                              join({at, at}));
   }
   void pulse(int64_t id, int64_t userId, int64_t machineId, int64_t sentAt, int64_t sentAtLocal, int tz, int32_t day,
              int hour, int64_t insertedAt) override {
@@ -111,7 +118,9 @@ class PostgresSink : public Sink {
   void aggregate(const char* table, int64_t userId, int64_t key, int64_t xp) override {
     streams_.at(table)->row(join({userId, key, xp}));
   }
-  void total(int64_t userId, int64_t xp, int64_t last) override { streams_["user_totals"]->row(join({userId, xp, last})); }
+  void total(int64_t userId, int64_t xp, int64_t last) override {
+    streams_["user_totals"]->row(join({userId, xp, last}));
+  }
   void finish() override {
     // Parents before children: machines.user_id references users.
     for (const char* name : {"languages", "users", "machines", "pulses", "xps", "user_language_xps", "user_machine_xps",
@@ -119,9 +128,11 @@ class PostgresSink : public Sink {
       streams_.at(name)->end();
     CopyStream* any = streams_.begin()->second.get();
     for (const char* seq : {"languages", "users", "machines", "pulses", "xps"})
-      any->exec(std::string("SELECT setval(pg_get_serial_sequence('") + seq + "', 'id'), (SELECT MAX(id) FROM " + seq + "))");
-    any->exec("ANALYZE languages, users, machines, pulses, xps, user_language_xps, user_machine_xps, user_day_xps, "
-              "user_hour_xps, user_totals");
+      any->exec(std::string("SELECT setval(pg_get_serial_sequence('") + seq + "', 'id'), (SELECT MAX(id) FROM " + seq +
+                "))");
+    any->exec(
+        "ANALYZE languages, users, machines, pulses, xps, user_language_xps, user_machine_xps, user_day_xps, "
+        "user_hour_xps, user_totals");
   }
 
  private:

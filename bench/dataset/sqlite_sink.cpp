@@ -17,12 +17,16 @@ class SqliteSink : public Sink {
     exec("PRAGMA synchronous = OFF");
     exec("PRAGMA cache_size = -262144");
     exec("BEGIN");
-    language_ = prepare("INSERT INTO languages (id, name, name_lower, alias_of, inserted_at) VALUES (?, ?, lower(?), NULL, ?)");
-    user_ = prepare("INSERT INTO users (id, username, private_profile, inserted_at, updated_at) VALUES (?, ?, ?, ?, ?)");
-    machine_ = prepare("INSERT INTO machines (id, user_id, name, active, api_salt, inserted_at, updated_at) VALUES (?, ?, ?, 1, "
-                       "'$2b$12$datasetdatasetdataset.', ?, ?)");
-    pulse_ = prepare("INSERT INTO pulses (id, user_id, machine_id, sent_at, sent_at_local, tz_offset, local_day, local_hour, "
-                     "inserted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
+    language_ =
+        prepare("INSERT INTO languages (id, name, name_lower, alias_of, inserted_at) VALUES (?, ?, lower(?), NULL, ?)");
+    user_ =
+        prepare("INSERT INTO users (id, username, private_profile, inserted_at, updated_at) VALUES (?, ?, ?, ?, ?)");
+    machine_ = prepare(
+        "INSERT INTO machines (id, user_id, name, active, api_salt, inserted_at, updated_at) VALUES (?, ?, ?, 1, "
+        "'$2b$12$datasetdatasetdataset.', ?, ?)");
+    pulse_ = prepare(
+        "INSERT INTO pulses (id, user_id, machine_id, sent_at, sent_at_local, tz_offset, local_day, local_hour, "
+        "inserted_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)");
     xp_ = prepare("INSERT INTO xps (id, pulse_id, language_id, original_language_id, amount) VALUES (?, ?, ?, ?, ?)");
     for (const char* t : {"user_language_xps", "user_machine_xps", "user_day_xps", "user_hour_xps"}) {
       std::string key = std::string(t) == "user_language_xps"  ? "language_id"

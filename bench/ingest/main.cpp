@@ -101,11 +101,11 @@ void printPhases(const std::map<std::string, double>& a, const std::map<std::str
   };
   double batches = d("batches"), pulses = d("pulses");
   if (batches <= 0 || pulses <= 0) return;
-  std::printf("phases: batches=%.0f mean_batch=%.1f begin_ms=%.3f exec_ms=%.3f "
-              "commit_ms=%.3f tx_cpu_ms=%.3f (per batch)\n",
-              batches, pulses / batches, d("batch_begin_us") / batches / 1000,
-              d("batch_exec_us") / batches / 1000, d("batch_commit_us") / batches / 1000,
-              d("batch_tx_cpu_us") / batches / 1000);
+  std::printf(
+      "phases: batches=%.0f mean_batch=%.1f begin_ms=%.3f exec_ms=%.3f "
+      "commit_ms=%.3f tx_cpu_ms=%.3f (per batch)\n",
+      batches, pulses / batches, d("batch_begin_us") / batches / 1000, d("batch_exec_us") / batches / 1000,
+      d("batch_commit_us") / batches / 1000, d("batch_tx_cpu_us") / batches / 1000);
 }
 
 std::string codedAt(std::mt19937& rng) {
@@ -122,8 +122,8 @@ std::string codedAt(std::mt19937& rng) {
 }
 
 std::string pulseBody(std::mt19937& rng) {
-  static const char* kLangs[] = {"C++", "Python", "JavaScript", "TypeScript", "Rust", "Go", "Elixir", "Markdown",
-                                 "JSON", "Shell", "HTML", "CSS", "Java", "Kotlin", "SQL", "YAML"};
+  static const char* kLangs[] = {"C++",  "Python", "JavaScript", "TypeScript", "Rust", "Go",     "Elixir", "Markdown",
+                                 "JSON", "Shell",  "HTML",       "CSS",        "Java", "Kotlin", "SQL",    "YAML"};
   int n = 1 + static_cast<int>(rng() % 5);
   std::string body = "{\"coded_at\":\"" + codedAt(rng) + "\",\"xps\":[";
   for (int i = 0; i < n; ++i) {
@@ -167,7 +167,8 @@ size_t answerLength(const std::string& in, int& status) {
     size_t n = sizeof kName - 1;
     if (pos + 2 + n > end) continue;
     bool match = true;
-    for (size_t k = 0; k < n && match; ++k) match = std::tolower(static_cast<unsigned char>(in[pos + 2 + k])) == kName[k];
+    for (size_t k = 0; k < n && match; ++k)
+      match = std::tolower(static_cast<unsigned char>(in[pos + 2 + k])) == kName[k];
     if (match) length = static_cast<size_t>(std::strtoull(in.c_str() + pos + 2 + n, nullptr, 10));
   }
   return in.size() >= end + 4 + length ? end + 4 + length : 0;
@@ -218,9 +219,9 @@ int main(int argc, char** argv) {
     for (int i = 0; i < 4096; ++i) {
       const std::string& token = tokens[rng() % tokens.size()];
       std::string body = pulseBody(rng);
-      requests.push_back("POST /api/my/pulses HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nX-API-Token: " +
-                         token + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                         std::to_string(body.size()) + "\r\n\r\n" + body);
+      requests.push_back(
+          "POST /api/my/pulses HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: keep-alive\r\nX-API-Token: " + token +
+          "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
     }
   }
 

@@ -16,7 +16,7 @@
 #include <string>
 #include <vector>
 
-#include "runtime/ModuleName.hpp"
+#include "runtime/module_name.hpp"
 
 namespace {
 
@@ -126,8 +126,9 @@ void printModules(const std::string& body) {
     add("pinned", "pinned");
     std::string sha = str("artifact_sha256");
     std::printf("%-10s %-10s %-24s %-5s %-5s %-9s %-8s %-14s %s\n", str("name").c_str(), str("version").c_str(),
-                str("build_id").substr(0, 24).c_str(), str("abi").c_str(), str("generation").c_str(), str("state").c_str(), str("in_flight").c_str(),
-                sha.substr(0, 12).c_str(), extra.empty() ? "-" : extra.c_str());
+                str("build_id").substr(0, 24).c_str(), str("abi").c_str(), str("generation").c_str(),
+                str("state").c_str(), str("in_flight").c_str(), sha.substr(0, 12).c_str(),
+                extra.empty() ? "-" : extra.c_str());
   }
 }
 
@@ -159,7 +160,8 @@ int main(int argc, char** argv) {
   }
   if (admin.empty()) {
     auto ports = parse(readFile(varDir + "/codestatsd.ports"));
-    admin = ports && ports->has("admin") ? "http://127.0.0.1:" + ports->get("admin").toString() : "http://127.0.0.1:8081";
+    admin =
+        ports && ports->has("admin") ? "http://127.0.0.1:" + ports->get("admin").toString() : "http://127.0.0.1:8081";
   }
   if (token.empty()) token = readFile(tokenFile.empty() ? varDir + "/admin.token" : tokenFile);
   if (token.empty()) die("no admin token: pass --token, --token-file or --var-dir", 2);
@@ -172,7 +174,7 @@ int main(int argc, char** argv) {
   // up in the request path unescaped ("reload ../x" would address another URL).
   auto needModule = [&] {
     need(2);
-    if (!codestatsd::isValidModuleName(args[1])) die(codestatsd::invalidModuleNameMessage(args[1]), 2);
+    if (!codestats::host::isValidModuleName(args[1])) die(codestats::host::invalidModuleNameMessage(args[1]), 2);
   };
   if (cmd == "modules") {
     Reply r = call(admin, token, "GET", "/admin/modules");

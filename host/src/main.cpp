@@ -5,7 +5,7 @@
 #include <cstring>
 #include <iostream>
 
-#include "app/Host.hpp"
+#include "app/host.hpp"
 
 extern char** environ;
 
@@ -30,7 +30,7 @@ const char* kUsage =
 }  // namespace
 
 int main(int argc, char** argv) {
-  codestatsd::ConfigSources sources;
+  codestats::host::ConfigSources sources;
   bool print = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -74,14 +74,14 @@ int main(int argc, char** argv) {
 
   try {
     if (print) {  // the effective values, module dir resolved, secrets redacted
-      codestatsd::HostConfig c = codestatsd::loadConfig(sources);
-      if (c.moduleDir.empty()) c.moduleDir = codestatsd::defaultModuleDir();
-      std::cout << codestatsd::printConfig(c);
+      codestats::host::HostConfig c = codestats::host::loadConfig(sources);
+      if (c.moduleDir.empty()) c.moduleDir = codestats::host::defaultModuleDir();
+      std::cout << codestats::host::printConfig(c);
       return 0;
     }
-    codestatsd::Host host(sources);
+    codestats::host::Host host(sources);
     return host.run();
-  } catch (const codestatsd::ConfigError& e) {
+  } catch (const codestats::host::ConfigError& e) {
     std::cerr << "codestatsd: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {

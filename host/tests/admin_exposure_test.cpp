@@ -2,16 +2,16 @@
 // token only, unless the operator overrides that.
 #include <catch2/catch.hpp>
 
-#include "admin/AdminExposure.hpp"
-#include "config/Config.hpp"
-#include "util/Random.hpp"
+#include "admin/admin_exposure.hpp"
+#include "config/config.hpp"
+#include "util/random.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 using Catch::Matchers::Contains;
 
 TEST_CASE("admin exposure: loopback hosts", "[admin]") {
-  for (const char* h : {"127.0.0.1", "127.1.2.3", "127.255.255.254", "::1", "0:0:0:0:0:0:0:1", "localhost",
-                        "LocalHost", "::ffff:127.0.0.1"}) {
+  for (const char* h : {"127.0.0.1", "127.1.2.3", "127.255.255.254", "::1", "0:0:0:0:0:0:0:1", "localhost", "LocalHost",
+                        "::ffff:127.0.0.1"}) {
     INFO(h);
     CHECK(isLoopbackHost(h));
   }

@@ -1,11 +1,11 @@
-// Tests for tokenMatches() in host/src/admin/AdminServer.hpp.
+// Tests for tokenMatches() in host/src/admin/admin_server.hpp.
 #include <catch2/catch.hpp>
 
 #include <string>
 
-#include "admin/AdminServer.hpp"
+#include "admin/admin_server.hpp"
 
-using codestatsd::tokenMatches;
+using codestats::host::tokenMatches;
 
 TEST_CASE("admin token: the right bearer token matches", "[admin]") {
   CHECK(tokenMatches("abc123", "Bearer abc123"));

@@ -10,13 +10,13 @@
 #include <filesystem>
 #include <future>
 
-#include "runtime/ArtifactFile.hpp"
-#include "runtime/ModuleLoader.hpp"
-#include "support/TestUtil.hpp"
+#include "runtime/artifact_file.hpp"
+#include "runtime/module_loader.hpp"
+#include "support/test_util.hpp"
 
-using namespace codestatsd;
-using codestatsd::test::TempDir;
+using namespace codestats::host;
 using Catch::Matchers::Contains;
+using codestats::host::test::TempDir;
 namespace fs = std::filesystem;
 
 namespace {

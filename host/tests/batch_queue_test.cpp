@@ -8,12 +8,12 @@
 #include <thread>
 #include <vector>
 
-#include "http/BatchQueue.hpp"
-#include "services/WorkerPool.hpp"
-#include "support/TestUtil.hpp"
+#include "http/batch_queue.hpp"
+#include "services/worker_pool.hpp"
+#include "support/test_util.hpp"
 
-using namespace codestatsd;
-using codestatsd::test::waitFor;
+using namespace codestats::host;
+using codestats::host::test::waitFor;
 using namespace std::chrono_literals;
 
 namespace {
@@ -81,10 +81,10 @@ TEST_CASE("batch queue: every item is answered once, after its call returned", "
     total += n;
     largest = std::max(largest, n);
   }
-  CHECK(total == kThreads * kEach);  // no item in two calls
-  CHECK(largest <= 16);              // max_batch holds
-  CHECK(largest > 1);                // concurrent items went together
-  CHECK(rec.maxRunning.load() <= 2); // max_inflight holds
+  CHECK(total == kThreads * kEach);   // no item in two calls
+  CHECK(largest <= 16);               // max_batch holds
+  CHECK(largest > 1);                 // concurrent items went together
+  CHECK(rec.maxRunning.load() <= 2);  // max_inflight holds
   CHECK(q->stats().items == total);
   CHECK(q->stats().calls == rec.sizes.size());
 }

@@ -12,13 +12,13 @@ src="${1:-$(dirname "$0")/../src}"
 declare -A level=([util]=0 [db]=1 [services]=2 [config]=3 [abi]=4 [http]=5 [ws]=5 [runtime]=6 [admin]=7 [app]=8)
 declare -A exception=(
   # option parsing reuses the validators of the settings it parses
-  [config/Config.cpp:http]=1 [config/Config.cpp:ws]=1 [config/Config.cpp:runtime]=1
+  [config/config.cpp:http]=1 [config/config.cpp:ws]=1 [config/config.cpp:runtime]=1
   # the C function table reaches the module table, generations, batch queues and the hub
-  [abi/HostApi.cpp:http]=1 [abi/HostApi.cpp:runtime]=1 [abi/HostApi.cpp:ws]=1
+  [abi/host_api.cpp:http]=1 [abi/host_api.cpp:runtime]=1 [abi/host_api.cpp:ws]=1
   # the hub finds the modules' channel handlers in the module table
-  [ws/ChannelHub.cpp:runtime]=1
+  [ws/channel_hub.cpp:runtime]=1
   # the admin gauges read the module table and the hub
-  [services/RuntimeGauges.cpp:runtime]=1 [services/RuntimeGauges.cpp:ws]=1
+  [services/runtime_gauges.cpp:runtime]=1 [services/runtime_gauges.cpp:ws]=1
 )
 declare -A used=()
 bad=0

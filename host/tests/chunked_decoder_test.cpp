@@ -4,9 +4,9 @@
 #include <algorithm>
 #include <string>
 
-#include "http/ChunkedDecoder.hpp"
+#include "http/chunked_decoder.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 
 namespace {
 
@@ -67,25 +67,25 @@ TEST_CASE("chunked: valid bodies decode exactly and stop at their end", "[chunke
 
 TEST_CASE("chunked: malformed framing is refused, never taken for the end of the body", "[chunked]") {
   const char* cases[] = {
-      "zz\r\nhello\r\n0\r\n\r\n",                      // not hex
-      "-1\r\nhello\r\n0\r\n\r\n",                      // a sign
-      "0x5\r\nhello\r\n0\r\n\r\n",                     // a prefix
-      "\r\nhello\r\n0\r\n\r\n",                        // no size
-      "fffffffffffffffffffff\r\nx\r\n0\r\n\r\n",       // 21 hex digits: overflow
-      "10000000000000001\r\nx\r\n",                    // over 2^60
-      "5\nhello\r\n0\r\n\r\n",                         // bare LF after the size
-      "5\rhello\r\n0\r\n\r\n",                         // bare CR
-      "5 \r\nhello\r\n0\r\n\r\n",                      // white space without an extension
-      "5;\r\nhello\r\n0\r\n\r\n",                      // an extension without a name
-      "5;a=\r\nhello\r\n0\r\n\r\n",                    // ... without a value after "="
-      "5;a=\"open\r\nhello\r\n0\r\n\r\n",              // an unterminated quoted string
-      "5;a b\r\nhello\r\n0\r\n\r\n",                   // two tokens
-      "5\r\nhelloXX0\r\n\r\n",                         // no CRLF after the data
-      "5\r\nhello\n0\r\n\r\n",                         // a bare LF after the data
-      "5\r\nhello\r\n0\r\nNoColon\r\n\r\n",            // a trailer without a colon
-      "5\r\nhello\r\n0\r\nX: 1\r\n folded\r\n\r\n",    // a folded trailer
-      "5\r\nhello\r\n0\r\nBad Name: 1\r\n\r\n",        // white space in a trailer name
-      "5\r\nhello\r\n0\r\n\n",                         // a bare LF ends the trailers
+      "zz\r\nhello\r\n0\r\n\r\n",                    // not hex
+      "-1\r\nhello\r\n0\r\n\r\n",                    // a sign
+      "0x5\r\nhello\r\n0\r\n\r\n",                   // a prefix
+      "\r\nhello\r\n0\r\n\r\n",                      // no size
+      "fffffffffffffffffffff\r\nx\r\n0\r\n\r\n",     // 21 hex digits: overflow
+      "10000000000000001\r\nx\r\n",                  // over 2^60
+      "5\nhello\r\n0\r\n\r\n",                       // bare LF after the size
+      "5\rhello\r\n0\r\n\r\n",                       // bare CR
+      "5 \r\nhello\r\n0\r\n\r\n",                    // white space without an extension
+      "5;\r\nhello\r\n0\r\n\r\n",                    // an extension without a name
+      "5;a=\r\nhello\r\n0\r\n\r\n",                  // ... without a value after "="
+      "5;a=\"open\r\nhello\r\n0\r\n\r\n",            // an unterminated quoted string
+      "5;a b\r\nhello\r\n0\r\n\r\n",                 // two tokens
+      "5\r\nhelloXX0\r\n\r\n",                       // no CRLF after the data
+      "5\r\nhello\n0\r\n\r\n",                       // a bare LF after the data
+      "5\r\nhello\r\n0\r\nNoColon\r\n\r\n",          // a trailer without a colon
+      "5\r\nhello\r\n0\r\nX: 1\r\n folded\r\n\r\n",  // a folded trailer
+      "5\r\nhello\r\n0\r\nBad Name: 1\r\n\r\n",      // white space in a trailer name
+      "5\r\nhello\r\n0\r\n\n",                       // a bare LF ends the trailers
   };
   for (const char* input : cases) {
     INFO(input);

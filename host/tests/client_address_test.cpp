@@ -1,9 +1,9 @@
 // Tests for host/src/http/ClientAddress: X-Forwarded-For is believed from trusted proxies only.
 #include <catch2/catch.hpp>
 
-#include "http/ClientAddress.hpp"
+#include "http/client_address.hpp"
 
-using codestatsd::clientAddress;
+using codestats::host::clientAddress;
 
 TEST_CASE("client address: the peer, unless it is a trusted proxy", "[http]") {
   const std::vector<std::string> none, local{"127.0.0.1", "::1"};

@@ -10,14 +10,13 @@
 #include <string>
 #include <vector>
 
-#include "config/Config.hpp"
-#include "support/TestUtil.hpp"
+#include "config/config.hpp"
+#include "support/test_util.hpp"
 
-using namespace codestatsd;
-using codestatsd::test::TempDir;
+using namespace codestats::host;
+using codestats::host::test::TempDir;
 
 namespace {
-
 
 HostConfig fromFile(const std::string& content) {
   TempDir dir;
@@ -249,9 +248,7 @@ TEST_CASE("config: errors are ConfigErrors naming the key", "[config]") {
     CHECK_THAT(msg, Contains("nope.key"));
     CHECK_THAT(msg, Contains("--set"));
   }
-  SECTION("--set without '='") {
-    CHECK_THAT(setError("http.port"), Contains("http.port"));
-  }
+  SECTION("--set without '='") { CHECK_THAT(setError("http.port"), Contains("http.port")); }
   SECTION("'modules.<name>' with no sub-key is unknown") {
     CHECK_THAT(setError("modules.ingest=1"), Contains("modules.ingest"));
     CHECK_THAT(setError("modules.ingest.=1"), Contains("modules.ingest."));
@@ -297,9 +294,7 @@ TEST_CASE("config: errors are ConfigErrors naming the key", "[config]") {
     CHECK_THAT(msg, Contains("host.conf:2"));
     CHECK_THAT(msg, Contains("just some words"));
   }
-  SECTION("a line with an empty key") {
-    CHECK_THAT(fileError("= 5\n"), Contains("host.conf:1"));
-  }
+  SECTION("a line with an empty key") { CHECK_THAT(fileError("= 5\n"), Contains("host.conf:1")); }
   SECTION("malformed section header") {
     std::string msg = fileError("[http\nport = 1\n");
     CHECK_THAT(msg, Contains("host.conf:1"));
@@ -312,9 +307,7 @@ TEST_CASE("config: errors are ConfigErrors naming the key", "[config]") {
     HostConfig c = fromSets({"db.backend=POSTGRES", "db.postgres.conninfo=host=db"});
     CHECK(c.dbBackend == "postgres");
   }
-  SECTION("empty var_dir") {
-    CHECK_THAT(setError("var_dir="), Contains("var_dir"));
-  }
+  SECTION("empty var_dir") { CHECK_THAT(setError("var_dir="), Contains("var_dir")); }
 }
 
 TEST_CASE("config: module keys", "[config]") {
@@ -359,8 +352,7 @@ TEST_CASE("config: module keys", "[config]") {
 TEST_CASE("config: modules list", "[config]") {
   SECTION("comma separated, whitespace trimmed, order kept") {
     CHECK(fromFile("modules = a, b\n").modules == std::vector<std::string>{"a", "b"});
-    CHECK(fromSets({"modules= web ,ingest,cache_2 "}).modules ==
-          std::vector<std::string>{"web", "ingest", "cache_2"});
+    CHECK(fromSets({"modules= web ,ingest,cache_2 "}).modules == std::vector<std::string>{"web", "ingest", "cache_2"});
   }
   SECTION("empty items are skipped; empty list allowed") {
     CHECK(fromSets({"modules=a,,b,"}).modules == std::vector<std::string>{"a", "b"});
@@ -381,7 +373,7 @@ TEST_CASE("config: modules list", "[config]") {
     CHECK_THAT(setError("modules=" + std::string(65, 'a')), Contains("invalid module name"));
     CHECK(fromSets({"modules=" + std::string(64, 'a')}).modules.size() == 1);
   }
-  SECTION("one rule everywhere (runtime/ModuleName.hpp): a name starts with a letter") {
+  SECTION("one rule everywhere (runtime/module_name.hpp): a name starts with a letter") {
     for (const char* v : {"1abc", "_x", "9"}) {
       INFO("modules = " << v);
       CHECK_THAT(setError(std::string("modules=") + v), Contains("^[a-z][a-z0-9_]{0,63}$"));

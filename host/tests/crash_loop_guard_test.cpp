@@ -9,11 +9,11 @@
 #include <string>
 #include <thread>
 
-#include "runtime/CrashLoopGuard.hpp"
-#include "support/TestUtil.hpp"
+#include "runtime/crash_loop_guard.hpp"
+#include "support/test_util.hpp"
 
-using namespace codestatsd;
-using codestatsd::test::TempDir;
+using namespace codestats::host;
+using codestats::host::test::TempDir;
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
 
@@ -86,8 +86,7 @@ TEST_CASE("crash guard: a clean shutdown or a survived window is not a crash", "
   CHECK(g.startupChoice("hello", "newsha").artifact.empty());
 }
 
-TEST_CASE("crash guard: a crash with nothing to fall back to loads the configured artifact and says why",
-          "[guard]") {
+TEST_CASE("crash guard: a crash with nothing to fall back to loads the configured artifact and says why", "[guard]") {
   TempDir dir;
   std::string state = dir.path + "/state";
   {

@@ -1,13 +1,13 @@
 // Tests of the database layer. Every test runs on SQLite and, with PGTEST_URI set, on
-// PostgreSQL (see support/TestDatabases.hpp and scripts/pgtest.sh).
+// PostgreSQL (see support/test_databases.hpp and scripts/pgtest.sh).
 #include <catch2/catch.hpp>
 
-#include "db/Database.hpp"
-#include "db/SqliteConnection.hpp"
+#include "db/database.hpp"
+#include "db/sqlite_connection.hpp"
 
 #include <sqlite3.h>
-#include "support/DbValues.hpp"
-#include "support/TestDatabases.hpp"
+#include "support/db_values.hpp"
+#include "support/test_databases.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -24,15 +24,13 @@
 #include <thread>
 #include <vector>
 
-using namespace codestatsd::db;
-using codestatsd::db::test::backends;
-using codestatsd::db::test::TestDatabase;
-using namespace codestatsd::db::test;  // I, T, R, B, N, q (support/DbValues.hpp)
+using namespace codestats::host::db;
+using codestats::host::db::test::backends;
+using codestats::host::db::test::TestDatabase;
+using namespace codestats::host::db::test;  // I, T, R, B, N, q (support/db_values.hpp)
 using namespace std::chrono_literals;
 
 namespace {
-
-
 
 int64_t count(Connection& c, const std::string& table) { return q(c, "SELECT COUNT(*) FROM " + table).at(0, 0).i; }
 
@@ -240,7 +238,7 @@ TEST_CASE("cached statements survive schema changes made elsewhere", "[db]") {
     q(*a, "INSERT INTO evolving (x) VALUES ($1)", {I(1)});
     CHECK(q(*a, "SELECT * FROM evolving").columns.size() == 1);
     b->execScript("ALTER TABLE evolving ADD COLUMN y TEXT");  // another connection
-    auto rs = q(*a, "SELECT * FROM evolving");                 // the same cached SQL
+    auto rs = q(*a, "SELECT * FROM evolving");                // the same cached SQL
     CHECK(rs.columns == std::vector<std::string>{"x", "y"});
     CHECK(rs.at(0, 1).type == CS_VAL_NULL);
     if (db.isPostgres()) {
@@ -264,8 +262,8 @@ TEST_CASE("affected counts rows changed by DML only", "[db]") {
     CHECK(ret.at(0, 0).s == "d");
     CHECK(q(*c, "CREATE TABLE other (x INTEGER)").affected == 0);
     CHECK(q(*c, "DELETE FROM items WHERE k <> $1", {T("a")}).affected == 3);
-    auto upsert = q(*c, "INSERT INTO items (k, n) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET n = excluded.n",
-                    {T("a"), I(42)});
+    auto upsert =
+        q(*c, "INSERT INTO items (k, n) VALUES ($1, $2) ON CONFLICT (k) DO UPDATE SET n = excluded.n", {T("a"), I(42)});
     CHECK(upsert.affected == 1);
     CHECK(q(*c, "SELECT n FROM items WHERE k = $1", {T("a")}).at(0, 0).i == 42);
   }
@@ -479,7 +477,8 @@ TEST_CASE("concurrent transactions serialise their writes", "[db][concurrency]")
             c->begin();
             // Read-modify-write: correct only if the transactions do not interleave.
             // SQLite has no FOR UPDATE; its BEGIN IMMEDIATE already took the write lock.
-            const char* read = db.pick("SELECT n FROM items WHERE k = $1", "SELECT n FROM items WHERE k = $1 FOR UPDATE");
+            const char* read =
+                db.pick("SELECT n FROM items WHERE k = $1", "SELECT n FROM items WHERE k = $1 FOR UPDATE");
             int64_t n = q(*c, read, {T("counter")}).at(0, 0).i;
             q(*c, "UPDATE items SET n = $1 WHERE k = $2", {I(n + 1), T("counter")});
             c->commit();
@@ -519,7 +518,8 @@ TEST_CASE("migrations apply once, in order, atomically", "[db][migrations]") {
       CHECK(rec.at(0, 1).s == "add users");
       CHECK(rec.at(1, 0).i == 2);
       const int64_t nowMs =
-          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+              .count();
       CHECK(std::abs(rec.at(0, 2).i - nowMs) < 60000);
     }
 
@@ -527,8 +527,8 @@ TEST_CASE("migrations apply once, in order, atomically", "[db][migrations]") {
     CHECK(applyMigrations(pool, "notes", ms).applied.empty());
 
     // Another module's versions are independent.
-    CHECK(applyMigrations(pool, "other", {{1, "other one", "CREATE TABLE m_other (x INTEGER);",
-                                           "CREATE TABLE m_other (x INTEGER);"}})
+    CHECK(applyMigrations(pool, "other",
+                          {{1, "other one", "CREATE TABLE m_other (x INTEGER);", "CREATE TABLE m_other (x INTEGER);"}})
               .applied == std::vector<int64_t>{1});
 
     // A new version applies only that one.

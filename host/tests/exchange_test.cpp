@@ -1,4 +1,4 @@
-// cs_http_req's header fields (abi/Exchange.hpp): the order req_header_at shows modules is
+// cs_http_req's header fields (abi/exchange.hpp): the order req_header_at shows modules is
 // the order of the Poco NameValueCollection the host handed them before.
 #include <Poco/Net/NameValueCollection.h>
 #include <catch2/catch.hpp>
@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "abi/Exchange.hpp"
+#include "abi/exchange.hpp"
 
 namespace {
 

@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "services/Metrics.hpp"
+#include "services/metrics.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 using Catch::Matchers::Contains;
 
 TEST_CASE("histogram: buckets are cumulative, with sum and count", "[metrics]") {

@@ -6,9 +6,9 @@
 #include <thread>
 #include <vector>
 
-#include "services/KvStore.hpp"
+#include "services/kv_store.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 using namespace std::chrono_literals;
 
 TEST_CASE("kv: get, put, del", "[kv]") {

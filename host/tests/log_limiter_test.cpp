@@ -1,9 +1,9 @@
 // Tests for host/src/util/LogLimiter: one line per interval, with the count left out.
 #include <catch2/catch.hpp>
 
-#include "util/LogLimiter.hpp"
+#include "util/log_limiter.hpp"
 
-using codestatsd::LogLimiter;
+using codestats::host::LogLimiter;
 using namespace std::chrono_literals;
 
 TEST_CASE("log limiter: the first occurrence logs, repeats within the interval are counted", "[util]") {

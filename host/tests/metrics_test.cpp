@@ -6,9 +6,9 @@
 #include <thread>
 #include <vector>
 
-#include "services/Metrics.hpp"
+#include "services/metrics.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 using Catch::Matchers::Contains;
 
 namespace {

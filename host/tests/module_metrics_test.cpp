@@ -8,11 +8,11 @@
 #include <cstddef>
 #include <string>
 
-#include "abi/HostApi.hpp"
-#include "abi/ModuleMetricNames.hpp"
-#include "services/Metrics.hpp"
+#include "abi/host_api.hpp"
+#include "abi/module_metric_names.hpp"
+#include "services/metrics.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 using Catch::Matchers::Contains;
 
 TEST_CASE("module metrics: family names and their checks", "[metrics][abi]") {

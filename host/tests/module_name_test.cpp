@@ -1,14 +1,14 @@
-// Tests for host/src/runtime/ModuleName.hpp: the one module-name rule.
+// Tests for host/src/runtime/module_name.hpp: the one module-name rule.
 #include <catch2/catch.hpp>
 
 #include <string>
 #include <vector>
 
-#include "runtime/ModuleName.hpp"
+#include "runtime/module_name.hpp"
 
-using codestatsd::invalidModuleNameMessage;
-using codestatsd::isValidModuleName;
 using Catch::Matchers::Contains;
+using codestats::host::invalidModuleNameMessage;
+using codestats::host::isValidModuleName;
 
 TEST_CASE("module names: every name in use is valid", "[admin][modules]") {
   // product modules, the SDK example, test fixtures (tests/fixtures, modules/web/tests)
@@ -22,8 +22,9 @@ TEST_CASE("module names: every name in use is valid", "[admin][modules]") {
 
 TEST_CASE("module names: anything that could leave its directory or is not a plain name is invalid",
           "[admin][modules]") {
-  for (const std::string& n : std::vector<std::string>{"", "../../x", "..", ".", "a/b", "/etc", "Hello", "WEB", "1abc", "_x", "a-b", "a.b", "a b",
-                        "x%2Fy", "caf\xc3\xa9", std::string("a\0b", 3), std::string(65, 'a')}) {
+  for (const std::string& n :
+       std::vector<std::string>{"", "../../x", "..", ".", "a/b", "/etc", "Hello", "WEB", "1abc", "_x", "a-b", "a.b",
+                                "a b", "x%2Fy", "caf\xc3\xa9", std::string("a\0b", 3), std::string(65, 'a')}) {
     INFO(n);
     CHECK_FALSE(isValidModuleName(n));
   }

@@ -1,10 +1,10 @@
 // Tests for host/src/ws/OriginPolicy: which pages may open a live-update socket.
 #include <catch2/catch.hpp>
 
-#include "config/Config.hpp"
-#include "ws/OriginPolicy.hpp"
+#include "config/config.hpp"
+#include "ws/origin_policy.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 using Catch::Matchers::Contains;
 
 TEST_CASE("origin policy: host[:port] parsing", "[ws][origin]") {
@@ -64,11 +64,11 @@ TEST_CASE("origin policy: ws.allowed_origins adds pages", "[ws][origin]") {
   OriginPolicy p("https://codestats.example.org", {"https://app.example.net", "dev.example.net:3000", "example.com"});
   CHECK(p.allows("https://codestats.example.org", ""));
   CHECK(p.allows("https://app.example.net", ""));
-  CHECK_FALSE(p.allows("http://app.example.net", ""));       // port 80, entry 443
+  CHECK_FALSE(p.allows("http://app.example.net", ""));  // port 80, entry 443
   CHECK(p.allows("http://dev.example.net:3000", ""));
   CHECK(p.allows("https://dev.example.net:3000", ""));
   CHECK_FALSE(p.allows("http://dev.example.net:3001", ""));
-  CHECK(p.allows("http://example.com:1234", ""));           // no scheme, no port: any port
+  CHECK(p.allows("http://example.com:1234", ""));  // no scheme, no port: any port
   CHECK_FALSE(p.allows("https://www.example.com", ""));
   CHECK_THAT(p.describe(), Contains("codestats.example.org:443"));
   CHECK_THAT(p.describe(), Contains("ws.allowed_origins (app.example.net:443, dev.example.net:3000, example.com)"));

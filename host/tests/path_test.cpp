@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "http/PathNormalizer.hpp"
+#include "http/path_normalizer.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 
 namespace {
 

@@ -5,9 +5,9 @@
 #include <string>
 #include <utility>
 
-#include "http/RequestHead.hpp"
+#include "http/request_head.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 
 namespace {
 
@@ -86,7 +86,8 @@ TEST_CASE("request head: broken syntax is malformed, on the fast lane and on the
       "POST /p HTTP/1.1\r\nHost: x\r\nBad Name: y\r\n\r\n",
       "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length : 3\r\n\r\n",  // white space before the colon
       "POST /p HTTP/1.1\r\nHost: x\r\n: empty name\r\n\r\n",
-      "POST /p HTTP/1.1\r\nHost: x\r\nX: a\x01" "b\r\n\r\n",
+      "POST /p HTTP/1.1\r\nHost: x\r\nX: a\x01"
+      "b\r\n\r\n",
       "POST /p HTTP/1.1\r\nHost: x\r\nX: a\rb\r\n\r\n",
       "POST /p  HTTP/1.1\r\nHost: x\r\n\r\n",
       "POST /p HTTP/1.1 \r\nHost: x\r\n\r\n",

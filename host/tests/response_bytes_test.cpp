@@ -4,10 +4,10 @@
 #include <regex>
 #include <string>
 
-#include "abi/Exchange.hpp"
-#include "http/ResponseBytes.hpp"
+#include "abi/exchange.hpp"
+#include "http/response_bytes.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 
 TEST_CASE("response bytes: the same head as Poco's path, in the same order", "[response]") {
   cs_http_resp r;
@@ -33,8 +33,8 @@ TEST_CASE("response bytes: the same head as Poco's path, in the same order", "[r
 TEST_CASE("response bytes: HTTP/1.0, closing, repeated names and cookies", "[response]") {
   cs_http_resp r;
   r.status = 403;
-  r.headers = {{"Set-Cookie", "a=1"}, {"X-Thing", "old"}, {"Set-Cookie", "b=2"}, {"x-thing", "new"},
-               {"Content-Length", "999"}};
+  r.headers = {
+      {"Set-Cookie", "a=1"}, {"X-Thing", "old"}, {"Set-Cookie", "b=2"}, {"x-thing", "new"}, {"Content-Length", "999"}};
   r.body = "no";
   const std::string out = responseBytes(true, false, "id", r);
   const size_t headEnd = out.find("\r\n\r\n");

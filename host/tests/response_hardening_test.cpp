@@ -4,10 +4,10 @@
 
 #include <string>
 
-#include "http/Redaction.hpp"
-#include "http/ResponseHardening.hpp"
+#include "http/redaction.hpp"
+#include "http/response_hardening.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 
 namespace {
 
@@ -47,7 +47,8 @@ TEST_CASE("hardening: a JSON response gets nosniff only", "[security]") {
 }
 
 TEST_CASE("hardening: a module's own policy is kept, matched case-insensitively", "[security]") {
-  HeaderList h{{"Content-Type", "TEXT/HTML"}, {"content-security-policy", "default-src 'none'"},
+  HeaderList h{{"Content-Type", "TEXT/HTML"},
+               {"content-security-policy", "default-src 'none'"},
                {"x-content-type-options", "nosniff"}};
   hardenResponseHeaders(h, false);
   CHECK(get(h, "Content-Security-Policy") == "default-src 'none'");
@@ -57,7 +58,8 @@ TEST_CASE("hardening: a module's own policy is kept, matched case-insensitively"
 TEST_CASE("hardening: cookies get HttpOnly and SameSite=Lax, Secure when configured", "[security]") {
   CHECK(hardenCookie("sid=abc; Path=/", false) == "sid=abc; Path=/; HttpOnly; SameSite=Lax");
   CHECK(hardenCookie("sid=abc; Path=/", true) == "sid=abc; Path=/; HttpOnly; SameSite=Lax; Secure");
-  CHECK(hardenCookie("sid=abc; httponly; samesite=Strict; secure", true) == "sid=abc; httponly; samesite=Strict; secure");
+  CHECK(hardenCookie("sid=abc; httponly; samesite=Strict; secure", true) ==
+        "sid=abc; httponly; samesite=Strict; secure");
   // A cookie value that merely contains the word is not an attribute.
   CHECK(hardenCookie("note=HttpOnly", false) == "note=HttpOnly; HttpOnly; SameSite=Lax");
   HeaderList h{{"Set-Cookie", "a=1"}, {"set-cookie", "b=2; SameSite=None; Secure"}};

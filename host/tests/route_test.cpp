@@ -5,9 +5,9 @@
 #include <stdexcept>
 #include <string>
 
-#include "http/RoutePattern.hpp"
+#include "http/route_pattern.hpp"
 
-using namespace codestatsd;
+using namespace codestats::host;
 
 namespace {
 

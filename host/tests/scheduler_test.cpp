@@ -5,17 +5,14 @@
 #include <chrono>
 #include <thread>
 
-#include "support/TestUtil.hpp"
-#include "services/Scheduler.hpp"
+#include "support/test_util.hpp"
+#include "services/scheduler.hpp"
 
-using namespace codestatsd;
-using codestatsd::test::waitFor;
+using namespace codestats::host;
+using codestats::host::test::waitFor;
 using namespace std::chrono_literals;
 
-namespace {
-
-
-}  // namespace
+namespace {}  // namespace
 
 TEST_CASE("scheduler: a 10 ms timer fires repeatedly", "[scheduler]") {
   Scheduler s;

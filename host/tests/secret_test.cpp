@@ -10,15 +10,14 @@
 #include <stdexcept>
 #include <string>
 
-#include "util/Random.hpp"
-#include "util/SecretFile.hpp"
-#include "support/TestUtil.hpp"
+#include "util/random.hpp"
+#include "util/secret_file.hpp"
+#include "support/test_util.hpp"
 
-using namespace codestatsd;
-using codestatsd::test::TempDir;
+using namespace codestats::host;
+using codestats::host::test::TempDir;
 
 namespace {
-
 
 mode_t modeOf(const std::string& path) {
   struct stat st {};

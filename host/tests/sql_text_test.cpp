@@ -1,9 +1,9 @@
 // The SQL reader behind the PostgreSQL side of the table-ownership check (db/SqlText).
 #include <catch2/catch.hpp>
 
-#include "db/SqlText.hpp"
+#include "db/sql_text.hpp"
 
-using namespace codestatsd::db::sqltext;
+using namespace codestats::host::db::sqltext;
 
 TEST_CASE("scripts split at top-level semicolons only", "[sqltext]") {
   auto parts = splitStatements(

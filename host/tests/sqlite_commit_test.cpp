@@ -4,14 +4,14 @@
 // write lock in-process and run on one writer connection.
 #include <catch2/catch.hpp>
 
-#include "db/Database.hpp"
-#include "db/SqliteConnection.hpp"
-#include "db/SqliteWal.hpp"
+#include "db/database.hpp"
+#include "db/sqlite_connection.hpp"
+#include "db/sqlite_wal.hpp"
 
 #include <sqlite3.h>
 
-#include "support/DbValues.hpp"
-#include "support/TestDatabases.hpp"
+#include "support/db_values.hpp"
+#include "support/test_databases.hpp"
 
 #include <atomic>
 #include <chrono>
@@ -21,9 +21,9 @@
 #include <thread>
 #include <vector>
 
-using namespace codestatsd::db;
-using codestatsd::db::test::TestDatabase;
-using namespace codestatsd::db::test;  // I, T, R, B, N, q (support/DbValues.hpp)
+using namespace codestats::host::db;
+using codestats::host::db::test::TestDatabase;
+using namespace codestats::host::db::test;  // I, T, R, B, N, q (support/db_values.hpp)
 using namespace std::chrono_literals;
 
 namespace {
@@ -61,8 +61,7 @@ TEST_CASE("SQLite FULL: the WAL is checkpointed into the database file after com
   // pages into the database file (until then they are only in the WAL).
   for (int k = 0; k < 30; ++k) {
     c->begin();
-    for (int i = 0; i < 50; ++i)
-      q(*c, "INSERT INTO t (id, v) VALUES ($1, printf('%03900d', $1))", {I(k * 100 + i)});
+    for (int i = 0; i < 50; ++i) q(*c, "INSERT INTO t (id, v) VALUES ($1, printf('%03900d', $1))", {I(k * 100 + i)});
     c->commit();
   }
   CHECK(eventually([&] { return std::filesystem::file_size(dbFile) > before + 500 * 4096; }));
@@ -229,8 +228,7 @@ TEST_CASE("SQLite: background checkpoints keep the WAL bounded under continuous 
   for (int k = 0; k < 200; ++k) {
     auto w = pool->acquireWriter();
     w->begin();
-    for (int i = 0; i < 20; ++i)
-      q(*w, "INSERT INTO t (id, v) VALUES ($1, printf('%03900d', $1))", {I(k * 100 + i)});
+    for (int i = 0; i < 20; ++i) q(*w, "INSERT INTO t (id, v) VALUES ($1, printf('%03900d', $1))", {I(k * 100 + i)});
     w->commit();
     largestWal = std::max(largestWal, std::filesystem::file_size(walFile));
   }

@@ -3,16 +3,16 @@
 // EXPLAIN and the statement's text. Every test runs on both backends.
 #include <catch2/catch.hpp>
 
-#include "db/TableOwnership.hpp"
-#include "support/DbValues.hpp"
-#include "support/TestDatabases.hpp"
+#include "db/table_ownership.hpp"
+#include "support/db_values.hpp"
+#include "support/test_databases.hpp"
 
 #include <algorithm>
 
-using namespace codestatsd::db;
-using codestatsd::db::test::backends;
-using codestatsd::db::test::TestDatabase;
-using namespace codestatsd::db::test;
+using namespace codestats::host::db;
+using codestats::host::db::test::backends;
+using codestats::host::db::test::TestDatabase;
+using namespace codestats::host::db::test;
 
 namespace {
 
@@ -32,13 +32,13 @@ DataDeclaration declared(std::vector<std::string> owns, std::vector<Contract> pu
 }
 
 void createTables(TestDatabase& db, Connection& c) {
-  c.execScript(db.pick(
-      "CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT NOT NULL, email TEXT);"
-      "CREATE TABLE sessions (token TEXT PRIMARY KEY, user_id INTEGER);"
-      "CREATE TABLE pulses (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, amount INTEGER NOT NULL);",
-      "CREATE TABLE users (id SERIAL PRIMARY KEY, username TEXT NOT NULL, email TEXT);"
-      "CREATE TABLE sessions (token TEXT PRIMARY KEY, user_id INTEGER);"
-      "CREATE TABLE pulses (id BIGSERIAL PRIMARY KEY, user_id INTEGER NOT NULL, amount INTEGER NOT NULL);"));
+  c.execScript(
+      db.pick("CREATE TABLE users (id INTEGER PRIMARY KEY, username TEXT NOT NULL, email TEXT);"
+              "CREATE TABLE sessions (token TEXT PRIMARY KEY, user_id INTEGER);"
+              "CREATE TABLE pulses (id INTEGER PRIMARY KEY, user_id INTEGER NOT NULL, amount INTEGER NOT NULL);",
+              "CREATE TABLE users (id SERIAL PRIMARY KEY, username TEXT NOT NULL, email TEXT);"
+              "CREATE TABLE sessions (token TEXT PRIMARY KEY, user_id INTEGER);"
+              "CREATE TABLE pulses (id BIGSERIAL PRIMARY KEY, user_id INTEGER NOT NULL, amount INTEGER NOT NULL);"));
 }
 
 }  // namespace
@@ -118,7 +118,8 @@ TEST_CASE("only what a module owns or reads through a contract it uses is allowe
             "module web may not write table pulses: it is owned by ingest (write through its service)");
       CHECK(deny("web", web, "SELECT amount FROM pulses") ==
             "module web may not read table pulses: it is owned by ingest and web does not use ingest.xp v1");
-      CHECK(deny("web", web, "SELECT module FROM codestats_table_owners").find("it is the host's") != std::string::npos);
+      CHECK(deny("web", web, "SELECT module FROM codestats_table_owners").find("it is the host's") !=
+            std::string::npos);
       // A module built before ABI 1.4 is not checked.
       DataDeclaration legacy;
       CHECK(deny("old", legacy, "DELETE FROM users").empty());
@@ -139,7 +140,8 @@ TEST_CASE("loads that would break a contract or claim another module's table are
 
       // Claiming web's table; the host's.
       CHECK(own.checkLoad("thief", declared({"users"})) == "table users is owned by web");
-      CHECK(own.checkLoad("thief", declared({"codestats_migrations"})) == "table codestats_migrations is owned by the host");
+      CHECK(own.checkLoad("thief", declared({"codestats_migrations"})) ==
+            "table codestats_migrations is owned by the host");
       // Publishing what it does not own, or under another module's name.
       CHECK(own.checkLoad("ingest", declared({"pulses"}, {{"ingest.xp", 1, {"users"}}})) ==
             "contract ingest.xp v1 lists table users, which ingest does not own");
@@ -149,7 +151,8 @@ TEST_CASE("loads that would break a contract or claim another module's table are
       auto ingest2 = declared({"pulses"}, {{"ingest.xp", 2, {"pulses"}}}, {{"web.accounts", 1}});
       CHECK(own.checkLoad("ingest", ingest2) == "web uses ingest.xp v1, which this build of ingest does not publish");
       // Publishing both versions is fine.
-      auto both = declared({"pulses"}, {{"ingest.xp", 1, {"pulses"}}, {"ingest.xp", 2, {"pulses"}}}, {{"web.accounts", 1}});
+      auto both =
+          declared({"pulses"}, {{"ingest.xp", 1, {"pulses"}}, {"ingest.xp", 2, {"pulses"}}}, {{"web.accounts", 1}});
       CHECK(own.checkLoad("ingest", both).empty());
       // A consumer of a version the owner does not publish; ownership survives a restart
       // (a fresh registry reads what was recorded).

@@ -3,9 +3,9 @@
 
 #include <string>
 
-#include "runtime/Generation.hpp"
+#include "runtime/generation.hpp"
 
-using codestatsd::topicMatches;
+using codestats::host::topicMatches;
 
 TEST_CASE("topic: exact patterns", "[topic]") {
   CHECK(topicMatches("pulse.created", "pulse.created"));

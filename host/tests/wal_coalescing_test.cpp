@@ -4,23 +4,21 @@
 // transactions that spill to the WAL before their commit and read their pages back.
 #include <catch2/catch.hpp>
 
-#include "db/Database.hpp"
-#include "db/WalWriteCoalescing.hpp"
+#include "db/database.hpp"
+#include "db/wal_write_coalescing.hpp"
 
 #include <sqlite3.h>
-#include "support/DbValues.hpp"
-#include "support/TestDatabases.hpp"
+#include "support/db_values.hpp"
+#include "support/test_databases.hpp"
 
 #include <string>
 #include <vector>
 
-using namespace codestatsd::db;
-using codestatsd::db::test::TestDatabase;
-using namespace codestatsd::db::test;  // I, T, R, B, N, q (support/DbValues.hpp)
+using namespace codestats::host::db;
+using codestats::host::db::test::TestDatabase;
+using namespace codestats::host::db::test;  // I, T, R, B, N, q (support/db_values.hpp)
 
 namespace {
-
-
 
 // A plain connection on SQLite's default VFS, as another process (the sqlite3 shell, a
 // backup) would open the file.

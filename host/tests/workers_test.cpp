@@ -11,15 +11,14 @@
 #include <thread>
 #include <vector>
 
-#include "support/TestUtil.hpp"
-#include "services/WorkerPool.hpp"
+#include "support/test_util.hpp"
+#include "services/worker_pool.hpp"
 
-using namespace codestatsd;
-using codestatsd::test::waitFor;
+using namespace codestats::host;
+using codestats::host::test::waitFor;
 using namespace std::chrono_literals;
 
 namespace {
-
 
 void updateMax(std::atomic<int>& max, int v) {
   int cur = max.load();

@@ -65,12 +65,12 @@ using Counts = std::vector<std::pair<int64_t, int64_t>>;  // key -> xp; small, u
 struct UserAggregates {
   int64_t userId = 0;
   int64_t total = 0;
-  int64_t lastPulseAt = 0;  // UTC ms, 0 = never
-  Counts languages;         // effective language id -> xp
-  Counts machines;          // machine id -> xp (inactive machines included)
+  int64_t lastPulseAt = 0;                        // UTC ms, 0 = never
+  Counts languages;                               // effective language id -> xp
+  Counts machines;                                // machine id -> xp (inactive machines included)
   std::vector<std::pair<int32_t, int64_t>> days;  // yyyymmdd -> xp, sorted by day
   std::array<int64_t, 24> hours{};
-  std::vector<RecentXp> recent;   // sentAt >= now - kKeepRecentMs
+  std::vector<RecentXp> recent;  // sentAt >= now - kKeepRecentMs
   std::vector<MachineInfo> machineInfo;
   int64_t rebuiltAt = 0;  // last full rebuild from the pulses table (ms), 0 = never
   int64_t lastUsed = 0;   // last read or pulse (ms), for eviction

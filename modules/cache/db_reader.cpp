@@ -13,18 +13,23 @@ constexpr const char* kFromAggregates =
     "UNION ALL SELECT 1, user_id, machine_id, xp, 0, 0, 0, 0 FROM user_machine_xps WHERE user_id BETWEEN $1 AND $2 "
     "UNION ALL SELECT 2, user_id, day, xp, 0, 0, 0, 0 FROM user_day_xps WHERE user_id BETWEEN $1 AND $2 "
     "UNION ALL SELECT 3, user_id, hour, xp, 0, 0, 0, 0 FROM user_hour_xps WHERE user_id BETWEEN $1 AND $2 "
-    "UNION ALL SELECT 4, user_id, xp, COALESCE(last_pulse_at, 0), 0, 0, 0, 0 FROM user_totals WHERE user_id BETWEEN $1 AND $2 ";
+    "UNION ALL SELECT 4, user_id, xp, COALESCE(last_pulse_at, 0), 0, 0, 0, 0 FROM user_totals WHERE user_id BETWEEN $1 "
+    "AND $2 ";
 
 constexpr const char* kFromPulses =
     "SELECT 0, p.user_id, x.language_id, SUM(x.amount), 0, 0, 0, 0 FROM pulses p JOIN xps x ON x.pulse_id = p.id "
     "WHERE p.user_id BETWEEN $1 AND $2 GROUP BY p.user_id, x.language_id "
-    "UNION ALL SELECT 1, p.user_id, p.machine_id, SUM(x.amount), 0, 0, 0, 0 FROM pulses p JOIN xps x ON x.pulse_id = p.id "
+    "UNION ALL SELECT 1, p.user_id, p.machine_id, SUM(x.amount), 0, 0, 0, 0 FROM pulses p JOIN xps x ON x.pulse_id = "
+    "p.id "
     "WHERE p.user_id BETWEEN $1 AND $2 GROUP BY p.user_id, p.machine_id "
-    "UNION ALL SELECT 2, p.user_id, p.local_day, SUM(x.amount), 0, 0, 0, 0 FROM pulses p JOIN xps x ON x.pulse_id = p.id "
+    "UNION ALL SELECT 2, p.user_id, p.local_day, SUM(x.amount), 0, 0, 0, 0 FROM pulses p JOIN xps x ON x.pulse_id = "
+    "p.id "
     "WHERE p.user_id BETWEEN $1 AND $2 GROUP BY p.user_id, p.local_day "
-    "UNION ALL SELECT 3, p.user_id, p.local_hour, SUM(x.amount), 0, 0, 0, 0 FROM pulses p JOIN xps x ON x.pulse_id = p.id "
+    "UNION ALL SELECT 3, p.user_id, p.local_hour, SUM(x.amount), 0, 0, 0, 0 FROM pulses p JOIN xps x ON x.pulse_id = "
+    "p.id "
     "WHERE p.user_id BETWEEN $1 AND $2 GROUP BY p.user_id, p.local_hour "
-    "UNION ALL SELECT 4, p.user_id, SUM(x.amount), MAX(p.sent_at), 0, 0, 0, 0 FROM pulses p JOIN xps x ON x.pulse_id = p.id "
+    "UNION ALL SELECT 4, p.user_id, SUM(x.amount), MAX(p.sent_at), 0, 0, 0, 0 FROM pulses p JOIN xps x ON x.pulse_id = "
+    "p.id "
     "WHERE p.user_id BETWEEN $1 AND $2 GROUP BY p.user_id ";
 
 constexpr const char* kRecentRows =
@@ -32,7 +37,8 @@ constexpr const char* kRecentRows =
     "FROM pulses p JOIN xps x ON x.pulse_id = p.id WHERE p.user_id BETWEEN $1 AND $2 AND p.sent_at >= $3";
 
 constexpr const char* kPulseCounts =
-    " UNION ALL SELECT 6, user_id, COUNT(*), 0, 0, 0, 0, 0 FROM pulses WHERE user_id BETWEEN $1 AND $2 GROUP BY user_id";
+    " UNION ALL SELECT 6, user_id, COUNT(*), 0, 0, 0, 0, 0 FROM pulses WHERE user_id BETWEEN $1 AND $2 GROUP BY "
+    "user_id";
 
 // A directory row; the avatar flag as 0/1 on both backends (PostgreSQL's IS NOT NULL is a boolean).
 constexpr const char* kUserColumns =
@@ -47,8 +53,7 @@ UserInfo userInfo(const Row& r) {
 UserBatch readUsers(Host& host, int64_t from, int64_t to, int64_t nowMs, Source source, bool countPulses) {
   UserBatch b;
   // Directory rows first: a user created after this read is simply not in the batch.
-  Rows users = host.query("SELECT " + std::string(kUserColumns) + " FROM users WHERE id BETWEEN $1 AND $2",
-                          {from, to});
+  Rows users = host.query("SELECT " + std::string(kUserColumns) + " FROM users WHERE id BETWEEN $1 AND $2", {from, to});
   for (size_t i = 0; i < users.size(); ++i) {
     UserInfo u = userInfo(users[i]);
     b.users[u.id].userId = u.id;
@@ -85,7 +90,8 @@ UserBatch readUsers(Host& host, int64_t from, int64_t to, int64_t nowMs, Source 
   }
   for (auto& [id, a] : b.users) {
     std::sort(a.days.begin(), a.days.end());
-    std::sort(a.recent.begin(), a.recent.end(), [](const RecentXp& x, const RecentXp& y) { return x.sentAt < y.sentAt; });
+    std::sort(a.recent.begin(), a.recent.end(),
+              [](const RecentXp& x, const RecentXp& y) { return x.sentAt < y.sentAt; });
     // Kept for hours or days: no growth slack.
     a.days.shrink_to_fit();
     a.recent.shrink_to_fit();
@@ -112,11 +118,12 @@ std::vector<UserInfo> readDirectory(Host& host) {
 }
 
 std::optional<UserInfo> readUserByName(Host& host, const std::string& username, bool caseInsensitive) {
-  Rows r = caseInsensitive ? host.query("SELECT " + std::string(kUserColumns) + " FROM users WHERE "
-                                        "lower(username) = lower($1)",
-                                        {username})
-                           : host.query("SELECT " + std::string(kUserColumns) + " FROM users WHERE username = $1",
-                                        {username});
+  Rows r = caseInsensitive
+               ? host.query("SELECT " + std::string(kUserColumns) +
+                                " FROM users WHERE "
+                                "lower(username) = lower($1)",
+                            {username})
+               : host.query("SELECT " + std::string(kUserColumns) + " FROM users WHERE username = $1", {username});
   if (r.empty()) return std::nullopt;
   return userInfo(r[0]);
 }

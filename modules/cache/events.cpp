@@ -39,7 +39,8 @@ std::optional<std::pair<int64_t, int64_t>> rfc3339(const std::string& s) {
   int64_t frac = 0;
   if (i < s.size() && s[i] == '.') {
     int64_t scale = 100;
-    for (++i; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i, scale /= 10) frac += (s[i] - '0') * scale;
+    for (++i; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i, scale /= 10)
+      frac += (s[i] - '0') * scale;
   }
   int64_t offsetMs = 0;
   if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
@@ -49,7 +50,8 @@ std::optional<std::pair<int64_t, int64_t>> rfc3339(const std::string& s) {
   } else if (i >= s.size() || (s[i] != 'Z' && s[i] != 'z')) {
     return std::nullopt;
   }
-  int64_t wall = epochDayOf(y * 10000 + mo * 100 + d) * kMsPerDay + h * kMsPerHour + mi * kMsPerMinute + sec * 1000 + frac;
+  int64_t wall =
+      epochDayOf(y * 10000 + mo * 100 + d) * kMsPerDay + h * kMsPerHour + mi * kMsPerMinute + sec * 1000 + frac;
   return std::make_pair(wall, offsetMs);
 }
 

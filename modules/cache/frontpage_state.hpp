@@ -42,9 +42,9 @@ class FrontpageState {
   uint64_t beginLoad();
   bool finishLoad(uint64_t token, FrontpageSnapshot snap, int64_t nowMs);
   void abortLoad(uint64_t token);
-  bool loaded() const;      // has data (possibly being refreshed)
-  bool needsLoad() const;   // no data, or marked dirty and no load running
-  void markDirty();         // serve the current data, reload soon
+  bool loaded() const;     // has data (possibly being refreshed)
+  bool needsLoad() const;  // no data, or marked dirty and no load running
+  void markDirty();        // serve the current data, reload soon
 
   void applyPulse(const Pulse& p, int64_t nowMs);
   void adjustTotal(int64_t delta);

@@ -26,7 +26,8 @@ Settings settingsFrom(codestats::Host& host) {
   if (s.sliceUsers < 1 || s.sliceUsers > 100000)
     throw codestats::Error(CS_E_INVALID, "modules.cache.warmup_slice_users must be 1-100000");
   if (s.evictIdleMs < 0) throw codestats::Error(CS_E_INVALID, "modules.cache.evict_idle_s must be >= 0");
-  if (s.refreshIntervalMs < 100) throw codestats::Error(CS_E_INVALID, "modules.cache.refresh_interval_ms must be >= 100");
+  if (s.refreshIntervalMs < 100)
+    throw codestats::Error(CS_E_INVALID, "modules.cache.refresh_interval_ms must be >= 100");
   return s;
 }
 
@@ -47,7 +48,8 @@ class CacheModule : public codestats::Module {
       reportSize();
     });
 
-    command("rebuild", "rebuild USERNAME|--all: recomputes cached aggregates from the pulses table (--all in the background)",
+    command("rebuild",
+            "rebuild USERNAME|--all: recomputes cached aggregates from the pulses table (--all in the background)",
             [this](const Args& a) { return cache_.rebuildCommand(a); });
     command("status", "status: warm-up progress, warm users, queues and memory (JSON)",
             [this](const Args&) { return cache_.statusJson(); });

@@ -62,7 +62,9 @@ common::Profile profileOf(const UserInfo& user, const UserAggregates& a, const D
   for (const auto& [l, xp] : newByLanguage) p.newXp += xp;
   // Sorted by XP, largest first: the page lists the top languages first.
   auto byXp = a.languages;
-  std::sort(byXp.begin(), byXp.end(), [](const auto& x, const auto& y) { return x.second > y.second || (x.second == y.second && x.first < y.first); });
+  std::sort(byXp.begin(), byXp.end(), [](const auto& x, const auto& y) {
+    return x.second > y.second || (x.second == y.second && x.first < y.first);
+  });
   p.languages.reserve(byXp.size());
   for (const auto& [id, xp] : byXp) p.languages.push_back({languageName(dir, id), xp, recent(newByLanguage, id)});
   for (const auto& [id, xp] : a.machines) {
@@ -91,10 +93,13 @@ std::string renderProfile(const UserInfo& user, const UserAggregates& a, const D
 std::string renderFrontpage(int64_t total, const std::vector<std::pair<int64_t, int64_t>>& languages24h,
                             const Directory& dir) {
   auto sorted = languages24h;
-  std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) { return x.second > y.second || (x.second == y.second && x.first < y.first); });
+  std::sort(sorted.begin(), sorted.end(), [](const auto& x, const auto& y) {
+    return x.second > y.second || (x.second == y.second && x.first < y.first);
+  });
   int64_t sum = 0;
   for (const auto& [l, xp] : sorted) sum += xp;
-  std::string out = "{\"total_xp\":" + std::to_string(total) + ",\"xp_24h\":" + std::to_string(sum) + ",\"languages_24h\":{";
+  std::string out =
+      "{\"total_xp\":" + std::to_string(total) + ",\"xp_24h\":" + std::to_string(sum) + ",\"languages_24h\":{";
   for (size_t i = 0; i < sorted.size(); ++i) {
     if (i) out += ',';
     out += jsonString(languageName(dir, sorted[i].first)) + ":" + std::to_string(sorted[i].second);
@@ -102,7 +107,8 @@ std::string renderFrontpage(int64_t total, const std::vector<std::pair<int64_t, 
   out += "},\"most_active_languages\":[";
   for (size_t i = 0; i < sorted.size() && i < 10; ++i) {
     if (i) out += ',';
-    out += "{\"language\":" + jsonString(languageName(dir, sorted[i].first)) + ",\"xp\":" + std::to_string(sorted[i].second) + "}";
+    out += "{\"language\":" + jsonString(languageName(dir, sorted[i].first)) +
+           ",\"xp\":" + std::to_string(sorted[i].second) + "}";
   }
   return out + "]}";
 }

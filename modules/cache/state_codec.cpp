@@ -39,7 +39,8 @@ class Reader {
   }
   size_t count(size_t elementSize) {
     int64_t n = i64();
-    if (n < 0 || static_cast<uint64_t>(n) * elementSize > in_.size() - pos_) throw std::runtime_error("cache state: bad length");
+    if (n < 0 || static_cast<uint64_t>(n) * elementSize > in_.size() - pos_)
+      throw std::runtime_error("cache state: bad length");
     return static_cast<size_t>(n);
   }
   bool done() const { return pos_ == in_.size(); }

@@ -19,8 +19,8 @@ namespace codestats::cache {
 namespace {
 
 constexpr const char* kNotFound = "User not found or private.";
-constexpr size_t kQueueSlice = 20;          // invalidated users reloaded per task
-constexpr int kFrontRefreshTicks = 6;        // front page re-read every 6 refresher ticks
+constexpr size_t kQueueSlice = 20;     // invalidated users reloaded per task
+constexpr int kFrontRefreshTicks = 6;  // front page re-read every 6 refresher ticks
 constexpr int64_t kProgressEveryMs = 2000;
 constexpr int kAwaitLoadMs = 5000;  // a reader waits this long for another thread's load of a user
 
@@ -375,7 +375,8 @@ std::string WarmCache::profile(std::string_view request) {
   }
   uint64_t dirVersion = dir_.version();  // before the user info and names it stamps
   auto user = findUser(req.username, req.caseInsensitive);
-  if (!user || (user->isPrivate && (!req.viewer || *req.viewer != user->username))) throw Error(CS_E_NOT_FOUND, kNotFound);
+  if (!user || (user->isPrivate && (!req.viewer || *req.viewer != user->username)))
+    throw Error(CS_E_NOT_FOUND, kNotFound);
   std::string out;
   int64_t t = now();
   auto render = [&](const UserAggregates& a) {
@@ -469,17 +470,17 @@ std::string WarmCache::statusJson() {
   bool busy = pumpRunning_ || !staleQueue_.empty() || !rebuildQueue_.empty() || front_.needsLoad() ||
               !directoryLoaded_ || (settings_.warmup && !warmupDone_);
   auto b = [](bool v) { return std::string(v ? "true" : "false"); };
-  std::string out = "{\"busy\":" + b(busy) + ",\"users_known\":" + std::to_string(dir_.userCount()) +
-                    ",\"users_warm\":" + std::to_string(st.warm) + ",\"users_loading\":" + std::to_string(st.loading) +
-                    ",\"users_stale\":" + std::to_string(st.stale) + ",\"stale_queue\":" +
-                    std::to_string(staleQueue_.size()) + ",\"rebuild\":{\"queued\":" +
-                    std::to_string(rebuildQueue_.size()) + ",\"done\":" + std::to_string(rebuildDone_) +
-                    ",\"total\":" + std::to_string(rebuildTotal_) + "},\"warmup\":{\"done\":" + b(warmupDone_) +
-                    ",\"users\":" + std::to_string(warmUsers_) + ",\"pulses\":" + std::to_string(warmPulses_) +
-                    ",\"seconds\":" + num(warmupDone_ ? warmSeconds_ : 0.0, "%.3f") + "},\"frontpage_loaded\":" +
-                    b(front_.loaded()) + ",\"bytes\":" + std::to_string(st.bytes) + ",\"bytes_per_user\":" +
-                    std::to_string(st.warm ? st.bytes / st.warm : 0) + ",\"process_heap_in_use\":" +
-                    std::to_string(mallinfo2().uordblks) + "}\n";
+  std::string out =
+      "{\"busy\":" + b(busy) + ",\"users_known\":" + std::to_string(dir_.userCount()) +
+      ",\"users_warm\":" + std::to_string(st.warm) + ",\"users_loading\":" + std::to_string(st.loading) +
+      ",\"users_stale\":" + std::to_string(st.stale) + ",\"stale_queue\":" + std::to_string(staleQueue_.size()) +
+      ",\"rebuild\":{\"queued\":" + std::to_string(rebuildQueue_.size()) + ",\"done\":" + std::to_string(rebuildDone_) +
+      ",\"total\":" + std::to_string(rebuildTotal_) + "},\"warmup\":{\"done\":" + b(warmupDone_) +
+      ",\"users\":" + std::to_string(warmUsers_) + ",\"pulses\":" + std::to_string(warmPulses_) +
+      ",\"seconds\":" + num(warmupDone_ ? warmSeconds_ : 0.0, "%.3f") + "},\"frontpage_loaded\":" + b(front_.loaded()) +
+      ",\"bytes\":" + std::to_string(st.bytes) +
+      ",\"bytes_per_user\":" + std::to_string(st.warm ? st.bytes / st.warm : 0) +
+      ",\"process_heap_in_use\":" + std::to_string(mallinfo2().uordblks) + "}\n";
   return out;
 }
 

@@ -24,9 +24,9 @@
 namespace codestats::cache {
 
 struct Settings {
-  bool warmup = true;              // warm every user at load (else: on first read)
-  int64_t sliceUsers = 50;         // users per warm-up task (smaller: less heap fragmentation)
-  int64_t evictIdleMs = 0;         // 0: never evict
+  bool warmup = true;       // warm every user at load (else: on first read)
+  int64_t sliceUsers = 50;  // users per warm-up task (smaller: less heap fragmentation)
+  int64_t evictIdleMs = 0;  // 0: never evict
   int64_t refreshIntervalMs = 10'000;
 };
 

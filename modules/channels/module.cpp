@@ -78,11 +78,8 @@ class ChannelsModule : public codestats::Module {
       return *user;
     });
 
-    channel("frontpage", codestats::ChannelHandlers{[this](const ChannelCall&) {
-                                                      return ChannelReply::accept(frontpageHistory());
-                                                    },
-                                                    {},
-                                                    {}});
+    channel("frontpage", codestats::ChannelHandlers{
+                             [this](const ChannelCall&) { return ChannelReply::accept(frontpageHistory()); }, {}, {}});
 
     channel("users:*", codestats::ChannelHandlers{[this](const ChannelCall& c) {
                                                     std::string username(c.topic.substr(6));

@@ -37,5 +37,4 @@ std::string frontpagePulsePayload(const PulseEvent& e, std::optional<std::pair<d
 // pairs, newest first.
 std::string xpHistoryReply(std::vector<std::pair<int64_t, int64_t>> minutes);
 
-
 }  // namespace channels

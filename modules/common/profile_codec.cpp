@@ -158,7 +158,8 @@ Profile decodeProfile(std::string_view json) {
   // Iterative: the depth of a malformed answer cannot exhaust the stack.
   doc.Parse<rj::kParseIterativeFlag>(json.data(), json.size());
   if (doc.HasParseError())
-    malformed(std::string(rj::GetParseError_En(doc.GetParseError())) + " at byte " + std::to_string(doc.GetErrorOffset()));
+    malformed(std::string(rj::GetParseError_En(doc.GetParseError())) + " at byte " +
+              std::to_string(doc.GetErrorOffset()));
   if (!doc.IsObject()) malformed("not an object");
 
   Profile p;
@@ -195,7 +196,8 @@ Profile decodeProfile(std::string_view json) {
     for (const auto& r : rows->GetArray()) {
       if (!r.IsObject()) malformed("a day_language_xps row is not an object");
       auto d = parseIsoDate(string(required(r, "date"), "date"));
-      if (d) p.dayLanguages.push_back({*d, string(required(r, "language"), "language"), integer(required(r, "xp"), "xp")});
+      if (d)
+        p.dayLanguages.push_back({*d, string(required(r, "language"), "language"), integer(required(r, "xp"), "xp")});
     }
   }
   if (const rj::Value* v = member(doc, "stamp")) p.stamp = string(*v, "stamp");

@@ -55,13 +55,13 @@ std::optional<std::string> queryParam(std::string_view query, std::string_view n
 }
 
 std::string eventJson(const PendingPulse& p, const MachineAuth& a, std::string_view clientIp) {
-  std::string out = "{\"pulse_id\":" + std::to_string(p.pulseId) + ",\"user_id\":" + std::to_string(a.userId) +
-                    ",\"username\":" + jsonString(a.username) + ",\"private\":" +
-                    (a.privateProfile ? "true" : "false") + ",\"machine_id\":" + std::to_string(a.machineId) +
-                    ",\"machine_name\":" + jsonString(a.machineName) +
-                    ",\"sent_at\":" + jsonString(common::formatUtc(p.time.sentAtMs)) +
-                    ",\"sent_at_local\":" + jsonString(common::formatLocal(p.time.sentAtLocalMs, p.time.tzOffset)) +
-                    ",\"tz_offset\":" + std::to_string(p.time.tzOffset) + ",\"xps\":[";
+  std::string out =
+      "{\"pulse_id\":" + std::to_string(p.pulseId) + ",\"user_id\":" + std::to_string(a.userId) +
+      ",\"username\":" + jsonString(a.username) + ",\"private\":" + (a.privateProfile ? "true" : "false") +
+      ",\"machine_id\":" + std::to_string(a.machineId) + ",\"machine_name\":" + jsonString(a.machineName) +
+      ",\"sent_at\":" + jsonString(common::formatUtc(p.time.sentAtMs)) +
+      ",\"sent_at_local\":" + jsonString(common::formatLocal(p.time.sentAtLocalMs, p.time.tzOffset)) +
+      ",\"tz_offset\":" + std::to_string(p.time.tzOffset) + ",\"xps\":[";
   for (size_t i = 0; i < p.xps.size(); ++i) {
     if (i) out += ",";
     out += "{\"language\":" + jsonString(p.xps[i].language.effectiveName) +
@@ -275,7 +275,8 @@ void Ingest::handlePulses(const std::vector<Request>& reqs, std::vector<Response
   // Each request is checked on its own (a bad pulse never fails the others); the good ones
   // are written in one transaction and answered only after it committed (group commit).
   batches_.fetch_add(1, std::memory_order_relaxed);
-  for (size_t seen = largestBatch_.load(); reqs.size() > seen && !largestBatch_.compare_exchange_weak(seen, reqs.size());) {
+  for (size_t seen = largestBatch_.load();
+       reqs.size() > seen && !largestBatch_.compare_exchange_weak(seen, reqs.size());) {
   }
   struct Accepted {
     size_t index;
@@ -301,7 +302,8 @@ void Ingest::handlePulses(const std::vector<Request>& reqs, std::vector<Response
     }
     resp.status(201).header("Content-Type", "application/json; charset=utf-8").write(R"({"ok":"Great success!"})");
     try {
-      host_.publish("pulse.created", eventJson(accepted[k].pulse, *accepted[k].auth, reqs[accepted[k].index].remoteAddr()));
+      host_.publish("pulse.created",
+                    eventJson(accepted[k].pulse, *accepted[k].auth, reqs[accepted[k].index].remoteAddr()));
     } catch (const std::exception& e) {
       host_.warn(std::string("pulse.created not published: ") + e.what());
     }
@@ -315,10 +317,11 @@ std::string Ingest::importCsv(const std::vector<std::string>& args) {
   std::ifstream in(args[1], std::ios::binary);
   if (!in) throw Error(CS_E_INVALID, "cannot open '" + args[1] + "'");
   std::vector<std::string> f;
-  if (!readCsvRecord(in, f) || f != std::vector<std::string>{"sent_at", "sent_at_local", "tz_offset", "language",
-                                                            "machine", "amount"})
-    throw Error(CS_E_INVALID, "not a Code::Stats pulses export: the header must be "
-                              "sent_at;sent_at_local;tz_offset;language;machine;amount");
+  if (!readCsvRecord(in, f) ||
+      f != std::vector<std::string>{"sent_at", "sent_at_local", "tz_offset", "language", "machine", "amount"})
+    throw Error(CS_E_INVALID,
+                "not a Code::Stats pulses export: the header must be "
+                "sent_at;sent_at_local;tz_offset;language;machine;amount");
   // Group the XP rows into pulses by (machine, sent_at, sent_at_local, tz_offset).
   struct Group {
     std::string machine;
@@ -453,8 +456,8 @@ std::string Ingest::unaliasLanguage(const std::vector<std::string>& args) {
     if (r.empty() || r[0].isNull(1)) throw Error(CS_E_INVALID, "Cannot unalias a language that is not an alias!");
     int64_t id = r[0].i64(0);
     tx.query("UPDATE languages SET alias_of = NULL WHERE id = $1", {id});
-    moved = tx.query("UPDATE xps SET language_id = original_language_id WHERE original_language_id = $1", {id})
-                .affected();
+    moved =
+        tx.query("UPDATE xps SET language_id = original_language_id WHERE original_language_id = $1", {id}).affected();
     rebuildLanguageAggregates(tx, id);
   });
   invalidate("language.aliased");
@@ -471,8 +474,9 @@ std::string Ingest::rebuild(const std::vector<std::string>& args) {
   }
   host_.transaction([&](Tx& tx) {
     if (host_.dbBackend() == CS_DB_POSTGRES)
-      tx.query("LOCK TABLE user_language_xps, user_machine_xps, user_day_xps, user_hour_xps, user_totals IN "
-               "EXCLUSIVE MODE");
+      tx.query(
+          "LOCK TABLE user_language_xps, user_machine_xps, user_day_xps, user_hour_xps, user_totals IN "
+          "EXCLUSIVE MODE");
     rebuildAggregates(tx, userId);
   });
   return "rebuilt aggregates of " + (userId ? args[0] : std::string("every user")) + "\n";

@@ -43,7 +43,8 @@ class Ingest {
   std::shared_ptr<const MachineAuth> authenticate(const std::string& token);
   LanguageRef language(const std::string& normalisedName);
   // Checks one request; writes its error response and returns nothing when it fails.
-  std::optional<PendingPulse> preparePulse(const Request& req, Response& resp, std::shared_ptr<const MachineAuth>& auth);
+  std::optional<PendingPulse> preparePulse(const Request& req, Response& resp,
+                                           std::shared_ptr<const MachineAuth>& auth);
   // Writes the pulses in one transaction (one by one if it fails); which ones are stored.
   std::vector<bool> commitPulses(const std::vector<PendingPulse*>& pulses);
 

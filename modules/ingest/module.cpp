@@ -30,8 +30,9 @@ class IngestModule : public codestats::Module {
     route("GET", "/health/ingest", [](const Request&, Response& resp) {
       resp.json(200, R"({"module":"ingest","status":"ok","version":")" INGEST_MODULE_VERSION R"("})");
     });
-    batchRoute("POST", "/api/my/pulses", codestats::ingest::ingestBatchOptions(host),
-               [this](const std::vector<Request>& reqs, std::vector<Response>& resps) { ingest_.handlePulses(reqs, resps); });
+    batchRoute(
+        "POST", "/api/my/pulses", codestats::ingest::ingestBatchOptions(host),
+        [this](const std::vector<Request>& reqs, std::vector<Response>& resps) { ingest_.handlePulses(reqs, resps); });
 
     for (const char* topic : {"machine.changed", "user.changed", "user.deleted", "language.aliased"})
       subscribe(topic, [this](std::string_view t, std::string_view payload) { ingest_.onEvent(t, payload); });

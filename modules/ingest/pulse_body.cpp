@@ -3,7 +3,6 @@
 #include "common/ascii.hpp"
 #include "pulse_json.hpp"
 
-
 namespace codestats::ingest {
 namespace {
 
@@ -56,8 +55,7 @@ Validation validatePulseBody(std::string_view body, const std::string* queryCode
     x.amount = item.xp;
     x.language = normaliseLanguage(item.language);
     size_t cps = 0;
-    if (!validUtf8(x.language, &cps) || cps > kMaxLanguageLength ||
-        x.language.find('\0') != std::string::npos)
+    if (!validUtf8(x.language, &cps) || cps > kMaxLanguageLength || x.language.find('\0') != std::string::npos)
       return fail(kErrXp);
     ok.pulse.xps.push_back(std::move(x));
   }

@@ -29,7 +29,7 @@ struct JsonXpItem {
   std::string language;  // decoded, when languageIsString
   bool hasXp = false;
   bool xpIsInteger = false;  // an integer literal: no fraction, no exponent
-  int64_t xp = 0;            // its value when xpIsInteger, clamped to int64 above (2^63-1 and beyond are refused anyway)
+  int64_t xp = 0;  // its value when xpIsInteger, clamped to int64 above (2^63-1 and beyond are refused anyway)
 };
 
 struct PulseJson {

@@ -63,8 +63,7 @@ constexpr const char* kSqliteDropWriteOnlyIndexes =
 const std::vector<Migrations>& ingestMigrations() {
   static const std::vector<Migrations> kList = {
       {1, "languages, pulses, xps and per-user aggregates", kSqliteSchema.c_str(), kPostgresSchema.c_str()},
-      {2, "aggregates keyed by user clustered by key (SQLite WITHOUT ROWID)", kSqliteWithoutRowid.c_str(),
-       "SELECT 1"},
+      {2, "aggregates keyed by user clustered by key (SQLite WITHOUT ROWID)", kSqliteWithoutRowid.c_str(), "SELECT 1"},
       // The front page's recent-XP history (channels: frontpage join) reads pulses by time.
       {3, "pulses by sent_at", "CREATE INDEX IF NOT EXISTS pulses_sent_at_index ON pulses (sent_at)",
        "CREATE INDEX IF NOT EXISTS pulses_sent_at_index ON pulses (sent_at)"},

@@ -32,11 +32,12 @@ LanguageRef languageWith(Q& q, const std::string& name) {
     return ref;
   };
   if (auto hit = find()) return *hit;
-  int64_t nowMs = std::chrono::duration_cast<std::chrono::milliseconds>(
-                      std::chrono::system_clock::now().time_since_epoch())
-                      .count();
-  q.query("INSERT INTO languages (name, name_lower, inserted_at) VALUES ($1, $2, $3) ON CONFLICT (name_lower) DO NOTHING",
-          {name, lower, nowMs});
+  int64_t nowMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count();
+  q.query(
+      "INSERT INTO languages (name, name_lower, inserted_at) VALUES ($1, $2, $3) ON CONFLICT (name_lower) DO NOTHING",
+      {name, lower, nowMs});
   if (auto hit = find()) return *hit;
   throw Error(CS_E_DB, "language '" + name + "' could not be created");
 }
@@ -59,18 +60,21 @@ void rebuildWhere(Tx& tx, const std::string& userFilter, const std::vector<Param
   tx.query("INSERT INTO user_hour_xps (user_id, hour, xp) SELECT p.user_id, p.local_hour, SUM(x.amount)" + from +
                " GROUP BY p.user_id, p.local_hour",
            params);
-  tx.query("INSERT INTO user_totals (user_id, xp, last_pulse_at) SELECT p.user_id, "
-           "COALESCE((SELECT SUM(x.amount) FROM xps x JOIN pulses p2 ON p2.id = x.pulse_id WHERE p2.user_id = p.user_id), 0), "
-           "MAX(p.sent_at) FROM pulses p" +
-               userFilter + " GROUP BY p.user_id",
-           params);
+  tx.query(
+      "INSERT INTO user_totals (user_id, xp, last_pulse_at) SELECT p.user_id, "
+      "COALESCE((SELECT SUM(x.amount) FROM xps x JOIN pulses p2 ON p2.id = x.pulse_id WHERE p2.user_id = p.user_id), "
+      "0), "
+      "MAX(p.sent_at) FROM pulses p" +
+          userFilter + " GROUP BY p.user_id",
+      params);
 }
 
 }  // namespace
 
 std::optional<MachineAuth> findActiveMachine(Host& host, const std::string& username, int64_t machineId) {
   Rows r = host.query(
-      "SELECT u.id, u.username, u.private_profile, m.id, m.name, m.api_salt FROM users u JOIN machines m ON m.user_id = "
+      "SELECT u.id, u.username, u.private_profile, m.id, m.name, m.api_salt FROM users u JOIN machines m ON m.user_id "
+      "= "
       "u.id WHERE u.username = $1 AND m.id = $2 AND m.active = 1",
       {username, machineId});
   if (r.empty()) return std::nullopt;
@@ -216,12 +220,14 @@ void rebuildAggregates(Tx& tx, std::optional<int64_t> userId) {
 
 void rebuildLanguageAggregates(Tx& tx, int64_t languageId) {
   std::string users =
-      "(SELECT DISTINCT p0.user_id FROM xps x0 JOIN pulses p0 ON p0.id = x0.pulse_id WHERE x0.original_language_id = $1)";
+      "(SELECT DISTINCT p0.user_id FROM xps x0 JOIN pulses p0 ON p0.id = x0.pulse_id WHERE x0.original_language_id = "
+      "$1)";
   tx.query("DELETE FROM user_language_xps WHERE user_id IN " + users, {languageId});
-  tx.query("INSERT INTO user_language_xps (user_id, language_id, xp) SELECT p.user_id, x.language_id, SUM(x.amount) "
-           "FROM pulses p JOIN xps x ON x.pulse_id = p.id WHERE p.user_id IN " +
-               users + " GROUP BY p.user_id, x.language_id",
-           {languageId});
+  tx.query(
+      "INSERT INTO user_language_xps (user_id, language_id, xp) SELECT p.user_id, x.language_id, SUM(x.amount) "
+      "FROM pulses p JOIN xps x ON x.pulse_id = p.id WHERE p.user_id IN " +
+          users + " GROUP BY p.user_id, x.language_id",
+      {languageId});
 }
 
 namespace {
@@ -230,8 +236,9 @@ namespace {
 // wait; SQLite's write transaction already excludes them.
 void lockAggregates(Tx& tx, bool postgres) {
   if (postgres)
-    tx.query("LOCK TABLE user_language_xps, user_machine_xps, user_day_xps, user_hour_xps, user_totals IN "
-             "EXCLUSIVE MODE");
+    tx.query(
+        "LOCK TABLE user_language_xps, user_machine_xps, user_day_xps, user_hour_xps, user_totals IN "
+        "EXCLUSIVE MODE");
 }
 
 }  // namespace
@@ -249,15 +256,16 @@ int64_t deleteMachineData(Tx& tx, int64_t userId, int64_t machineId, bool postgr
   lockAggregates(tx, postgres);
   tx.query("DELETE FROM xps WHERE pulse_id IN (SELECT id FROM pulses WHERE user_id = $1 AND machine_id = $2)",
            {userId, machineId});
-  int64_t pulses = tx.query("DELETE FROM pulses WHERE user_id = $1 AND machine_id = $2", {userId, machineId}).affected();
+  int64_t pulses =
+      tx.query("DELETE FROM pulses WHERE user_id = $1 AND machine_id = $2", {userId, machineId}).affected();
   rebuildAggregates(tx, userId);  // deletes the user's rows first: none are left without pulses
   return pulses;
 }
 
 int64_t purgeOrphans(Tx& tx, bool postgres) {
   int64_t pulses = 0;
-  Rows users =
-      tx.query("SELECT DISTINCT p.user_id FROM pulses p WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.user_id)");
+  Rows users = tx.query(
+      "SELECT DISTINCT p.user_id FROM pulses p WHERE NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p.user_id)");
   for (size_t r = 0; r < users.size(); ++r) pulses += deleteUserData(tx, users[r].i64(0), postgres);
   Rows machines = tx.query(
       "SELECT DISTINCT p.user_id, p.machine_id FROM pulses p WHERE NOT EXISTS (SELECT 1 FROM machines m WHERE m.id = "

@@ -28,9 +28,9 @@ struct MachineAuth {
 std::optional<MachineAuth> findActiveMachine(Host& host, const std::string& username, int64_t machineId);
 
 struct LanguageRef {
-  int64_t id = 0;              // the language as sent
-  std::string name;            // its stored name
-  int64_t effectiveId = 0;     // after one level of alias resolution
+  int64_t id = 0;           // the language as sent
+  std::string name;         // its stored name
+  int64_t effectiveId = 0;  // after one level of alias resolution
   std::string effectiveName;
 };
 // Case-insensitive get-or-create (get -> insert -> get), outside any pulse transaction.

@@ -21,7 +21,8 @@ std::string readTextFile(const std::string& path, const std::string& what) {
 
 void Campaigns::advance() {
   if (host_.draining()) return;
-  Rows c = host_.query("SELECT id, subject, text_body, html_body FROM mail_campaigns WHERE status = 'running' ORDER BY id LIMIT 1");
+  Rows c = host_.query(
+      "SELECT id, subject, text_body, html_body FROM mail_campaigns WHERE status = 'running' ORDER BY id LIMIT 1");
   if (c.empty()) return;
   int64_t cid = c[0].i64(0);
   std::string subject(c[0].text(1)), text(c[0].text(2));
@@ -30,7 +31,8 @@ void Campaigns::advance() {
   try {
     users = host_.query(
         "SELECT u.id, u.username, u.email FROM users u WHERE u.email IS NOT NULL AND u.email <> '' AND NOT EXISTS "
-        "(SELECT 1 FROM mail_campaign_recipients r WHERE r.campaign_id = $1 AND r.user_id = u.id) ORDER BY u.id LIMIT $2",
+        "(SELECT 1 FROM mail_campaign_recipients r WHERE r.campaign_id = $1 AND r.user_id = u.id) ORDER BY u.id LIMIT "
+        "$2",
         {cid, settings_.massRate});
   } catch (const Error& e) {
     host_.warn(std::string("mail: campaign ") + std::to_string(cid) + " waits: cannot read users: " + e.what());
@@ -75,7 +77,8 @@ void Campaigns::advance() {
 }
 
 std::string Campaigns::start(const std::vector<std::string>& a) {
-  if (a.size() < 2 || a.size() > 3) throw Error(CS_E_INVALID, "usage: mail.mass-send SUBJECT_FILE TEXT_FILE [HTML_FILE]");
+  if (a.size() < 2 || a.size() > 3)
+    throw Error(CS_E_INVALID, "usage: mail.mass-send SUBJECT_FILE TEXT_FILE [HTML_FILE]");
   std::string subject = readTextFile(a[0], "subject file");
   while (!subject.empty() && (subject.back() == '\n' || subject.back() == '\r')) subject.pop_back();
   std::string text = readTextFile(a[1], "text body file");
@@ -105,7 +108,8 @@ std::string Campaigns::start(const std::vector<std::string>& a) {
                     e.what());
   }
   Rows ins = host_.query(
-      "INSERT INTO mail_campaigns (subject, text_body, html_body, status, created_at) VALUES ($1, $2, $3, 'running', $4) "
+      "INSERT INTO mail_campaigns (subject, text_body, html_body, status, created_at) VALUES ($1, $2, $3, 'running', "
+      "$4) "
       "RETURNING id",
       {subject, text, html, nowMs()});
   int64_t id = ins[0].i64(0);
@@ -115,7 +119,8 @@ std::string Campaigns::start(const std::vector<std::string>& a) {
 
 std::string Campaigns::listJson() {
   Rows r = host_.query(
-      "SELECT c.id, c.status, c.subject, (SELECT COUNT(*) FROM mail_campaign_recipients r WHERE r.campaign_id = c.id AND "
+      "SELECT c.id, c.status, c.subject, (SELECT COUNT(*) FROM mail_campaign_recipients r WHERE r.campaign_id = c.id "
+      "AND "
       "r.outbox_id IS NOT NULL), (SELECT COUNT(*) FROM mail_campaign_recipients r WHERE r.campaign_id = c.id AND "
       "r.skipped IS NOT NULL) FROM mail_campaigns c ORDER BY c.id");
   std::string out = "[";

@@ -277,7 +277,8 @@ std::string quotedPrintable(std::string_view s) {
       lineLen = 0;
       continue;
     }
-    bool atLineEnd = i + 1 == s.size() || s[i + 1] == '\n' || (s[i + 1] == '\r' && i + 2 < s.size() && s[i + 2] == '\n');
+    bool atLineEnd =
+        i + 1 == s.size() || s[i + 1] == '\n' || (s[i + 1] == '\r' && i + 2 < s.size() && s[i + 2] == '\n');
     bool literal = (c >= 33 && c <= 126 && c != '=') || ((c == ' ' || c == '\t') && !atLineEnd);
     // A line starting with "." is kept literal; SMTP dot-stuffing handles it on the wire.
     if (literal) {
@@ -312,8 +313,9 @@ std::string composeEml(const EmlInput& in) {
   h += "Message-ID: <" + in.messageId + ">\r\n";
   if (in.tag) h += "X-Mail-Tag: " + *in.tag + "\r\n";
   h += "MIME-Version: 1.0\r\n";
-  const std::string textPart = "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
-                               quotedPrintable(in.text) + "\r\n";
+  const std::string textPart =
+      "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" +
+      quotedPrintable(in.text) + "\r\n";
   if (!in.html) return h + textPart;
   h += "Content-Type: multipart/alternative; boundary=\"" + in.boundary + "\"\r\n\r\n";
   h += "This is a multi-part message in MIME format.\r\n";

@@ -16,12 +16,12 @@ namespace codestats::mail {
 
 // Limits enforced by send() (documented in docs/mail.md).
 struct Limits {
-  size_t maxRecipients = 50;          // "to" may be one address or a list of up to this many
-  size_t maxAddress = 254;            // RFC 5321 path limit
-  size_t maxSubject = 255;            // bytes (UTF-8)
-  size_t maxText = 256 * 1024;        // bytes
-  size_t maxHtml = 512 * 1024;        // bytes
-  size_t maxTag = 128;                // Mailgun's tag limit
+  size_t maxRecipients = 50;    // "to" may be one address or a list of up to this many
+  size_t maxAddress = 254;      // RFC 5321 path limit
+  size_t maxSubject = 255;      // bytes (UTF-8)
+  size_t maxText = 256 * 1024;  // bytes
+  size_t maxHtml = 512 * 1024;  // bytes
+  size_t maxTag = 128;          // Mailgun's tag limit
 };
 
 // A rejected message; the text is the caller-facing reason.

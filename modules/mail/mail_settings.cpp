@@ -73,8 +73,10 @@ std::unique_ptr<Transport> makeTransport(Host& host, const MailSettings& setting
       throw std::invalid_argument("mail: config key modules.mail.transport: expected file, mailgun or smtp, got '" +
                                   transport + "'");
     if (transport == "mailgun") {  // the required keys, in the documented order
-      if (cfg["domain"].empty()) throw std::invalid_argument("mail: transport 'mailgun' needs config key modules.mail.domain");
-      if (cfg["api_key"].empty()) throw std::invalid_argument("mail: transport 'mailgun' needs config key modules.mail.api_key");
+      if (cfg["domain"].empty())
+        throw std::invalid_argument("mail: transport 'mailgun' needs config key modules.mail.domain");
+      if (cfg["api_key"].empty())
+        throw std::invalid_argument("mail: transport 'mailgun' needs config key modules.mail.api_key");
     }
     if (transport == "smtp" && cfg["smtp_host"].empty())
       throw std::invalid_argument("mail: transport 'smtp' needs config key modules.mail.smtp_host");

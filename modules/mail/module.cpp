@@ -37,13 +37,9 @@ namespace mail = codestats::mail;
 class MailModule : public codestats::Module {
  public:
   explicit MailModule(codestats::Host h)
-      : Module(h),
-        settings_(checkedSettings(host())),
-        transport_(mail::makeTransport(host(), settings_, ssl_)),
-        resetTemplates_(mail::loadResetTemplates(host())),
-        outbox_(host(), settings_, *transport_),
-        campaigns_(host(), settings_, outbox_),
-        service_(outbox_, resetTemplates_, settings_.siteUrl) {
+      : Module(h), settings_(checkedSettings(host())), transport_(mail::makeTransport(host(), settings_, ssl_)),
+        resetTemplates_(mail::loadResetTemplates(host())), outbox_(host(), settings_, *transport_),
+        campaigns_(host(), settings_, outbox_), service_(outbox_, resetTemplates_, settings_.siteUrl) {
     migration(1, "mail outbox and campaigns", mail::kOutboxSqlite, mail::kOutboxPostgres);
     ownsTables({"mail_outbox", "mail_campaigns", "mail_campaign_recipients"});
     uses("web.accounts", 1);  // campaign recipients: users' addresses
@@ -81,10 +77,11 @@ class MailModule : public codestats::Module {
 
  private:
   static mail::MailSettings checkedSettings(codestats::Host& host) {
-    host.rejectUnknownConfig({"transport", "from", "reply_to", "poll_ms", "batch_size", "max_attempts", "backoff_ms",
-                              "max_backoff_ms", "claim_ms", "timeout_ms", "file_dir", "templates_dir", "site_url",
-                              "mass_rate_per_s", "domain", "api_key", "base_url", "tls_ca_file", "smtp_host",
-                              "smtp_port", "smtp_user", "smtp_password", "smtp_starttls", "smtp_auth", "smtp_helo"});
+    host.rejectUnknownConfig({"transport",    "from",          "reply_to",       "poll_ms",         "batch_size",
+                              "max_attempts", "backoff_ms",    "max_backoff_ms", "claim_ms",        "timeout_ms",
+                              "file_dir",     "templates_dir", "site_url",       "mass_rate_per_s", "domain",
+                              "api_key",      "base_url",      "tls_ca_file",    "smtp_host",       "smtp_port",
+                              "smtp_user",    "smtp_password", "smtp_starttls",  "smtp_auth",       "smtp_helo"});
     return mail::readSettings(host);
   }
 

@@ -107,8 +107,9 @@ void Outbox::record(int64_t id, int64_t attempts, const Delivery& d) {
   std::string error = d.error.substr(0, 2000);
   if (d.outcome == Outcome::Permanent || attempts >= settings_.maxAttempts) {
     if (d.outcome == Outcome::Retry) error = "gave up after " + std::to_string(attempts) + " attempts: " + error;
-    host_.query("UPDATE mail_outbox SET status = 'failed', attempts = $1, last_error = $2, claimed_until = 0 WHERE id = $3",
-                {attempts, error, id});
+    host_.query(
+        "UPDATE mail_outbox SET status = 'failed', attempts = $1, last_error = $2, claimed_until = 0 WHERE id = $3",
+        {attempts, error, id});
     host_.counter("mail_failed");
     host_.warn("mail " + std::to_string(id) + " failed: " + error);
     return;
@@ -137,19 +138,22 @@ std::string Outbox::statusJson() {
 
 std::string Outbox::retryFailed(const std::vector<std::string>& a) {
   int64_t now = nowMs();
-  Rows r = a.empty() ? host_.query("UPDATE mail_outbox SET status = 'queued', attempts = 0, next_attempt_at = $1, "
-                                   "claimed_until = 0 WHERE status = 'failed'",
-                                   {now})
-                     : host_.query("UPDATE mail_outbox SET status = 'queued', attempts = 0, next_attempt_at = $1, "
-                                   "claimed_until = 0 WHERE status = 'failed' AND id = $2",
-                                   {now, parseId(a[0])});
+  Rows r = a.empty() ? host_.query(
+                           "UPDATE mail_outbox SET status = 'queued', attempts = 0, next_attempt_at = $1, "
+                           "claimed_until = 0 WHERE status = 'failed'",
+                           {now})
+                     : host_.query(
+                           "UPDATE mail_outbox SET status = 'queued', attempts = 0, next_attempt_at = $1, "
+                           "claimed_until = 0 WHERE status = 'failed' AND id = $2",
+                           {now, parseId(a[0])});
   return "{\"requeued\":" + std::to_string(r.affected()) + "}";
 }
 
 std::string Outbox::showJson(const std::vector<std::string>& a) {
   if (a.size() != 1) throw Error(CS_E_INVALID, "usage: mail.show ID");
   Rows r = host_.query(
-      "SELECT id, to_addr, subject, status, attempts, next_attempt_at, last_error, provider_id, created_at, sent_at, tag "
+      "SELECT id, to_addr, subject, status, attempts, next_attempt_at, last_error, provider_id, created_at, sent_at, "
+      "tag "
       "FROM mail_outbox WHERE id = $1",
       {parseId(a[0])});
   if (r.empty()) throw Error(CS_E_NOT_FOUND, "no mail with id " + a[0]);

@@ -152,8 +152,8 @@ class MailgunTransport : public Transport {
       throw std::invalid_argument("mail: config key modules.mail.base_url: " + e.displayText());
     }
     if ((base_.getScheme() != "https" && base_.getScheme() != "http") || base_.getHost().empty())
-      throw std::invalid_argument("mail: config key modules.mail.base_url: expected http(s)://host[:port][/path], got '" +
-                                  base + "'");
+      throw std::invalid_argument(
+          "mail: config key modules.mail.base_url: expected http(s)://host[:port][/path], got '" + base + "'");
     caFile_ = caFileKey(cfg);
     std::string path = base_.getPath();
     while (!path.empty() && path.back() == '/') path.pop_back();
@@ -166,9 +166,9 @@ class MailgunTransport : public Transport {
     try {
       std::unique_ptr<Poco::Net::HTTPClientSession> session;
       if (base_.getScheme() == "https")
-        session = std::make_unique<Poco::Net::HTTPSClientSession>(base_.getHost(), base_.getPort(), clientContext(caFile_));
-      else
-        session = std::make_unique<Poco::Net::HTTPClientSession>(base_.getHost(), base_.getPort());
+        session =
+            std::make_unique<Poco::Net::HTTPSClientSession>(base_.getHost(), base_.getPort(), clientContext(caFile_));
+      else session = std::make_unique<Poco::Net::HTTPClientSession>(base_.getHost(), base_.getPort());
       session->setTimeout(Poco::Timespan(common_.timeoutMs * 1000));
       Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_POST, path_, Poco::Net::HTTPMessage::HTTP_1_1);
       Poco::Net::HTTPBasicCredentials("api", apiKey_).authenticate(req);
@@ -204,7 +204,8 @@ class MailgunTransport : public Transport {
       if (d.outcome == Outcome::Sent) {
         d.providerId = id;
       } else {
-        d.error = "mailgun HTTP " + std::to_string(status) + ": " + trimmed(message.empty() ? resp.getReason() : message);
+        d.error =
+            "mailgun HTTP " + std::to_string(status) + ": " + trimmed(message.empty() ? resp.getReason() : message);
         if (resp.has("Retry-After")) {
           try {
             d.retryAfterMs = std::min<int64_t>(std::stoll(resp.get("Retry-After")), 86400) * 1000;
@@ -247,12 +248,14 @@ class SmtpTransport : public Transport {
       if (used != port.size() || p < 1 || p > 65535) throw std::out_of_range("port");
       port_ = static_cast<uint16_t>(p);
     } catch (const std::exception&) {
-      throw std::invalid_argument("mail: config key modules.mail.smtp_port: expected a port number, got '" + port + "'");
+      throw std::invalid_argument("mail: config key modules.mail.smtp_port: expected a port number, got '" + port +
+                                  "'");
     }
     user_ = optional(cfg, "smtp_user", "");
     password_ = optional(cfg, "smtp_password", "");
     if (!user_.empty() && password_.empty())
-      throw std::invalid_argument("mail: smtp_user is set: transport 'smtp' needs config key modules.mail.smtp_password");
+      throw std::invalid_argument(
+          "mail: smtp_user is set: transport 'smtp' needs config key modules.mail.smtp_password");
     std::string auth = optional(cfg, "smtp_auth", "login");
     if (auth == "login") method_ = Poco::Net::SMTPClientSession::AUTH_LOGIN;
     else if (auth == "plain") method_ = Poco::Net::SMTPClientSession::AUTH_PLAIN;
@@ -269,7 +272,8 @@ class SmtpTransport : public Transport {
       session.setTimeout(Poco::Timespan(common_.timeoutMs * 1000));
       session.login(helo_);
       if (starttls_ && !session.startTLS(clientContext(caFile_)))
-        throw Poco::Net::SMTPException("the server does not offer STARTTLS (set smtp_starttls = false to send in clear)");
+        throw Poco::Net::SMTPException(
+            "the server does not offer STARTTLS (set smtp_starttls = false to send in clear)");
       if (!user_.empty()) session.login(helo_, method_, user_, password_);
       Poco::Net::SMTPClientSession::Recipients rcpts(m.to.begin(), m.to.end());
       session.sendAddresses(common_.from.addr, rcpts);
@@ -314,8 +318,10 @@ std::string composeStored(const StoredMessage& m, const CommonSettings& common) 
   in.text = m.text;
   in.html = m.html;
   in.tag = m.tag;
-  in.messageId = "mail-" + std::to_string(m.id) + "-" + std::to_string(m.createdAtMs) + "@" + domainOf(common.from.addr);
-  in.dateMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+  in.messageId =
+      "mail-" + std::to_string(m.id) + "-" + std::to_string(m.createdAtMs) + "@" + domainOf(common.from.addr);
+  in.dateMs = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+                  .count();
   // '=' cannot start a quoted-printable line and "_=" never appears in an encoded part.
   in.boundary = "=_codestats_" + randomToken(24);
   return composeEml(in);

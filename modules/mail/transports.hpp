@@ -28,8 +28,8 @@ struct StoredMessage {
 
 struct Delivery {
   Outcome outcome = Outcome::Retry;
-  std::string providerId;  // Mailgun message id, file name, SMTP reply
-  std::string error;       // on Retry/Permanent: what happened (provider's message included)
+  std::string providerId;    // Mailgun message id, file name, SMTP reply
+  std::string error;         // on Retry/Permanent: what happened (provider's message included)
   int64_t retryAfterMs = 0;  // a provider's Retry-After, 0 when absent
 };
 

@@ -27,7 +27,9 @@ void renderLogin(App& app, Ctx& c, int status, const std::string& username) {
 void signupPage(App& app, Ctx& c) { renderSignup(app, c, 200, {}); }
 
 void signup(App& app, Ctx& c) {
-  if (!app.users().signupsEnabled()) return app.pages().errorPage(c, 403, "Signups are closed", "This server does not accept new accounts at the moment.");
+  if (!app.users().signupsEnabled())
+    return app.pages().errorPage(c, 403, "Signups are closed",
+                                 "This server does not accept new accounts at the moment.");
   auto username = c.field("user[username]");
   auto password = c.field("user[password]");
   auto email = c.field("user[email]");
@@ -60,8 +62,9 @@ void signup(App& app, Ctx& c) {
     errors["username"].push_back(kTaken);
     return renderSignup(app, c, 400, errors);
   }
-  app.pages().redirectWithFlash(c, "/login", "success",
-                        "Great success! Your account was created and you can now log in with the details you provided.");
+  app.pages().redirectWithFlash(
+      c, "/login", "success",
+      "Great success! Your account was created and you can now log in with the details you provided.");
 }
 
 void loginPage(App& app, Ctx& c) { renderLogin(app, c, 200, ""); }

@@ -28,8 +28,8 @@ MachineRow findMachine(App& app, const std::string& username, const std::string&
       "u.username = $1 AND m.name = $2",
       {username, name});
   if (r.empty()) throw Error(CS_E_NOT_FOUND, "no machine '" + name + "' of user '" + username + "'");
-  return MachineRow{r[0].i64(0), std::string(r[0].text(1)), name, std::string(r[0].text(2)), r[0].i64(3),
-                    r[0].i64(4) != 0};
+  return MachineRow{r[0].i64(0), std::string(r[0].text(1)), name, std::string(r[0].text(2)),
+                    r[0].i64(3), r[0].i64(4) != 0};
 }
 
 }  // namespace

@@ -3,7 +3,6 @@
 
 #include <codestats/sdk.hpp>
 
-
 namespace codestats::web {
 
 class App;

@@ -68,8 +68,9 @@ void App::handle(const Request& req, Response& resp, Access access, Format forma
       auto header = req.header("X-CSRF-Token");
       std::string given = token ? *token : header ? std::string(*header) : std::string();
       if (c.csrf.empty() || !constantTimeEquals(given, c.csrf)) {
-        pages_.errorPage(c, 403, "Forbidden",
-                  "The form was sent without a valid security token (CSRF). Please reload the page and try again.");
+        pages_.errorPage(
+            c, 403, "Forbidden",
+            "The form was sent without a valid security token (CSRF). Please reload the page and try again.");
       } else {
         fn(*this, c);
       }
@@ -77,7 +78,8 @@ void App::handle(const Request& req, Response& resp, Access access, Format forma
       fn(*this, c);
     }
   } catch (const std::exception& e) {
-    host_.error(std::string("request ") + std::string(req.id()) + " " + std::string(req.path()) + " failed: " + e.what());
+    host_.error(std::string("request ") + std::string(req.id()) + " " + std::string(req.path()) +
+                " failed: " + e.what());
     c.cookies.clear();
     resp.status(500).header("Content-Type", "text/html; charset=utf-8");
     resp.write(
@@ -98,8 +100,8 @@ bool App::withinLimit(Ctx& c, const RateLimit& limit, const std::string& scope, 
   host_.counter("web_rate_limited_total");
   c.resp.header("Retry-After", std::to_string(retryAfter));
   pages_.errorPage(c, 429, "Too many attempts",
-            "Too many attempts from your address or for this account. Please wait " + std::to_string(retryAfter) +
-                " seconds and try again.");
+                   "Too many attempts from your address or for this account. Please wait " +
+                       std::to_string(retryAfter) + " seconds and try again.");
   return false;
 }
 

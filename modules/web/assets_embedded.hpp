@@ -6,12 +6,12 @@
 namespace codestats::web::embedded {
 
 struct EmbeddedAsset {
-  const char* logical;      // manifest key: "app.js"
-  const char* name;         // hashed file name: "app-3KX2V1.js"
+  const char* logical;  // manifest key: "app.js"
+  const char* name;     // hashed file name: "app-3KX2V1.js"
   const unsigned char* data;
   size_t size;
   const char* contentType;
-  const char* etag;         // quoted
+  const char* etag;  // quoted
 };
 
 extern const EmbeddedAsset kAssets[];

@@ -61,14 +61,24 @@ void exportPrivate(App& app, Ctx& c) {
   if (tableExists(app.host(), "user_language_xps")) {
     Host& h = app.host();
     int64_t id = c.user->id;
-    cache = "{\"languages\":" +
-            jsonMap(h.query("SELECT CAST(language_id AS TEXT), xp FROM user_language_xps WHERE user_id = $1 ORDER BY language_id", {id}), false) +
-            ",\"machines\":" +
-            jsonMap(h.query("SELECT CAST(machine_id AS TEXT), xp FROM user_machine_xps WHERE user_id = $1 ORDER BY machine_id", {id}), false) +
-            ",\"dates\":" + jsonMap(h.query("SELECT day, xp FROM user_day_xps WHERE user_id = $1 ORDER BY day", {id}), true) +
-            ",\"hours\":" +
-            jsonMap(h.query("SELECT CAST(hour AS TEXT), xp FROM user_hour_xps WHERE user_id = $1 ORDER BY hour", {id}), false) +
-            "}";
+    cache =
+        "{\"languages\":" +
+        jsonMap(
+            h.query(
+                "SELECT CAST(language_id AS TEXT), xp FROM user_language_xps WHERE user_id = $1 ORDER BY language_id",
+                {id}),
+            false) +
+        ",\"machines\":" +
+        jsonMap(
+            h.query("SELECT CAST(machine_id AS TEXT), xp FROM user_machine_xps WHERE user_id = $1 ORDER BY machine_id",
+                    {id}),
+            false) +
+        ",\"dates\":" +
+        jsonMap(h.query("SELECT day, xp FROM user_day_xps WHERE user_id = $1 ORDER BY day", {id}), true) +
+        ",\"hours\":" +
+        jsonMap(h.query("SELECT CAST(hour AS TEXT), xp FROM user_hour_xps WHERE user_id = $1 ORDER BY hour", {id}),
+                false) +
+        "}";
   }
   std::string body = csvRow({"username", "email", "private_profile", "last_cached", "cache"});
   body += csvRow({c.user->username, c.user->email.value_or(""), c.user->privateProfile ? "true" : "false", "", cache});

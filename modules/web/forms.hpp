@@ -27,7 +27,6 @@ std::map<std::string, std::string> parseCookies(std::string_view header);
 // Percent-encodes everything that is not RFC 3986 unreserved (spec §2.4).
 std::string encodePathSegment(std::string_view s);
 
-
 // Whether an Accept header allows `type` ("text/html", "text/csv"): absent, */*, type/* or
 // the exact type (spec §2.2).
 bool acceptAllows(std::optional<std::string_view> accept, std::string_view type);

@@ -6,7 +6,7 @@
 namespace codestats::web {
 namespace {
 
-// The host's policy for HTML (host/src/http/ResponseHardening.hpp) plus data: fonts, which
+// The host's policy for HTML (host/src/http/response_hardening.hpp) plus data: fonts, which
 // graphiql's stylesheet embeds. Still no inline script and no foreign origin.
 constexpr const char* kIdePolicy =
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "

@@ -15,8 +15,7 @@ void profileGraph(App& app, ProfileStore& store, const Request& req, Response& r
   auto r = graphql::handleGraphqlHttp({req.method(), req.header("Content-Type").value_or(""),
                                        req.header("Accept").value_or(""), req.query(), req.body()},
                                       source, {viewer, now});
-  for (const auto& e : r.internalErrors)
-    app.host().error("profile-graph request " + std::string(req.id()) + ": " + e);
+  for (const auto& e : r.internalErrors) app.host().error("profile-graph request " + std::string(req.id()) + ": " + e);
   resp.status(r.status).header("Content-Type", r.contentType).header("Cache-Control", "no-store").write(r.body);
 }
 

@@ -56,7 +56,9 @@ Avatar GravatarClient::fetch(const std::string& hash) const {
     req.set("Accept", "image/*");
     session->sendRequest(req);
     // Every later wait gets only what is left of the deadline, so it bounds the whole fetch.
-    auto remaining = [&] { return std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now()).count(); };
+    auto remaining = [&] {
+      return std::chrono::duration_cast<std::chrono::microseconds>(deadline - Clock::now()).count();
+    };
     if (remaining() <= 0) return failure("upstream too slow (deadline " + std::to_string(timeout_.count()) + " ms)");
     session->socket().setReceiveTimeout(Poco::Timespan(remaining()));
     Poco::Net::HTTPResponse resp;

@@ -16,7 +16,8 @@ struct Machine {
 
 std::vector<Machine> machinesOf(App& app, int64_t userId) {
   auto r = app.host().query(
-      "SELECT id, name, api_salt, active FROM machines WHERE user_id = $1 ORDER BY inserted_at DESC, id DESC", {userId});
+      "SELECT id, name, api_salt, active FROM machines WHERE user_id = $1 ORDER BY inserted_at DESC, id DESC",
+      {userId});
   std::vector<Machine> out;
   for (size_t i = 0; i < r.size(); ++i)
     out.push_back({r[i].i64(0), std::string(r[i].text(1)), std::string(r[i].text(2)), r[i].i64(3) != 0});
@@ -88,7 +89,7 @@ void setActive(App& app, Ctx& c, bool active) {
   app.host().query("UPDATE machines SET active = $1, updated_at = $2 WHERE id = $3", {active ? 1 : 0, nowMs(), m->id});
   app.users().publishMachineChanged(m->id, c.user->id, m->name, active, false);
   app.pages().redirectWithFlash(c, "/my/machines", "success",
-                        "Machine " + m->name + (active ? " activated." : " deactivated."));
+                                "Machine " + m->name + (active ? " activated." : " deactivated."));
 }
 
 }  // namespace
@@ -106,8 +107,8 @@ std::string machineToken(App& app, const std::string& username, int64_t machineI
 
 void deleteMachineData(App& app, int64_t userId, int64_t machineId) {
   app.host().query("DELETE FROM machines WHERE id = $1 AND user_id = $2", {machineId, userId});
-  app.users().deleteIngestData("delete_machine_data",
-                       "{\"user_id\":" + std::to_string(userId) + ",\"machine_id\":" + std::to_string(machineId) + "}");
+  app.users().deleteIngestData("delete_machine_data", "{\"user_id\":" + std::to_string(userId) +
+                                                          ",\"machine_id\":" + std::to_string(machineId) + "}");
 }
 
 void machinesPage(App& app, Ctx& c) { renderList(app, c, 200, {}, ""); }
@@ -125,7 +126,8 @@ void createMachine(App& app, Ctx& c) {
   int64_t id = 0;
   try {
     auto r = app.host().query(
-        "INSERT INTO machines (user_id, name, active, api_salt, inserted_at, updated_at) VALUES ($1, $2, 1, $3, $4, $4) "
+        "INSERT INTO machines (user_id, name, active, api_salt, inserted_at, updated_at) VALUES ($1, $2, 1, $3, $4, "
+        "$4) "
         "RETURNING id",
         {c.user->id, *name, newApiSalt(), now});
     id = r[0].i64(0);
@@ -155,7 +157,7 @@ void changeMachine(App& app, Ctx& c) {
     deleteMachineData(app, c.user->id, m->id);
     app.users().publishMachineChanged(m->id, c.user->id, m->name, false, true);
     return app.pages().redirectWithFlash(c, "/my/machines", "success",
-                                 "The machine has been deactivated and will be deleted in a few moments.");
+                                         "The machine has been deactivated and will be deleted in a few moments.");
   }
   auto name = c.field("machine[name]");
   FieldErrors errors;

@@ -31,7 +31,8 @@ using namespace codestats::web;
 class WebModule : public codestats::Module {
  public:
   explicit WebModule(codestats::Host host)
-      : Module(host), app_(std::make_unique<App>(this->host())), avatars_(std::make_unique<AvatarProxy>(app_->config())) {
+      : Module(host), app_(std::make_unique<App>(this->host())),
+        avatars_(std::make_unique<AvatarProxy>(app_->config())) {
     for (const auto& m : webMigrations()) migration(m.version, m.name, m.sqlite, m.postgres);
     // Web's tables (docs/data-ownership.md). Ingest's pulses and aggregates are read through
     // ingest.xp and changed only through the ingest.v1 service.
@@ -54,9 +55,8 @@ class WebModule : public codestats::Module {
     route("GET", "/assets/:name", serveAsset);
     // The Gravatar proxy: outside the page pipeline (an image gets no consent redirect and
     // no HTML error page); the session is read for private profiles (docs/web.md "Avatar").
-    route("GET", "/users/:name/avatar", [this](const codestats::Request& req, codestats::Response& resp) {
-      avatars_->serve(*app_, req, resp);
-    });
+    route("GET", "/users/:name/avatar",
+          [this](const codestats::Request& req, codestats::Response& resp) { avatars_->serve(*app_, req, resp); });
     route("*", "/profile-graph", [this](const codestats::Request& req, codestats::Response& resp) {
       profileGraph(*app_, app_->profiles(), req, resp);
     });

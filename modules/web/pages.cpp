@@ -21,7 +21,8 @@ void Pages::sendHtml(Ctx& c, int status, const std::string& html) {
 std::string Pages::renderHtml(Ctx& c, const std::string& page, Data& data, const std::string& title) {
   // A session carries the CSRF token of forms; read-only pages (profiles, the front page,
   // information pages) do not start one, so an anonymous view writes nothing.
-  static constexpr const char* kFormlessPages[] = {"home", "profile", "api_docs", "plugins", "changes", "aliases", "tos"};
+  static constexpr const char* kFormlessPages[] = {"home",    "profile", "api_docs", "plugins",
+                                                   "changes", "aliases", "tos"};
   bool formless = std::find(std::begin(kFormlessPages), std::end(kFormlessPages), page) != std::end(kFormlessPages);
   if (!formless) sessions_.ensure(c);
   Data layout;

@@ -41,9 +41,10 @@ void renderResetForm(App& app, Ctx& c, int status, const std::string& token, con
 }
 
 void invalidToken(App& app, Ctx& c) {
-  app.pages().errorPage(c, 404, "Not found",
-                "This password reset link is invalid, has expired (links are valid for 4 hours) or has already been "
-                "used. Please request a new one.");
+  app.pages().errorPage(
+      c, 404, "Not found",
+      "This password reset link is invalid, has expired (links are valid for 4 hours) or has already been "
+      "used. Please request a new one.");
 }
 
 }  // namespace
@@ -125,7 +126,8 @@ void resetPassword(App& app, Ctx& c) {
         "Unable to reset password. The password reset token may have expired. Please try requesting a new token.");
   app.sessions().revokeUserSessions(*userId, "");
   if (auto u = app.users().byId(*userId)) app.users().publishUserChanged(*u);
-  app.pages().redirectWithFlash(c, "/login", "success", "Password reset successfully. You can now log in with the new password.");
+  app.pages().redirectWithFlash(c, "/login", "success",
+                                "Password reset successfully. You can now log in with the new password.");
 }
 
 void purgeExpiredResets(App& app) {

@@ -48,7 +48,8 @@ void updateDetails(App& app, Ctx& c) {
 void changePassword(App& app, Ctx& c) {
   auto oldPassword = c.field("user[old_password]");
   auto password = c.field("user[password]");
-  if (!oldPassword || !password) return app.pages().badRequest(c, "The password form needs the old and the new password.");
+  if (!oldPassword || !password)
+    return app.pages().badRequest(c, "The password form needs the old and the new password.");
   FieldErrors errors;
   if (!c.user->passwordHash || !verifyPassword(*oldPassword, *c.user->passwordHash))
     errors["old_password"].push_back("does not match your current password");
@@ -68,7 +69,8 @@ void changePassword(App& app, Ctx& c) {
 // Shared by DELETE /my/preferences and DELETE /my/consent-delete.
 void deleteAccount(App& app, Ctx& c, const std::string& backTo) {
   if (c.field("delete_confirmation").value_or("") != "DELETE")
-    return app.pages().redirectWithFlash(c, backTo, "error", "Please confirm deletion by typing \"DELETE\" into the input field.");
+    return app.pages().redirectWithFlash(c, backTo, "error",
+                                         "Please confirm deletion by typing \"DELETE\" into the input field.");
   User u = *c.user;
   app.users().deleteUser(u);  // also removes every session of the user, this one included
   c.sessionHash.clear();

@@ -51,8 +51,9 @@ FrontPageData frontPageData(App& app) {
         {nowMs() - int64_t{24} * 3600 * 1000});
     for (size_t i = 0; i < r.size(); ++i) f.languages24h.emplace_back(std::string(r[i].text(0)), r[i].i64(1));
   }
-  std::sort(f.languages24h.begin(), f.languages24h.end(),
-            [](const auto& a, const auto& b) { return a.second != b.second ? a.second > b.second : a.first < b.first; });
+  std::sort(f.languages24h.begin(), f.languages24h.end(), [](const auto& a, const auto& b) {
+    return a.second != b.second ? a.second > b.second : a.first < b.first;
+  });
   return f;
 }
 

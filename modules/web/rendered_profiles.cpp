@@ -26,7 +26,8 @@ void RenderedProfiles::put(const std::string& key, std::string stamp, std::strin
     s.entries.erase(it);
     s.order.erase(key);
   }
-  while (!s.entries.empty() && (s.entries.size() >= maxEntriesPerShard_ || s.bytes + c > maxBytesPerShard_)) evictOne(s);
+  while (!s.entries.empty() && (s.entries.size() >= maxEntriesPerShard_ || s.bytes + c > maxBytesPerShard_))
+    evictOne(s);
   s.bytes += c;
   s.order[key] = s.next++;
   s.entries.emplace(key, std::move(e));

@@ -23,7 +23,8 @@ std::vector<Flash> decodeFlashes(std::string_view s) {
     std::string_view line = s.substr(0, nl);
     s = nl == std::string_view::npos ? std::string_view() : s.substr(nl + 1);
     size_t tab = line.find('\t');
-    if (tab != std::string_view::npos) out.push_back({std::string(line.substr(0, tab)), std::string(line.substr(tab + 1))});
+    if (tab != std::string_view::npos)
+      out.push_back({std::string(line.substr(0, tab)), std::string(line.substr(tab + 1))});
   }
   return out;
 }

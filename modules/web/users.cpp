@@ -6,7 +6,8 @@ namespace codestats::web {
 namespace {
 
 constexpr const char* kUserColumns =
-    "SELECT id, username, email, gravatar_email, password_hash, private_profile, terms_version, inserted_at FROM users ";
+    "SELECT id, username, email, gravatar_email, password_hash, private_profile, terms_version, inserted_at FROM "
+    "users ";
 
 User userFrom(const Row& r) {
   User u;
@@ -61,7 +62,8 @@ void Users::forgetIngestCredentials() {
   }
 }
 
-void Users::publishMachineChanged(int64_t machineId, int64_t userId, const std::string& name, bool active, bool deleted) {
+void Users::publishMachineChanged(int64_t machineId, int64_t userId, const std::string& name, bool active,
+                                  bool deleted) {
   forgetIngestCredentials();
   host_.publish("machine.changed", "{\"machine_id\":" + std::to_string(machineId) +
                                        ",\"user_id\":" + std::to_string(userId) + ",\"name\":" + jsonString(name) +

@@ -35,7 +35,6 @@ void validatePassword(const std::optional<std::string>& v, FieldErrors& errors, 
 // Optional email (nullopt or empty = none): 3-255 and something@something on one line.
 void validateEmail(const std::optional<std::string>& v, FieldErrors& errors, const std::string& field = "email");
 // Machine name: required, 1-64, no control characters, valid UTF-8.
-void validateMachineName(const std::optional<std::string>& v, FieldErrors& errors,
-                         const std::string& field = "name");
+void validateMachineName(const std::optional<std::string>& v, FieldErrors& errors, const std::string& field = "name");
 
 }  // namespace codestats::web

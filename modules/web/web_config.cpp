@@ -39,9 +39,12 @@ WebConfig readConfig(Host& host) {
   } catch (const std::invalid_argument& e) {
     throw Error(CS_E_INVALID, std::string("config key 'gravatar_url': ") + e.what());
   }
-  for (auto [name, v] : {std::pair{"session_ttl_hours", c.sessionTtlHours}, {"anonymous_session_ttl_hours", c.anonymousTtlHours},
-                         {"remember_me_days", c.rememberDays}, {"login_window_s", loginWindow},
-                         {"reset_window_s", resetWindow}, {"gravatar_timeout_ms", c.gravatarTimeoutMs},
+  for (auto [name, v] : {std::pair{"session_ttl_hours", c.sessionTtlHours},
+                         {"anonymous_session_ttl_hours", c.anonymousTtlHours},
+                         {"remember_me_days", c.rememberDays},
+                         {"login_window_s", loginWindow},
+                         {"reset_window_s", resetWindow},
+                         {"gravatar_timeout_ms", c.gravatarTimeoutMs},
                          {"avatar_cache_mb", c.avatarCacheMb}})
     if (v <= 0) throw Error(CS_E_INVALID, std::string("config key '") + name + "' must be positive");
   if (!c.baseUrl.empty() && c.baseUrl.rfind("http://", 0) != 0 && c.baseUrl.rfind("https://", 0) != 0)

@@ -5,7 +5,7 @@
 # Exports CODESTATS_HTTP_PORT, CODESTATS_ADMIN_PORT, CODESTATS_ADMIN_TOKEN. The caller sets
 # `rc` to the test runner's status before exiting; on failure the host log's tail is shown.
 # Sanitizer builds: a host log with a sanitizer report is copied to
-# CODESTATS_SANITIZER_LOG_DIR (see tests/support/HostProcess.cpp), since the log is deleted.
+# CODESTATS_SANITIZER_LOG_DIR (see tests/support/host_process.cpp), since the log is deleted.
 e2e_var=""
 e2e_pid=""
 e2e_name=""

@@ -12,14 +12,13 @@
 #include <sstream>
 #include <thread>
 
-#include "Backends.hpp"
-#include "OpsHelpers.hpp"
+#include "backends.hpp"
+#include "ops_helpers.hpp"
 
 using namespace codestats::test;
 namespace fs = std::filesystem;
 
 namespace {
-
 
 // Runs a shell command; returns the exit code, output (stdout and stderr) in `out`.
 int shell(const std::string& cmd, std::string& out) {
@@ -62,7 +61,8 @@ void fill(const HostProcess& h) {
         std::strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%S+02:00", &tm);
         std::string body = R"({"coded_at":")" + std::string(at) + R"(","xps":[{"language":"L)" + std::to_string(i % 3) +
                            R"(","xp":)" + std::to_string(i + 1) + R"(},{"language":"Go","xp":2}]})";
-        auto r = h.request("POST", "/api/my/pulses", body, {{"X-API-Token", token}, {"Content-Type", "application/json"}});
+        auto r =
+            h.request("POST", "/api/my/pulses", body, {{"X-API-Token", token}, {"Content-Type", "application/json"}});
         REQUIRE(r.status == 201);
       }
     }
@@ -134,8 +134,11 @@ TEST_CASE("backup: an online backup restored into a fresh database has the same 
           CHECK(shell(script("restore.sh") + " " + quote(backup) + " --sqlite " + quote(path), out) != 0);
           CHECK(contains(out, "--force"));
         } else {
-          std::string name = "restore_" + std::to_string(::getpid()) + "_" + std::to_string(std::random_device{}() % 100000);
-          REQUIRE(shell("psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres -c 'CREATE DATABASE " + name + " OWNER app'", out) == 0);
+          std::string name =
+              "restore_" + std::to_string(::getpid()) + "_" + std::to_string(std::random_device{}() % 100000);
+          REQUIRE(
+              shell("psql -X -q -v ON_ERROR_STOP=1 -U postgres -d postgres -c 'CREATE DATABASE " + name + " OWNER app'",
+                    out) == 0);
           dbNames.push_back(name);
           std::string fresh = std::string(std::getenv("PGTEST_URI")) + " dbname=" + name;
           REQUIRE(shell(script("restore.sh") + " " + quote(backup) + " --conninfo " + quote(fresh), out) == 0);
@@ -194,7 +197,8 @@ TEST_CASE("backup: an online backup restored into a fresh database has the same 
         auto s = parseObject(ctl(*restored, {"run", "ingest.stats"}));
         int64_t sum = s->getValue<int64_t>("xps_sum");
         CHECK(sum > parseObject(before.stats)->getValue<int64_t>("xps_sum"));
-        for (const char* a : {"by_language", "by_machine", "by_day", "by_hour", "totals"}) CHECK(s->getValue<int64_t>(a) == sum);
+        for (const char* a : {"by_language", "by_machine", "by_day", "by_hour", "totals"})
+          CHECK(s->getValue<int64_t>(a) == sum);
       }
       for (const auto& name : dbNames) shell("psql -X -q -U postgres -d postgres -c 'DROP DATABASE " + name + "'", out);
     }

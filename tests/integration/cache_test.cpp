@@ -20,8 +20,8 @@
 #include <set>
 #include <thread>
 
-#include "Backends.hpp"
-#include "WsClient.hpp"
+#include "backends.hpp"
+#include "ws_client.hpp"
 
 using namespace codestats::test;
 
@@ -64,12 +64,11 @@ struct CacheHost {
   std::unique_ptr<HostProcess> h;
   std::vector<Machine> machines;
 
-  explicit CacheHost(const std::string& backend)
-      : db(backendArgs(backend)) {
-    h = std::make_unique<HostProcess>(db.args + std::vector<std::string>{
-                                                    "--set", "modules=web,ingest,cache,probe", "--set",
-                                                    "modules.probe.artifact=" + fixture("cache_probe"), "--set",
-                                                    "modules.cache.refresh_interval_ms=300", "--set", "log.level=info"});
+  explicit CacheHost(const std::string& backend) : db(backendArgs(backend)) {
+    h = std::make_unique<HostProcess>(
+        db.args + std::vector<std::string>{"--set", "modules=web,ingest,cache,probe", "--set",
+                                           "modules.probe.artifact=" + fixture("cache_probe"), "--set",
+                                           "modules.cache.refresh_interval_ms=300", "--set", "log.level=info"});
   }
   std::string run(const std::vector<std::string>& args) {
     std::string out;
@@ -80,18 +79,19 @@ struct CacheHost {
   }
   int runRc(const std::vector<std::string>& args, std::string& out) { return h->ctl(args, out); }
   // The database, directly (rows a module would not write this way).
-  codestatsd::db::ResultSet sql(const std::string& q, const std::vector<std::string>& args = {}) {
+  codestats::host::db::ResultSet sql(const std::string& q, const std::vector<std::string>& args = {}) {
     if (!pool) pool = openTestDb(db, h->varDir() + "/codestats.db");
     return runSql(*pool, q, args);
   }
-  std::unique_ptr<codestatsd::db::Pool> pool;
+  std::unique_ptr<codestats::host::db::Pool> pool;
   void createUser(const std::string& name, bool isPrivate = false) {
     std::vector<std::string> a{"run", "web.create-user", name};
     if (isPrivate) a.push_back("--private");
     run(a);
   }
   HttpReply post(const std::string& token, int64_t agoSeconds, int offset, const std::string& xps) {
-    return h->request("POST", "/api/my/pulses", R"({"coded_at":")" + codedAt(agoSeconds, offset) + R"(","xps":)" + xps + "}",
+    return h->request("POST", "/api/my/pulses",
+                      R"({"coded_at":")" + codedAt(agoSeconds, offset) + R"(","xps":)" + xps + "}",
                       {{"X-API-Token", token}, {"Content-Type", "application/json"}});
   }
   // Creates a machine and learns its id from a first pulse.
@@ -120,7 +120,7 @@ struct Expected {
   std::map<std::string, std::pair<int64_t, int64_t>> languages, machines;  // name -> (xps, new_xps)
   std::map<std::string, int64_t> dates, hours;
   std::map<std::pair<std::string, std::string>, int64_t> dayLanguage;  // all days; filtered by since
-  std::vector<std::pair<int64_t, int64_t>> capped;                      // (sent_at, min(amount,400))
+  std::vector<std::pair<int64_t, int64_t>> capped;                     // (sent_at, min(amount,400))
 };
 
 Expected recompute(CacheHost& c, const std::string& user) {
@@ -214,9 +214,9 @@ std::string randomXps(std::mt19937& rng) {
 // Ages that stay clear of the 12 h and 4 h window edges while the test runs.
 int64_t randomAge(std::mt19937& rng) {
   switch (rng() % 4) {
-    case 0: return 5 + static_cast<int64_t>(rng() % (3 * 3600));             // < 3 h
-    case 1: return 5 * 3600 + static_cast<int64_t>(rng() % (6 * 3600));       // 5-11 h
-    default: return 13 * 3600 + static_cast<int64_t>(rng() % (5 * 86400));   // 13 h - 5 days
+    case 0: return 5 + static_cast<int64_t>(rng() % (3 * 3600));            // < 3 h
+    case 1: return 5 * 3600 + static_cast<int64_t>(rng() % (6 * 3600));     // 5-11 h
+    default: return 13 * 3600 + static_cast<int64_t>(rng() % (5 * 86400));  // 13 h - 5 days
   }
 }
 
@@ -330,7 +330,8 @@ TEST_CASE("cache: every cached profile equals a recomputation from the pulses ta
       CHECK(fpj->getValue<int64_t>("total_xp") == stats->getValue<int64_t>("xps_sum"));
       auto hist = json(trim(c.run({"run", "cache.xp-history"})))->getArray("xp_history");
       int64_t histSum = 0;
-      for (size_t i = 0; i < hist->size(); ++i) histSum += hist->getArray(static_cast<unsigned>(i))->getElement<int64_t>(1);
+      for (size_t i = 0; i < hist->size(); ++i)
+        histSum += hist->getArray(static_cast<unsigned>(i))->getElement<int64_t>(1);
       CHECK(histSum == cappedSum);
 
       // A full rebuild from the pulses table changes nothing.
@@ -409,7 +410,8 @@ TEST_CASE("cache: 20 reloads under steady reads and writes lose nothing and stay
   }
 }
 
-TEST_CASE("cache: the frontpage join reply comes from cache.v1, and from the DB when cache is unloaded", "[cache][channels]") {
+TEST_CASE("cache: the frontpage join reply comes from cache.v1, and from the DB when cache is unloaded",
+          "[cache][channels]") {
   HostProcess h({"--set", "modules=web,ingest,cache,channels", "--set", "log.level=warn"});
   std::string out;
   REQUIRE(h.ctl({"run", "web.create-user", "ann"}, out) == 0);
@@ -434,7 +436,12 @@ TEST_CASE("cache: the frontpage join reply comes from cache.v1, and from the DB 
   };
   int64_t expected = 300 + 400 * 4;  // rows capped at 400
   auto wait = Clock::now() + std::chrono::seconds(20);
-  while (json(trim([&] { std::string o; h.ctl({"run", "cache.status"}, o); return o; }()))->getValue<bool>("busy") &&
+  while (json(trim([&] {
+           std::string o;
+           h.ctl({"run", "cache.status"}, o);
+           return o;
+         }()))
+             ->getValue<bool>("busy") &&
          Clock::now() < wait)
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   CHECK(joinReplySum() == expected);
@@ -449,18 +456,20 @@ TEST_CASE("cache: idle users are evicted and rebuilt on demand, exactly", "[cach
     DYNAMIC_SECTION(backend) {
       CacheHost c(backend);
       c.h.reset();  // restart with eviction after 1 s idle
-      c.h = std::make_unique<HostProcess>(
-          c.db.args + std::vector<std::string>{"--set", "modules=web,ingest,cache,probe", "--set",
-                                               "modules.probe.artifact=" + fixture("cache_probe"), "--set",
-                                               "modules.cache.refresh_interval_ms=200", "--set",
-                                               "modules.cache.evict_idle_s=1"});
+      c.h = std::make_unique<HostProcess>(c.db.args +
+                                          std::vector<std::string>{"--set", "modules=web,ingest,cache,probe", "--set",
+                                                                   "modules.probe.artifact=" + fixture("cache_probe"),
+                                                                   "--set", "modules.cache.refresh_interval_ms=200",
+                                                                   "--set", "modules.cache.evict_idle_s=1"});
       c.createUser("ann");
       c.createUser("bob");
       c.addMachine("ann", "ann-laptop");
       c.addMachine("bob", "bob-laptop");
       std::mt19937 rng(3);
       for (int i = 0; i < 20; ++i)
-        REQUIRE(c.post(c.machines[static_cast<size_t>(i % 2)].token, randomAge(rng), kOffsets[rng() % 7], randomXps(rng)).status == 201);
+        REQUIRE(
+            c.post(c.machines[static_cast<size_t>(i % 2)].token, randomAge(rng), kOffsets[rng() % 7], randomXps(rng))
+                .status == 201);
       c.waitIdle();
       c.run({"run", "cache.profile", "ann"});
       auto end = Clock::now() + std::chrono::seconds(20);
@@ -494,14 +503,16 @@ TEST_CASE("cache: a user loaded with a language the cache has not seen names it"
       int64_t day = (tm.tm_year + 1900) * 10000 + (tm.tm_mon + 1) * 100 + tm.tm_mday;
       c.sql("INSERT INTO languages (name, name_lower, alias_of, inserted_at) VALUES ($1, $2, NULL, $3)",
             {"Brainfuck", "brainfuck", std::to_string(sentAt)});
-      c.sql("INSERT INTO pulses (user_id, machine_id, sent_at, sent_at_local, tz_offset, local_day, local_hour, "
-             "inserted_at) SELECT u.id, m.id, CAST($1 AS BIGINT), CAST($1 AS BIGINT), 0, CAST($2 AS INTEGER), "
-             "CAST($3 AS INTEGER), CAST($1 AS BIGINT) FROM users u JOIN machines m ON m.user_id = u.id "
-             "WHERE u.username = $4",
-             {std::to_string(sentAt), std::to_string(day), std::to_string(tm.tm_hour), "ann"});
-      c.sql("INSERT INTO xps (pulse_id, language_id, original_language_id, amount) SELECT (SELECT MAX(id) FROM "
-             "pulses), l.id, l.id, 55 FROM languages l WHERE l.name_lower = $1",
-             {"brainfuck"});
+      c.sql(
+          "INSERT INTO pulses (user_id, machine_id, sent_at, sent_at_local, tz_offset, local_day, local_hour, "
+          "inserted_at) SELECT u.id, m.id, CAST($1 AS BIGINT), CAST($1 AS BIGINT), 0, CAST($2 AS INTEGER), "
+          "CAST($3 AS INTEGER), CAST($1 AS BIGINT) FROM users u JOIN machines m ON m.user_id = u.id "
+          "WHERE u.username = $4",
+          {std::to_string(sentAt), std::to_string(day), std::to_string(tm.tm_hour), "ann"});
+      c.sql(
+          "INSERT INTO xps (pulse_id, language_id, original_language_id, amount) SELECT (SELECT MAX(id) FROM "
+          "pulses), l.id, l.id, 55 FROM languages l WHERE l.name_lower = $1",
+          {"brainfuck"});
       c.run({"run", "cache.rebuild", "ann"});  // reloads ann from the pulses table
       std::string out = c.run({"run", "cache.profile", "ann", "ann"});
       INFO(out);

@@ -8,8 +8,8 @@
 #include <ctime>
 #include <thread>
 
-#include "HostProcess.hpp"
-#include "WsClient.hpp"
+#include "host_process.hpp"
+#include "ws_client.hpp"
 
 using namespace codestats::test;
 
@@ -104,7 +104,8 @@ TEST_CASE("a browser page elsewhere cannot open a socket: Origin is checked like
     const std::string self = "127.0.0.1:" + std::to_string(h.httpPort());
     // what Chromium sends for a page at http://127.0.0.1:PORT (the browser e2e tests)
     CHECK(upgrade(h.httpPort(), {{"Host", self}, {"Origin", "http://" + self}}) == 101);
-    CHECK(upgrade(h.httpPort(), {{"Host", "Codestats.Example.org"}, {"Origin", "https://codestats.example.org"}}) == 101);
+    CHECK(upgrade(h.httpPort(), {{"Host", "Codestats.Example.org"}, {"Origin", "https://codestats.example.org"}}) ==
+          101);
     // no Origin: editor plugins, the node phoenix client
     CHECK(upgrade(h.httpPort(), {{"Host", self}}) == 101);
     CHECK(upgrade(h.httpPort(), {}) == 101);
@@ -116,8 +117,9 @@ TEST_CASE("a browser page elsewhere cannot open a socket: Origin is checked like
     CHECK(upgrade(h.httpPort(), {{"Host", self}, {"Origin", "https://evil.example"}}, &response) == 403);
     CHECK_THAT(response, Catch::Contains(R"({"error":"Origin not allowed"})"));
     CHECK_THAT(response, !Catch::Contains("Upgrade: websocket"));
-    for (const std::string& origin : std::vector<std::string>{"http://127.0.0.1:1", "null", "http://dev.example.net:3001",
-                                     "https://" + self + ".evil.example", "http://app.example.net"}) {
+    for (const std::string& origin :
+         std::vector<std::string>{"http://127.0.0.1:1", "null", "http://dev.example.net:3001",
+                                  "https://" + self + ".evil.example", "http://app.example.net"}) {
       INFO(origin);
       CHECK(upgrade(h.httpPort(), {{"Host", self}, {"Origin", origin}}) == 403);
     }
@@ -133,7 +135,8 @@ TEST_CASE("a browser page elsewhere cannot open a socket: Origin is checked like
 
   SECTION("base_url names the site; a forged Host header does not help") {
     auto h = echoHost({"--set", "modules.web.base_url=https://codestats.example.org/"});
-    CHECK(upgrade(h.httpPort(), {{"Host", "codestats.example.org"}, {"Origin", "https://codestats.example.org"}}) == 101);
+    CHECK(upgrade(h.httpPort(), {{"Host", "codestats.example.org"}, {"Origin", "https://codestats.example.org"}}) ==
+          101);
     CHECK(upgrade(h.httpPort(), {{"Host", "evil.example"}, {"Origin", "https://evil.example"}}) == 403);
     CHECK(upgrade(h.httpPort(), {{"Host", "codestats.example.org"}, {"Origin", "http://codestats.example.org:8080"}}) ==
           403);
@@ -184,7 +187,8 @@ TEST_CASE("bad input gets an error reply or a close with the right code", "[chan
     ws.sendText(join("1", "room:a"));
     ws.next();
     ws.sendText(R"(["1","2","room:a","boom",{}])");
-    CHECK(ws.next().payload == R"(["1","2","room:a","phx_reply",{"status":"error","response":{"reason":"event crashed"}}])");
+    CHECK(ws.next().payload ==
+          R"(["1","2","room:a","phx_reply",{"status":"error","response":{"reason":"event crashed"}}])");
     ws.sendText(R"(["1","3","room:a","nope",{}])");
     CHECK(ws.next().payload ==
           R"(["1","3","room:a","phx_reply",{"status":"error","response":{"reason":"unknown event"}}])");
@@ -257,8 +261,9 @@ TEST_CASE("reloading the module that handles a topic keeps every socket and join
     std::string next = fixture(round % 2 ? "echo_v1" : "echo_v2");
     REQUIRE(h.admin("POST", "/admin/modules/echo/reload", R"({"artifact":")" + next + R"(","wait":true})").status ==
             200);
-    REQUIRE(h.request("POST", "/echo/broadcast?topic=room:r&event=seq", "{\"n\":" + std::to_string(round) + "}")
-                .status == 202);
+    REQUIRE(
+        h.request("POST", "/echo/broadcast?topic=room:r&event=seq", "{\"n\":" + std::to_string(round) + "}").status ==
+        202);
   }
   for (auto& c : clients) {
     for (int round = 0; round < 10; ++round)
@@ -312,8 +317,10 @@ TEST_CASE("200 sockets keep every new_pulse, in order, while channels and ingest
     auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     char ts[32];
     std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    std::string body = std::string(R"({"coded_at":")") + ts + R"(","xps":[{"language":"L)" + std::to_string(i) + R"(","xp":1}]})";
-    auto r = h.request("POST", "/api/my/pulses", body, {{"X-API-Token", apiToken}, {"Content-Type", "application/json"}});
+    std::string body =
+        std::string(R"({"coded_at":")") + ts + R"(","xps":[{"language":"L)" + std::to_string(i) + R"(","xp":1}]})";
+    auto r =
+        h.request("POST", "/api/my/pulses", body, {{"X-API-Token", apiToken}, {"Content-Type", "application/json"}});
     if (r.status != 201) {
       posting = false;
       reloader.join();
@@ -332,8 +339,8 @@ TEST_CASE("200 sockets keep every new_pulse, in order, while channels and ingest
     for (int p = 0; p < pulses; ++p) {
       WsFrame f = clients[i]->next(10000);
       REQUIRE(f.opcode == 1);
-      REQUIRE_THAT(f.payload, Catch::Contains("\"new_pulse\"") &&
-                                  Catch::Contains("\"language\":\"L" + std::to_string(p) + "\""));
+      REQUIRE_THAT(f.payload,
+                   Catch::Contains("\"new_pulse\"") && Catch::Contains("\"language\":\"L" + std::to_string(p) + "\""));
     }
     CHECK(clients[i]->next(200).opcode == 0);  // nothing twice, and no close
   }
@@ -358,18 +365,23 @@ TEST_CASE("frontpage new_pulse carries GeoIP coordinates, never for private user
     auto now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
     char ts[32];
     std::strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    auto r = h.request("POST", "/api/my/pulses", std::string(R"({"coded_at":")") + ts + R"(","xps":[{"language":"Go","xp":3}]})",
+    auto r = h.request("POST", "/api/my/pulses",
+                       std::string(R"({"coded_at":")") + ts + R"(","xps":[{"language":"Go","xp":3}]})",
                        {{"X-API-Token", token}, {"Content-Type", "application/json"}});
     REQUIRE(r.status == 201);
     return ws.next().payload;
   };
-  CHECK(post(publicToken) == R"([null,null,"frontpage","new_pulse",{"xps":[{"language":"Go","amount":3}],"coords":{"lat":60.2,"lon":24.9}}])");
-  CHECK(post(privateToken) == R"([null,null,"frontpage","new_pulse",{"xps":[{"language":"Go","amount":3}],"coords":null}])");
+  CHECK(
+      post(publicToken) ==
+      R"([null,null,"frontpage","new_pulse",{"xps":[{"language":"Go","amount":3}],"coords":{"lat":60.2,"lon":24.9}}])");
+  CHECK(post(privateToken) ==
+        R"([null,null,"frontpage","new_pulse",{"xps":[{"language":"Go","amount":3}],"coords":null}])");
 
   std::string err;
-  int rc = runHostToExit({"--set", "var_dir=" + dir.path() + "/v2", "--set", "http.port=0", "--set", "admin.port=0",
-                          "--set", "modules=web,ingest,channels", "--set", "modules.channels.geoip_db=/nonexistent.mmdb"},
-                         err);
+  int rc =
+      runHostToExit({"--set", "var_dir=" + dir.path() + "/v2", "--set", "http.port=0", "--set", "admin.port=0", "--set",
+                     "modules=web,ingest,channels", "--set", "modules.channels.geoip_db=/nonexistent.mmdb"},
+                    err);
   CHECK(rc == 1);
   CHECK_THAT(err, Catch::Contains("cannot open GeoIP database '/nonexistent.mmdb'"));
 }

@@ -5,7 +5,7 @@
 
 #include <sys/wait.h>
 
-#include "OpsHelpers.hpp"
+#include "ops_helpers.hpp"
 
 using namespace codestats::test;
 using Catch::Matchers::Contains;
@@ -13,8 +13,9 @@ using Catch::Matchers::Contains;
 namespace {
 
 std::vector<std::string> helloWith(const std::string& fixtureName, const std::string& windowMs) {
-  return {"--set", "modules=hello", "--set", "modules.hello.artifact=" + fixture(fixtureName), "--set",
-          "crash_guard.window_ms=" + windowMs};
+  return {"--set", "modules=hello",
+          "--set", "modules.hello.artifact=" + fixture(fixtureName),
+          "--set", "crash_guard.window_ms=" + windowMs};
 }
 
 // Runs hello_v1 until it is known-good, activates hello_ops, and crashes the host with it.
@@ -38,8 +39,7 @@ void crashAfterActivatingOps(const std::string& varDir, const std::string& windo
 // later. 5 s (not a tighter window) so that a slow or busy machine still makes it.
 const char* const kWindowMs = "5000";
 
-TEST_CASE("crash guard: a host crash right after an activation rolls back to the known-good version",
-          "[ops][guard]") {
+TEST_CASE("crash guard: a host crash right after an activation rolls back to the known-good version", "[ops][guard]") {
   TempDir var;
   crashAfterActivatingOps(var.path(), kWindowMs);
 
@@ -49,7 +49,8 @@ TEST_CASE("crash guard: a host crash right after an activation rolls back to the
     CHECK(loadedVersion(h, "hello") == "1.0.0");
     CHECK(h.get("/hello").body == "v1");
     std::string log = h.log();
-    CHECK_THAT(log, Contains("crash guard: codestatsd stopped unexpectedly within 5000 ms of activating hello 6.6.6-ops"));
+    CHECK_THAT(log,
+               Contains("crash guard: codestatsd stopped unexpectedly within 5000 ms of activating hello 6.6.6-ops"));
     CHECK_THAT(log, Contains("loading the last known-good version hello 1.0.0"));
     auto m = h.admin("GET", "/metrics").body;
     CHECK_THAT(m, Contains(R"(codestats_crash_guard_fallbacks_total{module="hello"} 1)"));

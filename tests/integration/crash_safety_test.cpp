@@ -14,8 +14,8 @@
 #include <set>
 #include <thread>
 
-#include "Backends.hpp"
-#include "OpsHelpers.hpp"
+#include "backends.hpp"
+#include "ops_helpers.hpp"
 
 using namespace codestats::test;
 
@@ -27,15 +27,11 @@ constexpr int kClients = 8;
 // from a duration (a sanitizer build on a busy machine acknowledges few per second).
 constexpr size_t kAckedPerRound = 8;
 
-
-
-
 const char* const kAggregates[] = {"by_language", "by_machine", "by_day", "by_hour", "totals"};
 
 }  // namespace
 
-TEST_CASE("crash safety: SIGKILL under ingest load loses no acknowledged pulse and duplicates none",
-          "[crash][db]") {
+TEST_CASE("crash safety: SIGKILL under ingest load loses no acknowledged pulse and duplicates none", "[crash][db]") {
   for (const auto& backend : testBackends()) {
     DYNAMIC_SECTION(backend) {
       TempDir var;

@@ -9,7 +9,7 @@
 #include <cstdio>
 #include <ctime>
 
-#include "Backends.hpp"
+#include "backends.hpp"
 
 using namespace codestats::test;
 
@@ -54,16 +54,21 @@ TEST_CASE("a module touches only its own tables and the read contracts it uses",
       // Writes to another module's table, reads outside the contracts it uses: CS_E_DENIED,
       // naming the table and its owner.
       CHECK(sql("DELETE FROM pulses") ==
-            "denied: query: module intruder may not write table pulses: it is owned by ingest (write through its service)\n");
-      CHECK(sql("UPDATE users SET email = username") ==
-            "denied: query: module intruder may not write table users: it is owned by web (write through its service)\n");
-      CHECK(sql("INSERT INTO machines (user_id, name, active, api_salt, inserted_at, updated_at) SELECT id, username, 1, "
-                "username, 0, 0 FROM users") ==
-            "denied: query: module intruder may not write table machines: it is owned by web (write through its service)\n");
+            "denied: query: module intruder may not write table pulses: it is owned by ingest (write through its "
+            "service)\n");
+      CHECK(
+          sql("UPDATE users SET email = username") ==
+          "denied: query: module intruder may not write table users: it is owned by web (write through its service)\n");
+      CHECK(
+          sql("INSERT INTO machines (user_id, name, active, api_salt, inserted_at, updated_at) SELECT id, username, 1, "
+              "username, 0, 0 FROM users") ==
+          "denied: query: module intruder may not write table machines: it is owned by web (write through its "
+          "service)\n");
       CHECK(sql("SELECT token_hash FROM sessions") ==
             "denied: query: module intruder may not read table sessions: it is owned by web and in no read contract\n");
       CHECK(sql("SELECT SUM(amount) FROM xps") ==
-            "denied: query: module intruder may not read table xps: it is owned by ingest and intruder does not use ingest.xp v1\n");
+            "denied: query: module intruder may not read table xps: it is owned by ingest and intruder does not use "
+            "ingest.xp v1\n");
       CHECK(sql("SELECT module FROM codestats_migrations") ==
             "denied: query: module intruder may not read table codestats_migrations: it is the host's\n");
       // Nothing was changed by the refused statements.
@@ -80,8 +85,9 @@ TEST_CASE("a module touches only its own tables and the read contracts it uses",
       for (const auto& [artifact, reason] : std::vector<Refused>{
                {"intruder_claim", "table ownership: table users is owned by web"},
                {"intruder_migrate", "module intruder may not alter table users: it is owned by web"},
-               {"intruder_v9", "table ownership: intruder uses ingest.xp v9, which ingest does not publish (it publishes "
-                               "ingest.xp v1)"}}) {
+               {"intruder_v9",
+                "table ownership: intruder uses ingest.xp v9, which ingest does not publish (it publishes "
+                "ingest.xp v1)"}}) {
         INFO(artifact);
         auto r = h.admin("POST", "/admin/modules/intruder/reload", reloadBody(fixture(artifact)));
         CHECK(r.status == 422);

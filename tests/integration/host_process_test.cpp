@@ -15,7 +15,7 @@
 #include <set>
 #include <thread>
 
-#include "HostProcess.hpp"
+#include "host_process.hpp"
 
 using namespace codestats::test;
 

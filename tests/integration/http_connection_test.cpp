@@ -3,7 +3,7 @@
 // written in pieces, Connection: close and HTTP/1.0, Expect: 100-continue, chunked bodies,
 // oversized bodies, clients that give up, slow clients, the WebSocket upgrade and many
 // connections at once. These pin down today's behaviour (Poco's thread-per-connection
-// server, host/src/http/PublicServer.cpp) so that another front end on the same port can be
+// server, host/src/http/public_server.cpp) so that another front end on the same port can be
 // judged by them; the pulse route POST /api/my/pulses is the one such a front end would
 // answer itself, so most cases go through it.
 #include <catch2/catch.hpp>
@@ -20,8 +20,8 @@
 #include <regex>
 #include <thread>
 
-#include "Backends.hpp"
-#include "RawHttpConnection.hpp"
+#include "backends.hpp"
+#include "raw_http_connection.hpp"
 
 using namespace codestats::test;
 using namespace std::chrono_literals;
@@ -76,10 +76,12 @@ std::string normalisedHead(const RawResponse& r) {
   INFO(head);
   if (r.headerCount("Date")) {
     const std::string date = r.header("Date");
-    CHECK(std::regex_match(date, std::regex(R"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d )"
-                                            R"((Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT)")));
+    CHECK(std::regex_match(
+        date, std::regex(R"((Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d )"
+                         R"((Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) \d{4} \d\d:\d\d:\d\d GMT)")));
     std::tm tm{};
-    if (strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm)) CHECK(std::llabs(timegm(&tm) - std::time(nullptr)) <= 120);
+    if (strptime(date.c_str(), "%a, %d %b %Y %H:%M:%S GMT", &tm))
+      CHECK(std::llabs(timegm(&tm) - std::time(nullptr)) <= 120);
     head.replace(head.find("Date: " + date), 6 + date.size(), "Date: <date>");
   }
   if (r.headerCount("X-Request-Id")) {
@@ -178,9 +180,8 @@ struct ConnHost {
   // How many stored pulses carry each language (the markers the cases use).
   std::map<std::string, int> languages(const std::string& user) {
     std::map<std::string, int> n;
-    auto pulses = Poco::JSON::Parser()
-                      .parse(run({"run", "ingest.pulses", user, "1000"}))
-                      .extract<Poco::JSON::Array::Ptr>();
+    auto pulses =
+        Poco::JSON::Parser().parse(run({"run", "ingest.pulses", user, "1000"})).extract<Poco::JSON::Array::Ptr>();
     for (size_t i = 0; i < pulses->size(); ++i) {
       auto xps = pulses->getObject(static_cast<unsigned>(i))->getArray("xps");
       for (size_t j = 0; j < xps->size(); ++j)
@@ -198,9 +199,9 @@ ConnHost& sharedHost(const std::string& backend) {
   static std::map<std::string, std::unique_ptr<ConnHost>> hosts;
   auto& h = hosts[backend];
   if (!h)
-    h = std::make_unique<ConnHost>(backend, std::vector<std::string>{
-                                                "--set", "http.max_body_bytes=" + std::to_string(kMaxBodyBytes),
-                                                "--set", "http.max_threads=4"});
+    h = std::make_unique<ConnHost>(
+        backend, std::vector<std::string>{"--set", "http.max_body_bytes=" + std::to_string(kMaxBodyBytes), "--set",
+                                          "http.max_threads=4"});
   return *h;
 }
 
@@ -233,9 +234,7 @@ TEST_CASE("http connection: one keep-alive connection serves pulses between othe
         c.send(pulseRequest(token, pulseBody("KeepAlive" + std::to_string(i))));
         checkCreated(c.readResponse());
         switch (i) {
-          case 0:
-            checkStillServes(c);
-            break;
+          case 0: checkStillServes(c); break;
           case 1: {
             c.send(getRequest("/no/such/page"));
             auto r = c.readResponse();
@@ -459,8 +458,8 @@ TEST_CASE("http connection: Expect: 100-continue and chunked pulses keep the con
       c.send(pulseRequest(token, pulseBody("AfterChunked")));
       checkCreated(c.readResponse());
       CHECK(c.waitForEnd(200) == PeerEnd::StillOpen);
-      CHECK(host.languages(user) == std::map<std::string, int>{
-                                        {"Continue", 1}, {"ContinueNoWait", 1}, {"Chunked", 1}, {"AfterChunked", 1}});
+      CHECK(host.languages(user) ==
+            std::map<std::string, int>{{"Continue", 1}, {"ContinueNoWait", 1}, {"Chunked", 1}, {"AfterChunked", 1}});
     }
   }
 }
@@ -523,8 +522,7 @@ TEST_CASE("http connection: a pulse body over http.max_body_bytes gets 413 and t
   for (const auto& [name, n] : langs) CHECK(name.rfind("Big", 0) != 0);  // never stored
 }
 
-TEST_CASE("http connection: clients that give up leave the host serving and store nothing twice",
-          "[http][conn][db]") {
+TEST_CASE("http connection: clients that give up leave the host serving and store nothing twice", "[http][conn][db]") {
   for (const auto& backend : testBackends()) {
     DYNAMIC_SECTION(backend) {
       auto& host = sharedHost(backend);
@@ -761,8 +759,7 @@ TEST_CASE("http connection: idle keep-alive connections hold no request thread",
   }
 }
 
-TEST_CASE("http connection: malformed requests after a pulse get 400 and the connection is closed",
-          "[http][conn]") {
+TEST_CASE("http connection: malformed requests after a pulse get 400 and the connection is closed", "[http][conn]") {
   auto& host = sharedHost("sqlite");
   std::string user;
   const std::string token = host.newUser(user);
@@ -822,8 +819,9 @@ TEST_CASE("http connection: stopping the host ends a request waiting for its bod
   // stream (http.body_timeout_ms is 60 s by default). SIGTERM must not wait for it.
   HostProcess h({"--set", "modules=web,ingest"});
   RawHttpConnection c(h.httpPort());
-  c.send("POST /api/my/pulses HTTP/1.1\r\nHost: codestats.test\r\nX-API-Token: x\r\n"
-         "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{\"coded_at\":");
+  c.send(
+      "POST /api/my/pulses HTTP/1.1\r\nHost: codestats.test\r\nX-API-Token: x\r\n"
+      "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n{\"coded_at\":");
   std::this_thread::sleep_for(300ms);  // handed off and waiting
   const auto start = std::chrono::steady_clock::now();
   const int status = h.stop();
@@ -858,28 +856,26 @@ TEST_CASE("http connection: ambiguous body framing gets 400 and never runs the b
   const std::vector<Case> cases{
       {"two different Content-Lengths", start + "Content-Length: " + len + "\r\nContent-Length: 0\r\n\r\n" + body,
        "Duplicate Content-Length"},
-      {"the same Content-Length twice", start + "Content-Length: " + len + "\r\nContent-Length: " + len + "\r\n\r\n" + body,
-       "Duplicate Content-Length"},
-      {"chunked, then Content-Length",
-       start + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n" + "0\r\n\r\n",
+      {"the same Content-Length twice",
+       start + "Content-Length: " + len + "\r\nContent-Length: " + len + "\r\n\r\n" + body, "Duplicate Content-Length"},
+      {"chunked, then Content-Length", start + "Transfer-Encoding: chunked\r\nContent-Length: 3\r\n\r\n" + "0\r\n\r\n",
        "Transfer-Encoding with Content-Length"},
-      {"Content-Length, then chunked",
-       start + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n" + "0\r\n\r\n",
+      {"Content-Length, then chunked", start + "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n" + "0\r\n\r\n",
        "Transfer-Encoding with Content-Length"},
       {"Content-Length 0x10", start + "Content-Length: 0x10\r\n\r\n" + body, "Invalid Content-Length"},
       {"Content-Length 1e3", start + "Content-Length: 1e3\r\n\r\n" + body, "Invalid Content-Length"},
       {"Content-Length 5 5", start + "Content-Length: 5 5\r\n\r\n" + body, "Invalid Content-Length"},
       {"Content-Length 2^64", start + "Content-Length: 18446744073709551616\r\n\r\n" + body, "Invalid Content-Length"},
-      {"Transfer-Encoding chunked, identity",
-       start + "Transfer-Encoding: chunked, identity\r\n\r\n" + "0\r\n\r\n", "Unsupported Transfer-Encoding"},
+      {"Transfer-Encoding chunked, identity", start + "Transfer-Encoding: chunked, identity\r\n\r\n" + "0\r\n\r\n",
+       "Unsupported Transfer-Encoding"},
       {"a folded header line", start + "X-Folded: a\r\n b\r\nContent-Length: " + len + "\r\n\r\n" + body,
        "Malformed request"},
       {"a bare LF", start + "Content-Length: " + len + "\n\r\n" + body, "Malformed request"},
       {"chunk size zz", chunked("zz"), "Invalid chunked body"},
       {"chunk size -1", chunked("-1"), "Invalid chunked body"},
       {"a chunk size of 20 hex digits", chunked("10000000000000000000"), "Invalid chunked body"},
-      {"chunk data without its CRLF",
-       start + "Transfer-Encoding: chunked\r\n\r\n" + "3\r\nabcXX0\r\n\r\n", "Invalid chunked body"},
+      {"chunk data without its CRLF", start + "Transfer-Encoding: chunked\r\n\r\n" + "3\r\nabcXX0\r\n\r\n",
+       "Invalid chunked body"},
   };
   // Event loop: the request opens the connection. Full path: it follows a page request in
   // the same write, so Poco's code reads it; or its head is larger than the event loop reads.

@@ -11,7 +11,7 @@
 #include <atomic>
 #include <vector>
 
-#include "Backends.hpp"
+#include "backends.hpp"
 
 using namespace codestats::test;
 
@@ -83,9 +83,10 @@ TEST_CASE("a body over the limit gets 413 before any module runs", "[http]") {
 
 TEST_CASE("chunked bodies and Expect: 100-continue reach the module intact", "[http]") {
   auto& h = helloHost();
-  auto raw = rawExchange(h.httpPort(),
-                         "POST /hello/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                         "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
+  auto raw =
+      rawExchange(h.httpPort(),
+                  "POST /hello/echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                  "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n");
   CHECK_THAT(raw, Catch::StartsWith("HTTP/1.1 200"));
   CHECK_THAT(raw, Catch::EndsWith("hello world"));
   raw = rawExchange(h.httpPort(),

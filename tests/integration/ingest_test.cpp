@@ -16,7 +16,7 @@
 #include <memory>
 #include <thread>
 
-#include "Backends.hpp"
+#include "backends.hpp"
 
 using namespace codestats::test;
 
@@ -184,18 +184,18 @@ TEST_CASE("ingest: every request variant of real plugins is answered 201 and sto
         char s1[16], s2[16];
         std::snprintf(s1, sizeof s1, "%zx", half1.size());
         std::snprintf(s2, sizeof s2, "%zx", half2.size());
-        auto raw = rawExchange(in.h->httpPort(),
-                               "POST /api/my/pulses/ HTTP/1.1\r\nHost: x\r\nX-API-Token: " + in.token +
-                                   "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
-                                   "Connection: close\r\n\r\n" +
-                                   s1 + "\r\n" + half1 + "\r\n" + s2 + "\r\n" + half2 + "\r\n0\r\n\r\n");
+        auto raw =
+            rawExchange(in.h->httpPort(), "POST /api/my/pulses/ HTTP/1.1\r\nHost: x\r\nX-API-Token: " + in.token +
+                                              "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n"
+                                              "Connection: close\r\n\r\n" +
+                                              s1 + "\r\n" + half1 + "\r\n" + s2 + "\r\n" + half2 + "\r\n0\r\n\r\n");
         CHECK_THAT(raw, Catch::StartsWith("HTTP/1.1 201"));
         CHECK_THAT(raw, Catch::EndsWith(R"({"ok":"Great success!"})"));
         ++expected;
-        raw = rawExchange(in.h->httpPort(), "POST /api/my/pulses HTTP/1.1\r\nHost: x\r\nX-Api-Token: " + in.token +
-                                                "\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " +
-                                                std::to_string(b.size()) +
-                                                "\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n" + b);
+        raw = rawExchange(in.h->httpPort(),
+                          "POST /api/my/pulses HTTP/1.1\r\nHost: x\r\nX-Api-Token: " + in.token +
+                              "\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: " +
+                              std::to_string(b.size()) + "\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n" + b);
         CHECK_THAT(raw, Catch::Contains("HTTP/1.1 201"));
         CHECK_THAT(raw, Catch::EndsWith(R"({"ok":"Great success!"})"));
         ++expected;
@@ -206,9 +206,10 @@ TEST_CASE("ingest: every request variant of real plugins is answered 201 and sto
         std::string one = "POST /api/my/pulses HTTP/1.1\r\nHost: x\r\nX-API-Token: " + in.token +
                           "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(b.size()) +
                           "\r\n\r\n" + b;
-        std::string last = "POST /api/my/pulses HTTP/1.1\r\nHost: x\r\nX-API-Token: " + in.token +
-                           "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " +
-                           std::to_string(b.size()) + "\r\n\r\n" + b;
+        std::string last =
+            "POST /api/my/pulses HTTP/1.1\r\nHost: x\r\nX-API-Token: " + in.token +
+            "\r\nContent-Type: application/json\r\nConnection: close\r\nContent-Length: " + std::to_string(b.size()) +
+            "\r\n\r\n" + b;
         auto raw = rawExchange(in.h->httpPort(), one + one + last);
         size_t n = 0;
         for (size_t pos = 0; (pos = raw.find("HTTP/1.1 201", pos)) != std::string::npos; ++pos) ++n;
@@ -249,7 +250,8 @@ TEST_CASE("ingest: every bad input gets its status and JSON error, and nothing i
       for (const char* xps :
            {R"([{"language":"C","xp":1.0}])", R"([{"language":"C","xp":2.5}])", R"([{"language":"C","xp":"3"}])",
             R"([{"language":"C","xp":-1}])", R"([{"language":"C","xp":2147483648}])", R"([{"language":5,"xp":1}])",
-            R"([{"language":"C"}])", R"([{"xp":1}])", R"([7])", R"([{"language":"ok","xp":1},{"language":"C","xp":-5}])"})
+            R"([{"language":"C"}])", R"([{"xp":1}])", R"([7])",
+            R"([{"language":"ok","xp":1},{"language":"C","xp":-5}])"})
         bad(in.post(pulseBody(at, xps)), 400, xpFormat);
       bad(in.post(pulseBody(at, R"([{"language":")" + std::string(256, 'L') + R"(","xp":1}])")), 400, xpFormat);
       {
@@ -269,10 +271,10 @@ TEST_CASE("ingest: every bad input gets its status and JSON error, and nothing i
                                                    std::to_string(pulseBody(at).size()) + "\r\n\r\n" + pulseBody(at));
       CHECK_THAT(raw, Catch::StartsWith("HTTP/1.1 403"));
       CHECK_THAT(raw, Catch::EndsWith(authError));
-      for (std::string tok : {std::string("garbage"), std::string(""), in.token + "x",
-                              in.token.substr(0, in.token.rfind('.')),
-                              // a well-formed token for machine 999 ("alice"##"999")
-                              std::string("SFMyNTY.WVd4cFkyVT0jI09UazU.AAAA")}) {
+      for (std::string tok :
+           {std::string("garbage"), std::string(""), in.token + "x", in.token.substr(0, in.token.rfind('.')),
+            // a well-formed token for machine 999 ("alice"##"999")
+            std::string("SFMyNTY.WVd4cFkyVT0jI09UazU.AAAA")}) {
         auto rr = in.post(pulseBody(at), "/api/my/pulses", {{"X-API-Token", tok}});
         INFO(tok);
         CHECK(rr.status == 403);
@@ -290,10 +292,11 @@ TEST_CASE("ingest: every bad input gets its status and JSON error, and nothing i
       // body over the limit, wrong method
       {
         std::string big = pulseBody(at, "[" + std::string(50000, ' ') + "]");
-        auto raw413 = rawExchange(in.h->httpPort(), "POST /api/my/pulses HTTP/1.1\r\nHost: x\r\nX-API-Token: " +
-                                                        in.token + "\r\nContent-Type: application/json\r\n"
-                                                        "Connection: close\r\nContent-Length: " +
-                                                        std::to_string(big.size()) + "\r\n\r\n" + big);
+        auto raw413 =
+            rawExchange(in.h->httpPort(), "POST /api/my/pulses HTTP/1.1\r\nHost: x\r\nX-API-Token: " + in.token +
+                                              "\r\nContent-Type: application/json\r\n"
+                                              "Connection: close\r\nContent-Length: " +
+                                              std::to_string(big.size()) + "\r\n\r\n" + big);
         CHECK_THAT(raw413, Catch::StartsWith("HTTP/1.1 413"));
         CHECK_THAT(raw413, Catch::EndsWith(R"({"error":"Request body too large"})"));
       }

@@ -17,8 +17,8 @@
 #include <future>
 #include <thread>
 
-#include "AbiExpectations.hpp"
-#include "Backends.hpp"
+#include "abi_expectations.hpp"
+#include "backends.hpp"
 
 using namespace codestats::test;
 
@@ -186,9 +186,8 @@ TEST_CASE("an artifact must be a regular file; anything else is refused at once,
   struct Case {
     std::string artifact, reason;
   };
-  for (const auto& c : std::vector<Case>{{dir.path() + "/dir.so", "is a directory"},
-                                         {fifo, "is a FIFO"},
-                                         {"/dev/null", "is a character device"}}) {
+  for (const auto& c : std::vector<Case>{
+           {dir.path() + "/dir.so", "is a directory"}, {fifo, "is a FIFO"}, {"/dev/null", "is a character device"}}) {
     INFO(c.artifact);
     auto r = bounded(fifo, [&] { return h.admin("POST", "/admin/modules/load", loadBody("hello", c.artifact)); });
     CHECK(r.status == 422);
@@ -230,7 +229,8 @@ TEST_CASE("a module built against an older ABI minor still loads", "[lifecycle][
   CHECK(info->getValue<std::string>("version") == "1.1.0");
   auto metrics = h.admin("GET", "/metrics");
   REQUIRE(metrics.status == 200);
-  CHECK_THAT(metrics.body, Catch::Contains(R"(codestats_module_counter_total{module="abi11",counter="abi11_hellos"} 2)"));
+  CHECK_THAT(metrics.body,
+             Catch::Contains(R"(codestats_module_counter_total{module="abi11",counter="abi11_hellos"} 2)"));
 }
 
 TEST_CASE("loading a module that does not load keeps nothing registered", "[lifecycle]") {
@@ -356,9 +356,7 @@ TEST_CASE("host services reach modules and survive reloads", "[lifecycle]") {
     CHECK_THAT(h.admin("GET", "/metrics").body,
                Catch::Contains(R"(codestats_module_counter_total{module="hello",counter="tasks_submitted"} 5)"));
   }
-  SECTION("module config keys and host facts reach the module") {
-    CHECK(h.get("/hello/config").body == "hello /");
-  }
+  SECTION("module config keys and host facts reach the module") { CHECK(h.get("/hello/config").body == "hello /"); }
   SECTION("admin commands run through the admin API and codestatsctl") {
     h.get("/hello");
     std::string out;

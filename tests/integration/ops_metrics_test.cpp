@@ -14,8 +14,8 @@
 #include <sstream>
 #include <thread>
 
-#include "Backends.hpp"
-#include "OpsHelpers.hpp"
+#include "backends.hpp"
+#include "ops_helpers.hpp"
 
 using namespace codestats::test;
 using Catch::Matchers::Contains;
@@ -46,14 +46,11 @@ double value(const HostProcess& h, const std::string& series) {
   return *v;
 }
 
-
-
-
 HttpReply postPulse(const HostProcess& h, const std::string& token, int ago, int xp) {
-  return h.request("POST", "/api/my/pulses",
-                   R"({"coded_at":")" + isoSecondsAgo(ago) + R"(","xps":[{"language":"C++","xp":)" +
-                       std::to_string(xp) + "}]}",
-                   {{"X-API-Token", token}, {"Content-Type", "application/json"}});
+  return h.request(
+      "POST", "/api/my/pulses",
+      R"({"coded_at":")" + isoSecondsAgo(ago) + R"(","xps":[{"language":"C++","xp":)" + std::to_string(xp) + "}]}",
+      {{"X-API-Token", token}, {"Content-Type", "application/json"}});
 }
 
 // Posts `total` pulses from `clients` concurrent connections; returns how many got a 201.
@@ -182,12 +179,13 @@ TEST_CASE("metrics: ingest observes the size of every group commit", "[ops][metr
   }
 }
 
-TEST_CASE("metrics: SQLite counts its WAL syncs and background checkpoints; PostgreSQL has none", "[ops][metrics][db]") {
+TEST_CASE("metrics: SQLite counts its WAL syncs and background checkpoints; PostgreSQL has none",
+          "[ops][metrics][db]") {
   for (const auto& backend : testBackends()) {
     DYNAMIC_SECTION(backend) {
       BackendArgs db = backendArgs(backend);
-      HostProcess h(db.args + std::vector<std::string>{"--set", "modules=web,ingest", "--set", "log.level=warn", "--set",
-                                                       "db.sqlite.checkpoint_frames=100"});
+      HostProcess h(db.args + std::vector<std::string>{"--set", "modules=web,ingest", "--set", "log.level=warn",
+                                                       "--set", "db.sqlite.checkpoint_frames=100"});
       run(h, {"run", "web.create-user", "alice"});
       std::string token = trim(run(h, {"run", "web.create-machine", "alice", "laptop"}));
       if (backend == "postgres") {
@@ -225,8 +223,9 @@ TEST_CASE("metrics: the cache reports its warm users and their bytes after warm-
       BackendArgs db = backendArgs(backend);
       TempDir var;
       std::vector<std::string> args =
-          db.args + std::vector<std::string>{"--set", "modules=web,ingest,cache", "--set",
-                                             "modules.cache.refresh_interval_ms=100", "--set", "log.level=warn"};
+          db.args + std::vector<std::string>{"--set", "modules=web,ingest,cache",
+                                             "--set", "modules.cache.refresh_interval_ms=100",
+                                             "--set", "log.level=warn"};
       const std::vector<std::string> users{"ann", "bob", "cyd"};
       {
         HostProcess h(var.path(), args);

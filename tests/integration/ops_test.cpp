@@ -16,8 +16,8 @@
 #include <memory>
 #include <sstream>
 
-#include "Backends.hpp"
-#include "OpsHelpers.hpp"
+#include "backends.hpp"
+#include "ops_helpers.hpp"
 
 using namespace codestats::test;
 using Catch::Matchers::Contains;
@@ -49,7 +49,9 @@ class RawSocket {
     REQUIRE(::connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
   }
   ~RawSocket() { ::close(fd_); }
-  bool send(const std::string& s) { return ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size()); }
+  bool send(const std::string& s) {
+    return ::send(fd_, s.data(), s.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(s.size());
+  }
   // True when the server closed the connection (EOF or reset) within `ms`.
   bool closedWithin(int ms) {
     pollfd p{fd_, POLLIN, 0};
@@ -107,8 +109,7 @@ TEST_CASE("health: /healthz is alive, /readyz needs the database and every confi
   CHECK(h.get("/healthz").status == 200);  // alive all the same
 }
 
-TEST_CASE("metrics: latency histograms and responses per route and module version, runtime gauges",
-          "[ops][metrics]") {
+TEST_CASE("metrics: latency histograms and responses per route and module version, runtime gauges", "[ops][metrics]") {
   HostProcess h(withHello("hello_v1"));
   for (int i = 0; i < 3; ++i) REQUIRE(h.get("/hello").status == 200);
   REQUIRE(h.get("/hello/headers").status == 400);
@@ -118,7 +119,10 @@ TEST_CASE("metrics: latency histograms and responses per route and module versio
   CHECK_THAT(m, Contains("codestats_http_request_duration_seconds_count{" + v1 + "} 3\n"));
   CHECK_THAT(m, Contains("codestats_http_request_duration_seconds_bucket{" + v1 + ",le=\"+Inf\"} 3\n"));
   CHECK_THAT(m, Contains("codestats_http_route_responses_total{" + v1 + ",class=\"2xx\"} 3\n"));
-  CHECK_THAT(m, Contains(R"(codestats_http_route_responses_total{module="hello",version="1.0.0",route="GET /hello/headers",class="4xx"} 1)"));
+  CHECK_THAT(
+      m,
+      Contains(
+          R"(codestats_http_route_responses_total{module="hello",version="1.0.0",route="GET /hello/headers",class="4xx"} 1)"));
   CHECK_THAT(m, Contains(R"(codestats_module_active_info{module="hello",version="1.0.0",generation="1"} 1)"));
   CHECK_THAT(m, Contains(R"(codestats_module_zombie_generations{module="hello"} 0)"));
   CHECK_THAT(m, Contains(R"(codestats_module_pinned_images{module="hello"} 0)"));
@@ -126,11 +130,13 @@ TEST_CASE("metrics: latency histograms and responses per route and module versio
   CHECK_THAT(m, Contains("process_start_time_seconds "));
 
   // A new version gets its own series; the old one's stay.
-  REQUIRE(h.admin("POST", "/admin/modules/hello/reload",
-                  R"({"artifact":")" + fixture("hello_v2") + R"(","wait":true})").status == 200);
+  REQUIRE(h.admin("POST", "/admin/modules/hello/reload", R"({"artifact":")" + fixture("hello_v2") + R"(","wait":true})")
+              .status == 200);
   REQUIRE(h.get("/hello").body == "v2");
   m = metrics(h);
-  CHECK_THAT(m, Contains(R"(codestats_http_request_duration_seconds_count{module="hello",version="2.0.0",route="GET /hello"} 1)"));
+  CHECK_THAT(
+      m, Contains(
+             R"(codestats_http_request_duration_seconds_count{module="hello",version="2.0.0",route="GET /hello"} 1)"));
   CHECK_THAT(m, Contains("codestats_http_request_duration_seconds_count{" + v1 + "} 3\n"));
   CHECK_THAT(m, Contains(R"(codestats_module_active_info{module="hello",version="2.0.0",generation="2"} 1)"));
   CHECK_THAT(m, Contains(R"(codestats_module_activations_total{module="hello"} 2)"));
@@ -154,7 +160,8 @@ TEST_CASE("logs: log.format=json writes one JSON object per line", "[ops][logs]"
     CHECK(o->has("ts"));
     CHECK(o->has("level"));
     CHECK(o->has("msg"));
-    if (o->optValue<std::string>("source", "") == "hello@1.0.0#1" && contains(o->getValue<std::string>("msg"), "activated"))
+    if (o->optValue<std::string>("source", "") == "hello@1.0.0#1" &&
+        contains(o->getValue<std::string>("msg"), "activated"))
       sawModuleSource = true;
     ++parsed;
   }
@@ -171,7 +178,8 @@ TEST_CASE("logs: request logging never contains tokens, passwords or header valu
   std::string log = h.log();
   CHECK_THAT(log, Contains("[http] GET /hello?token=[redacted]&page=2 200"));
   CHECK_THAT(log, Contains("[http] GET /reset-password/[redacted] 404"));
-  for (const char* secret : {"QUERYSECRET1", "HEADERSECRET2", "HEADERSECRET3", "PATHSECRET4"}) CHECK_FALSE(contains(log, secret));
+  for (const char* secret : {"QUERYSECRET1", "HEADERSECRET2", "HEADERSECRET3", "PATHSECRET4"})
+    CHECK_FALSE(contains(log, secret));
 }
 
 TEST_CASE("security: HTML responses get the host's headers, cookies get their flags", "[ops][security]") {
@@ -303,8 +311,8 @@ TEST_CASE("security: slow clients are cut off by the header and body deadlines",
   CHECK(head > 0.5);
   CHECK(head < 3.5);
   // The same for a body.
-  double body = secondsUntilClosed(
-      h.httpPort(), "POST /hello/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n", "x", 8);
+  double body =
+      secondsUntilClosed(h.httpPort(), "POST /hello/echo HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n", "x", 8);
   CHECK(body > 0.5);
   CHECK(body < 3.5);
   // An idle keep-alive connection: closed after keep-alive + header timeout.

@@ -32,7 +32,7 @@
 #include <thread>
 #include <vector>
 
-#include "HostProcess.hpp"
+#include "host_process.hpp"
 
 using namespace codestats::test;
 using Clock = std::chrono::steady_clock;
@@ -158,8 +158,7 @@ struct PhaseResult {
 PhaseResult runPhase(HostProcess& host, const Options& o, bool reload) {
   Phase ph;
   std::vector<std::thread> threads;
-  for (int i = 0; i < o.clients; ++i)
-    threads.emplace_back(client, host.httpPort(), i < o.slowClients, std::ref(ph));
+  for (int i = 0; i < o.clients; ++i) threads.emplace_back(client, host.httpPort(), i < o.slowClients, std::ref(ph));
   long reloads = 0, reloadErrors = 0;
   double maxReloadMs = 0;
   bool hostDied = false;
@@ -175,8 +174,7 @@ PhaseResult runPhase(HostProcess& host, const Options& o, bool reload) {
     if (reload) {
       std::string artifact = fixture(n++ % 2 == 0 ? "hello_v2" : "hello_v1");
       try {
-        auto r = host.admin("POST", "/admin/modules/hello/reload",
-                            R"({"artifact":")" + artifact + R"(","wait":true})");
+        auto r = host.admin("POST", "/admin/modules/hello/reload", R"({"artifact":")" + artifact + R"(","wait":true})");
         if (r.status == 200) reloads++;
         else reloadErrors++;
       } catch (const std::exception&) {
@@ -192,18 +190,27 @@ PhaseResult runPhase(HostProcess& host, const Options& o, bool reload) {
   }
   ph.running = false;
   for (auto& t : threads) t.join();
-  return PhaseResult{ph.ok,    ph.failed,   ph.v1,
-                     ph.v2,    reloads,     reloadErrors,
-                     maxReloadMs, percentile(ph.latenciesMs, 50), percentile(ph.latenciesMs, 99),
-                     ph.firstFailure, hostDied || !host.alive()};
+  return PhaseResult{ph.ok,
+                     ph.failed,
+                     ph.v1,
+                     ph.v2,
+                     reloads,
+                     reloadErrors,
+                     maxReloadMs,
+                     percentile(ph.latenciesMs, 50),
+                     percentile(ph.latenciesMs, 99),
+                     ph.firstFailure,
+                     hostDied || !host.alive()};
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Options o = parse(argc, argv);
-  std::vector<std::string> args{"--set", "modules=hello", "--set", "modules.hello.artifact=" + fixture("hello_v1"),
-                                "--set", "modules.hello.drain_timeout_ms=10000", "--set", "log.level=warn"};
+  std::vector<std::string> args{"--set", "modules=hello",
+                                "--set", "modules.hello.artifact=" + fixture("hello_v1"),
+                                "--set", "modules.hello.drain_timeout_ms=10000",
+                                "--set", "log.level=warn"};
   if (o.noDrain) args.insert(args.end(), {"--set", "test.unsafe_no_drain=true"});
   HostProcess host(args);
 
@@ -223,8 +230,8 @@ int main(int argc, char** argv) {
       auto st = Poco::JSON::Parser().parse(host.get("/hello/state").body).extract<Poco::JSON::Object::Ptr>();
       served = st->getValue<long>("served");
       mapped = mappedGenerations(host.pid());
-      auto info = Poco::JSON::Parser().parse(host.admin("GET", "/admin/modules/hello").body)
-                      .extract<Poco::JSON::Object::Ptr>();
+      auto info =
+          Poco::JSON::Parser().parse(host.admin("GET", "/admin/modules/hello").body).extract<Poco::JSON::Object::Ptr>();
       auto m = info->getArray("modules")->getObject(0);
       pinned = std::to_string(m->getArray("pinned")->size());
       std::printf("max_drain_ms=%s\n", m->get("max_drain_ms").toString().c_str());

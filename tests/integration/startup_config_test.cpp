@@ -8,8 +8,8 @@
 
 #include <fstream>
 
-#include "AbiExpectations.hpp"
-#include "HostProcess.hpp"
+#include "abi_expectations.hpp"
+#include "host_process.hpp"
 
 using namespace codestats::test;
 
@@ -69,7 +69,8 @@ TEST_CASE("environment variables override the file, --set overrides both", "[con
 
 TEST_CASE("--print-config redacts secrets", "[config]") {
   std::string out;
-  int rc = runHostToExit({"--set", "admin.token=supersecret", "--set", "modules.mail.api_key=k3y", "--print-config"}, out);
+  int rc =
+      runHostToExit({"--set", "admin.token=supersecret", "--set", "modules.mail.api_key=k3y", "--print-config"}, out);
   CHECK(rc == 0);
   CHECK_THAT(out, !Catch::Contains("supersecret"));
   CHECK_THAT(out, !Catch::Contains("k3y"));
@@ -128,15 +129,18 @@ TEST_CASE("an admin API others could reach or guess does not start without an ex
   for (const auto& c : std::vector<Case>{
            {"public IPv4", {"--set", "admin.host=0.0.0.0"}, "admin.host: '0.0.0.0' is not a loopback address"},
            {"public IPv6", {"--set", "admin.host=::"}, "admin.allow_public = true"},
-           {"short admin.token", {"--set", "admin.token=too-short"},
+           {"short admin.token",
+            {"--set", "admin.token=too-short"},
             "admin.token: the admin token from admin.token is 9 bytes"},
-           {"short token file", {"--set", "admin.token_file=" + tokenFile},
+           {"short token file",
+            {"--set", "admin.token_file=" + tokenFile},
             "the admin token from " + tokenFile + " is 10 bytes"},
            {"names the override", {"--set", "admin.token=too-short"}, "admin.allow_short_token = true"},
        }) {
     DYNAMIC_SECTION(c.label) {  // (a stable name: the temporary path differs per run)
-      std::vector<std::string> args{"--set", "var_dir=" + dir.path() + "/var", "--set", "http.port=0",
-                                    "--set", "admin.port=0", "--set", "modules="};
+      std::vector<std::string> args{
+          "--set",   "var_dir=" + dir.path() + "/var", "--set", "http.port=0", "--set", "admin.port=0", "--set",
+          "modules="};
       args.insert(args.end(), c.args.begin(), c.args.end());
       std::string out;
       int rc = runHostToExit(args, out, 10);  // a host that starts anyway is killed: -1

@@ -66,7 +66,8 @@ TEST_CASE("web: signup flash, login by any case, logout, wrong password 404", "[
       WebClient c = site.client();
       site.signup(c, "Alice Ünï", "secret123", "alice@example.org");
       auto page = c.get("/login");
-      CHECK(contains(page.body, "Great success! Your account was created and you can now log in with the details you provided."));
+      CHECK(contains(page.body,
+                     "Great success! Your account was created and you can now log in with the details you provided."));
       // The flash is shown once.
       CHECK_FALSE(contains(c.get("/login").body, "Great success!"));
 
@@ -175,8 +176,9 @@ TEST_CASE("web: state-changing forms need the CSRF token; _method overrides POST
       CHECK(put.status == 302);
       CHECK(put.location() == "/my/machines/" + id);
       CHECK(contains(c.get("/my/machines/" + id).body, "Machine edited successfully."));
-      auto realPut = c.request("PUT", "/my/machines/" + id, formEncode({{"machine[name]", "again"}, {"_csrf_token", c.csrf}}),
-                               {{"Content-Type", "application/x-www-form-urlencoded"}});
+      auto realPut =
+          c.request("PUT", "/my/machines/" + id, formEncode({{"machine[name]", "again"}, {"_csrf_token", c.csrf}}),
+                    {{"Content-Type", "application/x-www-form-urlencoded"}});
       CHECK(realPut.status == 302);
       CHECK(contains(c.get("/my/machines").body, ">again<"));
     }
@@ -254,8 +256,10 @@ TEST_CASE("web: admin commands keep their output; signups can be closed", "[web]
       CHECK(trimmed(site.run({"run", "web.set-signups", "closed"})) == "signups closed");
       WebClient c = site.client();
       CHECK(contains(c.get("/signup").body, "does not accept new accounts"));
-      auto r = c.post("/signup", {{"user[username]", "gina"}, {"user[password]", "secret123"},
-                                  {"user[not-underage]", "true"}, {"user[accept-terms]", "true"}});
+      auto r = c.post("/signup", {{"user[username]", "gina"},
+                                  {"user[password]", "secret123"},
+                                  {"user[not-underage]", "true"},
+                                  {"user[accept-terms]", "true"}});
       CHECK(r.status == 403);
       site.run({"run", "web.set-signups", "open"});
       site.signup(c, "gina", "secret123");
@@ -273,8 +277,9 @@ TEST_CASE("web: bcrypt hashes imported from an original instance log in and are 
       WebClient c = site.client();
       site.signup(c, "olga", "not-the-one");
       // bcrypt (cost 4) of "imported-pw", as an original instance stored it.
-      site.sql("UPDATE users SET password_hash = '$2b$04$m6cgYpIjRcZGdF7ezsQmEO92YstHPKt0w0FVOQkLkdzLyB4S4dh3S' "
-               "WHERE username = 'olga'");
+      site.sql(
+          "UPDATE users SET password_hash = '$2b$04$m6cgYpIjRcZGdF7ezsQmEO92YstHPKt0w0FVOQkLkdzLyB4S4dh3S' "
+          "WHERE username = 'olga'");
       CHECK(site.login(c, "olga", "not-the-one").status == 404);
       CHECK(site.login(c, "olga", "imported-pw").status == 302);
       auto r = site.sql("SELECT password_hash FROM users WHERE username = 'olga'");

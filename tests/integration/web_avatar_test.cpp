@@ -78,7 +78,9 @@ TEST_CASE("avatar: Gravatar proxy with lookup, privacy, caching and upstream fai
               "  Foo@Bar.example ");
         settle(anon, "/users/Ava%20Lin", 200, "<img");
         r = anon.get("/users/Ava%20Lin");
-        CHECK(contains(r.body, R"(<h1 id="profile-username" data-name="Ava Lin"><img class="avatar" src="/users/Ava%20Lin/avatar" alt="" width="100" height="100">Ava Lin</h1>)"));
+        CHECK(contains(
+            r.body,
+            R"(<h1 id="profile-username" data-name="Ava Lin"><img class="avatar" src="/users/Ava%20Lin/avatar" alt="" width="100" height="100">Ava Lin</h1>)"));
 
         // Eight concurrent first requests (any case: no redirect) share one upstream fetch.
         std::vector<std::thread> threads;
@@ -142,7 +144,8 @@ TEST_CASE("avatar: Gravatar proxy with lookup, privacy, caching and upstream fai
         // Removing the address removes the image.
         setPrefs(ava, "", true);
         settle(ava, "/users/Ava%20Lin", 200, "</h1>");
-        for (int i = 0; i < 100 && contains(ava.get("/users/Ava%20Lin").body, "<img"); ++i) std::this_thread::sleep_for(50ms);
+        for (int i = 0; i < 100 && contains(ava.get("/users/Ava%20Lin").body, "<img"); ++i)
+          std::this_thread::sleep_for(50ms);
         CHECK_FALSE(contains(ava.get("/users/Ava%20Lin").body, "<img"));
         CHECK(ava.get("/users/Ava%20Lin/avatar").status == 404);
       }
@@ -164,7 +167,8 @@ TEST_CASE("avatar: Gravatar unreachable or not an image is 502", "[web][db][avat
         if (t == slow) return StubAnswer{200, "image/png", kPng, 1500ms};
         return StubAnswer{200, "text/html", "<script>alert(1)</script>"};
       });
-      WebSite down(backend, "web", {"--set", "modules.web.gravatar_url=http://127.0.0.1:" + std::to_string(closedPort)});
+      WebSite down(backend, "web",
+                   {"--set", "modules.web.gravatar_url=http://127.0.0.1:" + std::to_string(closedPort)});
       WebClient c = down.account("Lee");
       setPrefs(c, "lee@example.org");
       auto r = c.get("/users/Lee/avatar");
@@ -172,8 +176,9 @@ TEST_CASE("avatar: Gravatar unreachable or not an image is 502", "[web][db][avat
       CHECK(contains(r.body, "could not be fetched"));
       down.h.reset();
 
-      WebSite wrong(backend, "web", {"--set", "modules.web.gravatar_url=" + html.baseUrl(), "--set",
-                                     "modules.web.gravatar_timeout_ms=500"});
+      WebSite wrong(
+          backend, "web",
+          {"--set", "modules.web.gravatar_url=" + html.baseUrl(), "--set", "modules.web.gravatar_timeout_ms=500"});
       WebClient d = wrong.account("Lee");
       setPrefs(d, "lee@example.org");
       r = d.get("/users/Lee/avatar");
@@ -184,7 +189,8 @@ TEST_CASE("avatar: Gravatar unreachable or not an image is 502", "[web][db][avat
       setPrefs(d, "slow@example.org");
       auto started = std::chrono::steady_clock::now();
       r = d.get("/users/Lee/avatar");
-      auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+      auto ms =
+          std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
       CHECK(r.status == 502);
       CHECK(ms < 1400);  // the deadline, not the upstream, ended the wait
       CHECK(html.hits(slow) == 1);

@@ -17,7 +17,8 @@ namespace {
 Poco::JSON::Array::Ptr events(WebClient& c, size_t n) {
   Poco::JSON::Array::Ptr a;
   for (int i = 0; i < 100; ++i) {
-    a = Poco::JSON::Parser().parse(c.get("/probe/events", {{"Accept", "application/json"}}).body)
+    a = Poco::JSON::Parser()
+            .parse(c.get("/probe/events", {{"Accept", "application/json"}}).body)
             .extract<Poco::JSON::Array::Ptr>();
     if (a->size() >= n) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -41,7 +42,8 @@ std::vector<std::string> keys(const Poco::JSON::Object::Ptr& o) {
 TEST_CASE("web: user.changed, machine.changed and user.deleted as docs/events.md says", "[web][db]") {
   for (const auto& backend : testBackends()) {
     DYNAMIC_SECTION(backend) {
-      WebSite site(backend, "web,event_probe", {"--set", std::string("modules.event_probe.artifact=") + WEB_EVENT_PROBE});
+      WebSite site(backend, "web,event_probe",
+                   {"--set", std::string("modules.event_probe.artifact=") + WEB_EVENT_PROBE});
       WebClient c = site.account("quinn");
       auto e = events(c, 1);
       REQUIRE(e->size() == 1);

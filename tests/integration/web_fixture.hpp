@@ -10,9 +10,9 @@
 #include <thread>
 #include <vector>
 
-#include "Backends.hpp"
-#include "db/PostgresConnection.hpp"
-#include "db/SqliteConnection.hpp"
+#include "backends.hpp"
+#include "db/postgres_connection.hpp"
+#include "db/sqlite_connection.hpp"
 #include "web_client.hpp"
 
 namespace codestats::test {
@@ -32,10 +32,12 @@ struct WebSite {
     h = std::make_unique<HostProcess>(db.args + std::vector<std::string>{"--set", "modules=" + modules} + extra);
   }
   // Runs SQL on the site's database directly (to age a token, to check what is stored).
-  codestatsd::db::ResultSet sql(const std::string& statement) const {
-    std::unique_ptr<codestatsd::db::Connection> conn;
-    if (db.schema) conn = codestatsd::db::PostgresConnection::open(db.schema->conninfo());
-    else conn = codestatsd::db::SqliteConnection::open(h->varDir() + "/codestats.db", "NORMAL", std::chrono::seconds(5));
+  codestats::host::db::ResultSet sql(const std::string& statement) const {
+    std::unique_ptr<codestats::host::db::Connection> conn;
+    if (db.schema) conn = codestats::host::db::PostgresConnection::open(db.schema->conninfo());
+    else
+      conn =
+          codestats::host::db::SqliteConnection::open(h->varDir() + "/codestats.db", "NORMAL", std::chrono::seconds(5));
     return conn->query(statement, nullptr, 0);
   }
   int64_t count(const std::string& fromWhere) const {
@@ -81,7 +83,9 @@ struct WebSite {
   }
 };
 
-inline bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+inline bool contains(const std::string& hay, const std::string& needle) {
+  return hay.find(needle) != std::string::npos;
+}
 
 // Sets the owner's profile private (or public) through the preferences form, as a browser
 // would: the form's page first, for its CSRF token. Answers the form POST's reply (302).

@@ -29,8 +29,8 @@ int pulse(const WebSite& site, const std::string& token, const std::string& lang
   gmtime_r(&t, &tm);
   char at[40];
   std::strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  std::string body = std::string(R"({"coded_at":")") + at + R"(","xps":[{"language":")" + language +
-                     R"(","xp":)" + std::to_string(xp) + "}]}";
+  std::string body = std::string(R"({"coded_at":")") + at + R"(","xps":[{"language":")" + language + R"(","xp":)" +
+                     std::to_string(xp) + "}]}";
   return site.h->request("POST", "/api/my/pulses", body, {{"X-API-Token", token}, {"Content-Type", "application/json"}})
       .status;
 }
@@ -68,10 +68,13 @@ TEST_CASE("web: machines page, tokens that work at ingest, and every machine act
       CHECK(contains(profile.body, "<span data-role=\"level-text\">C++ level 0 (1,500 XP)"));
 
       // Bad names: the form again with the original text, 400, nothing stored.
-      for (const auto& [name, message] : std::vector<std::pair<std::string, std::string>>{
-               {"", "can&apos;t be blank"}, {"  ", "can&apos;t be blank"},
-               {std::string(65, 'x'), "should be at most 64 character(s)"}, {"tab\there", "has invalid format"},
-               {"laptop", "has already been taken"}, {"LAPTOP", "has already been taken"}}) {
+      for (const auto& [name, message] :
+           std::vector<std::pair<std::string, std::string>>{{"", "can&apos;t be blank"},
+                                                            {"  ", "can&apos;t be blank"},
+                                                            {std::string(65, 'x'), "should be at most 64 character(s)"},
+                                                            {"tab\there", "has invalid format"},
+                                                            {"laptop", "has already been taken"},
+                                                            {"LAPTOP", "has already been taken"}}) {
         auto r = c.post("/my/machines", {{"machine[name]", name}});
         INFO(name);
         CHECK(r.status == 400);
@@ -120,7 +123,8 @@ TEST_CASE("web: machines page, tokens that work at ingest, and every machine act
       CHECK(pulse(site, olderToken, "Rust", 7) == 201);
       auto del = c.post("/my/machines/" + id, {{"_method", "DELETE"}});
       CHECK(del.status == 302);
-      CHECK(contains(c.get("/my/machines").body, "The machine has been deactivated and will be deleted in a few moments."));
+      CHECK(contains(c.get("/my/machines").body,
+                     "The machine has been deactivated and will be deleted in a few moments."));
       CHECK(machineId(c.get("/my/machines").body, "desk").empty());
       CHECK(pulse(site, fresh, "C++", 1) == 403);
       auto after = c.get("/users/hank");
@@ -137,7 +141,8 @@ TEST_CASE("web: machines page, tokens that work at ingest, and every machine act
       WebClient anon = site.client();
       auto forbidden = anon.get("/my/machines");
       CHECK(forbidden.status == 403);
-      CHECK(contains(forbidden.body, "Either you are not logged in or you tried doing something you&apos;re not allowed to do."));
+      CHECK(contains(forbidden.body,
+                     "Either you are not logged in or you tried doing something you&apos;re not allowed to do."));
     }
   }
 }
@@ -151,13 +156,16 @@ TEST_CASE("web: script and HTML in names and emails are escaped everywhere they 
       std::string evilEmail = "\"><img src=x onerror=alert(2)>@example.org";
       WebClient c = site.account(evilUser, "secret123", "");
       c.get("/my/preferences");
-      CHECK(c.post("/my/preferences", {{"_method", "PUT"}, {"user[type]", "edit"}, {"user[email]", evilEmail},
+      CHECK(c.post("/my/preferences", {{"_method", "PUT"},
+                                       {"user[type]", "edit"},
+                                       {"user[email]", evilEmail},
                                        {"user[private_profile]", "false"}})
                 .status == 302);
       c.get("/my/machines");
       CHECK(c.post("/my/machines", {{"machine[name]", evilMachine}}).status == 302);
       std::string id = machineId(c.get("/my/machines").body, "&lt;script&gt;alert\\(&apos;m&apos;\\)&lt;/script&gt;");
-      std::vector<std::string> pages = {"/my/machines", "/my/preferences", "/users/" + std::string("%22%3E%3Cscript%3Ealert(1)%3C")};
+      std::vector<std::string> pages = {"/my/machines", "/my/preferences",
+                                        "/users/" + std::string("%22%3E%3Cscript%3Ealert(1)%3C")};
       if (!id.empty()) pages.push_back("/my/machines/" + id);
       for (const auto& p : pages) {
         auto r = c.get(p);
@@ -225,7 +233,9 @@ TEST_CASE("web: private profiles, case redirects and the exports", "[web][db]") 
 
       // Private: 404 for others, visible to the owner.
       c.get("/my/preferences");
-      CHECK(c.post("/my/preferences", {{"_method", "PUT"}, {"user[type]", "edit"}, {"user[email]", "jo@example.org"},
+      CHECK(c.post("/my/preferences", {{"_method", "PUT"},
+                                       {"user[type]", "edit"},
+                                       {"user[email]", "jo@example.org"},
                                        {"user[private_profile]", "true"}})
                 .status == 302);
       CHECK(c.get("/users/Jo%20Ann").status == 200);

@@ -51,8 +51,12 @@ TEST_CASE("web pages: the profile shows levels, bars, lists and the year; privat
         CHECK(contains(r.body, R"(<h1 id="profile-username" data-name="Mia">)"));
         CHECK(contains(r.body, R"(id="profile-total" data-total-xp="3000" data-new-xp="3000")"));
         CHECK(contains(r.body, "Level 1 (3,000 XP) (+3,000)"));
-        CHECK(contains(r.body, R"(aria-label="29 %"><rect class="old" height="4" width="0"></rect><rect class="recent" height="4" x="0" width="29">)"));
-        CHECK(contains(r.body, R"(<li data-language="Elixir"><span data-role="level-text">Elixir level 1 (2,000 XP) (+2,000)</span>)"));
+        CHECK(contains(
+            r.body,
+            R"(aria-label="29 %"><rect class="old" height="4" width="0"></rect><rect class="recent" height="4" x="0" width="29">)"));
+        CHECK(contains(
+            r.body,
+            R"(<li data-language="Elixir"><span data-role="level-text">Elixir level 1 (2,000 XP) (+2,000)</span>)"));
         CHECK(contains(r.body, R"(<li data-machine="desk">)"));
         CHECK(contains(r.body, R"(<canvas id="week-languages-chart")"));
         CHECK(contains(r.body, R"(<canvas id="hours-chart")"));
@@ -166,7 +170,8 @@ TEST_CASE("web pages: /profile-graphiql serves the GraphiQL IDE from its own has
   CHECK(contains(page.header("content-security-policy"), "font-src 'self' data:;"));
   CHECK(contains(page.body, R"(<div id="graphiql" data-username="">)"));
   CHECK(contains(page.body, "<noscript>"));
-  std::string js = capture(page.body, R"re(<script type="module" src="(/assets/graphiql_ide-[A-Z0-9]{8}\.js)"></script>)re");
+  std::string js =
+      capture(page.body, R"re(<script type="module" src="(/assets/graphiql_ide-[A-Z0-9]{8}\.js)"></script>)re");
   std::string css = capture(page.body, R"re(<link rel="stylesheet" href="(/assets/graphiql_ide-[A-Z0-9]{8}\.css)">)re");
   REQUIRE_FALSE(js.empty());
   REQUIRE_FALSE(css.empty());

@@ -82,8 +82,9 @@ TEST_CASE("web: preferences edit details and change the password with the origin
       CHECK(contains(bad.body, "Error updating preferences."));
       CHECK(contains(bad.body, "has invalid format"));
       CHECK(contains(c.get("/my/preferences").body, "value=\"kim@example.org\""));  // nothing stored
-      auto ok = c.post("/my/preferences", {{"_method", "PUT"}, {"user[type]", "edit"}, {"user[email]", ""},
-                                           {"user[gravatar_email]", "g@example.org"}});
+      auto ok = c.post(
+          "/my/preferences",
+          {{"_method", "PUT"}, {"user[type]", "edit"}, {"user[email]", ""}, {"user[gravatar_email]", "g@example.org"}});
       CHECK(ok.status == 302);
       auto updated = c.get("/my/preferences");
       CHECK(contains(updated.body, "Preferences updated!"));
@@ -93,18 +94,24 @@ TEST_CASE("web: preferences edit details and change the password with the origin
       auto unknown = c.post("/my/preferences", {{"_method", "PUT"}, {"user[type]", "other"}});
       CHECK(contains(unknown.body, "Unknown error in preferences."));
 
-      auto wrongOld = c.post("/my/preferences", {{"_method", "PUT"}, {"user[type]", "password"},
-                                                 {"user[old_password]", "nope"}, {"user[password]", "newsecret"}});
+      auto wrongOld = c.post("/my/preferences", {{"_method", "PUT"},
+                                                 {"user[type]", "password"},
+                                                 {"user[old_password]", "nope"},
+                                                 {"user[password]", "newsecret"}});
       CHECK(wrongOld.status == 400);
       CHECK(contains(wrongOld.body, "Error changing password."));
       CHECK(contains(wrongOld.body, "does not match your current password"));
-      auto tooShort = c.post("/my/preferences", {{"_method", "PUT"}, {"user[type]", "password"},
-                                                 {"user[old_password]", "secret123"}, {"user[password]", "12345"}});
+      auto tooShort = c.post("/my/preferences", {{"_method", "PUT"},
+                                                 {"user[type]", "password"},
+                                                 {"user[old_password]", "secret123"},
+                                                 {"user[password]", "12345"}});
       CHECK(tooShort.status == 400);
       CHECK(contains(tooShort.body, "should be at least 6 character(s)"));
       CHECK(c.post("/my/preferences", {{"_method", "PUT"}, {"user[type]", "password"}}).status == 400);
-      auto changed = c.post("/my/preferences", {{"_method", "PUT"}, {"user[type]", "password"},
-                                                {"user[old_password]", "secret123"}, {"user[password]", "newsecret"}});
+      auto changed = c.post("/my/preferences", {{"_method", "PUT"},
+                                                {"user[type]", "password"},
+                                                {"user[old_password]", "secret123"},
+                                                {"user[password]", "newsecret"}});
       CHECK(changed.status == 302);
       CHECK(contains(c.get("/my/preferences").body, "Password changed."));
       // The other browser (and its remember-me cookie) is logged out; this one is not.
@@ -134,7 +141,8 @@ TEST_CASE("web: deleting the account removes all of the user's data, aggregates 
         std::strftime(at, sizeof at, "%Y-%m-%dT%H:%M:%SZ", &tm);
         return site.h
             ->request("POST", "/api/my/pulses",
-                      std::string(R"({"coded_at":")") + at + R"(","xps":[{"language":"Go","xp":)" + std::to_string(xp) + "}]}",
+                      std::string(R"({"coded_at":")") + at + R"(","xps":[{"language":"Go","xp":)" + std::to_string(xp) +
+                          "}]}",
                       {{"X-API-Token", t}, {"Content-Type", "application/json"}})
             .status;
       };
@@ -143,7 +151,8 @@ TEST_CASE("web: deleting the account removes all of the user's data, aggregates 
       c.get("/my/preferences");
       auto wrong = c.post("/my/preferences", {{"_method", "DELETE"}, {"delete_confirmation", "delete"}});
       CHECK(wrong.location() == "/my/preferences");
-      CHECK(contains(c.get("/my/preferences").body, "Please confirm deletion by typing &quot;DELETE&quot; into the input field."));
+      CHECK(contains(c.get("/my/preferences").body,
+                     "Please confirm deletion by typing &quot;DELETE&quot; into the input field."));
       auto del = c.post("/my/preferences", {{"_method", "DELETE"}, {"delete_confirmation", "DELETE"}});
       CHECK(del.status == 302);
       CHECK(del.location() == "/");
@@ -168,8 +177,9 @@ TEST_CASE("web: deleting the account removes all of the user's data, aggregates 
 TEST_CASE("web: password reset by mail: same answer for everyone, 4 h single-use token", "[web][db]") {
   for (const auto& backend : testBackends()) {
     DYNAMIC_SECTION(backend) {
-      WebSite site(backend, "web,ingest,mail",
-                   {"--set", "modules.mail.poll_ms=50", "--set", "modules.web.base_url=https://codestats.example.org/"});
+      WebSite site(
+          backend, "web,ingest,mail",
+          {"--set", "modules.mail.poll_ms=50", "--set", "modules.web.base_url=https://codestats.example.org/"});
       WebClient signup = site.client();
       site.signup(signup, "lee", "secret123", "lee@example.org");
       site.signup(signup, "nomail", "secret123");

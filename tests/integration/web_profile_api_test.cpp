@@ -65,8 +65,8 @@ Poco::JSON::Object::Ptr parse(const std::string& body) {
 // What the profile must show, computed from the pulses sent.
 struct Expected {
   std::map<std::string, std::pair<int64_t, int64_t>> languages, machines;  // name -> {xps, new_xps}
-  std::map<std::string, int64_t> dates, hours;                          // local date / hour -> xp
-  std::map<std::pair<std::string, std::string>, int64_t> dayLanguages;  // (date, language) -> xp
+  std::map<std::string, int64_t> dates, hours;                             // local date / hour -> xp
+  std::map<std::pair<std::string, std::string>, int64_t> dayLanguages;     // (date, language) -> xp
   std::map<int, int64_t> dayOfYear;
   int64_t total = 0, recent = 0;
 };
@@ -129,16 +129,18 @@ struct Fixture {
     for (const auto& s : pulses) {
       std::string xps;
       for (const auto& [lang, xp] : s.xps)
-        xps += (xps.empty() ? "" : ",") + std::string(R"({"language":")") + lang + R"(","xp":)" + std::to_string(xp) + "}";
-      auto r = c.request("POST", "/api/my/pulses", R"({"coded_at":")" + codedAt(now, s) + R"(","xps":[)" + xps + "]}",
-                         {{"X-API-Token", tokens[s.machine]}, {"Content-Type", "application/json"},
-                          {"Accept", "application/json"}});
+        xps +=
+            (xps.empty() ? "" : ",") + std::string(R"({"language":")") + lang + R"(","xp":)" + std::to_string(xp) + "}";
+      auto r = c.request(
+          "POST", "/api/my/pulses", R"({"coded_at":")" + codedAt(now, s) + R"(","xps":[)" + xps + "]}",
+          {{"X-API-Token", tokens[s.machine]}, {"Content-Type", "application/json"}, {"Accept", "application/json"}});
       INFO(r.body);
       REQUIRE(r.status == 201);
     }
-    auto r = c.request("POST", "/api/my/pulses",
-                       R"({"coded_at":")" + codedAt(now, {60, 0, "box", {}}) + R"(","xps":[{"language":"Go","xp":5}]})",
-                       {{"X-API-Token", hiddenToken}, {"Content-Type", "application/json"}, {"Accept", "application/json"}});
+    auto r =
+        c.request("POST", "/api/my/pulses",
+                  R"({"coded_at":")" + codedAt(now, {60, 0, "box", {}}) + R"(","xps":[{"language":"Go","xp":5}]})",
+                  {{"X-API-Token", hiddenToken}, {"Content-Type", "application/json"}, {"Accept", "application/json"}});
     REQUIRE(r.status == 201);
     site.run({"run", "web.set-machine-active", "Ann Lee", "laptop", "false"});
     settle(c, "/api/users/Ann%20Lee", 200, R"("total_xp":3807)");
@@ -233,7 +235,8 @@ TEST_CASE("web api: a private profile is 404 on /api even for its owner; GraphQL
         settle(owner, "/api/users/pat", 404);
         CHECK(owner.get("/api/users/pat").status == 404);
         std::string q = graphqlBody(R"({profile(username:"pat"){totalXp}})");
-        r = owner.request("POST", "/profile-graph", q, {{"Content-Type", "application/json"}, {"Accept", "application/json"}});
+        r = owner.request("POST", "/profile-graph", q,
+                          {{"Content-Type", "application/json"}, {"Accept", "application/json"}});
         INFO(r.body);
         CHECK(r.status == 200);
         CHECK(r.body == R"({"data":{"profile":{"totalXp":0}}})");
@@ -255,7 +258,8 @@ TEST_CASE("web graphql: third-party queries on /profile-graph answered from the 
     // A README card's query, sent as JSON with Accept: application/json.
     auto r = c.request("POST", "/profile-graph",
                        graphqlBody("query($u: String!) { profile(username: $u) { totalXp "
-                                   "dayLanguageXps(since: \"" + since + "\") { date language xp } } }")
+                                   "dayLanguageXps(since: \"" +
+                                   since + "\") { date language xp } } }")
                            .insert(1, R"("variables":{"u":"Ann Lee"},)"),
                        {{"Content-Type", "application/json"}, {"Accept", "application/json"}});
     INFO(r.body);
@@ -267,17 +271,20 @@ TEST_CASE("web graphql: third-party queries on /profile-graph answered from the 
     auto rows = profile->getArray("dayLanguageXps");
     for (size_t i = 0; i < rows->size(); ++i) {
       auto row = rows->getObject(static_cast<unsigned>(i));
-      got[{row->getValue<std::string>("date"), row->getValue<std::string>("language")}] +=
-          row->getValue<int64_t>("xp");
+      got[{row->getValue<std::string>("date"), row->getValue<std::string>("language")}] += row->getValue<int64_t>("xp");
     }
     CHECK(got == e.dayLanguages);
 
     // The bundled profile page's query, raw text body as the browser sends it.
-    std::string page = "{profile(username:\"Ann Lee\"){total_langs: languages{name xp} "
-                       "recent_langs: languages(since:\"" + recentSince + "\"){name xp} "
-                       "total_machines: machines{name xp} recent_machines: machines(since:\"" + recentSince +
-                       "\"){name xp} day_of_year_xps: dayOfYearXps hour_of_day_xps: hourOfDayXps "
-                       "registered ...F}} fragment F on Profile { dates { date xp } }";
+    std::string page =
+        "{profile(username:\"Ann Lee\"){total_langs: languages{name xp} "
+        "recent_langs: languages(since:\"" +
+        recentSince +
+        "\"){name xp} "
+        "total_machines: machines{name xp} recent_machines: machines(since:\"" +
+        recentSince +
+        "\"){name xp} day_of_year_xps: dayOfYearXps hour_of_day_xps: hourOfDayXps "
+        "registered ...F}} fragment F on Profile { dates { date xp } }";
     r = c.request("POST", "/profile-graph", page, {{"Content-Type", "text/plain;charset=UTF-8"}});
     INFO(r.body);
     REQUIRE(r.status == 200);

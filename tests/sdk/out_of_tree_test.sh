@@ -64,7 +64,7 @@ cleanup() {
     wait "$host_pid" 2>/dev/null || true
   fi
   [ -z "$host_group" ] || signal_host KILL  # leftovers of the host's group, if any
-  # Sanitizer builds: keep a host log with a sanitizer report (see tests/support/HostProcess.cpp).
+  # Sanitizer builds: keep a host log with a sanitizer report (see tests/support/host_process.cpp).
   if [ -n "${CODESTATS_SANITIZER_LOG_DIR:-}" ] && [ -f "$tmp/host.log" ] &&
       grep -qE 'runtime error:|ERROR: (Address|Leak)Sanitizer|SUMMARY: (Address|UndefinedBehavior)Sanitizer' "$tmp/host.log"; then
     mkdir -p "$CODESTATS_SANITIZER_LOG_DIR"

@@ -29,8 +29,10 @@ class Kitchen : public codestats::Module {
     route("*", "/k/files/*rest", [](const codestats::Request& rq, codestats::Response& rs) {
       rs.text(200, std::string(rq.method()) + " " + std::string(*rq.param("rest")));
     });
-    route("GET", "/k/files/special", [](const codestats::Request&, codestats::Response& rs) { rs.text(200, "literal"); });
-    route("GET", "/k/boom", [](const codestats::Request&, codestats::Response&) { throw std::runtime_error("kaboom"); });
+    route("GET", "/k/files/special",
+          [](const codestats::Request&, codestats::Response& rs) { rs.text(200, "literal"); });
+    route("GET", "/k/boom",
+          [](const codestats::Request&, codestats::Response&) { throw std::runtime_error("kaboom"); });
     route("POST", "/k/later", [this](const codestats::Request& rq, codestats::Response& rs) {
       std::string body(rq.body());
       host().submit([this, body] { host().kvPut("task", body); });
@@ -50,25 +52,24 @@ class Kitchen : public codestats::Module {
       if (what == "boom") throw std::runtime_error("quick boom");
       rs.text(200, what);
     });
-    route("GET", "/k/batches", [this](const codestats::Request&, codestats::Response& rs) {
-      rs.text(200, std::to_string(batchCalls_));
-    });
+    route("GET", "/k/batches",
+          [this](const codestats::Request&, codestats::Response& rs) { rs.text(200, std::to_string(batchCalls_)); });
     subscribe("kitchen.*", [this](std::string_view topic, std::string_view payload) {
       seen_ += std::string(topic) + "=" + std::string(payload) + ";";
       if (payload == "fail") throw std::runtime_error("bad payload");
     });
     route("GET", "/k/seen", [this](const codestats::Request&, codestats::Response& rs) { rs.text(200, seen_); });
-    command("metrics", "metrics: statuses of gauge, observe, conflicting and invalid names", [this](const std::vector<std::string>&) {
-      std::string out = std::to_string(host().gauge("depth", 3)) + ",";
-      out += std::to_string(host().observe("batch_size", 2)) + ",";
-      out += std::to_string(host().gauge("batch_size", 1)) + ",";
-      out += std::to_string(host().gauge("bad_total", 1));
-      host().counter("hits", 2);
-      return out;
-    });
-    route("GET", "/k/late-status", [this](const codestats::Request&, codestats::Response& rs) {
-      rs.text(200, std::to_string(lateStatus));
-    });
+    command("metrics", "metrics: statuses of gauge, observe, conflicting and invalid names",
+            [this](const std::vector<std::string>&) {
+              std::string out = std::to_string(host().gauge("depth", 3)) + ",";
+              out += std::to_string(host().observe("batch_size", 2)) + ",";
+              out += std::to_string(host().gauge("batch_size", 1)) + ",";
+              out += std::to_string(host().gauge("bad_total", 1));
+              host().counter("hits", 2);
+              return out;
+            });
+    route("GET", "/k/late-status",
+          [this](const codestats::Request&, codestats::Response& rs) { rs.text(200, std::to_string(lateStatus)); });
     command("ttl", "ttl KEY MS", [this](const std::vector<std::string>& a) {
       host().kvPut(a.at(0), "v", static_cast<uint32_t>(std::stoul(a.at(1))));
       return std::string("ok");
@@ -269,7 +270,8 @@ TEST_CASE("FakeHost: a quick route answers each request alone") {
   CHECK(out[0].body == "partial a");
   CHECK(out[2].body == "partial b");
   CHECK(out[1].status == 500);
-  CHECK(out[1].body == R"({"error":"Internal server error","request_id":")" + out[1].header("X-Request-Id").value_or("?") + "\"}");
+  CHECK(out[1].body ==
+        R"({"error":"Internal server error","request_id":")" + out[1].header("X-Request-Id").value_or("?") + "\"}");
   CHECK_FALSE(out[1].header("X-Partial"));
   CHECK(host.request("GET", "/k/quick/boom").status == 500);
 }
@@ -340,7 +342,8 @@ TEST_CASE("FakeHost refuses loads as the host does") {
   }
   SECTION("a contract version the owner does not publish") {
     host.declareContract("web.accounts", 2, {"users"});
-    CHECK_THROWS_WITH(host.load<Notes>("notes"), Catch::Contains("notes uses web.accounts v1, which web does not publish"));
+    CHECK_THROWS_WITH(host.load<Notes>("notes"),
+                      Catch::Contains("notes uses web.accounts v1, which web does not publish"));
   }
   SECTION("a migration that alters another module's table, rolled back") {
     host.declareTable("users", "web");
@@ -377,7 +380,6 @@ TEST_CASE("FakeHost: channels and metrics") {
   CHECK(host.channelEvent(2, "room:a", "say").status == CS_E_NOT_FOUND);
   host.leave(1, "room:a");
   CHECK(host.logged("left room:a"));
-
 }
 
 TEST_CASE("FakeHost: metrics") {

@@ -85,6 +85,7 @@ TEST_CASE("events: pulse.created with Unix ms or with RFC 3339 text (ingest 0.2)
   CHECK(negative->sentAt == 1780000000500);
   CHECK(dayOf(negative->sentAtLocal) == 20260528);
   CHECK(hourOf(negative->sentAtLocal) == 15);
-  CHECK_FALSE(parsePulseCreated(R"({"pulse_id":1,"user_id":2,"machine_id":3,"sent_at":"yesterday","sent_at_local":1,"xps":[]})"));
+  CHECK_FALSE(parsePulseCreated(
+      R"({"pulse_id":1,"user_id":2,"machine_id":3,"sent_at":"yesterday","sent_at_local":1,"xps":[]})"));
   CHECK_FALSE(parsePulseCreated("not json"));
 }

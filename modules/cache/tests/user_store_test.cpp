@@ -67,7 +67,7 @@ TEST_CASE("user store: a reload keeps serving exact data and supersedes older lo
   CHECK(total(s, 5) == 20);  // old data plus the new pulse while reloading
   uint64_t t3 = s.beginLoad(5);
   CHECK_FALSE(s.finishLoad(5, t2, snapshot(5, {1}), kNow));  // superseded
-  REQUIRE(s.finishLoad(5, t3, snapshot(5, {1}), kNow));       // snapshot before pulse 2
+  REQUIRE(s.finishLoad(5, t3, snapshot(5, {1}), kNow));      // snapshot before pulse 2
   CHECK(total(s, 5) == 20);
 }
 
@@ -108,7 +108,9 @@ TEST_CASE("user store: concurrent pulses and loads add up", "[cache]") {
   CHECK(total(s, 5) == 2000);
 }
 
-TEST_CASE("user store: every change of a user's data gives it a new version; reads, duplicates and equal reloads do not", "[cache]") {
+TEST_CASE(
+    "user store: every change of a user's data gives it a new version; reads, duplicates and equal reloads do not",
+    "[cache]") {
   UserStore s;
   auto version = [&](int64_t user) {
     uint64_t v = 0;

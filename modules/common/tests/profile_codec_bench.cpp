@@ -39,7 +39,9 @@ Profile sample() {
   p.lastPulseAtMs = 1700000000000;
   p.dayLanguageSince = p.dates[350].first;
   for (int d = 351; d < 365; ++d)
-    for (int l = 0; l < 6; ++l) p.dayLanguages.push_back({p.dates[static_cast<size_t>(d)].first, p.languages[static_cast<size_t>(l)].name, 10 + l});
+    for (int l = 0; l < 6; ++l)
+      p.dayLanguages.push_back(
+          {p.dates[static_cast<size_t>(d)].first, p.languages[static_cast<size_t>(l)].name, 10 + l});
   p.stamp = "00000000000000ab-3-9-1483315200000";
   return p;
 }

@@ -99,9 +99,8 @@ TEST_CASE("profile codec: decode(encode(p)) is p", "[profile]") {
 
 TEST_CASE("profile codec: what the reader tolerates", "[profile]") {
   // Optional keys absent, unknown keys ignored, nulls read as absent, bad date keys skipped.
-  Profile p = decodeProfile(
-      R"({"user":"x","user_id":2,"total_xp":5,"future":{"a":[1,2]},"registered":null,)"
-      R"("dates":{"2020-01-02":5,"yesterday":9},"day_language_since":null})");
+  Profile p = decodeProfile(R"({"user":"x","user_id":2,"total_xp":5,"future":{"a":[1,2]},"registered":null,)"
+                            R"("dates":{"2020-01-02":5,"yesterday":9},"day_language_since":null})");
   CHECK(p.username == "x");
   CHECK(p.totalXp == 5);
   CHECK(p.registeredMs == 0);
@@ -113,8 +112,8 @@ TEST_CASE("profile codec: what the reader tolerates", "[profile]") {
 TEST_CASE("profile codec: malformed answers are refused with a reason", "[profile]") {
   auto refused = [](const std::string& json, const std::string& why) {
     INFO(json);
-    CHECK_THROWS_WITH(decodeProfile(json), Catch::StartsWith("cache.v1 profile answer is malformed: ") &&
-                                               Catch::Contains(why));
+    CHECK_THROWS_WITH(decodeProfile(json),
+                      Catch::StartsWith("cache.v1 profile answer is malformed: ") && Catch::Contains(why));
   };
   refused("not json", "Invalid value");
   refused(R"({"user":"x","user_id":1,"total_xp":1} trailing)", "at byte");

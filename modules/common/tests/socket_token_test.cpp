@@ -28,8 +28,8 @@ TEST_CASE("socket tokens verify for 90 days and only with the right secret", "[c
     CHECK_FALSE(verifySocketToken(secret, spliced, t0));
   }
   SECTION("garbage") {
-    for (const char* bad : {"", "v1", "v1...", "v2.YWxpY2U.1.x", "v1.YWxpY2U.12x.abc", "v1.YWxpY2U.1.a.b",
-                            "v1..1700000000000.abc"})
+    for (const char* bad :
+         {"", "v1", "v1...", "v2.YWxpY2U.1.x", "v1.YWxpY2U.12x.abc", "v1.YWxpY2U.1.a.b", "v1..1700000000000.abc"})
       CHECK_FALSE(verifySocketToken(secret, bad, t0));
   }
   SECTION("unicode names round-trip") {

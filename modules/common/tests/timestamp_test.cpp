@@ -39,7 +39,7 @@ TEST_CASE("timestamp: RFC 3339 variants parse (§3.5 A)", "[timestamp]") {
 TEST_CASE("timestamp: invalid coded_at (§3.5 A)", "[timestamp]") {
   CHECK_FALSE(parseCodedAt(""));
   CHECK_FALSE(parseCodedAt("yesterday"));
-  CHECK_FALSE(parseCodedAt("2020-09-01T10:00:00"));        // no zone
+  CHECK_FALSE(parseCodedAt("2020-09-01T10:00:00"));  // no zone
   CHECK_FALSE(parseCodedAt("2020-09-01"));
   CHECK_FALSE(parseCodedAt("2020-13-01T10:00:00Z"));
   CHECK_FALSE(parseCodedAt("2020-02-30T10:00:00Z"));

@@ -23,8 +23,8 @@ namespace {
 constexpr int64_t kNowUs = 1598961600LL * 1000000;  // 2020-09-01T12:00:00Z
 
 std::vector<std::string> bodies(size_t count) {
-  static const char* kLangs[] = {"C++", "Python", "JavaScript", "TypeScript", "Rust", "Go", "Elixir", "Markdown",
-                                 "JSON", "Shell", "HTML", "CSS", "Java", "Kotlin", "SQL", "YAML"};
+  static const char* kLangs[] = {"C++",  "Python", "JavaScript", "TypeScript", "Rust", "Go",     "Elixir", "Markdown",
+                                 "JSON", "Shell",  "HTML",       "CSS",        "Java", "Kotlin", "SQL",    "YAML"};
   static const char* kCodedAt[] = {"2020-09-01T11:20:31+00:00", "2020-09-01T13:05:10+02:00",
                                    "2020-09-01T06:44:59-05:00", "2020-09-01T16:59:02+05:30"};
   std::mt19937 rng(3);
@@ -33,8 +33,8 @@ std::vector<std::string> bodies(size_t count) {
     std::string body = std::string("{\"coded_at\":\"") + kCodedAt[rng() % 4] + "\",\"xps\":[";
     int n = 1 + static_cast<int>(rng() % 5);
     for (int i = 0; i < n; ++i)
-      body += std::string(i ? "," : "") + "{\"language\":\"" + kLangs[rng() % 16] + "\",\"xp\":" +
-              std::to_string(1 + rng() % 40) + "}";
+      body += std::string(i ? "," : "") + "{\"language\":\"" + kLangs[rng() % 16] +
+              "\",\"xp\":" + std::to_string(1 + rng() % 40) + "}";
     out.push_back(body + "]}");
   }
   return out;
@@ -72,6 +72,7 @@ int main(int argc, char** argv) {
     oldNs.push_back(nsPerCall(input, calls, reference::validatePulseBodyWithPocoDom));
     newNs.push_back(nsPerCall(input, calls, validatePulseBody));
   }
-  std::printf("validatePulseBody, %d rounds x %zu calls, median CPU ns per call: Poco DOM %.0f, rapidjson SAX %.0f (%.1fx)\n",
-              rounds, calls, median(oldNs), median(newNs), median(oldNs) / median(newNs));
+  std::printf(
+      "validatePulseBody, %d rounds x %zu calls, median CPU ns per call: Poco DOM %.0f, rapidjson SAX %.0f (%.1fx)\n",
+      rounds, calls, median(oldNs), median(newNs), median(oldNs) / median(newNs));
 }

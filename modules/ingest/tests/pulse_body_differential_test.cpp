@@ -25,7 +25,8 @@ std::string describe(const Validation& v) {
   if (v.status != 0) return out.str();
   const codestats::common::PulseTime& t = v.pulse.time;
   out << " t=" << t.sentAtMs << "/" << t.sentAtLocalMs << "/" << t.tzOffset << "/" << t.localDay << "/" << t.localHour;
-  for (const XpItem& x : v.pulse.xps) out << " [" << jsonString(validUtf8(x.language) ? x.language : "?") << ":" << x.amount << "]";
+  for (const XpItem& x : v.pulse.xps)
+    out << " [" << jsonString(validUtf8(x.language) ? x.language : "?") << ":" << x.amount << "]";
   return out.str();
 }
 
@@ -54,8 +55,8 @@ void compare(const std::string& body, Outcome& outcome) {
       ++outcome.compared;
       if (actual.rfind("0 ", 0) == 0) ++outcome.accepted;
       if (expected != actual && outcome.mismatches.size() < 20)
-        outcome.mismatches.push_back(printable(body) + (query ? " (query " + *query + ")" : "") + "\n    old: " +
-                                     expected + "\n    new: " + actual);
+        outcome.mismatches.push_back(printable(body) + (query ? " (query " + *query + ")" : "") +
+                                     "\n    old: " + expected + "\n    new: " + actual);
     }
   }
 }

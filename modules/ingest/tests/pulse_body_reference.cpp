@@ -85,8 +85,7 @@ Validation validatePulseBodyWithPocoDom(std::string_view body, const std::string
     if (!readXp(item->get("xp"), x.amount)) return fail(kErrXp);
     x.language = normaliseLanguage(lang.convert<std::string>());
     size_t cps = 0;
-    if (!validUtf8(x.language, &cps) || cps > kMaxLanguageLength ||
-        x.language.find('\0') != std::string::npos)
+    if (!validUtf8(x.language, &cps) || cps > kMaxLanguageLength || x.language.find('\0') != std::string::npos)
       return fail(kErrXp);
     ok.pulse.xps.push_back(std::move(x));
   }

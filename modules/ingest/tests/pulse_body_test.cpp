@@ -14,8 +14,8 @@ std::string err(const std::string& b) { return validatePulseBody(b, nullptr, kNo
 }  // namespace
 
 TEST_CASE("pulse body: valid bodies", "[body]") {
-  auto v = validatePulseBody(body(R"([{"language":" C++ ","xp":15},{"language":"Elixir","xp":30,"x":1}])"), nullptr,
-                             kNowUs);
+  auto v =
+      validatePulseBody(body(R"([{"language":" C++ ","xp":15},{"language":"Elixir","xp":30,"x":1}])"), nullptr, kNowUs);
   REQUIRE(v.status == 0);
   REQUIRE(v.pulse.xps.size() == 2);
   CHECK(v.pulse.xps[0].language == "C++");
@@ -28,8 +28,9 @@ TEST_CASE("pulse body: valid bodies", "[body]") {
   REQUIRE(plain.status == 0);
   CHECK(plain.pulse.xps[0].language == "Plain text");
   CHECK(validatePulseBody(body(R"([{"language":"x","xp":2147483647}])"), nullptr, kNowUs).status == 0);
-  CHECK(validatePulseBody(body(R"([{"language":")" + std::string(255, 'a') + R"(","xp":1}])"), nullptr, kNowUs)
-            .status == 0);
+  CHECK(
+      validatePulseBody(body(R"([{"language":")" + std::string(255, 'a') + R"(","xp":1}])"), nullptr, kNowUs).status ==
+      0);
   // pretty printed, extra keys
   CHECK(validatePulseBody("{\n  \"coded_at\": \"2020-09-01T10:00:00Z\",\n  \"xps\": [],\n  \"extra\": 1\n}", nullptr,
                           kNowUs)
@@ -55,12 +56,12 @@ TEST_CASE("pulse body: failures in the original order with the original messages
   CHECK(err(body("[]", "\"2020-08-01T10:00:00Z\"")) == "Invalid date.");
   CHECK(err(body("[]", "\"2020-09-01T10:00:00+2:00\"")) == "Invalid TZ offset!");
   // items
-  for (const char* bad : {R"([1])", R"([{"language":"x"}])", R"([{"xp":1}])", R"([{"language":1,"xp":1}])",
-                          R"([{"language":"x","xp":1.0}])", R"([{"language":"x","xp":1.5}])",
-                          R"([{"language":"x","xp":"1"}])", R"([{"language":"x","xp":-1}])",
-                          R"([{"language":"x","xp":2147483648}])", R"([{"language":"x","xp":true}])",
-                          R"([{"language":"x","xp":null}])", R"([{"language":null,"xp":1}])",
-                          R"([{"language":"ok","xp":1},{"language":"x","xp":-1}])"})
+  for (const char* bad :
+       {R"([1])", R"([{"language":"x"}])", R"([{"xp":1}])", R"([{"language":1,"xp":1}])",
+        R"([{"language":"x","xp":1.0}])", R"([{"language":"x","xp":1.5}])", R"([{"language":"x","xp":"1"}])",
+        R"([{"language":"x","xp":-1}])", R"([{"language":"x","xp":2147483648}])", R"([{"language":"x","xp":true}])",
+        R"([{"language":"x","xp":null}])", R"([{"language":null,"xp":1}])",
+        R"([{"language":"ok","xp":1},{"language":"x","xp":-1}])"})
     CHECK(err(body(bad)) == "Invalid XP format.");
   CHECK(err(body(R"([{"language":")" + std::string(256, 'a') + R"(","xp":1}])")) == "Invalid XP format.");
   // 255 multi-byte characters are fine, 256 are not

@@ -59,7 +59,8 @@ class SqliteFile {
     std::set<std::string> out;
     std::string all = rows("SELECT name FROM sqlite_master WHERE type = 'index' AND name NOT LIKE 'sqlite_%'");
     size_t pos = 0;
-    for (size_t nl; (nl = all.find('\n', pos)) != std::string::npos; pos = nl + 1) out.insert(all.substr(pos, nl - pos));
+    for (size_t nl; (nl = all.find('\n', pos)) != std::string::npos; pos = nl + 1)
+      out.insert(all.substr(pos, nl - pos));
     return out;
   }
 
@@ -106,8 +107,8 @@ INSERT INTO user_totals VALUES (7, 18, 1795700060000);
   for (size_t i = 3; i < m.size(); ++i) db.exec(m[i].sqlite);
 
   CHECK(snapshot(db) == before);
-  CHECK(db.indexes() == std::set<std::string>{"pulses_user_id_sent_at_index", "xps_pulse_id_index",
-                                              "pulses_sent_at_index"});
+  CHECK(db.indexes() ==
+        std::set<std::string>{"pulses_user_id_sent_at_index", "xps_pulse_id_index", "pulses_sent_at_index"});
   // The CSV import's duplicate check and a user's recent pulses still use an index.
   CHECK_THAT(db.rows("EXPLAIN QUERY PLAN SELECT 1 FROM pulses WHERE user_id = 7 AND sent_at = 1795700000000 "
                      "AND machine_id = 70 LIMIT 1"),

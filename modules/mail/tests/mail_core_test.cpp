@@ -32,10 +32,27 @@ TEST_CASE("addresses: a sane RFC 5322 addr-spec subset", "[unit][mail]") {
   for (const char* ok : {"a@example.org", "first.last@sub.example.co.uk", "user+tag@example.org", "x_y-z@ex-ample.org",
                          "o'brien@example.ie", "a!#$%&'*+/=?^_`{|}~-@example.org", "1@2.io"})
     CHECK(validAddress(ok));
-  for (const char* bad : {"", "plain", "@example.org", "a@", "a@localhost", "a@@example.org", ".a@example.org",
-                          "a.@example.org", "a..b@example.org", "a b@example.org", "a@exa mple.org", "a@-ex.org",
-                          "a@ex-.org", "a@ex..org", "\"quoted\"@example.org", "a@[127.0.0.1]", "a@example.org\r\nBcc: x@y.org",
-                          "a@example.org,b@example.org", "<a@example.org>", "Name <a@example.org>", "ä@example.org",
+  for (const char* bad : {"",
+                          "plain",
+                          "@example.org",
+                          "a@",
+                          "a@localhost",
+                          "a@@example.org",
+                          ".a@example.org",
+                          "a.@example.org",
+                          "a..b@example.org",
+                          "a b@example.org",
+                          "a@exa mple.org",
+                          "a@-ex.org",
+                          "a@ex-.org",
+                          "a@ex..org",
+                          "\"quoted\"@example.org",
+                          "a@[127.0.0.1]",
+                          "a@example.org\r\nBcc: x@y.org",
+                          "a@example.org,b@example.org",
+                          "<a@example.org>",
+                          "Name <a@example.org>",
+                          "ä@example.org",
                           "a@exämple.org"})
     CHECK_FALSE(validAddress(bad));
   CHECK(validAddress(std::string(64, 'a') + "@example.org"));
@@ -79,9 +96,11 @@ TEST_CASE("send requests: parsing, limits and clear errors", "[unit][mail]") {
       {R"({"to":"a@example.org","subject":"Hi\nBcc: x@example.org","text":"T"})", "'subject' must not contain CR, LF"},
       {R"({"to":"a@example.org","subject":"Hi\u0000","text":"T"})", "'subject' must not contain CR, LF or NUL"},
       {R"({"to":"a@example.org","subject":"","text":"T"})", "'subject' is required"},
-      {R"({"to":"a@example.org","subject":")" + std::string(256, 's') + R"(","text":"T"})", "'subject' is 256 bytes; the limit is 255"},
+      {R"({"to":"a@example.org","subject":")" + std::string(256, 's') + R"(","text":"T"})",
+       "'subject' is 256 bytes; the limit is 255"},
       {R"({"to":"a@example.org","subject":"S"})", "'text' is required"},
-      {R"({"to":"a@example.org","subject":"S","text":")" + big + R"("})", "'text' is 262145 bytes; the limit is 262144"},
+      {R"({"to":"a@example.org","subject":"S","text":")" + big + R"("})",
+       "'text' is 262145 bytes; the limit is 262144"},
       {R"({"to":"a@example.org","subject":"S","text":"T","html":")" + bigHtml + R"("})", "'html' is 524289 bytes"},
       {R"({"to":"a@example.org","subject":"S","text":"T","tag":"a b"})", "'tag' may only contain"},
       {R"({"to":"a@example.org","subject":"S","text":"T","tag":"a\r\nb"})", "'tag' must not contain CR, LF"},
@@ -124,8 +143,13 @@ TEST_CASE("configured mailboxes", "[unit][mail]") {
 
 TEST_CASE("quoted-printable bodies decode to the original", "[unit][mail]") {
   std::string line(200, 'a');
-  std::vector<std::string> samples{"hello", "a=b", "trailing space \nnext", line, "Grüße \xF0\x9F\x98\x82 = 100%",
-                                   ".starts with a dot\n.\nend", "tab\tinside\t\nx"};
+  std::vector<std::string> samples{"hello",
+                                   "a=b",
+                                   "trailing space \nnext",
+                                   line,
+                                   "Grüße \xF0\x9F\x98\x82 = 100%",
+                                   ".starts with a dot\n.\nend",
+                                   "tab\tinside\t\nx"};
   for (const auto& s : samples) {
     std::string qp = quotedPrintable(s);
     INFO(qp);
@@ -210,8 +234,8 @@ TEST_CASE("retry policy: exponential backoff with jitter, status classes", "[uni
 }
 
 TEST_CASE("templates: the password-reset mail renders and escapes", "[unit][mail]") {
-  std::map<std::string, std::string> vars{{"username", "bob <b>"}, {"reset_url", "https://x.org/reset-password/1?a=1&b=2"},
-                                          {"site_url", "https://x.org"}};
+  std::map<std::string, std::string> vars{
+      {"username", "bob <b>"}, {"reset_url", "https://x.org/reset-password/1?a=1&b=2"}, {"site_url", "https://x.org"}};
   CHECK(renderTemplate("Hi {{{username}}} {{username}}", vars) == "Hi bob <b> bob &lt;b&gt;");
   CHECK_THROWS_AS(checkTemplate("broken", "{{#open}} never closed"), std::invalid_argument);
   CHECK(std::string(kPasswordResetSubject) == "Code::Stats password reset request");
@@ -221,9 +245,11 @@ TEST_CASE("transports: missing configuration names the key", "[unit][mail]") {
   CommonSettings common;
   common.from = parseMailbox("a@example.org", "from");
   CHECK_THROWS_WITH(makeMailgunTransport({{"api_key", "k"}}, common), Catch::Contains("modules.mail.domain"));
-  CHECK_THROWS_WITH(makeMailgunTransport({{"domain", "mg.example.org"}}, common), Catch::Contains("modules.mail.api_key"));
-  CHECK_THROWS_WITH(makeMailgunTransport({{"domain", "mg.example.org"}, {"api_key", "k"}, {"base_url", "ftp://x"}}, common),
-                    Catch::Contains("modules.mail.base_url"));
+  CHECK_THROWS_WITH(makeMailgunTransport({{"domain", "mg.example.org"}}, common),
+                    Catch::Contains("modules.mail.api_key"));
+  CHECK_THROWS_WITH(
+      makeMailgunTransport({{"domain", "mg.example.org"}, {"api_key", "k"}, {"base_url", "ftp://x"}}, common),
+      Catch::Contains("modules.mail.base_url"));
   CHECK_THROWS_WITH(makeSmtpTransport({}, common), Catch::Contains("modules.mail.smtp_host"));
   CHECK_THROWS_WITH(makeSmtpTransport({{"smtp_host", "h"}, {"smtp_user", "u"}}, common),
                     Catch::Contains("modules.mail.smtp_password"));

@@ -34,9 +34,9 @@
 #include <sstream>
 #include <thread>
 
-#include "Backends.hpp"
-#include "HostProcess.hpp"
-#include "db/Database.hpp"
+#include "backends.hpp"
+#include "host_process.hpp"
+#include "db/database.hpp"
 
 using namespace codestats::test;
 namespace fs = std::filesystem;
@@ -175,7 +175,9 @@ class FakeMailgun {
     server_.reset();
   }
   int port() const { return port_; }
-  std::string baseUrl() const { return (tls_ ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(port_); }
+  std::string baseUrl() const {
+    return (tls_ ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(port_);
+  }
 
   std::vector<Received> received() {
     std::lock_guard<std::mutex> l(mu_);
@@ -221,7 +223,8 @@ class FakeMailgun {
     resp.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
     resp.setContentType("application/json");
     std::string body;
-    if (status == 200) body = R"({"id":"<)" + std::to_string(++ids_) + R"(@mg.example.org>","message":"Queued. Thank you."})";
+    if (status == 200)
+      body = R"({"id":"<)" + std::to_string(++ids_) + R"(@mg.example.org>","message":"Queued. Thank you."})";
     else if (status == 400) body = R"({"message":"'to' parameter is not a valid address. please check documentation"})";
     else if (status == 401) body = R"({"message":"Forbidden"})";
     else if (status == 429) body = R"({"message":"Too many requests"})";
@@ -264,20 +267,20 @@ std::vector<std::string> mailgunArgs(const std::string& baseUrl) {
 }
 
 // A direct connection to the test's database, for fixtures (users) and checks.
-std::unique_ptr<codestatsd::db::Pool> openDb(const std::string& backend, const std::string& sqlitePath,
-                                             const BackendArgs& db) {
-  codestatsd::db::DbConfig c;
+std::unique_ptr<codestats::host::db::Pool> openDb(const std::string& backend, const std::string& sqlitePath,
+                                                  const BackendArgs& db) {
+  codestats::host::db::DbConfig c;
   c.poolSize = 1;
   if (backend == "postgres") {
-    c.backend = codestatsd::db::Backend::Postgres;
+    c.backend = codestats::host::db::Backend::Postgres;
     c.postgresConninfo = db.schema->conninfo();
   } else {
     c.sqlitePath = sqlitePath;
   }
-  return codestatsd::db::Pool::open(c);
+  return codestats::host::db::Pool::open(c);
 }
 
-int64_t scalar(codestatsd::db::Pool& pool, const std::string& sql) {
+int64_t scalar(codestats::host::db::Pool& pool, const std::string& sql) {
   auto rs = pool.acquire()->query(sql, nullptr, 0);
   const auto& v = rs.at(0, 0);
   return v.type == CS_VAL_INT ? v.i : v.type == CS_VAL_TEXT ? std::stoll(v.s) : static_cast<int64_t>(v.d);
@@ -354,11 +357,12 @@ class TestPki {
   }
   void leaf(const std::string& name, const std::string& ca, const std::string& cn, const std::string& san) const {
     std::ofstream(file(name + ".ext")) << "basicConstraints = CA:FALSE\nkeyUsage = digitalSignature, keyEncipherment\n"
-                                          "extendedKeyUsage = serverAuth\nsubjectAltName = " << san << "\n";
+                                          "extendedKeyUsage = serverAuth\nsubjectAltName = "
+                                       << san << "\n";
     run("openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj '/CN=" + cn + "' -keyout " + name +
         ".key -out " + name + ".csr");
-    run("openssl x509 -req -in " + name + ".csr -CA " + ca + ".crt -CAkey " + ca + ".key -CAcreateserial -days 2 -extfile " +
-        name + ".ext -out " + name + ".crt");
+    run("openssl x509 -req -in " + name + ".csr -CA " + ca + ".crt -CAkey " + ca +
+        ".key -CAcreateserial -days 2 -extfile " + name + ".ext -out " + name + ".crt");
   }
   TempDir dir_;
 };
@@ -371,9 +375,11 @@ TEST_CASE("mail: file transport by default, password-reset template, status", "[
       auto db = backendArgs(backend);
       HostProcess h(db.args + std::vector<std::string>{"--set", "modules=mail", "--set", "modules.mail.poll_ms=50"});
       REQUIRE(h.get("/health/mail").status == 200);
-      int64_t id = queueMail(h, sendJson("alice@example.org", "Hello Alice", "Plain body\nline 2", R"("html":"<p>Hi</p>","tag":"t1")"));
-      CmdResult t = cmd(h, "send-template",
-                        {R"({"template":"password_reset","to":"bob@example.org","vars":{"username":"bob <b>","reset_url":"https://codestats.example.org/reset-password/0b5f3c9e-2a2c-4c3e-9b1a-1d2e3f4a5b6c"}})"});
+      int64_t id = queueMail(
+          h, sendJson("alice@example.org", "Hello Alice", "Plain body\nline 2", R"("html":"<p>Hi</p>","tag":"t1")"));
+      CmdResult t = cmd(
+          h, "send-template",
+          {R"({"template":"password_reset","to":"bob@example.org","vars":{"username":"bob <b>","reset_url":"https://codestats.example.org/reset-password/0b5f3c9e-2a2c-4c3e-9b1a-1d2e3f4a5b6c"}})"});
       INFO(t.error);
       REQUIRE(t.status == 200);
       int64_t resetId = parseObject(t.output)->getValue<int64_t>("id");
@@ -393,9 +399,10 @@ TEST_CASE("mail: file transport by default, password-reset template, status", "[
       std::string reset = readFile(show(h, resetId)->getValue<std::string>("provider_id"));
       CHECK(reset.find("Subject: Code::Stats password reset request\r\n") != std::string::npos);
       std::string decoded = qpDecode(reset);
-      CHECK(decoded.find("https://codestats.example.org/reset-password/0b5f3c9e-2a2c-4c3e-9b1a-1d2e3f4a5b6c") != std::string::npos);
+      CHECK(decoded.find("https://codestats.example.org/reset-password/0b5f3c9e-2a2c-4c3e-9b1a-1d2e3f4a5b6c") !=
+            std::string::npos);
       CHECK(decoded.find("This link is valid for 4 hours.") != std::string::npos);
-      CHECK(decoded.find("Hi bob <b>,") != std::string::npos);        // text part: raw
+      CHECK(decoded.find("Hi bob <b>,") != std::string::npos);               // text part: raw
       CHECK(decoded.find("<p>Hi bob &lt;b&gt;,</p>") != std::string::npos);  // HTML part: escaped
       CHECK(decoded.find("This email was sent from Code::Stats https://codestats.example.org.") != std::string::npos);
 
@@ -423,7 +430,8 @@ TEST_CASE("mail: bad input is rejected at send with a clear error", "[mail][host
           {sendJson("a@example.org", "S", "T", R"("tag":"x\r\ny")"), "'tag' must not contain CR, LF or NUL"},
           {sendJson("a@example.org", std::string(300, 's'), "T"), "'subject' is 300 bytes; the limit is 255"},
           {sendJson("a@example.org", "S", std::string(300000, 'x')), "'text' is 300000 bytes; the limit is 262144"},
-          {sendJson("a@example.org", "S", "T", R"("html":")" + std::string(600000, 'h') + "\""), "'html' is 600000 bytes"},
+          {sendJson("a@example.org", "S", "T", R"("html":")" + std::string(600000, 'h') + "\""),
+           "'html' is 600000 bytes"},
           {R"({"subject":"S","text":"T"})", "'to' is required"},
           {"[1,2]", "JSON object"},
       };
@@ -433,8 +441,9 @@ TEST_CASE("mail: bad input is rejected at send with a clear error", "[mail][host
         CHECK(r.status == 400);
         CHECK_THAT(r.error, Catch::Contains("invalid mail") && Catch::Contains(c.expect));
       }
-      CmdResult badTemplate = cmd(h, "send-template",
-                                  {R"({"template":"password_reset","to":"a@example.org","vars":{"username":"u\r\nX: y","reset_url":"https://x.org/r"}})"});
+      CmdResult badTemplate = cmd(
+          h, "send-template",
+          {R"({"template":"password_reset","to":"a@example.org","vars":{"username":"u\r\nX: y","reset_url":"https://x.org/r"}})"});
       CHECK(badTemplate.status == 400);
       CHECK_THAT(badTemplate.error, Catch::Contains("'vars.username' must not contain CR, LF"));
       CHECK(cmd(h, "send-test", {"bad@@example.org"}).status == 400);
@@ -445,7 +454,7 @@ TEST_CASE("mail: bad input is rejected at send with a clear error", "[mail][host
 
 TEST_CASE("mail: missing transport configuration stops the start, naming the key", "[mail][host]") {
   TempDir dir;
-  std::vector<std::string> base{"--set", "var_dir=" + dir.path(), "--set", "http.port=0", "--set", "admin.port=0",
+  std::vector<std::string> base{"--set", "var_dir=" + dir.path(),      "--set", "http.port=0", "--set", "admin.port=0",
                                 "--set", "module_dir=" + modulesDir(), "--set", "modules=mail"};
   struct Case {
     std::vector<std::string> args;
@@ -487,7 +496,8 @@ TEST_CASE("mail: Mailgun transport, retries with backoff, permanent failures, re
                     std::vector<std::string>{"--set", "modules.mail.backoff_ms=" + std::to_string(backoff), "--set",
                                              "modules.mail.max_attempts=5", "--set",
                                              "modules.mail.reply_to=support@codestats.example.org"});
-      int64_t retry = queueMail(h, sendJson("a@example.org", "retry me", "body A", R"("html":"<b>A</b>","tag":"reset")"));
+      int64_t retry =
+          queueMail(h, sendJson("a@example.org", "retry me", "body A", R"("html":"<b>A</b>","tag":"reset")"));
       int64_t bad = queueMail(h, sendJson("b@example.org", "bad one", "body B"));
       int64_t ok = queueMail(h, sendJson("c@example.org", "plain ok", "body C"));
       REQUIRE(waitFor([&] { return status(h)["queued"] == 0; }));
@@ -519,7 +529,8 @@ TEST_CASE("mail: Mailgun transport, retries with backoff, permanent failures, re
       auto r = show(h, retry);
       CHECK(r->getValue<std::string>("status") == "sent");
       CHECK(r->getValue<int64_t>("attempts") == 3);
-      CHECK_THAT(r->getValue<std::string>("provider_id"), Catch::StartsWith("<") && Catch::EndsWith("@mg.example.org>"));
+      CHECK_THAT(r->getValue<std::string>("provider_id"),
+                 Catch::StartsWith("<") && Catch::EndsWith("@mg.example.org>"));
       CHECK(show(h, ok)->getValue<std::string>("status") == "sent");
 
       auto b = show(h, bad);
@@ -541,13 +552,14 @@ TEST_CASE("mail: Mailgun transport, retries with backoff, permanent failures, re
 TEST_CASE("mail: retries stop at max_attempts", "[mail][host]") {
   FakeMailgun mg;
   mg.script["always 503"] = {503, 503, 503, 503};
-  HostProcess h(mailgunArgs(mg.baseUrl()) +
-                std::vector<std::string>{"--set", "modules.mail.backoff_ms=50", "--set", "modules.mail.max_attempts=3"});
+  HostProcess h(mailgunArgs(mg.baseUrl()) + std::vector<std::string>{"--set", "modules.mail.backoff_ms=50", "--set",
+                                                                     "modules.mail.max_attempts=3"});
   int64_t id = queueMail(h, sendJson("a@example.org", "always 503", "x"));
   REQUIRE(waitFor([&] { return show(h, id)->getValue<std::string>("status") == "failed"; }));
   auto m = show(h, id);
   CHECK(m->getValue<int64_t>("attempts") == 3);
-  CHECK_THAT(m->getValue<std::string>("last_error"), Catch::Contains("gave up after 3 attempts") && Catch::Contains("503"));
+  CHECK_THAT(m->getValue<std::string>("last_error"),
+             Catch::Contains("gave up after 3 attempts") && Catch::Contains("503"));
   CHECK(mg.forSubject("always 503").size() == 3);
 }
 
@@ -556,7 +568,8 @@ double queueDepthGauge(const HostProcess& h) {
   HttpReply r = h.admin("GET", "/metrics");
   const std::string series = "codestats_mail_queue_depth{module=\"mail\"} ";
   size_t at = r.body.find("\n" + series);
-  return r.status != 200 || at == std::string::npos ? -1 : std::strtod(r.body.c_str() + at + 1 + series.size(), nullptr);
+  return r.status != 200 || at == std::string::npos ? -1
+                                                    : std::strtod(r.body.c_str() + at + 1 + series.size(), nullptr);
 }
 
 TEST_CASE("mail: the queue depth gauge counts pending mail and falls to 0 once delivered", "[mail][host][metrics]") {
@@ -566,9 +579,11 @@ TEST_CASE("mail: the queue depth gauge counts pending mail and falls to 0 once d
       int port = freePort();  // nothing listens here yet: Mailgun is unreachable
       HostProcess h(db.args + mailgunArgs("http://127.0.0.1:" + std::to_string(port)) +
                     std::vector<std::string>{"--set", "modules.mail.backoff_ms=100", "--set",
-                                             "modules.mail.max_backoff_ms=300", "--set", "modules.mail.max_attempts=100"});
+                                             "modules.mail.max_backoff_ms=300", "--set",
+                                             "modules.mail.max_attempts=100"});
       REQUIRE(waitFor([&] { return queueDepthGauge(h) == 0; }));  // reported while idle, too
-      for (int i = 0; i < 4; ++i) queueMail(h, sendJson("q" + std::to_string(i) + "@example.org", "pending " + std::to_string(i), "body"));
+      for (int i = 0; i < 4; ++i)
+        queueMail(h, sendJson("q" + std::to_string(i) + "@example.org", "pending " + std::to_string(i), "body"));
       CHECK(waitFor([&] { return queueDepthGauge(h) == 4; }));
       std::this_thread::sleep_for(std::chrono::milliseconds(600));  // failed attempts keep them pending
       CHECK(queueDepthGauge(h) == 4);
@@ -593,15 +608,20 @@ TEST_CASE("mail: SMTP transport with AUTH against a real SMTP server", "[mail][h
       Child server({"/usr/bin/python3", CODESTATS_MAIL_TEST_DIR "/smtp_sink.py", std::to_string(port), sink.path(),
                     "mailer", "s3cret pass"});
       REQUIRE(waitFor([&] { return fs::exists(sink.path() + "/ready"); }, 15000));
-      HostProcess h(db.args + std::vector<std::string>{
-                                  "--set", "modules=mail", "--set", "modules.mail.transport=smtp", "--set",
-                                  "modules.mail.smtp_host=127.0.0.1", "--set", "modules.mail.smtp_port=" + std::to_string(port),
-                                  "--set", "modules.mail.smtp_starttls=false", "--set", "modules.mail.smtp_user=mailer",
-                                  "--set", "modules.mail.smtp_password=s3cret pass", "--set",
-                                  "modules.mail.smtp_auth=" + std::string(backend == "sqlite" ? "login" : "plain"), "--set",
-                                  "modules.mail.from=Code::Stats <noreply@codestats.example.org>", "--set",
-                                  "modules.mail.poll_ms=50"});
-      std::string text = "Line 1\n.leading dot line\n\nGrüße, ünïcode \xF0\x9F\x98\x82\n" + std::string(100, 'x') + "\n";
+      HostProcess h(db.args +
+                    std::vector<std::string>{
+                        "--set", "modules=mail",
+                        "--set", "modules.mail.transport=smtp",
+                        "--set", "modules.mail.smtp_host=127.0.0.1",
+                        "--set", "modules.mail.smtp_port=" + std::to_string(port),
+                        "--set", "modules.mail.smtp_starttls=false",
+                        "--set", "modules.mail.smtp_user=mailer",
+                        "--set", "modules.mail.smtp_password=s3cret pass",
+                        "--set", "modules.mail.smtp_auth=" + std::string(backend == "sqlite" ? "login" : "plain"),
+                        "--set", "modules.mail.from=Code::Stats <noreply@codestats.example.org>",
+                        "--set", "modules.mail.poll_ms=50"});
+      std::string text =
+          "Line 1\n.leading dot line\n\nGrüße, ünïcode \xF0\x9F\x98\x82\n" + std::string(100, 'x') + "\n";
       Poco::JSON::Object o;
       o.set("to", Poco::JSON::Array::Ptr(new Poco::JSON::Array));
       o.getArray("to")->add("one@example.org");
@@ -644,10 +664,10 @@ TEST_CASE("mail: queued mail survives SIGKILL and is delivered after restart; re
       if (backend == "sqlite") dbArgs = {"--set", "db.sqlite.path=" + shared.path() + "/mail.db"};
       int port = freePort();  // nothing listens here yet: Mailgun is "down"
       std::string base = "http://127.0.0.1:" + std::to_string(port);
-      std::vector<std::string> args = dbArgs + mailgunArgs(base) +
-                                      std::vector<std::string>{"--set", "modules.mail.backoff_ms=100", "--set",
-                                                               "modules.mail.max_backoff_ms=400", "--set",
-                                                               "modules.mail.max_attempts=100"};
+      std::vector<std::string> args =
+          dbArgs + mailgunArgs(base) + std::vector<std::string>{"--set", "modules.mail.backoff_ms=100",
+                                                                "--set", "modules.mail.max_backoff_ms=400",
+                                                                "--set", "modules.mail.max_attempts=100"};
       std::set<std::string> subjects;
       {
         HostProcess h(args);
@@ -694,20 +714,22 @@ TEST_CASE("mail: templates come from templates_dir and change with a module relo
   std::ofstream(tpl.path() + "/password_reset.html.mustache") << "<p>v1 {{username}}</p>\n";
   HostProcess h({"--set", "modules=mail", "--set", "modules.mail.poll_ms=50", "--set",
                  "modules.mail.templates_dir=" + tpl.path()});
-  std::string req = R"({"template":"password_reset","to":"a@example.org","vars":{"username":"ann","reset_url":"https://x.example.org/reset-password/1"}})";
+  std::string req =
+      R"({"template":"password_reset","to":"a@example.org","vars":{"username":"ann","reset_url":"https://x.example.org/reset-password/1"}})";
   CmdResult a = cmd(h, "send-template", {req});
   REQUIRE(a.status == 200);
   int64_t first = parseObject(a.output)->getValue<int64_t>("id");
   REQUIRE(waitFor([&] { return show(h, first)->getValue<std::string>("status") == "sent"; }));
-  CHECK(qpDecode(readFile(show(h, first)->getValue<std::string>("provider_id"))).find("v1 text ann https://x.example.org/reset-password/1") !=
-        std::string::npos);
+  CHECK(qpDecode(readFile(show(h, first)->getValue<std::string>("provider_id")))
+            .find("v1 text ann https://x.example.org/reset-password/1") != std::string::npos);
   std::ofstream(tpl.path() + "/password_reset.txt.mustache") << "v2 text {{{username}}}\n";
   REQUIRE(h.admin("POST", "/admin/modules/mail/reload", "{\"wait\":true}").status == 200);
   CmdResult b = cmd(h, "send-template", {req});
   REQUIRE(b.status == 200);
   int64_t second = parseObject(b.output)->getValue<int64_t>("id");
   REQUIRE(waitFor([&] { return show(h, second)->getValue<std::string>("status") == "sent"; }));
-  CHECK(qpDecode(readFile(show(h, second)->getValue<std::string>("provider_id"))).find("v2 text ann") != std::string::npos);
+  CHECK(qpDecode(readFile(show(h, second)->getValue<std::string>("provider_id"))).find("v2 text ann") !=
+        std::string::npos);
 }
 
 TEST_CASE("mail: mass mail to every user with an email, throttled, resumable without duplicates", "[mail][host]") {
@@ -718,14 +740,15 @@ TEST_CASE("mail: mass mail to every user with an email, throttled, resumable wit
       std::string sqlitePath = shared.path() + "/mass.db";
       std::vector<std::string> dbArgs = db.args;
       if (backend == "sqlite") dbArgs = {"--set", "db.sqlite.path=" + sqlitePath};
-      std::vector<std::string> args =
-          dbArgs + std::vector<std::string>{"--set", "modules=mail", "--set", "modules.mail.poll_ms=50", "--set",
-                                            "modules.mail.mass_rate_per_s=3", "--set", "modules.mail.timeout_ms=1000",
-                                            "--set", "modules.mail.claim_ms=3000"};
+      std::vector<std::string> args = dbArgs + std::vector<std::string>{"--set", "modules=mail",
+                                                                        "--set", "modules.mail.poll_ms=50",
+                                                                        "--set", "modules.mail.mass_rate_per_s=3",
+                                                                        "--set", "modules.mail.timeout_ms=1000",
+                                                                        "--set", "modules.mail.claim_ms=3000"};
       std::ofstream(shared.path() + "/subject.txt") << "Code::Stats news\n";
       std::ofstream(shared.path() + "/body.txt") << "Hello {{username}}, news.\n";
       const std::string subjectFile = shared.path() + "/subject.txt", bodyFile = shared.path() + "/body.txt";
-      std::unique_ptr<codestatsd::db::Pool> pool;
+      std::unique_ptr<codestats::host::db::Pool> pool;
       {
         HostProcess h(args);
         CmdResult missing = cmd(h, "mass-send", {subjectFile, bodyFile});
@@ -737,7 +760,9 @@ TEST_CASE("mail: mass mail to every user with an email, throttled, resumable wit
         REQUIRE(h.admin("POST", "/admin/modules/load", R"({"name":"web"})").status == 200);
         pool = openDb(backend, sqlitePath, db);
         for (int i = 1; i <= 10; ++i) {
-          std::string email = i == 5 ? "NULL" : i == 7 ? "'broken address'" : "'user" + std::to_string(i) + "@example.org'";
+          std::string email = i == 5   ? "NULL"
+                              : i == 7 ? "'broken address'"
+                                       : "'user" + std::to_string(i) + "@example.org'";
           pool->acquire()->execScript("INSERT INTO users (id, username, email, inserted_at, updated_at) VALUES (" +
                                       std::to_string(i) + ", 'user" + std::to_string(i) + "', " + email + ", 0, 0)");
         }
@@ -753,7 +778,8 @@ TEST_CASE("mail: mass mail to every user with an email, throttled, resumable wit
       }
       {
         HostProcess h(args);
-        REQUIRE(waitFor([&] { return scalar(*pool, "SELECT COUNT(*) FROM mail_campaigns WHERE status = 'done'") == 1; }));
+        REQUIRE(
+            waitFor([&] { return scalar(*pool, "SELECT COUNT(*) FROM mail_campaigns WHERE status = 'done'") == 1; }));
         REQUIRE(waitFor([&] { return status(h)["queued"] == 0; }));
         CHECK(scalar(*pool, "SELECT COUNT(*) FROM mail_campaign_recipients") == 9);
         CHECK(scalar(*pool, "SELECT COUNT(*) FROM mail_campaign_recipients WHERE skipped IS NOT NULL") == 1);
@@ -779,7 +805,8 @@ TEST_CASE("mail: Mailgun over HTTPS verifies the server against tls_ca_file", "[
       // Retries every <= 400 ms: the 100 attempts allowed last ~40 s, longer than the three
       // server swaps below take even under ASan. (At 200 ms an ASan run once ended with the
       // message unsent; running out of attempts during the swaps was a likely cause.)
-      const std::vector<std::string> fast{"--set", "modules.mail.backoff_ms=50", "--set", "modules.mail.max_backoff_ms=400",
+      const std::vector<std::string> fast{"--set", "modules.mail.backoff_ms=50",
+                                          "--set", "modules.mail.max_backoff_ms=400",
                                           "--set", "modules.mail.max_attempts=100"};
       int port = 0;
       int64_t first = 0;
@@ -789,8 +816,9 @@ TEST_CASE("mail: Mailgun over HTTPS verifies the server against tls_ca_file", "[
         // with a TLS error recorded on the message, which stays queued (retried).
         FakeMailgun rogue(0, pki.serverContext("rogue"));
         port = rogue.port();
-        h = std::make_unique<HostProcess>(db.args + mailgunArgs(rogue.baseUrl()) + fast +
-                                          std::vector<std::string>{"--set", "modules.mail.tls_ca_file=" + pki.caFile()});
+        h = std::make_unique<HostProcess>(
+            db.args + mailgunArgs(rogue.baseUrl()) + fast +
+            std::vector<std::string>{"--set", "modules.mail.tls_ca_file=" + pki.caFile()});
         first = queueMail(*h, sendJson("tls@example.org", "over https", "body over TLS", R"("html":"<p>TLS</p>")"));
         REQUIRE(waitFor([&] { return show(*h, first)->getValue<int64_t>("attempts") >= 2; }));
         auto m = show(*h, first);
@@ -809,7 +837,8 @@ TEST_CASE("mail: Mailgun over HTTPS verifies the server against tls_ca_file", "[
           auto m = show(*h, first);
           return m->isNull("last_error") ? std::string() : m->getValue<std::string>("last_error");
         };
-        REQUIRE(waitFor([&] { return lastError().find("Unacceptable certificate from 127.0.0.1") != std::string::npos; }));
+        REQUIRE(
+            waitFor([&] { return lastError().find("Unacceptable certificate from 127.0.0.1") != std::string::npos; }));
         auto m = show(*h, first);
         CHECK(m->getValue<std::string>("status") == "queued");
         INFO(m->getValue<std::string>("last_error"));
@@ -861,11 +890,12 @@ TEST_CASE("mail: Mailgun over HTTPS verifies the server against tls_ca_file", "[
 TEST_CASE("mail: tls_ca_file is validated at start", "[mail][host][tls]") {
   TempDir dir;
   std::ofstream(dir.path() + "/garbage.pem") << "not a certificate\n";
-  std::vector<std::string> base{"--set", "var_dir=" + dir.path(), "--set", "http.port=0", "--set", "admin.port=0",
+  std::vector<std::string> base{"--set", "var_dir=" + dir.path(),      "--set", "http.port=0", "--set", "admin.port=0",
                                 "--set", "module_dir=" + modulesDir(), "--set", "modules=mail"};
-  std::vector<std::string> mailgun{"--set", "modules.mail.transport=mailgun", "--set", "modules.mail.domain=mg.example.org",
-                                   "--set", "modules.mail.api_key=k", "--set", "modules.mail.from=a@example.org"};
-  std::vector<std::string> smtp{"--set", "modules.mail.transport=smtp", "--set", "modules.mail.smtp_host=127.0.0.1",
+  std::vector<std::string> mailgun{
+      "--set", "modules.mail.transport=mailgun", "--set", "modules.mail.domain=mg.example.org",
+      "--set", "modules.mail.api_key=k",         "--set", "modules.mail.from=a@example.org"};
+  std::vector<std::string> smtp{"--set", "modules.mail.transport=smtp",    "--set", "modules.mail.smtp_host=127.0.0.1",
                                 "--set", "modules.mail.from=a@example.org"};
   struct Case {
     std::vector<std::string> args;
@@ -900,15 +930,22 @@ TEST_CASE("mail: SMTP with STARTTLS and AUTH against a real SMTP server", "[mail
                     "mailer", "s3cret pass", pki.file("server.crt"), pki.file("server.key")});
       REQUIRE(waitFor([&] { return fs::exists(sink.path() + "/ready"); }, 15000));
       std::vector<std::string> smtpArgs{
-          "--set", "modules=mail", "--set", "modules.mail.transport=smtp", "--set", "modules.mail.smtp_host=127.0.0.1",
-          "--set", "modules.mail.smtp_port=" + std::to_string(port), "--set", "modules.mail.smtp_starttls=true",
-          "--set", "modules.mail.smtp_user=mailer", "--set", "modules.mail.smtp_password=s3cret pass", "--set",
-          "modules.mail.smtp_auth=" + std::string(backend == "sqlite" ? "login" : "plain"), "--set",
-          "modules.mail.from=Code::Stats <noreply@codestats.example.org>", "--set", "modules.mail.poll_ms=50", "--set",
-          "modules.mail.backoff_ms=50", "--set", "modules.mail.max_backoff_ms=200", "--set",
-          "modules.mail.max_attempts=100"};
+          "--set", "modules=mail",
+          "--set", "modules.mail.transport=smtp",
+          "--set", "modules.mail.smtp_host=127.0.0.1",
+          "--set", "modules.mail.smtp_port=" + std::to_string(port),
+          "--set", "modules.mail.smtp_starttls=true",
+          "--set", "modules.mail.smtp_user=mailer",
+          "--set", "modules.mail.smtp_password=s3cret pass",
+          "--set", "modules.mail.smtp_auth=" + std::string(backend == "sqlite" ? "login" : "plain"),
+          "--set", "modules.mail.from=Code::Stats <noreply@codestats.example.org>",
+          "--set", "modules.mail.poll_ms=50",
+          "--set", "modules.mail.backoff_ms=50",
+          "--set", "modules.mail.max_backoff_ms=200",
+          "--set", "modules.mail.max_attempts=100"};
       {
-        HostProcess h(db.args + smtpArgs + std::vector<std::string>{"--set", "modules.mail.tls_ca_file=" + pki.caFile()});
+        HostProcess h(db.args + smtpArgs +
+                      std::vector<std::string>{"--set", "modules.mail.tls_ca_file=" + pki.caFile()});
         std::string text = "STARTTLS line 1\n.dot line\n\nGrüße \xF0\x9F\x98\x82\n" + std::string(120, 'y') + "\n";
         Poco::JSON::Object o;
         o.set("to", "secure@example.org");
@@ -959,15 +996,21 @@ TEST_CASE("mail: SMTP STARTTLS with a certificate from another CA is retried, no
   TestPki pki;
   TempDir sink;
   int port = freePort();
-  Child server({"/usr/bin/python3", CODESTATS_MAIL_TEST_DIR "/smtp_sink.py", std::to_string(port), sink.path(), "mailer",
-                "pw", pki.file("rogue.crt"), pki.file("rogue.key")});
+  Child server({"/usr/bin/python3", CODESTATS_MAIL_TEST_DIR "/smtp_sink.py", std::to_string(port), sink.path(),
+                "mailer", "pw", pki.file("rogue.crt"), pki.file("rogue.key")});
   REQUIRE(waitFor([&] { return fs::exists(sink.path() + "/ready"); }, 15000));
-  HostProcess h({"--set", "modules=mail", "--set", "modules.mail.transport=smtp", "--set",
-                 "modules.mail.smtp_host=127.0.0.1", "--set", "modules.mail.smtp_port=" + std::to_string(port), "--set",
-                 "modules.mail.smtp_user=mailer", "--set", "modules.mail.smtp_password=pw", "--set",
-                 "modules.mail.from=noreply@codestats.example.org", "--set", "modules.mail.tls_ca_file=" + pki.caFile(),
-                 "--set", "modules.mail.poll_ms=50", "--set", "modules.mail.backoff_ms=50", "--set",
-                 "modules.mail.max_backoff_ms=200", "--set", "modules.mail.max_attempts=100"});
+  HostProcess h({"--set", "modules=mail",
+                 "--set", "modules.mail.transport=smtp",
+                 "--set", "modules.mail.smtp_host=127.0.0.1",
+                 "--set", "modules.mail.smtp_port=" + std::to_string(port),
+                 "--set", "modules.mail.smtp_user=mailer",
+                 "--set", "modules.mail.smtp_password=pw",
+                 "--set", "modules.mail.from=noreply@codestats.example.org",
+                 "--set", "modules.mail.tls_ca_file=" + pki.caFile(),
+                 "--set", "modules.mail.poll_ms=50",
+                 "--set", "modules.mail.backoff_ms=50",
+                 "--set", "modules.mail.max_backoff_ms=200",
+                 "--set", "modules.mail.max_attempts=100"});
   int64_t id = queueMail(h, sendJson("rogue@example.org", "rogue", "x"));
   REQUIRE(waitFor([&] { return show(h, id)->getValue<int64_t>("attempts") >= 2; }));
   auto m = show(h, id);

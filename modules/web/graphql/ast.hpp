@@ -67,7 +67,7 @@ struct Selection {
   std::string typeCondition;  // InlineFragment: empty when none
   std::vector<Argument> arguments;
   std::vector<Directive> directives;
-  SelectionSet selections;    // Field (may be empty) and InlineFragment
+  SelectionSet selections;  // Field (may be empty) and InlineFragment
   SourceLocation location;
 
   const std::string& responseKey() const { return alias.empty() ? name : alias; }

@@ -9,7 +9,7 @@
 namespace codestats::graphql {
 
 struct SourceLocation {
-  uint32_t line = 0;  // 1-based
+  uint32_t line = 0;    // 1-based
   uint32_t column = 0;  // 1-based, in Unicode code points like the GraphQL spec asks
 };
 

@@ -145,7 +145,8 @@ class Executor {
 
   // Runs `resolve` (which appends the field's value to `out`) and turns its failures into
   // null plus an error; whatever it had appended is cut off first, so no half value remains.
-  void guarded(const Selection& field, const Path& path, std::string& out, const std::function<void(std::string&)>& resolve) {
+  void guarded(const Selection& field, const Path& path, std::string& out,
+               const std::function<void(std::string&)>& resolve) {
     const size_t mark = out.size();
     try {
       resolve(out);
@@ -172,8 +173,9 @@ class Executor {
       return;
     }
     if (field.name == "__schema" || field.name == "__type") {
-      const IntrospectionWriter writer([this](const std::vector<const Selection*>& f) { return collect(subSelections(f)); },
-                                       [this](uint64_t n) { count(n); });
+      const IntrospectionWriter writer(
+          [this](const std::vector<const Selection*>& f) { return collect(subSelections(f)); },
+          [this](uint64_t n) { count(n); });
       if (field.name == "__schema") {
         writer.schema(fields, out);
       } else {
@@ -268,12 +270,13 @@ class Executor {
       std::sort(items.begin(), items.end(), [](const DayLanguageXp& a, const DayLanguageXp& b) {
         return a.day != b.day ? a.day < b.day : a.language < b.language;
       });
-      writeList(items, "ProfileDaylanguage", fields, out, [&](const DayLanguageXp& item, std::string_view f, std::string& o) {
-        if (f == "date") o += jsonString(formatDate(item.day));
-        else if (f == "language") o += jsonString(item.language);
-        else if (f == "xp") appendInt(o, item.xp);
-        else o += "\"ProfileDaylanguage\"";
-      });
+      writeList(items, "ProfileDaylanguage", fields, out,
+                [&](const DayLanguageXp& item, std::string_view f, std::string& o) {
+                  if (f == "date") o += jsonString(formatDate(item.day));
+                  else if (f == "language") o += jsonString(item.language);
+                  else if (f == "xp") appendInt(o, item.xp);
+                  else o += "\"ProfileDaylanguage\"";
+                });
     } else if (name == "dayOfWeekXps") {
       std::array<int64_t, 8> perDay{};
       std::array<bool, 8> present{};
@@ -286,11 +289,12 @@ class Executor {
       std::vector<std::pair<int, int64_t>> items;
       for (int day = 1; day <= 7; ++day)
         if (present[day]) items.emplace_back(day, perDay[day]);
-      writeList(items, "ProfileDowXp", fields, out, [&](const std::pair<int, int64_t>& item, std::string_view f, std::string& o) {
-        if (f == "day") appendInt(o, item.first);
-        else if (f == "xp") appendInt(o, item.second);
-        else o += "\"ProfileDowXp\"";
-      });
+      writeList(items, "ProfileDowXp", fields, out,
+                [&](const std::pair<int, int64_t>& item, std::string_view f, std::string& o) {
+                  if (f == "day") appendInt(o, item.first);
+                  else if (f == "xp") appendInt(o, item.second);
+                  else o += "\"ProfileDowXp\"";
+                });
     } else if (name == "dayOfYearXps") {
       std::array<int64_t, 367> perDay{};
       const int64_t jan1 = daysSinceEpoch(20000101);
@@ -373,7 +377,7 @@ class Executor {
 }  // namespace
 
 std::variant<const OperationDefinition*, GraphqlError> selectOperation(const Document& document,
-                                                                      const std::string& operationName) {
+                                                                       const std::string& operationName) {
   if (!operationName.empty()) {
     for (const OperationDefinition& op : document.operations)
       if (op.name == operationName) return &op;
@@ -396,11 +400,13 @@ std::variant<VariableValues, std::vector<GraphqlError>> coerceVariables(const Op
     if (!given) {
       if (def.defaultValue) values[def.name] = *def.defaultValue;
       else if (def.type.nonNull())
-        errors.push_back({label + " of required type \"" + def.type.toString() + "\" was not provided.", {def.location}, {}});
+        errors.push_back(
+            {label + " of required type \"" + def.type.toString() + "\" was not provided.", {def.location}, {}});
       continue;
     }
     if (given->kind == Value::Kind::Null && def.type.nonNull()) {
-      errors.push_back({label + " of non-null type \"" + def.type.toString() + "\" must not be null.", {def.location}, {}});
+      errors.push_back(
+          {label + " of non-null type \"" + def.type.toString() + "\" must not be null.", {def.location}, {}});
       continue;
     }
     if (auto e = inputValueError(*given, def.type)) {
@@ -413,8 +419,8 @@ std::variant<VariableValues, std::vector<GraphqlError>> coerceVariables(const Op
   return values;
 }
 
-ExecutionResult execute(const Document& document, const OperationDefinition& operation,
-                        const VariableValues& variables, ProfileSource& source, const ExecutionContext& context) {
+ExecutionResult execute(const Document& document, const OperationDefinition& operation, const VariableValues& variables,
+                        ProfileSource& source, const ExecutionContext& context) {
   return Executor(document, variables, source, context).run(operation);
 }
 

@@ -29,7 +29,7 @@ using VariableValues = std::map<std::string, Value>;
 
 // The operation to run: the one named, or the only one. Errors when it is ambiguous or unknown.
 std::variant<const OperationDefinition*, GraphqlError> selectOperation(const Document& document,
-                                                                      const std::string& operationName);
+                                                                       const std::string& operationName);
 
 // Coerces the request's variables (a JSON object decoded to an Object value, or Null when
 // absent) to the operation's definitions, applying defaults (spec "CoerceVariableValues").
@@ -37,7 +37,7 @@ std::variant<VariableValues, std::vector<GraphqlError>> coerceVariables(const Op
                                                                         const Value& provided);
 
 // Runs `operation` of a validated document.
-ExecutionResult execute(const Document& document, const OperationDefinition& operation,
-                        const VariableValues& variables, ProfileSource& source, const ExecutionContext& context);
+ExecutionResult execute(const Document& document, const OperationDefinition& operation, const VariableValues& variables,
+                        ProfileSource& source, const ExecutionContext& context);
 
 }  // namespace codestats::graphql

@@ -10,12 +10,12 @@ namespace codestats::graphql {
 struct IntrospectionWriter::Node {
   enum class Kind { Schema, Type, Field, InputValue, EnumValue, Directive };
   Kind kind = Kind::Schema;
-  const TypeDef* type = nullptr;       // Type: the named type inside the wrappers
-  std::string wrappers;                // Type: '!' and 'L' around it, outside in
-  const FieldDef* field = nullptr;     // Field
-  const ArgumentDef* argument = nullptr;  // InputValue
+  const TypeDef* type = nullptr;            // Type: the named type inside the wrappers
+  std::string wrappers;                     // Type: '!' and 'L' around it, outside in
+  const FieldDef* field = nullptr;          // Field
+  const ArgumentDef* argument = nullptr;    // InputValue
   const DirectiveDef* directive = nullptr;  // Directive
-  std::string_view enumValue;          // EnumValue
+  std::string_view enumValue;               // EnumValue
 
   static Node ofType(std::string_view sdl) {
     const TypeRef ref = schema::typeRef(sdl);
@@ -123,7 +123,7 @@ void IntrospectionWriter::field(const Node& node, std::string_view name, const s
     const bool wrapped = !node.wrappers.empty();
     const TypeDef& t = *node.type;
     if (name == "kind") {
-      out += wrapped ? (node.wrappers.front() == '!' ? "\"NON_NULL\"" : "\"LIST\"")
+      out += wrapped                           ? (node.wrappers.front() == '!' ? "\"NON_NULL\"" : "\"LIST\"")
              : t.kind == TypeDef::Kind::Object ? "\"OBJECT\""
              : t.kind == TypeDef::Kind::Enum   ? "\"ENUM\""
                                                : "\"SCALAR\"";
@@ -166,13 +166,13 @@ void IntrospectionWriter::field(const Node& node, std::string_view name, const s
       list(nodes, fields, out);
     }
   } else if (node.kind == K::Field || node.kind == K::InputValue || node.kind == K::Directive) {
-    const std::string_view ownName = node.kind == K::Field      ? node.field->name
+    const std::string_view ownName = node.kind == K::Field       ? node.field->name
                                      : node.kind == K::Directive ? node.directive->name
                                                                  : node.argument->name;
     if (name == "name") {
       out += jsonString(ownName);
     } else if (name == "description") {
-      out += stringOrNull(node.kind == K::Field      ? node.field->description
+      out += stringOrNull(node.kind == K::Field       ? node.field->description
                           : node.kind == K::Directive ? node.directive->description
                                                       : node.argument->description);
     } else if (name == "type") {

@@ -20,7 +20,8 @@ struct BadJson {
 };
 
 Value convert(const Poco::Dynamic::Var& v, int depth) {
-  if (depth > kMaxNestingDepth) throw BadJson{"nested too deeply (at most " + std::to_string(kMaxNestingDepth) + " levels)"};
+  if (depth > kMaxNestingDepth)
+    throw BadJson{"nested too deeply (at most " + std::to_string(kMaxNestingDepth) + " levels)"};
   Value out;
   if (v.isEmpty()) return out;  // null
   if (v.type() == typeid(Poco::JSON::Object::Ptr)) {

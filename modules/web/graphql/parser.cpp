@@ -195,9 +195,21 @@ class Parser {
     v.location = cur().location;
     const Token& t = cur();
     switch (t.kind) {
-      case Token::Kind::Int: v.kind = Value::Kind::Int; v.text = t.text; ++i_; return v;
-      case Token::Kind::Float: v.kind = Value::Kind::Float; v.text = t.text; ++i_; return v;
-      case Token::Kind::String: v.kind = Value::Kind::String; v.text = t.text; ++i_; return v;
+      case Token::Kind::Int:
+        v.kind = Value::Kind::Int;
+        v.text = t.text;
+        ++i_;
+        return v;
+      case Token::Kind::Float:
+        v.kind = Value::Kind::Float;
+        v.text = t.text;
+        ++i_;
+        return v;
+      case Token::Kind::String:
+        v.kind = Value::Kind::String;
+        v.text = t.text;
+        ++i_;
+        return v;
       case Token::Kind::Name:
         if (t.text == "true" || t.text == "false") {
           v.kind = Value::Kind::Boolean;
@@ -212,7 +224,8 @@ class Parser {
         return v;
       case Token::Kind::Punctuator:
         if (t.text == "$") {
-          if (isConst) fail("Unexpected variable \"$" + (i_ + 1 < t_.size() ? t_[i_ + 1].text : "") + "\" in a constant value.");
+          if (isConst)
+            fail("Unexpected variable \"$" + (i_ + 1 < t_.size() ? t_[i_ + 1].text : "") + "\" in a constant value.");
           ++i_;
           v.kind = Value::Kind::Variable;
           v.text = name();

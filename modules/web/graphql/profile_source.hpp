@@ -15,7 +15,7 @@ namespace codestats::graphql {
 
 struct ProfileUser {
   int64_t id = 0;
-  std::string username;   // as stored
+  std::string username;  // as stored
   bool isPrivate = false;
   int64_t registeredMs = 0;  // users.inserted_at, Unix milliseconds UTC
 };
@@ -31,7 +31,7 @@ struct DayXp {
 };
 
 struct DayLanguageXp {
-  Yyyymmdd day = 0;  // local date of the pulses
+  Yyyymmdd day = 0;      // local date of the pulses
   std::string language;  // effective (alias-resolved) name
   int64_t xp = 0;
 };

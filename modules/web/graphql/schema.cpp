@@ -28,7 +28,8 @@ constexpr FieldDef kProfileFields[] = {
 
 constexpr FieldDef kNameXpFields[] = {{"name", "String", {}, ""}, {"xp", "Int", {}, ""}};
 constexpr FieldDef kDateFields[] = {{"date", "String", {}, ""}, {"xp", "Int", {}, ""}};
-constexpr FieldDef kDayLanguageFields[] = {{"date", "Date", {}, ""}, {"language", "String", {}, ""}, {"xp", "Int", {}, ""}};
+constexpr FieldDef kDayLanguageFields[] = {
+    {"date", "Date", {}, ""}, {"language", "String", {}, ""}, {"xp", "Int", {}, ""}};
 constexpr FieldDef kDowFields[] = {{"day", "Int", {}, ""}, {"xp", "Int", {}, ""}};
 
 // Introspection (GraphQL spec §4.5), so GraphiQL and client tooling can read the schema.
@@ -67,12 +68,8 @@ constexpr FieldDef kFieldFields[] = {
     {"deprecationReason", "String", {}, ""},
 };
 constexpr FieldDef kInputValueFields[] = {
-    {"name", "String!", {}, ""},
-    {"description", "String", {}, ""},
-    {"type", "__Type!", {}, ""},
-    {"defaultValue", "String", {}, ""},
-    {"isDeprecated", "Boolean!", {}, ""},
-    {"deprecationReason", "String", {}, ""},
+    {"name", "String!", {}, ""},        {"description", "String", {}, ""},    {"type", "__Type!", {}, ""},
+    {"defaultValue", "String", {}, ""}, {"isDeprecated", "Boolean!", {}, ""}, {"deprecationReason", "String", {}, ""},
 };
 constexpr FieldDef kEnumValueFields[] = {
     {"name", "String!", {}, ""},
@@ -87,11 +84,27 @@ constexpr FieldDef kDirectiveFields[] = {
     {"args", "[__InputValue!]!", kIncludeDeprecated, ""},
     {"isRepeatable", "Boolean!", {}, ""},
 };
-constexpr std::string_view kTypeKinds[] = {"SCALAR", "OBJECT", "INTERFACE", "UNION", "ENUM", "INPUT_OBJECT", "LIST", "NON_NULL"};
-constexpr std::string_view kDirectiveLocations[] = {
-    "QUERY", "MUTATION", "SUBSCRIPTION", "FIELD", "FRAGMENT_DEFINITION", "FRAGMENT_SPREAD", "INLINE_FRAGMENT",
-    "VARIABLE_DEFINITION", "SCHEMA", "SCALAR", "OBJECT", "FIELD_DEFINITION", "ARGUMENT_DEFINITION", "INTERFACE",
-    "UNION", "ENUM", "ENUM_VALUE", "INPUT_OBJECT", "INPUT_FIELD_DEFINITION"};
+constexpr std::string_view kTypeKinds[] = {"SCALAR", "OBJECT",       "INTERFACE", "UNION",
+                                           "ENUM",   "INPUT_OBJECT", "LIST",      "NON_NULL"};
+constexpr std::string_view kDirectiveLocations[] = {"QUERY",
+                                                    "MUTATION",
+                                                    "SUBSCRIPTION",
+                                                    "FIELD",
+                                                    "FRAGMENT_DEFINITION",
+                                                    "FRAGMENT_SPREAD",
+                                                    "INLINE_FRAGMENT",
+                                                    "VARIABLE_DEFINITION",
+                                                    "SCHEMA",
+                                                    "SCALAR",
+                                                    "OBJECT",
+                                                    "FIELD_DEFINITION",
+                                                    "ARGUMENT_DEFINITION",
+                                                    "INTERFACE",
+                                                    "UNION",
+                                                    "ENUM",
+                                                    "ENUM_VALUE",
+                                                    "INPUT_OBJECT",
+                                                    "INPUT_FIELD_DEFINITION"};
 
 constexpr std::string_view kExecutableLocations[] = {"FIELD", "FRAGMENT_SPREAD", "INLINE_FRAGMENT"};
 constexpr ArgumentDef kIncludeArgs[] = {{"if", "Boolean!", "", "Included when true."}};

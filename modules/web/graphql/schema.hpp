@@ -12,7 +12,7 @@ namespace codestats::graphql {
 
 struct ArgumentDef {
   std::string_view name;
-  std::string_view type;  // in SDL notation: "Date!", "String"
+  std::string_view type;               // in SDL notation: "Date!", "String"
   std::string_view defaultValue = {};  // in GraphQL syntax; empty when none
   std::string_view description = {};
 };

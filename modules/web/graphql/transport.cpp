@@ -154,8 +154,7 @@ GraphqlHttpResponse handleGraphqlHttp(const GraphqlHttpRequest& request, Profile
   // HEAD is answered like GET (the host drops the body).
   const bool get = request.method == "GET" || request.method == "HEAD";
   if (!get && request.method != "POST") return failure(405, "Method not allowed; use GET or POST.");
-  if (!acceptsJson(request.accept))
-    return failure(406, "Not acceptable: this endpoint answers application/json.");
+  if (!acceptsJson(request.accept)) return failure(406, "Not acceptable: this endpoint answers application/json.");
   if (request.body.size() > kMaxBodyBytes)
     return failure(413, "Request body is too large (at most " + std::to_string(kMaxBodyBytes) + " bytes).");
 
@@ -179,7 +178,8 @@ GraphqlHttpResponse handleGraphqlHttp(const GraphqlHttpRequest& request, Profile
     if (error = readJsonObject(*body, params); !error.empty()) return failure(400, error);
     // §9.1: a parsed body without "query" is taken as the document itself.
     bool hasQuery = false;
-    for (const auto& [key, value] : body->fields) hasQuery = hasQuery || (key == "query" && value.kind != Value::Kind::Null);
+    for (const auto& [key, value] : body->fields)
+      hasQuery = hasQuery || (key == "query" && value.kind != Value::Kind::Null);
     if (!hasQuery && !params.query) params.query = std::string(request.body);
   } else if (type == "application/x-www-form-urlencoded") {
     if (std::string error = readForm(request.body, params); !error.empty()) return failure(400, error);

@@ -57,7 +57,10 @@ class Validator {
     std::vector<Usage> operationUsage;
     for (const OperationDefinition& op : doc_.operations) {
       Usage usage;
-      checkDirectives(op.directives, op.operation == "query" ? "QUERY" : op.operation == "mutation" ? "MUTATION" : "SUBSCRIPTION",
+      checkDirectives(op.directives,
+                      op.operation == "query"      ? "QUERY"
+                      : op.operation == "mutation" ? "MUTATION"
+                                                   : "SUBSCRIPTION",
                       usage);
       if (op.operation == "query") visitSelections(op.selections, schema::findType(schema::kQueryType), usage);
       operationUsage.push_back(std::move(usage));
@@ -96,7 +99,8 @@ class Validator {
         error("Schema is not configured to execute " + op.operation + " operations; only queries are supported.",
               {op.location});
       if (op.name.empty()) {
-        if (doc_.operations.size() > 1) error("This anonymous operation must be the only defined operation.", {op.location});
+        if (doc_.operations.size() > 1)
+          error("This anonymous operation must be the only defined operation.", {op.location});
         continue;
       }
       auto [it, inserted] = names.emplace(op.name, op.location);
@@ -172,7 +176,8 @@ class Validator {
     }
     if (s.name == "__typename") {
       for (const Argument& a : s.arguments)
-        error("Unknown argument " + quoted(a.name) + " on field " + quoted(std::string(parent->name) + ".__typename") + ".",
+        error("Unknown argument " + quoted(a.name) + " on field " + quoted(std::string(parent->name) + ".__typename") +
+                  ".",
               {a.location});
       if (!s.selections.empty())
         error("Field \"__typename\" must not have a selection since type \"String!\" has no subfields.", {s.location});
@@ -204,11 +209,13 @@ class Validator {
   void checkArguments(const Selection& s, const FieldDef& field, const TypeDef& parent, Usage& usage) {
     std::set<std::string> seen;  // underscored names
     for (const Argument& a : s.arguments) {
-      if (!seen.insert(schema::internalName(a.name)).second) error("There can be only one argument named " + quoted(a.name) + ".", {a.location});
+      if (!seen.insert(schema::internalName(a.name)).second)
+        error("There can be only one argument named " + quoted(a.name) + ".", {a.location});
       const ArgumentDef* def = schema::findArgument(field, a.name);
       if (!def) {
-        error("Unknown argument " + quoted(a.name) + " on field " + quoted(std::string(parent.name) + "." + s.name) + ".",
-              {a.location});
+        error(
+            "Unknown argument " + quoted(a.name) + " on field " + quoted(std::string(parent.name) + "." + s.name) + ".",
+            {a.location});
         collectVariables(a.value, std::nullopt, usage);
         continue;
       }
@@ -269,8 +276,9 @@ class Validator {
         checkValue(a.value, TypeRef{"Boolean", "!"}, usage);
       }
       if (!hasIf)
-        error("Directive \"@" + d.name + "\" argument \"if\" of type \"Boolean!\" is required, but it was not provided.",
-              {d.location});
+        error(
+            "Directive \"@" + d.name + "\" argument \"if\" of type \"Boolean!\" is required, but it was not provided.",
+            {d.location});
     }
   }
 
@@ -372,7 +380,8 @@ class Validator {
     }
     for (const VariableDefinition& v : op.variables)
       if (!used.count(v.name))
-        error("Variable \"$" + v.name + "\" is never used" + (op.name.empty() ? "" : " in operation " + quoted(op.name)) + ".",
+        error("Variable \"$" + v.name + "\" is never used" +
+                  (op.name.empty() ? "" : " in operation " + quoted(op.name)) + ".",
               {v.location});
   }
 
@@ -409,7 +418,8 @@ class Validator {
   void checkCost(const OperationDefinition& op) {
     const Cost c = cost(op.selections, schema::findType(schema::kQueryType));
     if (c.selections > kMaxSelections)
-      error("Query is too large: " + std::string(c.selections >= (uint64_t{1} << 62) ? "over 4e18" : std::to_string(c.selections)) +
+      error("Query is too large: " +
+                std::string(c.selections >= (uint64_t{1} << 62) ? "over 4e18" : std::to_string(c.selections)) +
                 " selections after expanding fragments (at most " + std::to_string(kMaxSelections) + ").",
             {op.location});
     else if (c.sourceFields > kMaxSourceFields)
@@ -434,8 +444,9 @@ class Validator {
   static bool sameArguments(const Selection& a, const Selection& b) {
     if (a.arguments.size() != b.arguments.size()) return false;
     for (const Argument& x : a.arguments) {
-      auto y = std::find_if(b.arguments.begin(), b.arguments.end(),
-                            [&](const Argument& y) { return schema::internalName(y.name) == schema::internalName(x.name); });
+      auto y = std::find_if(b.arguments.begin(), b.arguments.end(), [&](const Argument& y) {
+        return schema::internalName(y.name) == schema::internalName(x.name);
+      });
       if (y == b.arguments.end() || !sameValue(x.value, y->value)) return false;
     }
     return true;
@@ -468,7 +479,8 @@ class Validator {
           conflict = true;
         } else if (!sameArguments(first, *s)) {
           error("Fields " + quoted(key) +
-                    " conflict because they have differing arguments. Use different aliases on the fields to fetch both if this was intentional.",
+                    " conflict because they have differing arguments. Use different aliases on the fields to fetch "
+                    "both if this was intentional.",
                 {first.location, s->location});
           conflict = true;
         }

@@ -60,7 +60,8 @@ std::optional<std::string> scalarError(const Value& v, std::string_view type) {
   if (type == "String") {
     if (v.kind != K::String) return "String cannot represent a non string value: " + found;
   } else if (type == "ID") {
-    if (v.kind != K::String && v.kind != K::Int) return "ID cannot represent a non-string and non-integer value: " + found;
+    if (v.kind != K::String && v.kind != K::Int)
+      return "ID cannot represent a non-string and non-integer value: " + found;
   } else if (type == "Int") {
     if (v.kind != K::Int) return "Int cannot represent non-integer value: " + found;
     errno = 0;

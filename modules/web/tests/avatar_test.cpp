@@ -26,7 +26,9 @@ namespace {
 
 struct FakeClock {
   std::atomic<int64_t> ms{0};
-  AvatarCache::Clock::time_point now() const { return AvatarCache::Clock::time_point(std::chrono::milliseconds(ms.load())); }
+  AvatarCache::Clock::time_point now() const {
+    return AvatarCache::Clock::time_point(std::chrono::milliseconds(ms.load()));
+  }
 };
 
 Avatar image(const std::string& bytes) { return Avatar{true, "image/png", bytes, "\"e\"", {}}; }
@@ -37,7 +39,10 @@ TEST_CASE("avatar cache: an image lives 1 h, a failure 60 s", "[avatar]") {
   FakeClock clock;
   AvatarCache cache({1h, 60s, 1 << 20}, [&] { return clock.now(); });
   int fetches = 0;
-  auto ok = [&] { ++fetches; return image("png-" + std::to_string(fetches)); };
+  auto ok = [&] {
+    ++fetches;
+    return image("png-" + std::to_string(fetches));
+  };
   CHECK(cache.get("a", ok)->bytes == "png-1");
   clock.ms = 3599'000;
   CHECK(cache.get("a", ok)->bytes == "png-1");
@@ -47,7 +52,10 @@ TEST_CASE("avatar cache: an image lives 1 h, a failure 60 s", "[avatar]") {
   CHECK(fetches == 2);
 
   int failures = 0;
-  auto down = [&]() -> Avatar { ++failures; throw std::runtime_error("connection refused"); };
+  auto down = [&]() -> Avatar {
+    ++failures;
+    throw std::runtime_error("connection refused");
+  };
   auto r = cache.get("b", down);
   CHECK_FALSE(r->ok);
   CHECK(r->error == "connection refused");
@@ -84,7 +92,10 @@ TEST_CASE("avatar cache: bounded in bytes, least recently used out first", "[ava
   // Each entry costs its bytes plus a fixed 256-byte overhead (plus the key): 3 fit in 4000.
   AvatarCache cache({1h, 60s, 4000});
   int fetches = 0;
-  auto fetch = [&] { ++fetches; return image(std::string(1000, 'x')); };
+  auto fetch = [&] {
+    ++fetches;
+    return image(std::string(1000, 'x'));
+  };
   cache.get("a", fetch);
   cache.get("b", fetch);
   cache.get("c", fetch);
@@ -98,7 +109,10 @@ TEST_CASE("avatar cache: bounded in bytes, least recently used out first", "[ava
   cache.get("b", fetch);
   CHECK(fetches == 5);
   // An image larger than the whole cache is served but not kept.
-  auto huge = [&] { ++fetches; return image(std::string(5000, 'y')); };
+  auto huge = [&] {
+    ++fetches;
+    return image(std::string(5000, 'y'));
+  };
   CHECK(cache.get("h", huge)->bytes.size() == 5000);
   CHECK(cache.get("h", huge)->bytes.size() == 5000);
   CHECK(fetches == 7);

@@ -42,5 +42,5 @@ TEST_CASE("rate limit: N attempts per window, then a retry time", "[web][rate_li
   CHECK(retry == 40);
   CHECK(allowAttempt(incr, limit, "login", "5.6.7.8", t, retry));
   CHECK(allowAttempt(incr, limit, "login", "1.2.3.4", t + 40'000, retry));  // next window
-  CHECK(allowAttempt(incr, RateLimit{0, 60}, "x", "y", t, retry));           // 0 = unlimited
+  CHECK(allowAttempt(incr, RateLimit{0, 60}, "x", "y", t, retry));          // 0 = unlimited
 }

@@ -16,8 +16,8 @@ FieldErrors check(void (*fn)(const std::optional<std::string>&, FieldErrors&, co
 
 TEST_CASE("grapheme length counts what people see", "[web][validation]") {
   CHECK(graphemeLength("abc") == 3);
-  CHECK(graphemeLength("e\xCC\x81") == 1);                       // e + combining acute
-  CHECK(graphemeLength("\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD") == 1);  // thumbs up + skin tone
+  CHECK(graphemeLength("e\xCC\x81") == 1);                                     // e + combining acute
+  CHECK(graphemeLength("\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD") == 1);              // thumbs up + skin tone
   CHECK(graphemeLength("\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x92\xBB") == 1);  // man + ZWJ + laptop
 }
 
@@ -47,7 +47,8 @@ TEST_CASE("emails are optional; present ones need something@something", "[web][v
   CHECK(check(validateEmail, "").empty());
   CHECK(check(validateEmail, "a@b").empty());
   CHECK(check(validateEmail, "nobody")["f"] == std::vector<std::string>{"has invalid format"});
-  CHECK(check(validateEmail, "@b")["f"] == std::vector<std::string>{"should be at least 3 character(s)", "has invalid format"});
+  CHECK(check(validateEmail, "@b")["f"] ==
+        std::vector<std::string>{"should be at least 3 character(s)", "has invalid format"});
   CHECK(check(validateEmail, "a@b\nc")["f"] == std::vector<std::string>{"has invalid format"});
   CHECK(check(validateEmail, std::string(250, 'a') + "@bcdef")["f"] ==
         std::vector<std::string>{"should be at most 255 character(s)"});

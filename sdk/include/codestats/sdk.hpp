@@ -61,12 +61,21 @@ class Buffer {
 class Param {
  public:
   Param(std::nullptr_t) { v_.type = CS_VAL_NULL; }
-  Param(int64_t i) { v_.type = CS_VAL_INT; v_.i = i; }
+  Param(int64_t i) {
+    v_.type = CS_VAL_INT;
+    v_.i = i;
+  }
   Param(int i) : Param(static_cast<int64_t>(i)) {}
   Param(uint32_t i) : Param(static_cast<int64_t>(i)) {}
   Param(bool b) : Param(static_cast<int64_t>(b ? 1 : 0)) {}
-  Param(double d) { v_.type = CS_VAL_REAL; v_.d = d; }
-  Param(std::string_view s) { v_.type = CS_VAL_TEXT; v_.s = str(s); }
+  Param(double d) {
+    v_.type = CS_VAL_REAL;
+    v_.d = d;
+  }
+  Param(std::string_view s) {
+    v_.type = CS_VAL_TEXT;
+    v_.s = str(s);
+  }
   Param(const std::string& s) : Param(std::string_view(s)) {}
   Param(const char* s) : Param(std::string_view(s)) {}
   template <typename T>
@@ -247,8 +256,8 @@ class Host {
       if (used != v->size()) throw std::invalid_argument("trailing characters");
       return n;
     } catch (const std::exception&) {
-      throw Error(CS_E_INVALID, "config key '" + std::string(key) + "': expected an integer, got '" +
-                                    std::string(*v) + "'");
+      throw Error(CS_E_INVALID,
+                  "config key '" + std::string(key) + "': expected an integer, got '" + std::string(*v) + "'");
     }
   }
   bool configBool(std::string_view key, bool fallback) const {
@@ -256,8 +265,8 @@ class Host {
     if (!v) return fallback;
     if (*v == "true" || *v == "1" || *v == "yes" || *v == "on") return true;
     if (*v == "false" || *v == "0" || *v == "no" || *v == "off") return false;
-    throw Error(CS_E_INVALID, "config key '" + std::string(key) + "': expected true or false, got '" +
-                                  std::string(*v) + "'");
+    throw Error(CS_E_INVALID,
+                "config key '" + std::string(key) + "': expected true or false, got '" + std::string(*v) + "'");
   }
   std::vector<std::string_view> configKeys() const {
     std::vector<std::string_view> keys;
@@ -297,8 +306,7 @@ class Host {
         });
       }
     };
-    withErr([&](cs_buf* err) { return api_->db_transaction(host_, &T::call, &ctx, err); },
-            "transaction");
+    withErr([&](cs_buf* err) { return api_->db_transaction(host_, &T::call, &ctx, err); }, "transaction");
   }
 
   // key-value store (namespaced per module, survives reloads)
@@ -389,11 +397,8 @@ class Host {
     std::vector<cs_value> values(n);
     for (size_t i = 0; i < n; ++i) values[i] = params[i].raw();
     cs_rows* rows = nullptr;
-    withErr(
-        [&](cs_buf* err) {
-          return api_->db_query(host_, tx, str(sql), values.data(), values.size(), &rows, err);
-        },
-        "query");
+    withErr([&](cs_buf* err) { return api_->db_query(host_, tx, str(sql), values.data(), values.size(), &rows, err); },
+            "query");
     return Rows(api_, rows);
   }
 
@@ -638,8 +643,7 @@ class Module {
     check(host_.api()->admin_command(host_.raw(), str(name), str(help), &onAdmin, &e), "admin_command");
   }
   void migration(int64_t version, std::string_view name, std::string_view sqlSqlite, std::string_view sqlPostgres) {
-    check(host_.api()->db_migration(host_.raw(), version, str(name), str(sqlSqlite), str(sqlPostgres)),
-          "db_migration");
+    check(host_.api()->db_migration(host_.raw(), version, str(name), str(sqlSqlite), str(sqlPostgres)), "db_migration");
   }
   void migration(int64_t version, std::string_view name, std::string_view sqlBoth) {
     migration(version, name, sqlBoth, sqlBoth);
@@ -722,8 +726,8 @@ class Module {
     if (assigns) api->buf_append(assigns, str(r.assigns));
     return r.ok ? CS_OK : CS_E_REFUSED;
   }
-  static cs_status onChannelJoin(void* ud, uint64_t conn, cs_str topic, cs_str payload, cs_str identity,
-                                 cs_buf* reply, cs_buf* assigns, cs_buf* err) {
+  static cs_status onChannelJoin(void* ud, uint64_t conn, cs_str topic, cs_str payload, cs_str identity, cs_buf* reply,
+                                 cs_buf* assigns, cs_buf* err) {
     auto* e = static_cast<Entry<ChannelHandlers>*>(ud);
     const cs_host_api* api = e->self->host_.api();
     cs_status rc = CS_OK;
@@ -733,8 +737,8 @@ class Module {
     });
     return g != CS_OK ? g : rc;
   }
-  static cs_status onChannelEvent(void* ud, uint64_t conn, cs_str topic, cs_str event, cs_str payload,
-                                  cs_str identity, cs_str assigns, cs_buf* reply, cs_buf* err) {
+  static cs_status onChannelEvent(void* ud, uint64_t conn, cs_str topic, cs_str event, cs_str payload, cs_str identity,
+                                  cs_str assigns, cs_buf* reply, cs_buf* err) {
     auto* e = static_cast<Entry<ChannelHandlers>*>(ud);
     const cs_host_api* api = e->self->host_.api();
     if (!e->fn.onEvent) return CS_E_NOT_FOUND;
@@ -843,13 +847,12 @@ struct Trampolines {
 }  // namespace codestats
 
 // Generates the module's only exported symbol. Use once, in module.cpp.
-#define CODESTATS_MODULE(ModuleClass, NameLiteral, VersionLiteral, StateSchema)                 \
-  extern "C" CS_EXPORT const cs_module* cs_module_entry_v1(uint16_t, uint16_t) {                \
-    using CsT = ::codestats::detail::Trampolines<ModuleClass>;                                   \
-    static const cs_module descriptor = {sizeof(cs_module), CS_ABI_MAJOR,   CS_ABI_MINOR,       \
-                                         NameLiteral,       VersionLiteral, CODESTATS_BUILD_ID, \
-                                         (StateSchema),     &CsT::create,   &CsT::start,        \
-                                         &CsT::stop,        &CsT::exportState,                  \
-                                         &CsT::importState, &CsT::destroy};                     \
-    return &descriptor;                                                                          \
+#define CODESTATS_MODULE(ModuleClass, NameLiteral, VersionLiteral, StateSchema)                                       \
+  extern "C" CS_EXPORT const cs_module* cs_module_entry_v1(uint16_t, uint16_t) {                                      \
+    using CsT = ::codestats::detail::Trampolines<ModuleClass>;                                                        \
+    static const cs_module descriptor = {sizeof(cs_module), CS_ABI_MAJOR,       CS_ABI_MINOR,      NameLiteral,       \
+                                         VersionLiteral,    CODESTATS_BUILD_ID, (StateSchema),     &CsT::create,      \
+                                         &CsT::start,       &CsT::stop,         &CsT::exportState, &CsT::importState, \
+                                         &CsT::destroy};                                                              \
+    return &descriptor;                                                                                               \
   }

@@ -63,8 +63,7 @@ inline void noteSqliteAction(StatementAccess& out, int action, const char* a, co
       const std::string name = lowerName(a);
       if ((name == "table_info" || name == "table_xinfo" || name == "index_list" || name == "foreign_key_list") && b)
         touch(b, TableUse::Read);
-      else
-        out.unsupported = "PRAGMA " + name;
+      else out.unsupported = "PRAGMA " + name;
       break;
     }
     case SQLITE_ATTACH:

@@ -18,7 +18,7 @@ enum class TableUse { Read, Write, Schema };  // Schema: create, alter, drop, in
 
 // One table a statement touches.
 struct TableTouch {
-  std::string table;     // lower case; "schema.table" outside the connection's own schema
+  std::string table;  // lower case; "schema.table" outside the connection's own schema
   TableUse use = TableUse::Read;
   bool catalog = false;  // sqlite_*, pg_catalog, information_schema
 };
@@ -43,7 +43,8 @@ inline std::string denialMessage(const std::string& module, const TableTouch& t,
   if (owner == "host") return msg + ": it is the host's";
   if (t.use != TableUse::Read) return msg + ": it is owned by " + owner + " (write through its service)";
   return msg + ": it is owned by " + owner +
-         (contracts.empty() ? std::string(" and in no read contract") : " and " + module + " does not use " + contracts);
+         (contracts.empty() ? std::string(" and in no read contract")
+                            : " and " + module + " does not use " + contracts);
 }
 
 struct ContractRef {

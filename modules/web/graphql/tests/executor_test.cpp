@@ -41,7 +41,8 @@ TEST_CASE("execute: the bundled profile page's query, with aliases", "[graphql][
 }
 
 TEST_CASE("execute: registered, dates, dayOfWeekXps", "[graphql][execute]") {
-  CHECK(run(R"({profile(username:"Nicd"){registered}})") == R"({"data":{"profile":{"registered":"2016-05-30T12:34:56Z"}}})");
+  CHECK(run(R"({profile(username:"Nicd"){registered}})") ==
+        R"({"data":{"profile":{"registered":"2016-05-30T12:34:56Z"}}})");
   CHECK(run(R"({profile(username:"Nicd"){dates{date xp}}})") ==
         R"({"data":{"profile":{"dates":[{"date":"2024-02-29","xp":3},{"date":"2024-03-01","xp":7},)"
         R"({"date":"2025-12-31","xp":400},{"date":"2026-11-20","xp":1000},{"date":"2026-11-26","xp":350}]}}})");
@@ -83,8 +84,9 @@ TEST_CASE("execute: unknown and private users (§9.3)", "[graphql][execute]") {
   CHECK(run(R"({profile(username:null){totalXp}})") == notFound);
   CHECK(run(R"({profile{totalXp}})") == notFound);
   // One failing profile does not hide the others.
-  CHECK(run(R"({a: profile(username:"nobody"){totalXp} b: profile(username:"Nicd"){totalXp}})") ==
-        R"({"data":{"a":null,"b":{"totalXp":1760}},"errors":[{"message":"User not found or no access to profile.","locations":[{"line":1,"column":2}],"path":["a"]}]})");
+  CHECK(
+      run(R"({a: profile(username:"nobody"){totalXp} b: profile(username:"Nicd"){totalXp}})") ==
+      R"({"data":{"a":null,"b":{"totalXp":1760}},"errors":[{"message":"User not found or no access to profile.","locations":[{"line":1,"column":2}],"path":["a"]}]})");
 }
 
 TEST_CASE("execute: variables, defaults and operationName", "[graphql][execute]") {
@@ -93,8 +95,9 @@ TEST_CASE("execute: variables, defaults and operationName", "[graphql][execute]"
       profile(username: $name) { totalXp dayLanguageXps(since: $since) { language xp } }
     }
     query Registered($name: String = "Nicd") { profile(username: $name) { registered } })";
-  CHECK(run(query, R"({"name":"Nicd"})", "Totals") ==
-        R"({"data":{"profile":{"totalXp":1760,"dayLanguageXps":[{"language":"C++","xp":250},{"language":"Elixir","xp":100}]}}})");
+  CHECK(
+      run(query, R"({"name":"Nicd"})", "Totals") ==
+      R"({"data":{"profile":{"totalXp":1760,"dayLanguageXps":[{"language":"C++","xp":250},{"language":"Elixir","xp":100}]}}})");
   CHECK(run(query, R"({"name":"Nicd","since":"2026-11-20"})", "Totals").find(R"({"language":"Elixir","xp":1000})") !=
         std::string::npos);
   CHECK(run(query, "", "Registered") == R"({"data":{"profile":{"registered":"2016-05-30T12:34:56Z"}}})");
@@ -106,9 +109,10 @@ TEST_CASE("execute: variables, defaults and operationName", "[graphql][execute]"
         std::vector<std::string>{"Variable \"$name\" of required type \"String!\" was not provided."});
   CHECK(errorMessages(run(query, R"({"name":null})", "Totals")) ==
         std::vector<std::string>{"Variable \"$name\" of non-null type \"String!\" must not be null."});
-  CHECK(errorMessages(run(query, R"({"name":"Nicd","since":"26.11.2026"})", "Totals")) ==
-        std::vector<std::string>{"Variable \"$since\" got invalid value \"26.11.2026\"; Expected value of type \"Date\", "
-                                 "found \"26.11.2026\"; Date must be a date \"YYYY-MM-DD\", found: \"26.11.2026\""});
+  CHECK(
+      errorMessages(run(query, R"({"name":"Nicd","since":"26.11.2026"})", "Totals")) ==
+      std::vector<std::string>{"Variable \"$since\" got invalid value \"26.11.2026\"; Expected value of type \"Date\", "
+                               "found \"26.11.2026\"; Date must be a date \"YYYY-MM-DD\", found: \"26.11.2026\""});
   CHECK(errorMessages(run(query, R"({"name":7})", "Totals")).size() == 1);
   CHECK_FALSE(hasData(run(query, R"({"name":7})", "Totals")));
 }
@@ -136,8 +140,9 @@ TEST_CASE("execute: fragments, inline fragments, @skip/@include and __typename",
 }
 
 TEST_CASE("execute: repeated fields merge into one response key", "[graphql][execute]") {
-  CHECK(run(R"({profile(username:"Nicd"){languages{name} totalXp languages{xp}}})") ==
-        R"({"data":{"profile":{"languages":[{"name":"C++","xp":250},{"name":"Elixir","xp":1110},{"name":"Rust","xp":400}],"totalXp":1760}}})");
+  CHECK(
+      run(R"({profile(username:"Nicd"){languages{name} totalXp languages{xp}}})") ==
+      R"({"data":{"profile":{"languages":[{"name":"C++","xp":250},{"name":"Elixir","xp":1110},{"name":"Rust","xp":400}],"totalXp":1760}}})");
 }
 
 namespace {
@@ -158,14 +163,16 @@ TEST_CASE("execute: a failing resolver gives partial data and an error with its 
   const ExecutionResult result = runGraphql(
       {"{ profile(username: \"Nicd\") {\n totalXp\n m: machines { name }\n hourOfDayXps\n registered } }", none, ""},
       source, {std::nullopt, kNowMs});
-  CHECK(result.json ==
-        R"({"data":{"profile":{"totalXp":1760,"m":null,"hourOfDayXps":null,"registered":"2016-05-30T12:34:56Z"}},"errors":[)"
-        R"({"message":"Machine list unavailable.","locations":[{"line":3,"column":2}],"path":["profile","m"]},)"
-        R"({"message":"Internal server error.","locations":[{"line":4,"column":2}],"path":["profile","hourOfDayXps"]}]})");
+  CHECK(
+      result.json ==
+      R"({"data":{"profile":{"totalXp":1760,"m":null,"hourOfDayXps":null,"registered":"2016-05-30T12:34:56Z"}},"errors":[)"
+      R"({"message":"Machine list unavailable.","locations":[{"line":3,"column":2}],"path":["profile","m"]},)"
+      R"({"message":"Internal server error.","locations":[{"line":4,"column":2}],"path":["profile","hourOfDayXps"]}]})");
   CHECK(result.internalErrors == std::vector<std::string>{"connection reset"});
 }
 
-TEST_CASE("execute: snake_case names match like Absinthe's adapter; keys keep the document's spelling", "[graphql][execute]") {
+TEST_CASE("execute: snake_case names match like Absinthe's adapter; keys keep the document's spelling",
+          "[graphql][execute]") {
   CHECK(run(R"({profile(username:"Nicd"){total_xp day_language_xps(since:"2026-11-26"){date language xp} TotalXp}})") ==
         R"({"data":{"profile":{"total_xp":1760,"day_language_xps":[{"date":"2026-11-26","language":"C++","xp":250},)"
         R"({"date":"2026-11-26","language":"Elixir","xp":100}],"TotalXp":1760}}})");

@@ -26,7 +26,7 @@
 
 namespace codestats::graphql::testing {
 
-inline constexpr int64_t kNowMs = 1795694400000;        // 2026-11-26T12:00:00Z
+inline constexpr int64_t kNowMs = 1795694400000;         // 2026-11-26T12:00:00Z
 inline constexpr int64_t kRegisteredMs = 1464611696000;  // 2016-05-30T12:34:56Z
 
 inline MemoryProfileSource fixtureSource() {

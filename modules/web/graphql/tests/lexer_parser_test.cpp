@@ -25,9 +25,9 @@ TEST_CASE("lexer: punctuators, names, numbers, strings, comments and commas", "[
   const auto tokens = tokenize("query Q($a: Int = -12, $b: Float = 1.5e3) # comment\n{ ...F @skip(if: true) }");
   std::vector<std::string> texts;
   for (const Token& t : tokens) texts.push_back(t.text);
-  CHECK(texts == std::vector<std::string>{"query", "Q", "(", "$", "a", ":", "Int", "=", "-12", "$", "b", ":", "Float",
-                                          "=", "1.5e3", ")", "{", "...", "F", "@", "skip", "(", "if", ":", "true",
-                                          ")", "}", ""});
+  CHECK(texts == std::vector<std::string>{"query", "Q", "(",     "$", "a",     ":", "Int", "=",   "-12", "$",
+                                          "b",     ":", "Float", "=", "1.5e3", ")", "{",   "...", "F",   "@",
+                                          "skip",  "(", "if",    ":", "true",  ")", "}",   ""});
   CHECK(tokens[8].kind == Token::Kind::Int);
   CHECK(tokens[14].kind == Token::Kind::Float);
   CHECK(tokens[16].location.line == 2);
@@ -80,7 +80,8 @@ TEST_CASE("parser: operations, variables with defaults, aliases, fragments, dire
 }
 
 TEST_CASE("parser: literal kinds in arguments", "[graphql][parser]") {
-  const Document doc = parseDocument(R"({ f(a: 1, b: -0.5, c: "s", d: true, e: null, f: ENUM, g: [1, [2]], h: {x: 1, y: {z: $v}}) })");
+  const Document doc =
+      parseDocument(R"({ f(a: 1, b: -0.5, c: "s", d: true, e: null, f: ENUM, g: [1, [2]], h: {x: 1, y: {z: $v}}) })");
   const auto& args = doc.operations[0].selections[0].arguments;
   REQUIRE(args.size() == 8);
   CHECK(args[0].value.kind == Value::Kind::Int);
@@ -110,10 +111,13 @@ TEST_CASE("parser: syntax errors carry line and column", "[graphql][parser]") {
   CHECK(syntaxError("{ a(b: \"\xFF\") }") == "1:9 Syntax Error: Invalid UTF-8 in the document.");
   CHECK(syntaxError("{ \xC3\xA9 }") == "1:3 Syntax Error: Unexpected character \"\xC3\xA9\".");
   CHECK(syntaxError("type Query { a: Int }") ==
-        "1:1 Syntax Error: Unexpected Name \"type\"; only executable definitions (operations and fragments) are allowed.");
-  CHECK(syntaxError("fragment on on Profile { a }") == "1:10 Syntax Error: Unexpected Name \"on\"; a fragment needs a name.");
+        "1:1 Syntax Error: Unexpected Name \"type\"; only executable definitions (operations and fragments) are "
+        "allowed.");
+  CHECK(syntaxError("fragment on on Profile { a }") ==
+        "1:10 Syntax Error: Unexpected Name \"on\"; a fragment needs a name.");
   CHECK(syntaxError("fragment F Profile { a }") == "1:12 Syntax Error: Expected \"on\", found Name \"Profile\".");
-  CHECK(syntaxError("query ($a: Int = $b) { a }") == "1:18 Syntax Error: Unexpected variable \"$b\" in a constant value.");
+  CHECK(syntaxError("query ($a: Int = $b) { a }") ==
+        "1:18 Syntax Error: Unexpected variable \"$b\" in a constant value.");
   CHECK(syntaxError("{ a {} }") == "1:6 Syntax Error: Expected Name, found \"}\".");
   CHECK(syntaxError("{ a(b: [1, 2) }") == "1:13 Syntax Error: Unexpected \")\".");
 }

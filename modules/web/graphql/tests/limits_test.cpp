@@ -35,7 +35,8 @@ TEST_CASE("limits: syntactic nesting (selection sets and values)", "[graphql][li
   for (int k = 0; k < 30; ++k) deep += "{ a ";
   for (int k = 0; k < 30; ++k) deep += "}";
   CHECK(onlyMessage(run(deep)) == "Syntax Error: Document is nested too deeply (at most 24 levels).");
-  std::string list = "{ profile(username: " + std::string(100, '[') + "\"x\"" + std::string(100, ']') + ") { totalXp } }";
+  std::string list =
+      "{ profile(username: " + std::string(100, '[') + "\"x\"" + std::string(100, ']') + ") { totalXp } }";
   CHECK(onlyMessage(run(list)) == "Syntax Error: Document is nested too deeply (at most 24 levels).");
   std::string type = "query ($a: " + std::string(100, '[') + "Int" + std::string(100, ']') + ") { __typename }";
   CHECK(onlyMessage(run(type)) == "Syntax Error: Document is nested too deeply (at most 24 levels).");
@@ -79,7 +80,7 @@ TEST_CASE("limits: profile fields (data source calls) after expansion", "[graphq
   };
   MemoryProfileSource source = fixtureSource();
   CHECK(hasData(run(source, aliases(49))));  // 49 + profile = 50
-  CHECK(source.calls == 49);  // one languages() per totalXp
+  CHECK(source.calls == 49);                 // one languages() per totalXp
   MemoryProfileSource untouched = fixtureSource();
   CHECK(onlyMessage(run(untouched, aliases(50))) == "Query is too complex: 51 profile fields (at most 50).");
   CHECK(untouched.calls == 0);  // refused before any data was read
@@ -87,15 +88,19 @@ TEST_CASE("limits: profile fields (data source calls) after expansion", "[graphq
 
 TEST_CASE("limits: since of the live queries reaches at most kMaxSinceDays back", "[graphql][limits]") {
   // now is 2026-11-26T12:00Z; 371 days before is 2025-11-20.
-  CHECK(run(R"({profile(username:"Nicd"){dayLanguageXps(since:"2025-11-20"){xp}}})").find("errors") == std::string::npos);
-  const std::string tooOld = "Argument \"since\" is too far in the past: at most 371 days before today (2026-11-26, UTC).";
+  CHECK(run(R"({profile(username:"Nicd"){dayLanguageXps(since:"2025-11-20"){xp}}})").find("errors") ==
+        std::string::npos);
+  const std::string tooOld =
+      "Argument \"since\" is too far in the past: at most 371 days before today (2026-11-26, UTC).";
   CHECK(run(R"({profile(username:"Nicd"){totalXp dayLanguageXps(since:"2025-11-19"){xp}}})") ==
         R"({"data":{"profile":{"totalXp":1760,"dayLanguageXps":null}},"errors":[{"message":")" +
-            std::string("Argument \\\"since\\\" is too far in the past: at most 371 days before today (2026-11-26, UTC).") +
+            std::string(
+                "Argument \\\"since\\\" is too far in the past: at most 371 days before today (2026-11-26, UTC).") +
             R"(","locations":[{"line":1,"column":35}],"path":["profile","dayLanguageXps"]}]})");
   CHECK(onlyMessage(run(R"({profile(username:"Nicd"){languages(since:"2016-01-01T00:00:00Z"){xp}}})")) == tooOld);
   CHECK(onlyMessage(run(R"({profile(username:"Nicd"){machines(since:"0001-01-01T00:00:00Z"){xp}}})")) == tooOld);
-  CHECK(run(R"({profile(username:"Nicd"){languages(since:"2025-11-20T00:00:00Z"){xp}}})").find("errors") == std::string::npos);
+  CHECK(run(R"({profile(username:"Nicd"){languages(since:"2025-11-20T00:00:00Z"){xp}}})").find("errors") ==
+        std::string::npos);
   // A future since is fine (and empty).
   CHECK(run(R"({profile(username:"Nicd"){languages(since:"9999-12-31T23:59:59Z"){xp}}})") ==
         R"({"data":{"profile":{"languages":[]}}})");
@@ -113,12 +118,12 @@ TEST_CASE("limits: response values", "[graphql][limits]") {
     big.pulses.push_back(std::move(p));
   }
   source.add(big);
-  const std::string response = run(source, R"({profile(username:"big"){dayLanguageXps(since:"2026-08-01"){date language xp}}})");
-  CHECK(response ==
-        R"({"data":null,"errors":[{"message":"Response is too large (at most 200000 values)."}]})");
+  const std::string response =
+      run(source, R"({profile(username:"big"){dayLanguageXps(since:"2026-08-01"){date language xp}}})");
+  CHECK(response == R"({"data":null,"errors":[{"message":"Response is too large (at most 200000 values)."}]})");
 }
 
 TEST_CASE("limits: int literals are 32-bit", "[graphql][limits]") {
-  CHECK(onlyMessage(run("query ($a: Int = 2147483648) { profile(username: \"x\") { totalXp } }")).find(
-            "Int cannot represent non 32-bit signed integer value: 2147483648") != std::string::npos);
+  CHECK(onlyMessage(run("query ($a: Int = 2147483648) { profile(username: \"x\") { totalXp } }"))
+            .find("Int cannot represent non 32-bit signed integer value: 2147483648") != std::string::npos);
 }

@@ -37,7 +37,9 @@ class MemoryProfileSource : public ProfileSource {
     return it->second.user;
   }
   std::vector<NamedXp> languages(const ProfileUser& u) override { return perLanguage(u, INT64_MIN); }
-  std::vector<NamedXp> languagesSince(const ProfileUser& u, int64_t sinceMs) override { return perLanguage(u, sinceMs); }
+  std::vector<NamedXp> languagesSince(const ProfileUser& u, int64_t sinceMs) override {
+    return perLanguage(u, sinceMs);
+  }
   std::vector<NamedXp> machines(const ProfileUser& u) override { return perMachine(u, INT64_MIN); }
   std::vector<NamedXp> machinesSince(const ProfileUser& u, int64_t sinceMs) override { return perMachine(u, sinceMs); }
 
@@ -59,7 +61,8 @@ class MemoryProfileSource : public ProfileSource {
         for (const auto& [language, xp] : p.xps) sums[{localDay(p), language}] += xp;
     std::vector<DayLanguageXp> out;
     // Reverse order on purpose: the executor must not depend on the source's order.
-    for (auto it = sums.rbegin(); it != sums.rend(); ++it) out.push_back({it->first.first, it->first.second, it->second});
+    for (auto it = sums.rbegin(); it != sums.rend(); ++it)
+      out.push_back({it->first.first, it->first.second, it->second});
     return out;
   }
 

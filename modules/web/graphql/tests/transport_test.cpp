@@ -25,15 +25,17 @@ const std::string kTotal = R"({"data":{"profile":{"totalXp":1760}}})";
 }  // namespace
 
 TEST_CASE("transport: JSON body with query, variables and operationName", "[graphql][transport]") {
-  GraphqlHttpResponse r = post("application/json",
-                               R"({"query":"query T($n: String!) { profile(username: $n) { totalXp } } query R { __typename }",)"
-                               R"("variables":{"n":"Nicd"},"operationName":"T"})");
+  GraphqlHttpResponse r =
+      post("application/json",
+           R"({"query":"query T($n: String!) { profile(username: $n) { totalXp } } query R { __typename }",)"
+           R"("variables":{"n":"Nicd"},"operationName":"T"})");
   CHECK(r.status == 200);
   CHECK(r.contentType == "application/json; charset=utf-8");
   CHECK(r.body == kTotal);
   // variables as JSON text and null operationName (what some clients send)
-  r = post("application/json; charset=utf-8",
-           R"({"query":"query ($n: String!) { profile(username: $n) { totalXp } }","variables":"{\"n\":\"Nicd\"}","operationName":null})");
+  r = post(
+      "application/json; charset=utf-8",
+      R"({"query":"query ($n: String!) { profile(username: $n) { totalXp } }","variables":"{\"n\":\"Nicd\"}","operationName":null})");
   CHECK(r.body == kTotal);
   r = post("application/json", R"({"query":"{ profile(username: \"Nicd\") { totalXp } }","variables":null})");
   CHECK(r.body == kTotal);
@@ -55,12 +57,15 @@ TEST_CASE("transport: GET and form bodies", "[graphql][transport]") {
   MemoryProfileSource source = fixtureSource();
   CHECK(handleGraphqlHttp({"HEAD", "", "", "query=%7B__typename%7D", ""}, source, {}).body ==
         R"({"data":{"__typename":"RootQueryType"}})");
-  CHECK(get("query=query+Q(%24n%3A+String)+%7B+profile(username%3A+%24n)+%7B+totalXp+%7D+%7D&variables=%7B%22n%22%3A%22Nicd%22%7D&operationName=Q")
+  CHECK(get("query=query+Q(%24n%3A+String)+%7B+profile(username%3A+%24n)+%7B+totalXp+%7D+%7D&variables=%7B%22n%22%3A%"
+            "22Nicd%22%7D&operationName=Q")
             .body == kTotal);
-  CHECK(post("application/x-www-form-urlencoded", "query=%7B+profile(username%3A+%22Nicd%22)+%7B+totalXp+%7D+%7D").body ==
-        kTotal);
+  CHECK(
+      post("application/x-www-form-urlencoded", "query=%7B+profile(username%3A+%22Nicd%22)+%7B+totalXp+%7D+%7D").body ==
+      kTotal);
   // The body's parameters win over the URL's.
-  CHECK(post("application/json", R"({"query":"{ profile(username: \"Nicd\") { totalXp } }"})", "", "query=%7B__typename%7D")
+  CHECK(post("application/json", R"({"query":"{ profile(username: \"Nicd\") { totalXp } }"})", "",
+             "query=%7B__typename%7D")
             .body == kTotal);
   CHECK(post("application/json", R"({"operationName":null})", "", "query=%7B__typename%7D").body ==
         R"({"data":{"__typename":"RootQueryType"}})");
@@ -87,16 +92,17 @@ TEST_CASE("transport: bad requests", "[graphql][transport]") {
     REQUIRE(messages.size() == 1);
     if (message.ends_with("..."))
       CHECK(messages.front().substr(0, message.size() - 3) == message.substr(0, message.size() - 3));
-    else
-      CHECK(messages.front() == message);
+    else CHECK(messages.front() == message);
   };
   check(post("application/json", "{\"query\": "), 400, "Body is not valid JSON: ...");
   check(post("application/json", "\"just a string\""), 400, "Body must be a JSON object or an array of objects.");
   check(post("application/json", " 42"), 400, "Body must be a JSON object or an array of objects.");
   check(post("application/json", R"({"query":"{a}","variables":{"v":"\ud800"}})"), 400, "Body is not valid JSON: ...");
   check(post("application/json", R"({"query": 5})"), 400, "\"query\" must be a string.");
-  check(post("application/json", R"({"query": "{a}", "operationName": 1})"), 400, "\"operationName\" must be a string or null.");
-  check(post("application/json", R"({"query": "{a}", "variables": [1]})"), 400, "\"variables\" must be a JSON object or null.");
+  check(post("application/json", R"({"query": "{a}", "operationName": 1})"), 400,
+        "\"operationName\" must be a string or null.");
+  check(post("application/json", R"({"query": "{a}", "variables": [1]})"), 400,
+        "\"variables\" must be a JSON object or null.");
   check(post("application/json", R"({"query": "{a}", "variables": "{nope"})"), 400,
         "\"variables\" is not valid JSON: ...");
   check(post("application/json", R"({"query": "  "})"), 400, "No query document supplied.");
@@ -109,26 +115,32 @@ TEST_CASE("transport: bad requests", "[graphql][transport]") {
   MemoryProfileSource source = fixtureSource();
   check(handleGraphqlHttp({"PUT", "text/plain", "", "", "{__typename}"}, source, {}), 405,
         "Method not allowed; use GET or POST.");
-  check(post("text/plain", std::string(kMaxBodyBytes + 1, ' ')), 413, "Request body is too large (at most 65536 bytes).");
+  check(post("text/plain", std::string(kMaxBodyBytes + 1, ' ')), 413,
+        "Request body is too large (at most 65536 bytes).");
   // Deep JSON is refused by the JSON parser's depth limit, not by recursion.
-  const GraphqlHttpResponse deep = post("application/json", R"({"query":"{a}","variables":{"v":)" +
-                                                               std::string(10000, '[') + std::string(10000, ']') + "}}");
+  const GraphqlHttpResponse deep =
+      post("application/json",
+           R"({"query":"{a}","variables":{"v":)" + std::string(10000, '[') + std::string(10000, ']') + "}}");
   CHECK(deep.status == 400);
 }
 
 TEST_CASE("transport: GraphQL errors answer 200 in the GraphQL format", "[graphql][transport]") {
   const GraphqlHttpResponse r = post("text/plain", "{ profile(username: \"Nicd\") { nope } }");
   CHECK(r.status == 200);
-  CHECK(r.body == R"({"errors":[{"message":"Cannot query field \"nope\" on type \"Profile\".","locations":[{"line":1,"column":31}]}]})");
+  CHECK(
+      r.body ==
+      R"({"errors":[{"message":"Cannot query field \"nope\" on type \"Profile\".","locations":[{"line":1,"column":31}]}]})");
 }
 
 TEST_CASE("transport: batches (a JSON array)", "[graphql][transport]") {
   const GraphqlHttpResponse r =
       post("application/json", R"([{"query":"{ profile(username: \"Nicd\") { totalXp } }"},{"query":"{ x }"},7])");
   CHECK(r.status == 200);
-  CHECK(r.body == "[" + kTotal +
-                      R"(,{"errors":[{"message":"Cannot query field \"x\" on type \"RootQueryType\".","locations":[{"line":1,"column":3}]}]})"
-                      R"(,{"errors":[{"message":"Each batch entry must be a JSON object."}]}])");
+  CHECK(
+      r.body ==
+      "[" + kTotal +
+          R"(,{"errors":[{"message":"Cannot query field \"x\" on type \"RootQueryType\".","locations":[{"line":1,"column":3}]}]})"
+          R"(,{"errors":[{"message":"Each batch entry must be a JSON object."}]}])");
   std::string big = "[";
   for (size_t k = 0; k <= kMaxBatchSize; ++k) big += std::string(k ? "," : "") + R"({"query":"{__typename}"})";
   big += "]";
@@ -142,6 +154,6 @@ TEST_CASE("transport: the viewer reaches the resolver (own private profile)", "[
   const std::string doc = R"({ profile(username: "secret") { totalXp } })";
   CHECK(handleGraphqlHttp({"POST", "text/plain", "", "", doc}, source, {"secret", kNowMs}).body ==
         R"({"data":{"profile":{"totalXp":42}}})");
-  CHECK(handleGraphqlHttp({"POST", "text/plain", "", "", doc}, source, {std::nullopt, kNowMs}).body.find("User not found") !=
-        std::string::npos);
+  CHECK(handleGraphqlHttp({"POST", "text/plain", "", "", doc}, source, {std::nullopt, kNowMs})
+            .body.find("User not found") != std::string::npos);
 }

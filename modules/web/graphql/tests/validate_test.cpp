@@ -19,19 +19,23 @@ std::string onlyError(std::string_view query) {
 }  // namespace
 
 TEST_CASE("validate: unknown fields, and where", "[graphql][validate]") {
-  CHECK(onlyError("{ profil(username: \"Nicd\") { totalXp } }") == "Cannot query field \"profil\" on type \"RootQueryType\".");
+  CHECK(onlyError("{ profil(username: \"Nicd\") { totalXp } }") ==
+        "Cannot query field \"profil\" on type \"RootQueryType\".");
   CHECK(onlyError("{ profile(username: \"Nicd\") { total } }") == "Cannot query field \"total\" on type \"Profile\".");
   CHECK(onlyError("{ profile(username: \"Nicd\") { languages { name level } } }") ==
         "Cannot query field \"level\" on type \"ProfileLanguage\".");
   CHECK(onlyError("{ __schemas { types { name } } }") == "Cannot query field \"__schemas\" on type \"RootQueryType\".");
   const std::string response = run("{\n  profile(username: \"Nicd\") {\n    nope\n  }\n}");
-  CHECK(response ==
-        R"({"errors":[{"message":"Cannot query field \"nope\" on type \"Profile\".","locations":[{"line":3,"column":5}]}]})");
+  CHECK(
+      response ==
+      R"({"errors":[{"message":"Cannot query field \"nope\" on type \"Profile\".","locations":[{"line":3,"column":5}]}]})");
 }
 
 TEST_CASE("validate: arguments", "[graphql][validate]") {
-  CHECK(onlyError("{ profile(user: \"Nicd\") { totalXp } }") == "Unknown argument \"user\" on field \"RootQueryType.profile\".");
-  CHECK(onlyError("{ profile(username: \"Nicd\") { totalXp(x: 1) } }") == "Unknown argument \"x\" on field \"Profile.totalXp\".");
+  CHECK(onlyError("{ profile(user: \"Nicd\") { totalXp } }") ==
+        "Unknown argument \"user\" on field \"RootQueryType.profile\".");
+  CHECK(onlyError("{ profile(username: \"Nicd\") { totalXp(x: 1) } }") ==
+        "Unknown argument \"x\" on field \"Profile.totalXp\".");
   CHECK(onlyError("{ profile(username: \"a\", username: \"b\") { totalXp } }") ==
         "There can be only one argument named \"username\".");
   CHECK(onlyError("{ profile(username: \"Nicd\") { dayLanguageXps { date } } }") ==
@@ -46,14 +50,15 @@ TEST_CASE("validate: wrong argument types", "[graphql][validate]") {
   CHECK(onlyError("{ profile(username: Nicd) { totalXp } }") == "Expected value of type \"String\", found Nicd.");
   CHECK(onlyError("{ profile(username: [\"a\"]) { totalXp } }") == "Expected value of type \"String\", found [\"a\"].");
   CHECK(onlyError("{ profile(username: \"Nicd\") { dates(since: \"2026-02-30\") { xp } } }") ==
-        "Expected value of type \"Date\", found \"2026-02-30\"; Date must be a date \"YYYY-MM-DD\", found: \"2026-02-30\"");
+        "Expected value of type \"Date\", found \"2026-02-30\"; Date must be a date \"YYYY-MM-DD\", found: "
+        "\"2026-02-30\"");
   CHECK(onlyError("{ profile(username: \"Nicd\") { dates(since: \"2026-1-1\") { xp } } }") ==
         "Expected value of type \"Date\", found \"2026-1-1\"; Date must be a date \"YYYY-MM-DD\", found: \"2026-1-1\"");
   CHECK(onlyError("{ profile(username: \"Nicd\") { languages(since: \"yesterday\") { xp } } }") ==
         "Expected value of type \"Datetime\", found \"yesterday\"; Datetime must be an RFC 3339 date and time with "
         "offset, found: \"yesterday\"");
-  CHECK(onlyError("{ profile(username: \"Nicd\") { languages(since: \"2026-11-26T00:00:00\") { xp } } }").find(
-            "Datetime must be an RFC 3339") != std::string::npos);
+  CHECK(onlyError("{ profile(username: \"Nicd\") { languages(since: \"2026-11-26T00:00:00\") { xp } } }")
+            .find("Datetime must be an RFC 3339") != std::string::npos);
   CHECK(onlyError("{ profile(username: \"Nicd\") { totalXp @skip(if: \"yes\") } }") ==
         "Expected value of type \"Boolean!\", found \"yes\"; Boolean cannot represent a non boolean value: \"yes\"");
 }
@@ -62,12 +67,14 @@ TEST_CASE("validate: leaf and object selections", "[graphql][validate]") {
   CHECK(onlyError("{ profile(username: \"Nicd\") }") ==
         "Field \"profile\" of type \"Profile\" must have a selection of subfields. Did you mean \"profile { ... }\"?");
   CHECK(onlyError("{ profile(username: \"Nicd\") { languages } }") ==
-        "Field \"languages\" of type \"[ProfileLanguage]\" must have a selection of subfields. Did you mean \"languages { ... }\"?");
+        "Field \"languages\" of type \"[ProfileLanguage]\" must have a selection of subfields. Did you mean "
+        "\"languages { ... }\"?");
   CHECK(onlyError("{ profile(username: \"Nicd\") { totalXp { value } } }") ==
         "Field \"totalXp\" must not have a selection since type \"Int\" has no subfields.");
   CHECK(onlyError("{ profile(username: \"Nicd\") { hourOfDayXps { h } } }") ==
         "Field \"hourOfDayXps\" must not have a selection since type \"ProfileHourOfDayXp\" has no subfields.");
-  CHECK(onlyError("{ __typename { x } }") == "Field \"__typename\" must not have a selection since type \"String!\" has no subfields.");
+  CHECK(onlyError("{ __typename { x } }") ==
+        "Field \"__typename\" must not have a selection since type \"String!\" has no subfields.");
 }
 
 TEST_CASE("validate: operations", "[graphql][validate]") {
@@ -81,7 +88,8 @@ TEST_CASE("validate: operations", "[graphql][validate]") {
 }
 
 TEST_CASE("validate: variables", "[graphql][validate]") {
-  CHECK(onlyError("query Q { profile(username: $name) { totalXp } }") == "Variable \"$name\" is not defined by operation \"Q\".");
+  CHECK(onlyError("query Q { profile(username: $name) { totalXp } }") ==
+        "Variable \"$name\" is not defined by operation \"Q\".");
   CHECK(onlyError("{ profile(username: $name) { totalXp } }") == "Variable \"$name\" is not defined.");
   CHECK(onlyError("query Q($name: String, $x: Int) { profile(username: $name) { totalXp } }") ==
         "Variable \"$x\" is never used in operation \"Q\".");
@@ -107,8 +115,9 @@ TEST_CASE("validate: variables", "[graphql][validate]") {
                           "dayLanguageXps(since: $d) { xp } } }",
                           R"({"n":"Nicd"})"))
             .empty());
-  CHECK(errorMessages(run("query Q($n: String) { ...F } fragment F on RootQueryType { profile(username: $n) { totalXp } }",
-                          R"({"n":"Nicd"})"))
+  CHECK(errorMessages(
+            run("query Q($n: String) { ...F } fragment F on RootQueryType { profile(username: $n) { totalXp } }",
+                R"({"n":"Nicd"})"))
             .empty());
   CHECK(onlyError("query Q { ...F } fragment F on RootQueryType { profile(username: $n) { totalXp } }") ==
         "Variable \"$n\" is not defined by operation \"Q\".");
@@ -122,9 +131,11 @@ TEST_CASE("validate: fragments", "[graphql][validate]") {
   CHECK(onlyError(use + "fragment F on Profile { totalXp } fragment F on Profile { registered }") ==
         "There can be only one fragment named \"F\".");
   CHECK(onlyError(use + "fragment F on Profil { totalXp }") == "Unknown type \"Profil\".");
-  CHECK(onlyError(use + "fragment F on Int { totalXp }") == "Fragment \"F\" cannot condition on non composite type \"Int\".");
-  CHECK(onlyError(use + "fragment F on ProfileLanguage { name }") ==
-        "Fragment \"F\" cannot be spread here as objects of type \"Profile\" can never be of type \"ProfileLanguage\".");
+  CHECK(onlyError(use + "fragment F on Int { totalXp }") ==
+        "Fragment \"F\" cannot condition on non composite type \"Int\".");
+  CHECK(
+      onlyError(use + "fragment F on ProfileLanguage { name }") ==
+      "Fragment \"F\" cannot be spread here as objects of type \"Profile\" can never be of type \"ProfileLanguage\".");
   CHECK(onlyError("{ profile(username: \"Nicd\") { ... on ProfileMachine { name } } }") ==
         "Fragment cannot be spread here as objects of type \"Profile\" can never be of type \"ProfileMachine\".");
   CHECK(onlyError("{ profile(username: \"Nicd\") { ... on Date { x } } }") ==
@@ -134,10 +145,12 @@ TEST_CASE("validate: fragments", "[graphql][validate]") {
 TEST_CASE("validate: fragment cycles", "[graphql][validate]") {
   CHECK(onlyError("{ profile(username: \"Nicd\") { ...A } } fragment A on Profile { totalXp ...A }") ==
         "Cannot spread fragment \"A\" within itself.");
-  CHECK(onlyError("{ profile(username: \"Nicd\") { ...A } } fragment A on Profile { ...B } fragment B on Profile { ...C } "
-                  "fragment C on Profile { ...A }") == "Cannot spread fragment \"A\" within itself via \"B\", \"C\".");
+  CHECK(onlyError(
+            "{ profile(username: \"Nicd\") { ...A } } fragment A on Profile { ...B } fragment B on Profile { ...C } "
+            "fragment C on Profile { ...A }") == "Cannot spread fragment \"A\" within itself via \"B\", \"C\".");
   // A cycle among fragments no operation uses is still reported (and both are unused).
-  const auto messages = errorMessages(run("{ __typename } fragment X on Profile { ...Y } fragment Y on Profile { ...X }"));
+  const auto messages =
+      errorMessages(run("{ __typename } fragment X on Profile { ...Y } fragment Y on Profile { ...X }"));
   CHECK(messages.size() == 3);
 }
 
@@ -161,11 +174,13 @@ TEST_CASE("validate: fields with one response name must merge", "[graphql][valid
   CHECK(onlyError("{ profile(username: \"a\") { totalXp } profile(username: \"b\") { totalXp } }") ==
         "Fields \"profile\" conflict because they have differing arguments. Use different aliases on the fields to "
         "fetch both if this was intentional.");
-  CHECK(onlyError("{ profile(username: \"Nicd\") { languages { n: name } ...F } } fragment F on Profile { languages { n: xp } }") ==
+  CHECK(onlyError("{ profile(username: \"Nicd\") { languages { n: name } ...F } } fragment F on Profile { languages { "
+                  "n: xp } }") ==
         "Fields \"n\" conflict because \"name\" and \"xp\" are different fields. Use different aliases on the fields "
         "to fetch both if this was intentional.");
   // Same field and arguments merge, in any argument order.
-  CHECK(errorMessages(run("{ profile(username: \"Nicd\") { totalXp totalXp ...F } } fragment F on Profile { totalXp }")).empty());
+  CHECK(errorMessages(run("{ profile(username: \"Nicd\") { totalXp totalXp ...F } } fragment F on Profile { totalXp }"))
+            .empty());
 }
 
 TEST_CASE("validate: many errors are reported together, with a cap", "[graphql][validate]") {

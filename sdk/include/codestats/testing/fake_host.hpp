@@ -147,7 +147,9 @@ struct Result {
   size_t size() const { return rows.size(); }
   const std::vector<Value>& operator[](size_t r) const { return rows.at(r); }
   // The first column of the first row as an integer / text (throws when there is no row).
-  int64_t scalarInt() const { return rows.at(0).at(0).type == CS_VAL_REAL ? static_cast<int64_t>(rows[0][0].d) : rows[0][0].i; }
+  int64_t scalarInt() const {
+    return rows.at(0).at(0).type == CS_VAL_REAL ? static_cast<int64_t>(rows[0][0].d) : rows[0][0].i;
+  }
   std::string scalarText() const { return rows.at(0).at(0).s; }
 };
 
@@ -238,7 +240,7 @@ inline std::vector<std::string> segments(const std::string& normalized) {
   return parts;
 }
 
-// A route pattern as the host reads it (host/src/http/RoutePattern.cpp).
+// A route pattern as the host reads it (host/src/http/route_pattern.cpp).
 struct Pattern {
   struct Segment {
     enum Kind { Literal, Param, Rest } kind;
@@ -300,7 +302,8 @@ inline bool topicMatches(const std::string& pattern, std::string_view topic) {
   return topic == pattern;
 }
 inline bool channelMatches(const std::string& pattern, std::string_view topic) {
-  if (!pattern.empty() && pattern.back() == '*') return startsWith(topic, std::string_view(pattern).substr(0, pattern.size() - 1));
+  if (!pattern.empty() && pattern.back() == '*')
+    return startsWith(topic, std::string_view(pattern).substr(0, pattern.size() - 1));
   return topic == pattern;
 }
 inline bool tableName(std::string_view s) {
@@ -432,7 +435,8 @@ class FakeHost {
     }
     sqlite3_extended_result_codes(db_, 1);
     sqlite3_set_authorizer(db_, &FakeHost::authorize, this);
-    for (const char* t : {"codestats_migrations", "codestats_table_owners", "codestats_read_contracts"}) rules_.owners[t] = "host";
+    for (const char* t : {"codestats_migrations", "codestats_table_owners", "codestats_read_contracts"})
+      rules_.owners[t] = "host";
     facts_ = {{"host.secret_key_base", std::string(64, 'k')}, {"host.instance_id", "fakehost"}};
     buildApi();
   }
@@ -576,7 +580,7 @@ class FakeHost {
     detail::Buf err;
     cs_status rc = route->batch(route->ud, rp.data(), sp.data(), rp.size(), errBuf(err));
     for (size_t i = 0; i < reqs.size(); ++i)
-      out[i] = rc != CS_OK         ? failure(owner, reqs[i], rc, err.data)
+      out[i] = rc != CS_OK       ? failure(owner, reqs[i], rc, err.data)
                : resps[i].failed ? failure(owner, reqs[i], CS_E_MODULE, resps[i].failure)
                                  : finish(reqs[i], resps[i]);
     return out;
@@ -905,7 +909,8 @@ class FakeHost {
     s->inst = nullptr;
     queued_.erase(std::remove_if(queued_.begin(), queued_.end(), [&](const Delivery& d) { return d.slot == p; }),
                   queued_.end());
-    joins_.erase(std::remove_if(joins_.begin(), joins_.end(), [&](const Join& j) { return j.slot == p; }), joins_.end());
+    joins_.erase(std::remove_if(joins_.begin(), joins_.end(), [&](const Join& j) { return j.slot == p; }),
+                 joins_.end());
     if (s->library) dlclose(s->library);
   }
   std::string loadDescriptor(const cs_module* desc, void* library) {
@@ -916,9 +921,12 @@ class FakeHost {
     };
     if (!desc) throw refuse("the entry function returned no descriptor");
     if (desc->struct_size < sizeof(cs_module)) throw refuse("the module descriptor is too small");
-    if (desc->abi_major != CS_ABI_MAJOR) throw refuse("module ABI major " + std::to_string(desc->abi_major) + " != host ABI major " + std::to_string(CS_ABI_MAJOR));
+    if (desc->abi_major != CS_ABI_MAJOR)
+      throw refuse("module ABI major " + std::to_string(desc->abi_major) + " != host ABI major " +
+                   std::to_string(CS_ABI_MAJOR));
     if (desc->abi_minor > CS_ABI_MINOR)
-      throw refuse("module ABI 1." + std::to_string(desc->abi_minor) + " is newer than host ABI 1." + std::to_string(CS_ABI_MINOR));
+      throw refuse("module ABI 1." + std::to_string(desc->abi_minor) + " is newer than host ABI 1." +
+                   std::to_string(CS_ABI_MINOR));
     if (!desc->create || !desc->destroy) throw refuse("the descriptor lacks create or destroy");
     std::string name = desc->name ? desc->name : "";
     if (!detail::moduleName(name)) throw refuse("invalid module name '" + name + "'");
@@ -1065,8 +1073,9 @@ class FakeHost {
         return CS_E_DENIED;
       }
       if (tx_ && !inTxCall_ && !sqlite3_stmt_readonly(st)) {
-        err = "a write with tx == NULL inside db_transaction: the host would run it on another connection and "
-              "wait for the writer this transaction holds; pass the cs_tx";
+        err =
+            "a write with tx == NULL inside db_transaction: the host would run it on another connection and "
+            "wait for the writer this transaction holds; pass the cs_tx";
         return CS_E_STATE;
       }
     }
@@ -1113,8 +1122,14 @@ class FakeHost {
       for (int c = 0; c < static_cast<int>(out.columns.size()); ++c) {
         Value& v = out.cells.emplace_back();
         switch (sqlite3_column_type(st, c)) {
-          case SQLITE_INTEGER: v.type = CS_VAL_INT; v.i = sqlite3_column_int64(st, c); break;
-          case SQLITE_FLOAT: v.type = CS_VAL_REAL; v.d = sqlite3_column_double(st, c); break;
+          case SQLITE_INTEGER:
+            v.type = CS_VAL_INT;
+            v.i = sqlite3_column_int64(st, c);
+            break;
+          case SQLITE_FLOAT:
+            v.type = CS_VAL_REAL;
+            v.d = sqlite3_column_double(st, c);
+            break;
           case SQLITE_TEXT: {
             v.type = CS_VAL_TEXT;
             auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, c));
@@ -1177,7 +1192,8 @@ class FakeHost {
       for (const auto& route : s->routes) {
         auto score = route.pattern.match(req.path, parts, params);
         if (!score) continue;
-        bool methodOk = route.method == "*" || route.method == req.method || (req.method == "HEAD" && route.method == "GET");
+        bool methodOk =
+            route.method == "*" || route.method == req.method || (req.method == "HEAD" && route.method == "GET");
         if (!methodOk) {
           pathMatched = true;
           if (allow.find(route.method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + route.method;
@@ -1207,7 +1223,7 @@ class FakeHost {
       out.status = status;
       out.headers = {{"Content-Type", "application/json"}};
       if (status == 405) out.headers.emplace_back("Allow", allow);
-      out.body = status == 404 ? R"({"error":"Not found"})"
+      out.body = status == 404   ? R"({"error":"Not found"})"
                  : status == 405 ? R"({"error":"Method not allowed"})"
                                  : R"({"error":"Bad request"})";
       return out;
@@ -1443,7 +1459,8 @@ class FakeHost {
         if (err) buf(err)->data += msg;
         return rc;
       };
-      if (f.tx_) return fail(CS_E_STATE, "nested db_transaction: the host would wait for the writer this transaction holds");
+      if (f.tx_)
+        return fail(CS_E_STATE, "nested db_transaction: the host would wait for the writer this transaction holds");
       if (sqlite3_exec(f.db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
         return fail(CS_E_DB, sqlite3_errmsg(f.db_));
       detail::Tx tx;
@@ -1502,7 +1519,8 @@ class FakeHost {
     };
     t.kv_put = [](cs_host* h, cs_str key, cs_str value, uint32_t ttl) -> cs_status {
       if (!h) return CS_E_INVALID;
-      self(h).kv_[slot(h)->name][std::string(sv(key))] = KvEntry{std::string(sv(value)), ttl ? self(h).nowMs_ + ttl : 0};
+      self(h).kv_[slot(h)->name][std::string(sv(key))] =
+          KvEntry{std::string(sv(value)), ttl ? self(h).nowMs_ + ttl : 0};
       return CS_OK;
     };
     t.kv_del = [](cs_host* h, cs_str key) -> cs_status {
@@ -1626,8 +1644,8 @@ class FakeHost {
     t.channel_push = [](cs_host* h, uint64_t conn, cs_str topic, cs_str event, cs_str payload) -> cs_status {
       if (!h || sv(topic).empty() || sv(event).empty()) return CS_E_INVALID;
       if (!self(h).joined(conn, std::string(sv(topic)))) return CS_E_NOT_FOUND;
-      self(h).pushes_.push_back(
-          ChannelMessage{slot(h)->name, conn, std::string(sv(topic)), std::string(sv(event)), std::string(sv(payload))});
+      self(h).pushes_.push_back(ChannelMessage{slot(h)->name, conn, std::string(sv(topic)), std::string(sv(event)),
+                                               std::string(sv(payload))});
       return CS_OK;
     };
 

@@ -1,0 +1,51 @@
+// Helpers for the host's own statements (migrations, the table-ownership registry): typed
+// parameters and a transaction that rolls back unless committed.
+#pragma once
+
+#include "db/database.hpp"
+
+#include <cstdint>
+#include <string_view>
+
+namespace codestats::host::db {
+
+inline cs_value textValue(std::string_view s) {
+  cs_value v{};
+  v.type = CS_VAL_TEXT;
+  v.s = {s.data(), s.size()};
+  return v;
+}
+
+inline cs_value intValue(int64_t i) {
+  cs_value v{};
+  v.type = CS_VAL_INT;
+  v.i = i;
+  return v;
+}
+
+// Rolls back unless committed. Errors from the rollback are swallowed: the error that
+// made us leave is the one worth reporting, and the pool drops a broken connection.
+class Transaction {
+ public:
+  explicit Transaction(Connection& c) : c_(c) { c_.begin(); }
+  ~Transaction() {
+    if (open_) {
+      try {
+        c_.rollback();
+      } catch (...) {
+      }
+    }
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  void commit() {
+    c_.commit();  // if this throws, the destructor still rolls back (SQLite keeps it open)
+    open_ = false;
+  }
+
+ private:
+  Connection& c_;
+  bool open_ = true;
+};
+
+}  // namespace codestats::host::db

@@ -1,0 +1,654 @@
+#include "ws/channel_hub.hpp"
+
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/Net/NetException.h>
+#include <Poco/Net/WebSocket.h>
+#include <spdlog/spdlog.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <deque>
+
+#include "abi/exchange.hpp"
+#include "runtime/module_table.hpp"
+#include "services/metrics.hpp"
+#include "services/worker_pool.hpp"
+#include "ws/phoenix_message.hpp"
+#include "ws/web_socket_codec.hpp"
+
+namespace codestats::host {
+
+using ws::Message;
+
+namespace {
+
+int64_t nowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+cs_str cs(std::string_view s) { return cs_str{s.data(), s.size()}; }
+
+struct Join {
+  std::string joinRef;
+  std::string module;
+  std::string assigns;
+};
+
+// The module generation currently handling `topic`, with its registration.
+struct ChannelTarget {
+  GenerationPtr lease;
+  const ChannelReg* reg = nullptr;
+};
+
+ChannelTarget findChannel(ModuleTable& modules, std::string_view topic, std::string_view onlyModule = {}) {
+  auto slots = modules.snapshot();
+  for (const auto& slot : *slots) {
+    if (!onlyModule.empty() && slot->name != onlyModule) continue;
+    GenerationPtr lease = slot->current.load();
+    if (!lease) continue;
+    for (const auto& r : lease->channels)
+      if (channelPatternMatches(r.pattern, topic)) return ChannelTarget{lease, &r};
+  }
+  return {};
+}
+
+}  // namespace
+
+struct ChannelHub::Conn {
+  uint64_t id = 0;
+  Poco::Net::StreamSocket sock;  // owns the descriptor
+  int fd = -1;
+  IoThread* io = nullptr;
+  std::string identity, remote;
+  ws::FrameDecoder decoder{64 * 1024};  // I/O thread only
+  std::atomic<int64_t> lastSeenMs{0};
+  std::shared_ptr<SerialQueue> inbox;
+
+  std::mutex mu;  // send side
+  std::deque<std::shared_ptr<const std::string>> out;
+  size_t queued = 0;
+  size_t offset = 0;
+  std::atomic<bool> closing{false};  // a close frame is queued: no more input is processed
+  bool dead = false;
+  bool writeArmed = false;
+  bool halfClosed = false;  // I/O thread: close frame sent, write side shut, draining input
+  int64_t closeDeadlineMs = 0;
+
+  std::mutex joinsMu;  // written on the worker (serial per conn), read by push()
+  std::unordered_map<std::string, Join> joins;
+};
+
+struct ChannelHub::IoThread {
+  ChannelHub& hub;
+  int epfd = -1, evfd = -1;
+  std::mutex mu;
+  std::vector<std::shared_ptr<Conn>> adds, dirty;
+  bool notified = false;
+  std::unordered_map<int, std::shared_ptr<Conn>> byFd;
+  std::thread thread;
+
+  explicit IoThread(ChannelHub& h) : hub(h) {
+    epfd = epoll_create1(EPOLL_CLOEXEC);
+    evfd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = evfd;
+    epoll_ctl(epfd, EPOLL_CTL_ADD, evfd, &ev);
+    thread = std::thread([this] { run(); });
+  }
+  void stop() {
+    wake();
+    if (thread.joinable()) thread.join();
+  }
+  ~IoThread() {
+    stop();
+    ::close(epfd);
+    ::close(evfd);
+  }
+
+  void wake() {
+    uint64_t one = 1;
+    [[maybe_unused]] auto r = ::write(evfd, &one, sizeof one);
+  }
+  void add(std::shared_ptr<Conn> c) {
+    {
+      std::lock_guard lock(mu);
+      adds.push_back(std::move(c));
+    }
+    wake();
+  }
+  void markDirty(const std::shared_ptr<Conn>& c) {
+    bool doWake = false;
+    {
+      std::lock_guard lock(mu);
+      dirty.push_back(c);
+      if (!notified) notified = doWake = true;
+    }
+    if (doWake) wake();
+  }
+
+  void setWrite(Conn& c, bool on) {
+    if (c.writeArmed == on) return;
+    c.writeArmed = on;
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0);
+    ev.data.fd = c.fd;
+    epoll_ctl(epfd, EPOLL_CTL_MOD, c.fd, &ev);
+  }
+
+  void destroy(const std::shared_ptr<Conn>& c) {
+    {
+      std::lock_guard lock(c->mu);
+      if (c->dead) return;
+      c->dead = true;
+      c->out.clear();
+      c->queued = 0;
+    }
+    epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, nullptr);
+    byFd.erase(c->fd);
+    try {
+      c->sock.close();
+    } catch (...) {
+    }
+    hub.onClosed(c);
+  }
+
+  // Writes what the connection has queued; arms EPOLLOUT when the kernel buffer is full.
+  void flush(const std::shared_ptr<Conn>& c) {
+    bool finished = false;
+    {
+      std::lock_guard lock(c->mu);
+      if (c->dead) return;
+      while (!c->out.empty()) {
+        const std::string& f = *c->out.front();
+        ssize_t n = ::send(c->fd, f.data() + c->offset, f.size() - c->offset, MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n < 0) {
+          if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            setWrite(*c, true);
+            return;
+          }
+          finished = true;  // peer gone
+          break;
+        }
+        c->offset += static_cast<size_t>(n);
+        if (c->offset == f.size()) {
+          c->queued -= f.size();
+          c->out.pop_front();
+          c->offset = 0;
+        }
+      }
+      if (!finished) {
+        setWrite(*c, false);
+        if (c->closing && !c->halfClosed) {
+          // The close frame went out. Shut our side and keep reading (and discarding) for a
+          // moment, so unread client data does not turn the close into a TCP reset that
+          // would swallow the close frame.
+          ::shutdown(c->fd, SHUT_WR);
+          c->halfClosed = true;
+          c->closeDeadlineMs = nowMs() + 2000;
+        }
+      }
+    }
+    if (finished) destroy(c);
+  }
+
+  void read(const std::shared_ptr<Conn>& c) {
+    char buf[16384];
+    for (;;) {
+      ssize_t n = ::recv(c->fd, buf, sizeof buf, MSG_DONTWAIT);
+      if (n == 0) return destroy(c);
+      if (n < 0) {
+        if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+        return destroy(c);
+      }
+      c->lastSeenMs = nowMs();
+      if (c->closing) continue;  // after our close frame, input is drained, not processed
+      bool ok = c->decoder.feed(buf, static_cast<size_t>(n));
+      Message m;
+      while (c->decoder.next(m)) handle(c, m);
+      if (!ok) return hub.close(c, c->decoder.error(), "protocol error");
+      if (static_cast<size_t>(n) < sizeof buf) break;
+    }
+  }
+
+  void handle(const std::shared_ptr<Conn>& c, Message& m) {
+    switch (m.kind) {
+      case Message::Text: {
+        hub.metrics_.counter("codestats_ws_messages_in_total")++;
+        std::weak_ptr<Conn> weak = c;
+        ChannelHub* h = &hub;
+        bool queued = c->inbox->post([h, weak, text = std::move(m.payload)]() mutable {
+          if (auto conn = weak.lock()) h->onMessage(conn, std::move(text));
+        });
+        if (!queued) hub.close(c, ws::kPolicyViolation, "too many messages");
+        break;
+      }
+      case Message::Binary: hub.close(c, ws::kUnsupportedData, "binary frames are not supported"); break;
+      case Message::Ping:
+        hub.send(c, std::make_shared<const std::string>(ws::encodeFrame(Message::Pong, m.payload)));
+        break;
+      case Message::Close:
+        hub.close(c, m.closeCode == 1005 || m.closeCode < 1000 ? ws::kNormal : m.closeCode, "");
+        break;
+      default: break;
+    }
+  }
+
+  void run() {
+    epoll_event evs[256];
+    int64_t lastSweep = nowMs();
+    while (!hub.stopping_) {
+      int n = epoll_wait(epfd, evs, 256, 1000);
+      for (int i = 0; i < n; ++i) {
+        int fd = evs[i].data.fd;
+        if (fd == evfd) {
+          uint64_t v;
+          [[maybe_unused]] auto r = ::read(evfd, &v, sizeof v);
+          std::vector<std::shared_ptr<Conn>> a, d;
+          {
+            std::lock_guard lock(mu);
+            a.swap(adds);
+            d.swap(dirty);
+            notified = false;
+          }
+          for (auto& c : a) {
+            epoll_event ev{};
+            ev.events = EPOLLIN | EPOLLRDHUP;
+            ev.data.fd = c->fd;
+            byFd[c->fd] = c;
+            epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
+            read(c);  // bytes that arrived with the handshake
+          }
+          for (auto& c : d) flush(c);
+          continue;
+        }
+        auto it = byFd.find(fd);
+        if (it == byFd.end()) continue;
+        auto c = it->second;
+        if (evs[i].events & EPOLLOUT) flush(c);
+        if (evs[i].events & (EPOLLIN | EPOLLERR | EPOLLHUP | EPOLLRDHUP)) read(c);
+      }
+      int64_t now = nowMs();
+      if (now - lastSweep >= 1000) {
+        lastSweep = now;
+        std::vector<std::shared_ptr<Conn>> idle, lingering;
+        for (auto& [fd, c] : byFd) {
+          if (c->halfClosed && now > c->closeDeadlineMs) lingering.push_back(c);
+          else if (now - c->lastSeenMs > hub.limits_.idleTimeoutMs) idle.push_back(c);
+        }
+        for (auto& c : lingering) destroy(c);
+        for (auto& c : idle) hub.close(c, ws::kNormal, "idle timeout");
+      }
+    }
+    for (auto& [fd, c] : byFd) {
+      std::lock_guard lock(c->mu);
+      c->dead = true;
+    }
+    byFd.clear();
+  }
+};
+
+ChannelHub::ChannelHub(HubLimits limits, ModuleTable& modules, WorkerPool& workers, Metrics& metrics)
+    : limits_(limits), modules_(modules), workers_(workers), metrics_(metrics) {
+  // Exported at 0 from the start (an alert on drops must see the series before the first one).
+  for (const char* name :
+       {"codestats_ws_connections_opened_total", "codestats_ws_connections_closed_total",
+        "codestats_ws_queue_overflows_total", "codestats_ws_broadcasts_total", "codestats_ws_origin_refused_total"})
+    metrics_.counter(name);
+  for (int i = 0; i < std::max(1, limits_.ioThreads); ++i) io_.push_back(std::make_unique<IoThread>(*this));
+}
+
+ChannelHub::~ChannelHub() {
+  shutdown();
+  io_.clear();
+  std::lock_guard lock(connsMu_);
+  conns_.clear();
+}
+
+// Stops the I/O threads; the hub object stays valid for worker tasks that still run.
+void ChannelHub::shutdown() {
+  if (stopping_.exchange(true)) return;
+  for (auto& io : io_) io->stop();
+}
+
+size_t ChannelHub::connections() const {
+  std::lock_guard lock(connsMu_);
+  return conns_.size();
+}
+
+void ChannelHub::accept(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,
+                        const std::string& query, const std::string& remoteAddr) {
+  auto refuse = [&](Poco::Net::HTTPResponse::HTTPStatus status, const std::string& body) {
+    resp.setStatusAndReason(status);
+    resp.setContentType("application/json");
+    resp.setKeepAlive(false);
+    resp.sendBuffer(body.data(), body.size());
+  };
+  if (stopping_) return refuse(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE, R"({"error":"shutting down"})");
+  if (query.find("vsn=1.0.0") != std::string::npos)
+    return refuse(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"only serializer vsn 2.0.0 is supported"})");
+  if (!originAllowed(req, remoteAddr))
+    return refuse(Poco::Net::HTTPResponse::HTTP_FORBIDDEN, R"({"error":"Origin not allowed"})");
+
+  // Who is connecting: the module that handles socket connects decides (lease held).
+  std::string identity;
+  auto slots = modules_.snapshot();
+  for (const auto& slot : *slots) {
+    GenerationPtr lease = slot->current.load();
+    if (!lease || !lease->socketConnect.fn) continue;
+    cs_buf id, err;
+    cs_status rc = CS_E_MODULE;
+    try {
+      rc = lease->socketConnect.fn(lease->socketConnect.ud, cs(query), cs(remoteAddr), &id, &err);
+    } catch (...) {
+    }
+    if (rc == CS_E_REFUSED) return refuse(Poco::Net::HTTPResponse::HTTP_FORBIDDEN, R"({"error":"Forbidden"})");
+    if (rc != CS_OK) {
+      spdlog::warn("{} socket connect failed: {}", lease->logPrefix(), err.data);
+      return refuse(Poco::Net::HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, R"({"error":"Internal server error"})");
+    }
+    identity = std::move(id.data);
+    break;
+  }
+
+  std::unique_ptr<Poco::Net::WebSocket> socket;
+  try {
+    socket = std::make_unique<Poco::Net::WebSocket>(req, resp);  // sends 101 and detaches the socket
+  } catch (const Poco::Net::WebSocketException& e) {
+    if (!resp.sent()) refuse(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"Bad WebSocket upgrade"})");
+    return;
+  }
+  auto c = std::make_shared<Conn>();
+  c->id = nextId_++;
+  c->sock = *socket;
+  c->sock.setBlocking(false);
+  c->sock.setNoDelay(true);
+  if (limits_.sendBufferBytes > 0) c->sock.setSendBufferSize(limits_.sendBufferBytes);
+  c->fd = c->sock.impl()->sockfd();
+  c->identity = std::move(identity);
+  c->remote = remoteAddr;
+  c->decoder = ws::FrameDecoder(limits_.maxMessageBytes);
+  c->lastSeenMs = nowMs();
+  c->inbox = std::make_shared<SerialQueue>(workers_, limits_.maxInbox);
+  c->io = io_[nextIo_++ % io_.size()].get();
+  {
+    std::lock_guard lock(connsMu_);
+    conns_[c->id] = c;
+  }
+  metrics_.counter("codestats_ws_connections_opened_total")++;
+  c->io->add(c);
+}
+
+void ChannelHub::setOriginPolicy(std::shared_ptr<const OriginPolicy> policy) {
+  std::lock_guard lock(originMu_);
+  origins_ = std::move(policy);
+}
+
+// Browsers send Origin with every WebSocket upgrade; other clients (editor plugins, the
+// node phoenix client) usually do not, and are not what the check is about.
+bool ChannelHub::originAllowed(const Poco::Net::HTTPServerRequest& req, const std::string& remoteAddr) {
+  if (!req.has("Origin")) return true;
+  std::shared_ptr<const OriginPolicy> policy;
+  {
+    std::lock_guard lock(originMu_);
+    policy = origins_;
+  }
+  if (!policy) policy = std::make_shared<const OriginPolicy>(std::string(), std::vector<std::string>{});
+  const std::string& origin = req.get("Origin");
+  if (policy->allows(origin, req.get("Host", ""))) return true;
+  metrics_.counter("codestats_ws_origin_refused_total")++;
+  uint64_t suppressed = 0;
+  if (originLog_.allow(suppressed)) {
+    std::string shown = origin.substr(0, 200);
+    for (char& ch : shown)
+      if (static_cast<unsigned char>(ch) < 0x20 || static_cast<unsigned char>(ch) >= 0x7f) ch = '?';
+    spdlog::warn(
+        "[host] refused a live-update socket from {} with Origin '{}': it must match {} ({} more refused "
+        "since the last such line; codestats_ws_origin_refused_total counts them all)",
+        remoteAddr, shown, policy->describe(), suppressed);
+  }
+  return false;
+}
+
+void ChannelHub::send(const std::shared_ptr<Conn>& c, std::shared_ptr<const std::string> frame) {
+  {
+    std::lock_guard lock(c->mu);
+    if (c->dead || c->closing) return;
+    if (c->queued + frame->size() > limits_.maxQueuedBytes) {
+      // A client that does not read: drop what it has not taken and close it.
+      metrics_.counter("codestats_ws_queue_overflows_total")++;
+      if (c->offset == 0) {
+        c->out.clear();
+        c->queued = 0;
+      } else {
+        while (c->out.size() > 1) {
+          c->queued -= c->out.back()->size();
+          c->out.pop_back();
+        }
+      }
+      auto closeFrame = std::make_shared<const std::string>(ws::encodeClose(ws::kTryAgainLater, "send queue full"));
+      c->out.push_back(closeFrame);
+      c->queued += closeFrame->size();
+      c->closing = true;
+    } else {
+      c->queued += frame->size();
+      c->out.push_back(std::move(frame));
+    }
+  }
+  c->io->markDirty(c);
+}
+
+void ChannelHub::sendText(const std::shared_ptr<Conn>& c, const std::string& text) {
+  send(c, std::make_shared<const std::string>(ws::encodeFrame(Message::Text, text)));
+}
+
+void ChannelHub::close(const std::shared_ptr<Conn>& c, uint16_t code, std::string_view reason) {
+  {
+    std::lock_guard lock(c->mu);
+    if (c->dead || c->closing) return;
+    auto frame = std::make_shared<const std::string>(ws::encodeClose(code, reason));
+    c->out.push_back(frame);
+    c->queued += frame->size();
+    c->closing = true;
+  }
+  metrics_.counter("codestats_ws_closes_total", Metrics::label("code", std::to_string(code)))++;
+  c->io->markDirty(c);
+}
+
+void ChannelHub::onClosed(const std::shared_ptr<Conn>& c) {
+  {
+    std::lock_guard lock(connsMu_);
+    conns_.erase(c->id);
+  }
+  metrics_.counter("codestats_ws_connections_closed_total")++;
+  // The module learns about the leaves in order, after anything still queued for this conn.
+  auto keep = c;
+  if (!c->inbox->post([this, keep] { leaveAll(keep); })) workers_.post([this, keep] { leaveAll(keep); });
+}
+
+void ChannelHub::leaveAll(const std::shared_ptr<Conn>& c) {
+  std::unordered_map<std::string, Join> joins;
+  {
+    std::lock_guard lock(c->joinsMu);
+    joins.swap(c->joins);
+  }
+  for (auto& [topic, j] : joins) {
+    {
+      std::unique_lock lock(topicsMu_);
+      auto it = topics_.find(topic);
+      if (it != topics_.end()) {
+        it->second.erase(c->id);
+        if (it->second.empty()) topics_.erase(it);
+      }
+    }
+    ChannelTarget t = findChannel(modules_, topic, j.module);
+    if (t.reg && t.reg->handlers.on_leave) {
+      try {
+        t.reg->handlers.on_leave(t.reg->ud, c->id, cs(topic), cs(c->identity), cs(j.assigns));
+      } catch (...) {
+      }
+    }
+  }
+}
+
+void ChannelHub::onMessage(const std::shared_ptr<Conn>& c, std::string text) {
+  auto msg = ws::decodePhoenix(text);
+  if (!msg) return close(c, ws::kUnsupportedData, "not a Phoenix V2 message");
+  auto reply = [&](std::string_view status, std::string_view response) {
+    sendText(c, ws::encodePhoenix(msg->joinRef, msg->ref, msg->topic, "phx_reply", ws::replyPayload(status, response)));
+  };
+
+  if (msg->topic == "phoenix" && msg->event == "heartbeat") return reply("ok", "{}");
+
+  if (msg->event == "phx_join") {
+    std::optional<Join> previous;
+    {
+      std::lock_guard lock(c->joinsMu);
+      auto it = c->joins.find(msg->topic);
+      if (it != c->joins.end()) {
+        previous = it->second;
+        c->joins.erase(it);
+      } else if (c->joins.size() >= limits_.maxJoins) {
+        return reply("error", R"({"reason":"too many joins"})");
+      }
+    }
+    if (previous) {  // a duplicate join replaces the old one, which is closed
+      ChannelTarget old = findChannel(modules_, msg->topic, previous->module);
+      if (old.reg && old.reg->handlers.on_leave)
+        old.reg->handlers.on_leave(old.reg->ud, c->id, cs(msg->topic), cs(c->identity), cs(previous->assigns));
+      sendText(c, ws::encodePhoenix(previous->joinRef, previous->joinRef, msg->topic, "phx_close", "{}"));
+    }
+    ChannelTarget t = findChannel(modules_, msg->topic);
+    if (!t.reg) {
+      if (previous) {
+        std::unique_lock lock(topicsMu_);
+        topics_[msg->topic].erase(c->id);
+      }
+      return reply("error", R"({"reason":"unmatched topic"})");
+    }
+    cs_buf response, assigns, err;
+    cs_status rc = CS_E_MODULE;
+    try {
+      rc = t.reg->handlers.on_join(t.reg->ud, c->id, cs(msg->topic), cs(msg->payload), cs(c->identity), &response,
+                                   &assigns, &err);
+    } catch (...) {
+    }
+    if (rc == CS_E_REFUSED) {
+      if (previous) {
+        std::unique_lock lock(topicsMu_);
+        topics_[msg->topic].erase(c->id);
+      }
+      return reply("error", response.data.empty() ? R"({"reason":"unauthorized"})" : response.data);
+    }
+    if (rc != CS_OK) {
+      spdlog::warn("{} join of '{}' failed: {}", t.lease->logPrefix(), msg->topic, err.data);
+      return reply("error", R"({"reason":"join crashed"})");
+    }
+    {
+      std::lock_guard lock(c->joinsMu);
+      c->joins[msg->topic] = Join{msg->joinRef.value_or(msg->ref.value_or("")), t.lease->module, assigns.data};
+    }
+    {
+      std::unique_lock lock(topicsMu_);
+      topics_[msg->topic].insert(c->id);
+    }
+    return reply("ok", response.data);
+  }
+
+  std::optional<Join> join;
+  {
+    std::lock_guard lock(c->joinsMu);
+    auto it = c->joins.find(msg->topic);
+    if (it != c->joins.end()) join = it->second;
+  }
+  if (!join) return reply("error", R"({"reason":"unmatched topic"})");
+
+  if (msg->event == "phx_leave") {
+    {
+      std::lock_guard lock(c->joinsMu);
+      c->joins.erase(msg->topic);
+    }
+    {
+      std::unique_lock lock(topicsMu_);
+      auto it = topics_.find(msg->topic);
+      if (it != topics_.end()) {
+        it->second.erase(c->id);
+        if (it->second.empty()) topics_.erase(it);
+      }
+    }
+    ChannelTarget t = findChannel(modules_, msg->topic, join->module);
+    if (t.reg && t.reg->handlers.on_leave)
+      t.reg->handlers.on_leave(t.reg->ud, c->id, cs(msg->topic), cs(c->identity), cs(join->assigns));
+    reply("ok", "{}");
+    return sendText(c, ws::encodePhoenix(join->joinRef, join->joinRef, msg->topic, "phx_close", "{}"));
+  }
+
+  ChannelTarget t = findChannel(modules_, msg->topic, join->module);
+  if (!t.reg) {
+    // The module's new version no longer handles this topic: close this channel only.
+    {
+      std::lock_guard lock(c->joinsMu);
+      c->joins.erase(msg->topic);
+    }
+    return sendText(c, ws::encodePhoenix(join->joinRef, join->joinRef, msg->topic, "phx_close", "{}"));
+  }
+  if (!t.reg->handlers.on_event) return reply("error", R"({"reason":"unhandled event"})");
+  cs_buf response, err;
+  cs_status rc = CS_E_MODULE;
+  try {
+    rc = t.reg->handlers.on_event(t.reg->ud, c->id, cs(msg->topic), cs(msg->event), cs(msg->payload), cs(c->identity),
+                                  cs(join->assigns), &response, &err);
+  } catch (...) {
+  }
+  if (rc == CS_OK) return reply("ok", response.data);
+  if (rc == CS_E_REFUSED || rc == CS_E_NOT_FOUND)
+    return reply("error", response.data.empty() ? R"({"reason":"unhandled event"})" : response.data);
+  spdlog::warn("{} event '{}' on '{}' failed: {}", t.lease->logPrefix(), msg->event, msg->topic, err.data);
+  reply("error", R"({"reason":"event crashed"})");
+}
+
+void ChannelHub::broadcast(std::string_view topic, std::string_view event, std::string_view payloadJson) {
+  auto frame = std::make_shared<const std::string>(
+      ws::encodeFrame(Message::Text, ws::encodePhoenix(std::nullopt, std::nullopt, topic, event, payloadJson)));
+  std::vector<std::shared_ptr<Conn>> targets;
+  {
+    std::shared_lock lock(topicsMu_);
+    auto it = topics_.find(std::string(topic));
+    if (it == topics_.end()) return;
+    std::lock_guard connsLock(connsMu_);
+    targets.reserve(it->second.size());
+    for (uint64_t id : it->second) {
+      auto c = conns_.find(id);
+      if (c != conns_.end()) targets.push_back(c->second);
+    }
+  }
+  metrics_.counter("codestats_ws_broadcasts_total")++;
+  for (auto& c : targets) send(c, frame);
+}
+
+bool ChannelHub::push(uint64_t conn, std::string_view topic, std::string_view event, std::string_view payloadJson) {
+  std::shared_ptr<Conn> c;
+  {
+    std::lock_guard lock(connsMu_);
+    auto it = conns_.find(conn);
+    if (it == conns_.end()) return false;
+    c = it->second;
+  }
+  std::optional<std::string> joinRef;
+  {
+    std::lock_guard lock(c->joinsMu);
+    auto it = c->joins.find(std::string(topic));
+    if (it == c->joins.end()) return false;
+    joinRef = it->second.joinRef;
+  }
+  sendText(c, ws::encodePhoenix(joinRef, std::nullopt, topic, event, payloadJson));
+  return true;
+}
+
+}  // namespace codestats::host
