@@ -1,4 +1,4 @@
-// Tests for host/src/admin/AdminExposure: the admin API starts on loopback with a long
+// Tests for host/src/admin/admin_exposure: the admin API starts on loopback with a long
 // token only, unless the operator overrides that.
 #include <catch2/catch.hpp>
 

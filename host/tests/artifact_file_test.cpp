@@ -1,4 +1,4 @@
-// Tests for host/src/runtime/ArtifactFile through ModuleLoader::artifactSha256: only a
+// Tests for host/src/runtime/artifact_file through ModuleLoader::artifactSha256: only a
 // regular file (or a symlink to one) is an artifact; anything else is refused at once with
 // a reason naming what it is (a FIFO used to block the hash, and with it SIGHUP, forever).
 #include <catch2/catch.hpp>

@@ -1,4 +1,4 @@
-// Tests for host/src/http/BatchQueue: how a batch route's requests are grouped into calls.
+// Tests for host/src/http/batch_queue: how a batch route's requests are grouped into calls.
 #include <catch2/catch.hpp>
 
 #include <atomic>

@@ -1,4 +1,4 @@
-// Tests for host/src/http/ChunkedDecoder: the strict chunked transfer coding (RFC 9112 7.1).
+// Tests for host/src/http/chunked_decoder: the strict chunked transfer coding (RFC 9112 7.1).
 #include <catch2/catch.hpp>
 
 #include <algorithm>

@@ -1,4 +1,4 @@
-// Tests for host/src/http/ClientAddress: X-Forwarded-For is believed from trusted proxies only.
+// Tests for host/src/http/client_address: X-Forwarded-For is believed from trusted proxies only.
 #include <catch2/catch.hpp>
 
 #include "http/client_address.hpp"

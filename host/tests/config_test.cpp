@@ -1,4 +1,4 @@
-// Tests for host/src/config/Config.{hpp,cpp}: loadConfig(ConfigSources) and printConfig.
+// Tests for host/src/config/config.{hpp,cpp}: loadConfig(ConfigSources) and printConfig.
 #include <catch2/catch.hpp>
 
 #include <stdlib.h>

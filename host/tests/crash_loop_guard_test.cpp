@@ -1,4 +1,4 @@
-// Tests for host/src/runtime/CrashLoopGuard: which artifact a restart loads after a host
+// Tests for host/src/runtime/crash_loop_guard: which artifact a restart loads after a host
 // died with an activation pending. The end-to-end test (a real crash) is in
 // tests/integration/ops_test.cpp.
 #include <catch2/catch.hpp>

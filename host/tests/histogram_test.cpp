@@ -1,4 +1,4 @@
-// Tests for the histograms and per-route series of host/src/services/Metrics.
+// Tests for the histograms and per-route series of host/src/services/metrics.
 #include <catch2/catch.hpp>
 
 #include <string>

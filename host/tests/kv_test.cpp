@@ -1,4 +1,4 @@
-// Tests for host/src/services/KvStore.
+// Tests for host/src/services/kvstore.
 #include <catch2/catch.hpp>
 
 #include <chrono>

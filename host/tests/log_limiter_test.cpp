@@ -1,4 +1,4 @@
-// Tests for host/src/util/LogLimiter: one line per interval, with the count left out.
+// Tests for host/src/util/log_limiter: one line per interval, with the count left out.
 #include <catch2/catch.hpp>
 
 #include "util/log_limiter.hpp"

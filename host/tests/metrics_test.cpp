@@ -1,4 +1,4 @@
-// Tests for host/src/services/Metrics.
+// Tests for host/src/services/metrics.
 #include <catch2/catch.hpp>
 
 #include <atomic>

@@ -1,6 +1,6 @@
 // Tests for module gauges and histograms (ABI 1.2): the names and buckets of
-// host/src/abi/ModuleMetricNames, the gauge and value-histogram kinds of
-// host/src/services/Metrics, and the SDK wrapper's guard on a host table of ABI 1.1.
+// host/src/abi/module_metric_names, the gauge and value-histogram kinds of
+// host/src/services/metrics, and the SDK wrapper's guard on a host table of ABI 1.1.
 #include <catch2/catch.hpp>
 
 #include <codestats/sdk.hpp>

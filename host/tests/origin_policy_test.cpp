@@ -1,4 +1,4 @@
-// Tests for host/src/ws/OriginPolicy: which pages may open a live-update socket.
+// Tests for host/src/ws/origin_policy: which pages may open a live-update socket.
 #include <catch2/catch.hpp>
 
 #include "config/config.hpp"

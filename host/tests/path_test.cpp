@@ -1,4 +1,4 @@
-// Tests for host/src/http/PathNormalizer: splitTarget and normalizePath.
+// Tests for host/src/http/path_normalizer: splitTarget and normalizePath.
 #include <catch2/catch.hpp>
 
 #include <string>

@@ -1,4 +1,4 @@
-// Tests for host/src/http/RequestHead: what the fast lane reads itself and what it hands off.
+// Tests for host/src/http/request_head: what the fast lane reads itself and what it hands off.
 #include <catch2/catch.hpp>
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Tests for host/src/http/ResponseBytes: the fast lane writes what Poco's path wrote.
+// Tests for host/src/http/response_bytes: the fast lane writes what Poco's path wrote.
 #include <catch2/catch.hpp>
 
 #include <regex>

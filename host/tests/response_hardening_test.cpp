@@ -1,5 +1,5 @@
-// Tests for host/src/http/ResponseHardening (security headers, cookie flags) and
-// host/src/http/Redaction (secrets kept out of logged request targets).
+// Tests for host/src/http/response_hardening (security headers, cookie flags) and
+// host/src/http/redaction (secrets kept out of logged request targets).
 #include <catch2/catch.hpp>
 
 #include <string>

@@ -1,4 +1,4 @@
-// Tests for host/src/http/RoutePattern: RoutePattern and PathSegments.
+// Tests for host/src/http/route_pattern: RoutePattern and PathSegments.
 #include <catch2/catch.hpp>
 
 #include <optional>

@@ -1,4 +1,4 @@
-// Tests for host/src/services/Scheduler.
+// Tests for host/src/services/scheduler.
 #include <catch2/catch.hpp>
 
 #include <atomic>

@@ -1,4 +1,4 @@
-// Tests for host/src/util/SecretFile (readOrCreateSecret) and host/src/util/Random.
+// Tests for host/src/util/secret_file (readOrCreateSecret) and host/src/util/random.
 #include <catch2/catch.hpp>
 
 #include <stdlib.h>

@@ -1,4 +1,4 @@
-// Tests for topicMatches() in host/src/runtime/Generation.
+// Tests for topicMatches() in host/src/runtime/generation.
 #include <catch2/catch.hpp>
 
 #include <string>

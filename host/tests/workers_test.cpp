@@ -1,4 +1,4 @@
-// Tests for host/src/services/WorkerPool: WorkerPool and SerialQueue.
+// Tests for host/src/services/worker_pool: WorkerPool and SerialQueue.
 #include <catch2/catch.hpp>
 
 #include <algorithm>
