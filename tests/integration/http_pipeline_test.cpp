@@ -155,6 +155,12 @@ TEST_CASE("a quick route that throws fails only its own request", "[http]") {
   CHECK(good > 0);
   CHECK(bad + good == 320);
   CHECK_THAT(h.log(), Catch::Contains("quick boom on purpose"));
+  // Response::fail on an ordinary route (a request thread): the same clean 500.
+  auto failed = h.get("/hello/fail");
+  CHECK(failed.status == 500);
+  CHECK(failed.header("x-partial").empty());
+  CHECK(failed.body == R"({"error":"Internal server error","request_id":")" + failed.header("x-request-id") + "\"}");
+  CHECK_THAT(h.log(), Catch::Contains("failed on purpose"));
   auto head = h.request("HEAD", "/hello/quick/y");  // HEAD goes through a request thread
   CHECK(head.status == 200);
   CHECK(head.body.empty());
