@@ -1,6 +1,8 @@
 #include "api_users.hpp"
 
 #include "app.hpp"
+#include "badge_svg.hpp"
+#include "common/ascii.hpp"
 #include "forms.hpp"
 #include "profile_json.hpp"
 
@@ -44,6 +46,41 @@ void apiUser(App& app, const Request& req, Response& resp) {
     return;
   }
   std::string body = apiUserJson(p);
+  ok(body);
+  app.keepBody(key, p, std::move(body));
+}
+
+void profileBadge(App& app, const Request& req, Response& resp) {
+  auto n = lookupName(req.param("name").value_or(""));
+  const Form query = parseForm(req.query());
+  auto it = query.find("language");
+  std::optional<std::string> language;
+  if (it != query.end() && !it->second.empty()) language = it->second;
+  auto notFound = [&](const char* body) { resp.json(404, body); };
+  if (n.name.empty()) return notFound(R"({"error":"User not found or private."})");
+  // Kept by stamp like the API body; a badge per user and language.
+  const std::string key = "badge:" + n.decoded + (language ? "\n" + *language : std::string());
+  auto read = app.readProfile(key, n.name, std::nullopt);
+  auto ok = [&](const std::string& body) {
+    resp.status(200)
+        .header("Content-Type", "image/svg+xml; charset=utf-8")
+        .header("Cache-Control", "public, max-age=300")
+        .header("Access-Control-Allow-Origin", "*")
+        .write(body);
+  };
+  if (read.keptBody) return ok(*read.keptBody);
+  if (!read.data) return notFound(R"({"error":"User not found or private."})");
+  const ProfileData& p = *read.data;
+  std::string body;
+  if (!language) {
+    body = badgeSvg("code::stats " + p.username, badgeValue(p.totalXp));
+  } else {
+    const RecentXp* found = nullptr;
+    for (const auto& l : p.languages)
+      if (common::lowerAscii(l.name) == common::lowerAscii(*language)) found = &l;
+    if (!found) return notFound(R"({"error":"The user has no XP in that language."})");
+    body = badgeSvg(found->name, badgeValue(found->xp));
+  }
   ok(body);
   app.keepBody(key, p, std::move(body));
 }

@@ -10,6 +10,9 @@ class App;
 // GET and HEAD: the profile or 404 JSON; OPTIONS: the CORS preflight.
 void apiUser(App& app, const Request& req, Response& resp);
 void apiUserPreflight(const Request& req, Response& resp);
+// GET /users/:name/badge.svg[?language=NAME]: the level badge (docs/web.md "Badges"); 404
+// JSON for an unknown or private user or a language without XP.
+void profileBadge(App& app, const Request& req, Response& resp);
 
 // The §4 lookup name of a path segment: URL-decoded, then every '+' a space.
 struct LookupName {

@@ -52,6 +52,10 @@ class WebModule : public codestats::Module {
         [this](const codestats::Request& req, codestats::Response& resp) { apiUser(*app_, req, resp); },
         kQuickInflight);
     route("OPTIONS", "/api/users/:name", apiUserPreflight);
+    quickRoute(
+        "GET", "/users/:name/badge.svg",
+        [this](const codestats::Request& req, codestats::Response& resp) { profileBadge(*app_, req, resp); },
+        kQuickInflight);
     route("GET", "/assets/:name", serveAsset);
     // The Gravatar proxy: outside the page pipeline (an image gets no consent redirect and
     // no HTML error page); the session is read for private profiles (docs/web.md "Avatar").

@@ -168,6 +168,18 @@ void withFixtureSites(Check check) {
   }
 }
 
+// The badge's value text, computed by hand: level = floor(0.025 * sqrt(xp)) (spec §5).
+std::string badgeText(int64_t xp) {
+  int64_t level = 0;
+  while (1600 * (level + 1) * (level + 1) <= xp) ++level;
+  std::string digits = std::to_string(xp), grouped;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i && (digits.size() - i) % 3 == 0) grouped += ',';
+    grouped += digits[i];
+  }
+  return "level " + std::to_string(level) + " (" + grouped + " XP)";
+}
+
 std::string graphqlBody(const std::string& query) {
   Poco::JSON::Object o;
   o.set("query", query);
@@ -220,6 +232,36 @@ TEST_CASE("web api: /api/users/:name as spec §4 with hand-computed XP, 12 h win
     r = c.request("HEAD", "/api/users/Ann%20Lee");
     CHECK(r.status == 200);
     CHECK(r.body.empty());
+
+    // The badge (docs/web.md "Badges"): level and XP of the same data, per language too.
+    r = c.get("/users/Ann%20Lee/badge.svg");
+    INFO(r.body);
+    CHECK(r.status == 200);
+    CHECK(r.header("content-type") == "image/svg+xml; charset=utf-8");
+    CHECK(r.header("cache-control") == "public, max-age=300");
+    CHECK(contains(r.body, ">code::stats Ann Lee</text>"));
+    CHECK(contains(r.body, ">" + badgeText(e.total) + "</text>"));
+    CHECK(badgeText(e.total) == "level 1 (3,807 XP)");
+    CHECK(c.get("/users/Ann%20Lee/badge.svg").body == r.body);  // again (a kept body with the cache)
+    for (const auto& [language, xps] : e.languages) {
+      std::string asked = language, encoded;
+      for (char& ch : asked) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));  // any case
+      Poco::URI::encode(asked, "+&=#", encoded);
+      r = c.get("/users/Ann%20Lee/badge.svg?language=" + encoded);
+      INFO(language);
+      CHECK(r.status == 200);
+      CHECK(contains(r.body, ">" + language + "</text>"));
+      CHECK(contains(r.body, ">" + badgeText(xps.first) + "</text>"));
+    }
+    r = c.get("/users/Ann%20Lee/badge.svg?language=NoSuchLanguage");
+    CHECK(r.status == 404);
+    CHECK(r.body == R"({"error":"The user has no XP in that language."})");
+    for (const char* path : {"/users/hidden/badge.svg", "/users/nobody/badge.svg"}) {
+      INFO(path);
+      r = c.get(path);
+      CHECK(r.status == 404);
+      CHECK(r.body == R"({"error":"User not found or private."})");
+    }
   });
 }
 
