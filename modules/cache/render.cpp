@@ -16,24 +16,8 @@ std::string languageName(const Directory& dir, int64_t id) {
   return name ? *name : "language #" + std::to_string(id);
 }
 
-}  // namespace
-
-int64_t profileValidUntil(const UserAggregates& a, int64_t nowMs) {
-  int64_t until = (nowMs / kMsPerDay + 1) * kMsPerDay;  // next UTC midnight (nowMs > 0)
-  int64_t recentFrom = nowMs - kRecentWindowMs;
-  for (const RecentXp& r : a.recent)
-    if (r.sentAt >= recentFrom) until = std::min(until, r.sentAt + kRecentWindowMs + 1);
-  return until;
-}
-
-std::string profileStamp(uint64_t nonce, uint64_t dirVersion, uint64_t dataVersion, int64_t validUntil) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%016llx-%llu-%llu-%lld", static_cast<unsigned long long>(nonce),
-                static_cast<unsigned long long>(dirVersion), static_cast<unsigned long long>(dataVersion),
-                static_cast<long long>(validUntil));
-  return buf;
-}
-
+// A user's profile as cache.v1 answers it: the aggregates, the 12 h window and the 14-day
+// window at nowMs.
 common::Profile profileOf(const UserInfo& user, const UserAggregates& a, const Directory& dir, int64_t nowMs,
                           const std::string& stamp) {
   int64_t recentFrom = nowMs - kRecentWindowMs;
@@ -83,6 +67,24 @@ common::Profile profileOf(const UserInfo& user, const UserAggregates& a, const D
   for (const auto& [key, xp] : dayLanguage) p.dayLanguages.push_back({key.first, languageName(dir, key.second), xp});
   p.stamp = stamp;
   return p;
+}
+
+}  // namespace
+
+int64_t profileValidUntil(const UserAggregates& a, int64_t nowMs) {
+  int64_t until = (nowMs / kMsPerDay + 1) * kMsPerDay;  // next UTC midnight (nowMs > 0)
+  int64_t recentFrom = nowMs - kRecentWindowMs;
+  for (const RecentXp& r : a.recent)
+    if (r.sentAt >= recentFrom) until = std::min(until, r.sentAt + kRecentWindowMs + 1);
+  return until;
+}
+
+std::string profileStamp(uint64_t nonce, uint64_t dirVersion, uint64_t dataVersion, int64_t validUntil) {
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "%016llx-%llu-%llu-%lld", static_cast<unsigned long long>(nonce),
+                static_cast<unsigned long long>(dirVersion), static_cast<unsigned long long>(dataVersion),
+                static_cast<long long>(validUntil));
+  return buf;
 }
 
 std::string renderProfile(const UserInfo& user, const UserAggregates& a, const Directory& dir, int64_t nowMs,

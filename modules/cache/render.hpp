@@ -7,15 +7,12 @@
 #include <vector>
 
 #include "aggregates.hpp"
-#include "common/profile.hpp"
 #include "directory.hpp"
 
 namespace codestats::cache {
 
 // profile: the spec §4 shape plus what the profile page and GraphQL need, and `stamp`
 // (common/profile_codec.hpp writes it, web reads it with the same codec).
-common::Profile profileOf(const UserInfo& user, const UserAggregates& a, const Directory& dir, int64_t nowMs,
-                          const std::string& stamp);
 std::string renderProfile(const UserInfo& user, const UserAggregates& a, const Directory& dir, int64_t nowMs,
                           const std::string& stamp);
 

@@ -55,7 +55,7 @@ class WebModule : public codestats::Module {
     quickRoute(
         "GET", "/users/:name/badge.svg",
         [this](const codestats::Request& req, codestats::Response& resp) { profileBadge(*app_, req, resp); },
-        kQuickInflight);
+        kBadgeInflight);
     route("GET", "/assets/:name", serveAsset);
     // The Gravatar proxy: outside the page pipeline (an image gets no consent redirect and
     // no HTML error page); the session is read for private profiles (docs/web.md "Avatar").
@@ -122,7 +122,10 @@ class WebModule : public codestats::Module {
   }
 
  private:
-  static constexpr uint32_t kQuickInflight = 3;  // of http.batch_threads (8): ingest's pulses keep 2
+  // Calls at once per quick route, out of http.batch_threads (8): the two profile routes 3
+  // each, the badge 1, so 7 at most and one thread always free for ingest's pulse route.
+  static constexpr uint32_t kQuickInflight = 3;
+  static constexpr uint32_t kBadgeInflight = 1;
 
   void quickPage(const char* method, const char* pattern, Access access, void (*fn)(App&, Ctx&)) {
     quickRoute(

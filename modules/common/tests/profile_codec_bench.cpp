@@ -6,20 +6,22 @@
 // Rounds alternate old/new; the median ns per call of each is printed, and encodeProfile's.
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <time.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
 #include <vector>
 
+#include "cpu_time.hpp"
 #include "common/profile_codec.hpp"
 #include "common/timestamp.hpp"
 
 using namespace codestats::common;
 
 namespace {
+
+using codestats::bench::cpuNs;
+using codestats::bench::median;
 
 Profile sample() {
   Profile p;
@@ -76,22 +78,11 @@ Profile pocoDecode(const std::string& json) {
   return p;
 }
 
-double cpuNs() {
-  timespec t{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &t);
-  return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
-}
-
 template <typename F>
 double nsPerCall(int calls, F&& f) {
   double start = cpuNs();
   for (int i = 0; i < calls; ++i) f();
   return (cpuNs() - start) / calls;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace

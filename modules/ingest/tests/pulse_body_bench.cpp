@@ -4,21 +4,22 @@
 //   cmake --build build --target ingest_pulse_body_bench
 //   build/bin/ingest_pulse_body_bench [ROUNDS] [CALLS_PER_ROUND]
 // Rounds alternate old/new; the median ns per call of each is printed.
-#include <time.h>
-
-#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "cpu_time.hpp"
 #include "pulse_body.hpp"
 #include "pulse_body_reference.hpp"
 
 using namespace codestats::ingest;
 
 namespace {
+
+using codestats::bench::cpuNs;
+using codestats::bench::median;
 
 constexpr int64_t kNowUs = 1598961600LL * 1000000;  // 2020-09-01T12:00:00Z
 
@@ -40,12 +41,6 @@ std::vector<std::string> bodies(size_t count) {
   return out;
 }
 
-double cpuNs() {
-  timespec ts{};
-  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) * 1e9 + static_cast<double>(ts.tv_nsec);
-}
-
 template <typename F>
 double nsPerCall(const std::vector<std::string>& input, size_t calls, F validate) {
   size_t accepted = 0;
@@ -54,11 +49,6 @@ double nsPerCall(const std::vector<std::string>& input, size_t calls, F validate
   double ns = (cpuNs() - start) / static_cast<double>(calls);
   if (accepted != calls) std::fprintf(stderr, "unexpected: %zu of %zu accepted\n", accepted, calls), std::exit(1);
   return ns;
-}
-
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
 }
 
 }  // namespace
