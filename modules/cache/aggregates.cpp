@@ -28,7 +28,13 @@ bool UserAggregates::hasRecentPulse(int64_t pulseId) const {
 }
 
 bool UserAggregates::apply(const Pulse& p, int64_t nowMs) {
-  if (hasRecentPulse(p.id)) return false;
+  // Delivery is at least once and in log order: an event at or before appliedSeq is in.
+  if (p.seq != 0) {
+    if (p.seq <= appliedSeq) return false;
+    appliedSeq = p.seq;
+  } else if (hasRecentPulse(p.id)) {
+    return false;
+  }
   int64_t sum = 0;
   for (const auto& x : p.xps) {
     addTo(languages, x.languageId, x.amount);

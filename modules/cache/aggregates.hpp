@@ -35,6 +35,7 @@ struct Pulse {
   int localHour = 0;
   std::vector<PulseXp> xps;
   std::string machineName;  // from the event; names a machine the cache has not seen yet
+  uint64_t seq = 0;         // its event's position in the host's log (0: unknown, an older host)
   int64_t sum() const {
     int64_t s = 0;
     for (const auto& x : xps) s += x.amount;
@@ -72,11 +73,13 @@ struct UserAggregates {
   std::array<int64_t, 24> hours{};
   std::vector<RecentXp> recent;  // sentAt >= now - kKeepRecentMs
   std::vector<MachineInfo> machineInfo;
-  int64_t rebuiltAt = 0;  // last full rebuild from the pulses table (ms), 0 = never
-  int64_t lastUsed = 0;   // last read or pulse (ms), for eviction
-  uint64_t version = 0;   // set by UserStore on every change of the above: the profile stamp
+  int64_t rebuiltAt = 0;    // last full rebuild from the pulses table (ms), 0 = never
+  int64_t lastUsed = 0;     // last read or pulse (ms), for eviction
+  uint64_t version = 0;     // set by UserStore on every change of the above: the profile stamp
+  uint64_t appliedSeq = 0;  // the log position this data reflects: events up to it are in it
 
-  // Adds `p` unless a pulse with its id is already among the recent rows; false when skipped.
+  // Adds `p` unless it is already in: its event is at or before appliedSeq, or (without a
+  // sequence number) a pulse with its id is among the recent rows; false when skipped.
   bool apply(const Pulse& p, int64_t nowMs);
   // Drops recent rows older than the keep window.
   void prune(int64_t nowMs);

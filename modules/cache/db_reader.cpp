@@ -40,6 +40,11 @@ constexpr const char* kPulseCounts =
     " UNION ALL SELECT 6, user_id, COUNT(*), 0, 0, 0, 0, 0 FROM pulses WHERE user_id BETWEEN $1 AND $2 GROUP BY "
     "user_id";
 
+// The event log's head, read by the same statement: the data above holds every event up to
+// it and none after (the log is appended in its producers' transactions, docs/events.md).
+constexpr const char* kLogPosition =
+    " UNION ALL SELECT 7, 0, COALESCE(MAX(seq), 0), 0, 0, 0, 0, 0 FROM codestats_events";
+
 // A directory row; the avatar flag as 0/1 on both backends (PostgreSQL's IS NOT NULL is a boolean).
 constexpr const char* kUserColumns =
     "id, username, private_profile, inserted_at, CASE WHEN gravatar_email IS NULL THEN 0 ELSE 1 END";
@@ -62,9 +67,14 @@ UserBatch readUsers(Host& host, int64_t from, int64_t to, int64_t nowMs, Source 
   if (b.users.empty()) return b;
   std::string sql = std::string(source == Source::Aggregates ? kFromAggregates : kFromPulses) + kRecentRows;
   if (countPulses) sql += kPulseCounts;
+  sql += kLogPosition;
   Rows rows = host.query(sql, {from, to, nowMs - kKeepRecentMs});
   for (size_t i = 0; i < rows.size(); ++i) {
     Row r = rows[i];
+    if (r.i64(0) == 7) {
+      b.logPosition = static_cast<uint64_t>(r.i64(2));
+      continue;
+    }
     auto it = b.users.find(r.i64(1));
     if (it == b.users.end()) continue;  // pulses of a user created after the directory read
     UserAggregates& a = it->second;
@@ -154,7 +164,8 @@ FrontpageSnapshot readFrontpage(Host& host, int64_t nowMs) {
       "SELECT 0, CAST(COALESCE(SUM(xp), 0) AS BIGINT), 0, 0, 0 FROM user_totals "
       "UNION ALL SELECT 1, p.id, p.sent_at, x.language_id, x.amount FROM pulses p JOIN xps x ON x.pulse_id = p.id "
       "WHERE p.sent_at > $1 "
-      "UNION ALL SELECT 2, p.id, 0, 0, 0 FROM pulses p WHERE p.sent_at > $2 AND p.inserted_at > $3",
+      "UNION ALL SELECT 2, p.id, 0, 0, 0 FROM pulses p WHERE p.sent_at > $2 AND p.inserted_at > $3 "
+      "UNION ALL SELECT 3, COALESCE(MAX(seq), 0), 0, 0, 0 FROM codestats_events",
       {nowMs - kFrontWindowMs, nowMs - 7 * kMsPerDay - 2 * kDedupWindowMs, nowMs - kDedupWindowMs});
   FrontpageSnapshot s;
   for (size_t i = 0; i < r.size(); ++i) {
@@ -162,6 +173,7 @@ FrontpageSnapshot readFrontpage(Host& host, int64_t nowMs) {
       case 0: s.total = r[i].i64(1); break;
       case 1: s.window.push_back(WindowXp{r[i].i64(1), r[i].i64(2), r[i].i64(3), r[i].i64(4)}); break;
       case 2: s.recentIds.push_back(r[i].i64(1)); break;
+      case 3: s.logPosition = static_cast<uint64_t>(r[i].i64(1)); break;
     }
   }
   return s;

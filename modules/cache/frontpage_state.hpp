@@ -35,6 +35,7 @@ struct FrontpageSnapshot {
   int64_t total = 0;               // SUM(user_totals.xp)
   std::vector<WindowXp> window;    // xp rows of pulses sent in the last 24 h
   std::vector<int64_t> recentIds;  // pulses inserted in the last kDedupWindowMs
+  uint64_t logPosition = 0;        // the event log's head in the same snapshot
 };
 
 class FrontpageState {
@@ -62,6 +63,7 @@ class FrontpageState {
     std::vector<std::pair<int64_t, std::vector<std::pair<int64_t, int64_t>>>> minutes;  // minute -> (lang, xp)
     std::vector<std::pair<int64_t, std::vector<std::pair<int64_t, int64_t>>>> capped;   // minute -> (lang, capped)
     std::vector<std::pair<int64_t, int64_t>> seen;                                      // pulse id -> seen at
+    uint64_t appliedSeq = 0;
   };
   Export exportState() const;
   void importState(Export e);
@@ -79,6 +81,7 @@ class FrontpageState {
   std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>> minutes_;  // unix minute -> (lang, xp)
   std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>> capped_;   // unix minute -> (lang, capped xp)
   std::unordered_map<int64_t, int64_t> seen_;                            // pulse id -> when applied
+  uint64_t appliedSeq_ = 0;                                              // events up to this log position are counted
   int64_t lastPrune_ = 0;
 };
 

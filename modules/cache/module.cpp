@@ -37,12 +37,16 @@ class CacheModule : public codestats::Module {
     // No tables of its own: it reads the read contracts (docs/data-ownership.md).
     uses("ingest.xp", 1);
     uses("web.accounts", 1);
+    uses("host.events", 1);  // the log position of each snapshot it reads
     route("GET", "/health/cache", [](const codestats::Request&, codestats::Response& resp) {
       resp.json(200, R"({"module":"cache","status":"ok","version":")" CACHE_MODULE_VERSION R"("})");
     });
     provide("cache", 1, [this](std::string_view method, std::string_view req) { return cache_.call(method, req); });
-    for (const char* topic : {"pulse.created", "user.changed", "user.deleted", "machine.changed", "language.aliased"})
-      subscribe(topic, [this](std::string_view t, std::string_view payload) { cache_.onEvent(t, payload); });
+    // With sequence numbers: a pulse delivered again (after a crash) is not counted twice.
+    for (const char* topic :
+         {"pulse.created", "user.changed", "user.deleted", "machine.changed", "language.aliased", "events.lost"})
+      consume(topic,
+              [this](uint64_t seq, std::string_view t, std::string_view payload) { cache_.onEvent(seq, t, payload); });
     every("refresh", std::chrono::milliseconds(settingsRefresh()), [this] {
       cache_.refreshTick();
       reportSize();

@@ -107,6 +107,7 @@ std::string encodeFull(const FullState& s) {
     w.i64(a.lastPulseAt);
     w.i64(a.rebuiltAt);
     w.i64(a.lastUsed);
+    w.i64(static_cast<int64_t>(a.appliedSeq));
     writeCounts(w, a.languages);
     writeCounts(w, a.machines);
     w.raw(a.days);
@@ -125,6 +126,7 @@ std::string encodeFull(const FullState& s) {
   writeMinutes(w, f.minutes);
   writeMinutes(w, f.capped);
   writeCounts(w, f.seen);
+  w.i64(static_cast<int64_t>(f.appliedSeq));
   return std::move(w.out);
 }
 
@@ -132,9 +134,10 @@ std::string encodeJournal(const Journal& j) {
   Writer w;
   w.u8('J');
   w.i64(static_cast<int64_t>(j.size()));
-  for (const auto& [topic, payload] : j) {
-    w.str(topic);
-    w.str(payload);
+  for (const auto& e : j) {
+    w.i64(static_cast<int64_t>(e.seq));
+    w.str(e.topic);
+    w.str(e.payload);
   }
   return std::move(w.out);
 }
@@ -145,10 +148,11 @@ DecodedState decodeState(std::string_view blob) {
   uint8_t kind = r.u8();
   if (kind == 'J') {
     d.isJournal = true;
-    d.journal.resize(r.count(16));
-    for (auto& [topic, payload] : d.journal) {
-      topic = r.str();
-      payload = r.str();
+    d.journal.resize(r.count(24));
+    for (auto& e : d.journal) {
+      e.seq = static_cast<uint64_t>(r.i64());
+      e.topic = r.str();
+      e.payload = r.str();
     }
   } else if (kind == 'F') {
     FullState& s = d.full;
@@ -173,6 +177,7 @@ DecodedState decodeState(std::string_view blob) {
       a.lastPulseAt = r.i64();
       a.rebuiltAt = r.i64();
       a.lastUsed = r.i64();
+      a.appliedSeq = static_cast<uint64_t>(r.i64());
       a.languages = r.raw<std::pair<int64_t, int64_t>>();
       a.machines = r.raw<std::pair<int64_t, int64_t>>();
       a.days = r.raw<std::pair<int32_t, int64_t>>();
@@ -191,6 +196,7 @@ DecodedState decodeState(std::string_view blob) {
     f.minutes = readMinutes(r);
     f.capped = readMinutes(r);
     f.seen = r.raw<std::pair<int64_t, int64_t>>();
+    f.appliedSeq = static_cast<uint64_t>(r.i64());
   } else {
     throw std::runtime_error("cache state: unknown kind");
   }

@@ -18,7 +18,8 @@
 
 namespace codestats::cache {
 
-constexpr uint32_t kStateSchema = 3;  // 1 was the stateless skeleton; 3 added UserInfo::avatar
+// 1 was the stateless skeleton; 3 added UserInfo::avatar; 4 the event log positions
+constexpr uint32_t kStateSchema = 4;
 
 struct FullState {
   std::vector<UserInfo> users;
@@ -27,7 +28,12 @@ struct FullState {
   FrontpageState::Export frontpage;
   bool warmupDone = false;
 };
-using Journal = std::vector<std::pair<std::string, std::string>>;  // (topic, payload)
+struct JournalEntry {
+  uint64_t seq = 0;
+  std::string topic, payload;
+  bool operator==(const JournalEntry&) const = default;
+};
+using Journal = std::vector<JournalEntry>;
 
 std::string encodeFull(const FullState& s);
 std::string encodeJournal(const Journal& j);

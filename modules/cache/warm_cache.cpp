@@ -252,6 +252,7 @@ size_t WarmCache::loadUsers(const std::vector<int64_t>& ids, Source source, bool
     // A rebuild is not a use: the refresher must not keep idle users from being evicted.
     if (source == Source::Pulses) it->second.rebuiltAt = t;
     else it->second.lastUsed = t;
+    it->second.appliedSeq = b.logPosition;
     if (users_.finishLoad(ids[i], tokens[i], std::move(it->second), t)) ++installed;
   }
   if (warmup) {
@@ -263,10 +264,10 @@ size_t WarmCache::loadUsers(const std::vector<int64_t>& ids, Source source, bool
 
 // ---- events ----
 
-void WarmCache::onEvent(std::string_view topic, std::string_view payload) {
+void WarmCache::onEvent(uint64_t seq, std::string_view topic, std::string_view payload) {
   std::lock_guard lock(eventMutex_);
-  if (exported_) journal_.emplace_back(topic, payload);
-  handle(topic, payload);
+  if (exported_) journal_.push_back(JournalEntry{seq, std::string(topic), std::string(payload)});
+  handle(seq, topic, payload);
 }
 
 void WarmCache::queueStale(int64_t userId) {
@@ -275,8 +276,19 @@ void WarmCache::queueStale(int64_t userId) {
   if (staleSet_.insert(userId).second) staleQueue_.push_back(userId);
 }
 
-void WarmCache::handle(std::string_view topic, std::string_view payload) {
+void WarmCache::handle(uint64_t seq, std::string_view topic, std::string_view payload) {
   int64_t t = now();
+  if (topic == "events.lost") {
+    // The host trimmed events this cache never saw (it lagged past events.max_age_s):
+    // everything warm is rebuilt from the tables.
+    host_.warn("cache: events were lost (" + std::string(payload) + "); rebuilding every warm user");
+    std::vector<int64_t> ids;
+    users_.forEachWarm([&](const UserAggregates& a) { ids.push_back(a.userId); });
+    for (int64_t id : ids) queueStale(id);
+    front_.markDirty();
+    kick();
+    return;
+  }
   if (topic == "pulse.created") {
     auto e = parsePulseCreated(payload);
     if (!e) {
@@ -284,6 +296,7 @@ void WarmCache::handle(std::string_view topic, std::string_view payload) {
       return;
     }
     Pulse p;
+    p.seq = seq;
     p.id = e->pulseId;
     p.userId = e->userId;
     p.machineId = e->machineId;
@@ -509,7 +522,7 @@ void WarmCache::importState(uint32_t schema, std::string_view blob, bool final) 
   if (schema != kStateSchema || blob.empty()) return;  // an older format: warm up from the DB
   DecodedState d = decodeState(blob);
   if (d.isJournal) {
-    for (const auto& [topic, payload] : d.journal) onEvent(topic, payload);
+    for (const auto& e : d.journal) onEvent(e.seq, e.topic, e.payload);
     host_.info("cache: replayed " + std::to_string(d.journal.size()) + " events handled during the drain");
     return;
   }

@@ -36,7 +36,8 @@ class WarmCache {
 
   void start();
   void stop();
-  void onEvent(std::string_view topic, std::string_view payload);
+  // An event from the host's log; seq orders it (0 from an older host).
+  void onEvent(uint64_t seq, std::string_view topic, std::string_view payload);
   std::string call(std::string_view method, std::string_view request);
   void refreshTick();
 
@@ -59,7 +60,7 @@ class WarmCache {
   size_t loadUsers(const std::vector<int64_t>& ids, Source source, bool warmup = false);
   std::optional<UserInfo> findUser(const std::string& username, bool caseInsensitive);
   void queueStale(int64_t userId);
-  void handle(std::string_view topic, std::string_view payload);
+  void handle(uint64_t seq, std::string_view topic, std::string_view payload);
   void logProgress(bool force);
 
   std::string profile(std::string_view request);

@@ -188,7 +188,8 @@ LanguageRef Ingest::language(const std::string& name) {
   return ref;
 }
 
-std::vector<bool> Ingest::commitPulses(const std::vector<PendingPulse*>& pulses) {
+std::vector<bool> Ingest::commitPulses(const std::vector<PendingPulse*>& pulses,
+                                       const std::function<std::string(size_t)>& eventFor) {
   const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
   const int64_t nowMs = nowMicros() / 1000;
   std::vector<bool> ok(pulses.size(), false);
@@ -202,6 +203,8 @@ std::vector<bool> Ingest::commitPulses(const std::vector<PendingPulse*>& pulses)
     host_.transaction([&](Tx& tx) {
       begun = std::chrono::steady_clock::now();
       writePulses(tx, pulses, nowMs, postgres);
+      // In the same transaction: the event exists if and only if the pulse does.
+      for (size_t i = 0; i < pulses.size(); ++i) tx.publish("pulse.created", eventFor(i));
       executed = std::chrono::steady_clock::now();
     });
     ok.assign(pulses.size(), true);
@@ -226,7 +229,10 @@ std::vector<bool> Ingest::commitPulses(const std::vector<PendingPulse*>& pulses)
   for (size_t i = 0; i < pulses.size(); ++i) {
     std::vector<PendingPulse*> one{pulses[i]};
     try {
-      host_.transaction([&](Tx& tx) { writePulses(tx, one, nowMs, postgres); });
+      host_.transaction([&](Tx& tx) {
+        writePulses(tx, one, nowMs, postgres);
+        tx.publish("pulse.created", eventFor(i));
+      });
       ok[i] = true;
       host_.counter("pulses");
     } catch (const std::exception& e) {
@@ -293,7 +299,9 @@ void Ingest::handlePulses(const std::vector<Request>& reqs, std::vector<Response
   std::vector<PendingPulse*> pulses;
   pulses.reserve(accepted.size());
   for (auto& a : accepted) pulses.push_back(&a.pulse);
-  std::vector<bool> ok = commitPulses(pulses);
+  std::vector<bool> ok = commitPulses(pulses, [&](size_t k) {
+    return eventJson(accepted[k].pulse, *accepted[k].auth, reqs[accepted[k].index].remoteAddr());
+  });
   for (size_t k = 0; k < accepted.size(); ++k) {
     Response& resp = resps[accepted[k].index];
     if (!ok[k]) {
@@ -301,12 +309,6 @@ void Ingest::handlePulses(const std::vector<Request>& reqs, std::vector<Response
       continue;
     }
     resp.status(201).header("Content-Type", "application/json; charset=utf-8").write(R"({"ok":"Great success!"})");
-    try {
-      host_.publish("pulse.created",
-                    eventJson(accepted[k].pulse, *accepted[k].auth, reqs[accepted[k].index].remoteAddr()));
-    } catch (const std::exception& e) {
-      host_.warn(std::string("pulse.created not published: ") + e.what());
-    }
   }
 }
 
@@ -440,9 +442,9 @@ std::string Ingest::aliasLanguage(const std::vector<std::string>& args) {
     tx.query("UPDATE languages SET alias_of = $1 WHERE id = $2", {t.id, f.id});
     moved = tx.query("UPDATE xps SET language_id = $1 WHERE original_language_id = $2", {t.id, f.id}).affected();
     rebuildLanguageAggregates(tx, f.id);
+    tx.publish("language.aliased", "{\"language\":" + jsonString(from) + ",\"alias_of\":" + jsonString(to) + "}");
   });
   invalidate("language.aliased");
-  host_.publish("language.aliased", "{\"language\":" + jsonString(from) + ",\"alias_of\":" + jsonString(to) + "}");
   return "aliased " + from + " -> " + to + " (" + std::to_string(moved) + " xps moved)\n";
 }
 
@@ -459,9 +461,9 @@ std::string Ingest::unaliasLanguage(const std::vector<std::string>& args) {
     moved =
         tx.query("UPDATE xps SET language_id = original_language_id WHERE original_language_id = $1", {id}).affected();
     rebuildLanguageAggregates(tx, id);
+    tx.publish("language.aliased", "{\"language\":" + jsonString(name) + ",\"alias_of\":null}");
   });
   invalidate("language.aliased");
-  host_.publish("language.aliased", "{\"language\":" + jsonString(name) + ",\"alias_of\":null}");
   return "unaliased " + name + " (" + std::to_string(moved) + " xps restored)\n";
 }
 

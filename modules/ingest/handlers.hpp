@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -46,7 +47,10 @@ class Ingest {
   std::optional<PendingPulse> preparePulse(const Request& req, Response& resp,
                                            std::shared_ptr<const MachineAuth>& auth);
   // Writes the pulses in one transaction (one by one if it fails); which ones are stored.
-  std::vector<bool> commitPulses(const std::vector<PendingPulse*>& pulses);
+  // Writes the pulses (one transaction, else one each) with their pulse.created events
+  // (eventFor(i): the payload for pulses[i], asked for inside the transaction).
+  std::vector<bool> commitPulses(const std::vector<PendingPulse*>& pulses,
+                                 const std::function<std::string(size_t)>& eventFor);
 
   Host host_;
   std::string secretKeyBase_;

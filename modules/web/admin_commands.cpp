@@ -56,11 +56,14 @@ std::string cmdCreateMachine(App& app, const Args& a) {
   auto u = app.host().query("SELECT id FROM users WHERE username = $1", {a[0]});
   if (u.empty()) throw Error(CS_E_NOT_FOUND, "no user '" + a[0] + "'");
   int64_t now = nowMs();
-  app.host().query(
-      "INSERT INTO machines (user_id, name, active, api_salt, inserted_at, updated_at) VALUES ($1, $2, 1, $3, $4, $4)",
-      {u[0].i64(0), a[1], newApiSalt(), now});
+  app.users().commitMachineChange([&](Tx& tx) {
+    auto r = tx.query(
+        "INSERT INTO machines (user_id, name, active, api_salt, inserted_at, updated_at) VALUES ($1, $2, 1, $3, $4, "
+        "$4) RETURNING id",
+        {u[0].i64(0), a[1], newApiSalt(), now});
+    return Users::MachineChange{r[0].i64(0), u[0].i64(0), a[1], true, false};
+  });
   MachineRow m = findMachine(app, a[0], a[1]);
-  app.users().publishMachineChanged(m.id, m.userId, m.name, true, false);
   return machineToken(app, m.username, m.id, m.salt) + "\n";
 }
 
@@ -75,16 +78,17 @@ std::string cmdSetMachineActive(App& app, const Args& a) {
     throw Error(CS_E_INVALID, "usage: web.set-machine-active USERNAME MACHINE_NAME true|false");
   MachineRow m = findMachine(app, a[0], a[1]);
   bool active = a[2] == "true";
-  app.host().query("UPDATE machines SET active = $1, updated_at = $2 WHERE id = $3", {active ? 1 : 0, nowMs(), m.id});
-  app.users().publishMachineChanged(m.id, m.userId, m.name, active, false);
+  app.users().commitMachineChange([&](Tx& tx) {
+    tx.query("UPDATE machines SET active = $1, updated_at = $2 WHERE id = $3", {active ? 1 : 0, nowMs(), m.id});
+    return Users::MachineChange{m.id, m.userId, m.name, active, false};
+  });
   return a[2] + "\n";
 }
 
 std::string cmdDeleteMachine(App& app, const Args& a) {
   if (a.size() != 2) throw Error(CS_E_INVALID, "usage: web.delete-machine USERNAME MACHINE_NAME");
   MachineRow m = findMachine(app, a[0], a[1]);
-  deleteMachineData(app, m.userId, m.id);
-  app.users().publishMachineChanged(m.id, m.userId, m.name, false, true);
+  deleteMachineData(app, m.userId, m.id, m.name);
   return "deleted " + m.name + "\n";
 }
 

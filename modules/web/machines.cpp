@@ -86,8 +86,10 @@ bool nameTaken(App& app, int64_t userId, const std::string& name, int64_t except
 void setActive(App& app, Ctx& c, bool active) {
   auto m = ownMachine(app, c);
   if (!m) return;
-  app.host().query("UPDATE machines SET active = $1, updated_at = $2 WHERE id = $3", {active ? 1 : 0, nowMs(), m->id});
-  app.users().publishMachineChanged(m->id, c.user->id, m->name, active, false);
+  app.users().commitMachineChange([&](Tx& tx) {
+    tx.query("UPDATE machines SET active = $1, updated_at = $2 WHERE id = $3", {active ? 1 : 0, nowMs(), m->id});
+    return Users::MachineChange{m->id, c.user->id, m->name, active, false};
+  });
   app.pages().redirectWithFlash(c, "/my/machines", "success",
                                 "Machine " + m->name + (active ? " activated." : " deactivated."));
 }
@@ -105,8 +107,11 @@ std::string machineToken(App& app, const std::string& username, int64_t machineI
   return common::generateToken(app.host().config("host.secret_key_base", ""), salt, username, machineId);
 }
 
-void deleteMachineData(App& app, int64_t userId, int64_t machineId) {
-  app.host().query("DELETE FROM machines WHERE id = $1 AND user_id = $2", {machineId, userId});
+void deleteMachineData(App& app, int64_t userId, int64_t machineId, const std::string& name) {
+  app.users().commitMachineChange([&](Tx& tx) {
+    tx.query("DELETE FROM machines WHERE id = $1 AND user_id = $2", {machineId, userId});
+    return Users::MachineChange{machineId, userId, name, false, true};
+  });
   app.users().deleteIngestData("delete_machine_data", "{\"user_id\":" + std::to_string(userId) +
                                                           ",\"machine_id\":" + std::to_string(machineId) + "}");
 }
@@ -125,19 +130,21 @@ void createMachine(App& app, Ctx& c) {
   int64_t now = nowMs();
   int64_t id = 0;
   try {
-    auto r = app.host().query(
-        "INSERT INTO machines (user_id, name, active, api_salt, inserted_at, updated_at) VALUES ($1, $2, 1, $3, $4, "
-        "$4) "
-        "RETURNING id",
-        {c.user->id, *name, newApiSalt(), now});
-    id = r[0].i64(0);
+    app.users().commitMachineChange([&](Tx& tx) {
+      auto r = tx.query(
+          "INSERT INTO machines (user_id, name, active, api_salt, inserted_at, updated_at) VALUES ($1, $2, 1, $3, $4, "
+          "$4) "
+          "RETURNING id",
+          {c.user->id, *name, newApiSalt(), now});
+      id = r[0].i64(0);
+      return Users::MachineChange{id, c.user->id, *name, true, false};
+    });
   } catch (const Error&) {
     if (!nameTaken(app, c.user->id, *name, 0)) throw;
     errors["name"].push_back(kTaken);
     c.flashes.push_back({"error", "Error adding machine."});
     return renderList(app, c, 400, errors, *name);
   }
-  app.users().publishMachineChanged(id, c.user->id, *name, true, false);
   app.pages().redirectWithFlash(c, "/my/machines", "success", "Machine added successfully.");
 }
 
@@ -154,8 +161,7 @@ void changeMachine(App& app, Ctx& c) {
   auto m = ownMachine(app, c);
   if (!m) return;
   if (c.method == "DELETE") {
-    deleteMachineData(app, c.user->id, m->id);
-    app.users().publishMachineChanged(m->id, c.user->id, m->name, false, true);
+    deleteMachineData(app, c.user->id, m->id, m->name);
     return app.pages().redirectWithFlash(c, "/my/machines", "success",
                                          "The machine has been deactivated and will be deleted in a few moments.");
   }
@@ -167,8 +173,10 @@ void changeMachine(App& app, Ctx& c) {
     c.flashes.push_back({"error", "Error editing machine."});
     return renderMachine(app, c, 400, *m, errors, name.value_or(""));
   }
-  app.host().query("UPDATE machines SET name = $1, updated_at = $2 WHERE id = $3", {*name, nowMs(), m->id});
-  app.users().publishMachineChanged(m->id, c.user->id, *name, m->active, false);
+  app.users().commitMachineChange([&](Tx& tx) {
+    tx.query("UPDATE machines SET name = $1, updated_at = $2 WHERE id = $3", {*name, nowMs(), m->id});
+    return Users::MachineChange{m->id, c.user->id, *name, m->active, false};
+  });
   app.pages().redirectWithFlash(c, "/my/machines/" + std::to_string(m->id), "success", "Machine edited successfully.");
 }
 
@@ -178,9 +186,12 @@ void deactivateMachine(App& app, Ctx& c) { setActive(app, c, false); }
 void regenerateMachineKey(App& app, Ctx& c) {
   auto m = ownMachine(app, c);
   if (!m) return;
-  app.host().query("UPDATE machines SET api_salt = $1, updated_at = $2 WHERE id = $3", {newApiSalt(), nowMs(), m->id});
-  // ingest drops its cached credentials on this event: the old token dies at once.
-  app.users().publishMachineChanged(m->id, c.user->id, m->name, m->active, false);
+  // The new salt and the event in one transaction; ingest's cached credentials are dropped
+  // before the answer, and every host's pulse transaction re-checks the salt.
+  app.users().commitMachineChange([&](Tx& tx) {
+    tx.query("UPDATE machines SET api_salt = $1, updated_at = $2 WHERE id = $3", {newApiSalt(), nowMs(), m->id});
+    return Users::MachineChange{m->id, c.user->id, m->name, m->active, false};
+  });
   app.pages().redirectWithFlash(c, "/my/machines", "success", "API key regenerated for machine " + m->name + ".");
 }
 

@@ -20,6 +20,6 @@ std::string machineToken(App& app, const std::string& username, int64_t machineI
 // Removes the machine; ingest (ingest.v1 delete_machine_data) removes its pulses and xps
 // and recomputes the user's aggregates from the remaining pulses (spec §7, "Delete": the
 // original regenerated the user's cache), so no figure keeps the machine's XP.
-void deleteMachineData(App& app, int64_t userId, int64_t machineId);
+void deleteMachineData(App& app, int64_t userId, int64_t machineId, const std::string& name);
 
 }  // namespace codestats::web

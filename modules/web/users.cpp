@@ -47,11 +47,6 @@ void Users::publishUserChanged(const User& u) {
                                     ",\"private\":" + (u.privateProfile ? "true" : "false") + "}");
 }
 
-void Users::publishUserDeleted(int64_t id, const std::string& username) {
-  forgetIngestCredentials();
-  host_.publish("user.deleted", "{\"user_id\":" + std::to_string(id) + ",\"username\":" + jsonString(username) + "}");
-}
-
 // Events are delivered asynchronously: without this call a pulse sent right after the
 // answer could still pass with credentials ingest cached before the change.
 void Users::forgetIngestCredentials() {
@@ -62,13 +57,15 @@ void Users::forgetIngestCredentials() {
   }
 }
 
-void Users::publishMachineChanged(int64_t machineId, int64_t userId, const std::string& name, bool active,
-                                  bool deleted) {
+void Users::commitMachineChange(const std::function<MachineChange(Tx&)>& write) {
+  host_.transaction([&](Tx& tx) {
+    MachineChange m = write(tx);
+    tx.publish("machine.changed", "{\"machine_id\":" + std::to_string(m.machineId) +
+                                      ",\"user_id\":" + std::to_string(m.userId) + ",\"name\":" + jsonString(m.name) +
+                                      ",\"active\":" + (m.active ? "true" : "false") +
+                                      ",\"deleted\":" + (m.deleted ? "true" : "false") + "}");
+  });
   forgetIngestCredentials();
-  host_.publish("machine.changed", "{\"machine_id\":" + std::to_string(machineId) +
-                                       ",\"user_id\":" + std::to_string(userId) + ",\"name\":" + jsonString(name) +
-                                       ",\"active\":" + (active ? "true" : "false") +
-                                       ",\"deleted\":" + (deleted ? "true" : "false") + "}");
 }
 
 void Users::deleteUser(const User& u) {
@@ -76,11 +73,13 @@ void Users::deleteUser(const User& u) {
     for (const char* t : {"sessions", "remember_tokens", "password_resets", "machines"})
       tx.query(std::string("DELETE FROM ") + t + " WHERE user_id = $1", {u.id});
     tx.query("DELETE FROM users WHERE id = $1", {u.id});
+    tx.publish("user.deleted",
+               "{\"user_id\":" + std::to_string(u.id) + ",\"username\":" + jsonString(u.username) + "}");
   });
+  forgetIngestCredentials();
   // The account's pulses and aggregates are ingest's: it deletes them (and once more on the
   // user.deleted event, for a pulse that was already past authentication).
   deleteIngestData("delete_user_data", "{\"user_id\":" + std::to_string(u.id) + "}");
-  publishUserDeleted(u.id, u.username);
 }
 
 void Users::deleteIngestData(const std::string& method, const std::string& request) {

@@ -6,6 +6,7 @@
 #include <codestats/sdk.hpp>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -21,9 +22,18 @@ class Users {
   std::optional<User> byNameCaseless(const std::string& name);
   std::optional<User> byNameExact(const std::string& name);
 
+  // user.changed, in a transaction of its own after the change (a lost one costs the cache
+  // a re-read of the user at its next refresh, docs/events.md).
   void publishUserChanged(const User& u);
-  void publishUserDeleted(int64_t id, const std::string& username);
-  void publishMachineChanged(int64_t machineId, int64_t userId, const std::string& name, bool active, bool deleted);
+  // What machine.changed reports.
+  struct MachineChange {
+    int64_t machineId = 0, userId = 0;
+    std::string name;
+    bool active = true, deleted = false;
+  };
+  // Runs `write` and appends its machine.changed event in one transaction, then drops
+  // ingest's cached credentials (before the change is answered).
+  void commitMachineChange(const std::function<MachineChange(Tx&)>& write);
   // ingest.v1 forget_credentials: machine keys change before the change is answered.
   void forgetIngestCredentials();
   // Removes the user and everything that belongs to it (sessions, machines; pulses, xps

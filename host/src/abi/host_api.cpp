@@ -15,6 +15,8 @@
 #include "abi/host_services.hpp"
 #include "abi/module_metric_names.hpp"
 #include "db/database.hpp"
+#include "events/event_bus.hpp"
+#include "events/event_log.hpp"
 #include "http/batch_queue.hpp"
 #include "runtime/generation.hpp"
 #include "runtime/module_table.hpp"
@@ -26,6 +28,8 @@
 
 struct cs_tx {
   codestats::host::db::Connection* conn = nullptr;
+  // event_append (ABI 1.6): written to the log just before the commit
+  std::vector<codestats::host::events::PendingEvent> events;
 };
 
 struct cs_rows {
@@ -308,10 +312,11 @@ cs_status dbTransaction(cs_host* h, cs_tx_fn fn, void* ud, cs_buf* err) {
   return shim(err, [&] {
     db::Pool& pool = *h->services->db;
     uint64_t durableAt = 0;
+    bool appended = false;
     {
       auto conn = pool.acquireWriter();
       conn->begin();
-      cs_tx tx{&*conn};
+      cs_tx tx{&*conn, {}};
       cs_status rc = CS_E_MODULE;
       try {
         rc = fn(ud, &tx, err);
@@ -323,6 +328,8 @@ cs_status dbTransaction(cs_host* h, cs_tx_fn fn, void* ud, cs_buf* err) {
         return rc;
       }
       try {
+        appended = !tx.events.empty();
+        if (appended) h->services->events->appendInTransaction(*conn, tx.events);
         durableAt = conn->commitDeferringSync();
       } catch (...) {
         try {
@@ -333,6 +340,7 @@ cs_status dbTransaction(cs_host* h, cs_tx_fn fn, void* ud, cs_buf* err) {
       }
     }  // the connection (SQLite: the writer) serves the next transaction while this one syncs
     pool.syncThrough(durableAt);
+    if (appended) h->services->events->committed();
     return CS_OK;
   });
 }
@@ -436,7 +444,7 @@ cs_status kvIncr(cs_host* h, cs_str key, int64_t delta, int64_t* out) {
 cs_status eventPublish(cs_host* h, cs_str topic, cs_str payload) {
   if (!h || sv(topic).empty()) return CS_E_INVALID;
   return shim(nullptr, [&] {
-    h->services->modules->publish(sv(topic), sv(payload), *h->services->metrics);
+    h->services->events->publish(h->gen->module, std::string(sv(topic)), std::string(sv(payload)));
     return CS_OK;
   });
 }
@@ -444,7 +452,23 @@ cs_status eventSubscribe(cs_host* h, cs_str pattern, cs_event_fn fn, void* ud) {
   if (!registrationOpen(h)) return CS_E_STATE;
   if (!fn || sv(pattern).empty()) return CS_E_INVALID;
   return shim(nullptr, [&] {
-    h->gen->subscriptions.push_back(SubscriptionReg{std::string(sv(pattern)), fn, ud});
+    h->gen->subscriptions.push_back(SubscriptionReg{std::string(sv(pattern)), fn, nullptr, ud});
+    return CS_OK;
+  });
+}
+// ---- the event log (ABI 1.6) ----
+cs_status eventAppend(cs_host* h, cs_tx* tx, cs_str topic, cs_str payload) {
+  if (!h || !tx || !tx->conn || sv(topic).empty()) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    tx->events.push_back(events::PendingEvent{std::string(sv(topic)), h->gen->module, std::string(sv(payload))});
+    return CS_OK;
+  });
+}
+cs_status eventConsume(cs_host* h, cs_str pattern, cs_event_seq_fn fn, void* ud) {
+  if (!registrationOpen(h)) return CS_E_STATE;
+  if (!fn || sv(pattern).empty()) return CS_E_INVALID;
+  return shim(nullptr, [&] {
+    h->gen->subscriptions.push_back(SubscriptionReg{std::string(sv(pattern)), nullptr, fn, ud});
     return CS_OK;
   });
 }
@@ -647,6 +671,8 @@ cs_host_api makeTable() {
   t.kv_incr = kvIncr;
   t.event_publish = eventPublish;
   t.event_subscribe = eventSubscribe;
+  t.event_append = eventAppend;
+  t.event_consume = eventConsume;
   t.timer_every = timerEvery;
   t.task_submit = taskSubmit;
   t.is_draining = isDraining;

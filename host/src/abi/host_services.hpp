@@ -15,6 +15,9 @@ class Metrics;
 class WorkerPool;
 class ModuleTable;
 class ChannelHub;
+namespace events {
+class EventBus;
+}
 
 struct HostServices {
   db::Pool* db = nullptr;
@@ -25,6 +28,7 @@ struct HostServices {
   WorkerPool* batchWorkers = nullptr;  // runs batch routes' calls (http/BatchQueue)
   ModuleTable* modules = nullptr;
   ChannelHub* hub = nullptr;
+  events::EventBus* events = nullptr;  // the event log (events/event_bus.hpp)
   // read-only host facts exposed through config_get("host.*")
   std::string secretKeyBase;
   std::string varDir;

@@ -16,6 +16,7 @@
 #include "admin/admin_server.hpp"
 #include "db/database.hpp"
 #include "db/table_ownership.hpp"
+#include "events/event_bus.hpp"
 #include "http/public_server.hpp"
 #include "http/readiness.hpp"
 #include "runtime/crash_loop_guard.hpp"
@@ -67,6 +68,22 @@ db::DbConfig dbConfigFrom(const HostConfig& c) {
   d.poolSize = c.dbPoolSize;
   d.acquireTimeout = std::chrono::milliseconds(c.dbAcquireTimeoutMs);
   return d;
+}
+
+events::EventBusSettings eventBusSettings(const HostConfig& c, const std::string& varDir) {
+  events::EventBusSettings s;
+  s.hostId = c.eventsHostId;
+  if (s.hostId.empty()) {
+    // Distinct for every host sharing a database: hosts on one machine cannot share a var dir.
+    char name[256] = {};
+    ::gethostname(name, sizeof name - 1);
+    s.hostId = std::string(name) + ":" + varDir;
+  }
+  s.pollInterval = std::chrono::milliseconds(c.eventsPollMs);
+  s.maxAgeMs = c.eventsMaxAgeS * 1000;
+  s.lagWarnMs = c.eventsLagWarnS * 1000;
+  if (c.dbBackend == "postgres") s.postgresConninfo = c.dbPostgresConninfo;
+  return s;
 }
 
 void setupLogging(const HostConfig& c) {
@@ -126,6 +143,12 @@ int Host::run() {
   hubLimits.ioThreads = cfg.wsIoThreads;
   hubLimits.sendBufferBytes = static_cast<int>(cfg.wsSendBufferBytes);
   ChannelHub hub(hubLimits, table, workers, metrics);
+  events::EventBus bus(*pool, metrics, eventBusSettings(cfg, varDir),
+                       [&table, &metrics](const std::string& module, const events::LoggedEvent& e) {
+                         table.deliver(module, e.seq, e.topic, e.payload, metrics);
+                       });
+  bus.open();
+  spdlog::info("[host] event log open; this host's cursors are '{}/<module>'", bus.hostId());
   hub.setOriginPolicy(OriginPolicy::fromConfig(cfg));
   HostServices services;
   services.db = pool.get();
@@ -136,6 +159,7 @@ int Host::run() {
   services.batchWorkers = &batchWorkers;
   services.modules = &table;
   services.hub = &hub;
+  services.events = &bus;
   services.secretKeyBase = secretKeyBase;
   services.varDir = varDir;
   services.instanceId = randomHex(8);
@@ -253,7 +277,8 @@ int Host::run() {
   hub.shutdown();  // stops socket I/O; queued channel callbacks still find the hub
   scheduler.cancel(promoteTimer);
   batchWorkers.shutdown();  // the servers stopped: runs the batches still queued
-  manager.reset();          // drains and unloads every module
+  manager.reset();          // drains and unloads every module (their event consumers stop first)
+  bus.close();
   guard.cleanShutdown();
   workers.shutdown();
   scheduler.shutdown();

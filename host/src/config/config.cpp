@@ -214,6 +214,10 @@ Registry hostKeys() {
         return s;
       },
       false};
+  str("events.host_id", &HostConfig::eventsHostId);
+  integer("events.max_age_s", &HostConfig::eventsMaxAgeS, 10, 365 * 86400);
+  integer("events.lag_warn_s", &HostConfig::eventsLagWarnS, 1, 86400);
+  integer("events.poll_ms", &HostConfig::eventsPollMs, 10, 60000);
   boolean("test.unsafe_no_drain", &HostConfig::testUnsafeNoDrain);
   boolean("bench.builtin_route", &HostConfig::benchBuiltinRoute);
   return r;

@@ -80,6 +80,12 @@ struct HostConfig {
   int64_t wsSendBufferBytes = 0;              // 0 = kernel default
   std::vector<std::string> wsAllowedOrigins;  // pages besides the site's own that may open sockets
 
+  // the event log (docs/events.md)
+  std::string eventsHostId;      // empty: <hostname>:<http port>; names this host's cursors
+  int64_t eventsMaxAgeS = 3600;  // events older than this are trimmed even if unread
+  int64_t eventsLagWarnS = 30;   // a consumer this far behind is warned about (once per 10 s)
+  int64_t eventsPollMs = 1000;   // consumers read the log at least this often
+
   bool testUnsafeNoDrain = false;  // negative control for the reload test only
   bool benchBuiltinRoute = false;  // GET /__bench/hello compiled into the host (bench baseline)
 

@@ -10,8 +10,12 @@ namespace codestats::host::db {
 namespace {
 
 constexpr const char* kHost = "host";
-// The host's own tables: no module may touch them.
-constexpr const char* kHostTables[] = {"codestats_migrations", "codestats_table_owners", "codestats_read_contracts"};
+// The host's own tables: no module may write them.
+constexpr const char* kHostTables[] = {"codestats_migrations", "codestats_table_owners",  "codestats_read_contracts",
+                                       "codestats_events",     "codestats_event_cursors", "codestats_event_trim"};
+// What modules may read of them: the event log, for the log position of a snapshot
+// (docs/events.md).
+constexpr const char* kEventsContract = "host.events";
 
 constexpr const char* kCreateOwners =
     "CREATE TABLE IF NOT EXISTS codestats_table_owners (table_name TEXT PRIMARY KEY, module TEXT NOT NULL, "
@@ -69,6 +73,7 @@ void TableOwnership::open(Pool& pool) {
       conn->query("SELECT contract, version, module, tables FROM codestats_read_contracts", nullptr, 0);
   std::unique_lock lock(mu_);
   for (const char* t : kHostTables) rules_.owners[t] = kHost;
+  rules_.contracts[{kEventsContract, 1}] = codestats::access::Rules::Published{kHost, {"codestats_events"}};
   for (size_t r = 0; r < owners.rows(); ++r) rules_.owners.emplace(owners.at(r, 0).s, owners.at(r, 1).s);
   for (size_t r = 0; r < contracts.rows(); ++r)
     rules_.contracts[{contracts.at(r, 0).s, static_cast<uint32_t>(contracts.at(r, 1).i)}] =

@@ -40,9 +40,10 @@ enum class GenState { Loading, Active, Draining, Zombie, Unloaded, Pinned };
 const char* toString(GenState s);
 
 struct SubscriptionReg {
-  std::string pattern;  // exact, or prefix ending in ".*"
-  cs_event_fn fn;
-  void* ud;
+  std::string pattern;              // exact, or prefix ending in ".*"
+  cs_event_fn fn = nullptr;         // event_subscribe
+  cs_event_seq_fn seqFn = nullptr;  // event_consume (ABI 1.6): with the sequence number
+  void* ud = nullptr;
 };
 struct TimerReg {
   std::string name;

@@ -11,6 +11,7 @@
 #include "abi/exchange.hpp"
 #include "abi/host_api.hpp"
 #include "db/database.hpp"
+#include "events/event_bus.hpp"
 #include "runtime/crash_loop_guard.hpp"
 #include "runtime/module_name.hpp"
 #include "services/metrics.hpp"
@@ -24,8 +25,6 @@ namespace fs = std::filesystem;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-constexpr size_t kEventQueueCapacity = 100000;
 
 double msSince(Clock::time_point t) { return std::chrono::duration<double, std::milli>(Clock::now() - t).count(); }
 
@@ -84,7 +83,7 @@ ModuleSlotPtr ModuleManager::slotFor(const std::string& module, bool create) {
   std::lock_guard lock(tableMutex_);
   if (auto s = table_.find(module)) return s;
   if (!create) return nullptr;
-  auto slot = std::make_shared<ModuleSlot>(module, *services_.workers, kEventQueueCapacity);
+  auto slot = std::make_shared<ModuleSlot>(module);
   table_.add(slot);
   return slot;
 }
@@ -213,6 +212,15 @@ GenerationPtr ModuleManager::build(ModuleSlot& slot, const std::string& artifact
     }
   }
 
+  // The module's cursor in the event log exists before start() reads any table, so an
+  // event committed after that read is after the cursor too (docs/events.md).
+  if (!gen->subscriptions.empty() && services_.events) {
+    try {
+      services_.events->prepareConsumer(slot.name);
+    } catch (const std::exception& e) {
+      abandonOwned(std::string("opening its event cursor failed: ") + e.what());
+    }
+  }
   if (gen->desc->start) {
     cs_buf e;
     if (gen->desc->start(gen->inst, &e) != CS_OK) abandonOwned("start failed: " + e.data);
@@ -278,6 +286,7 @@ void ModuleManager::activate(ModuleSlot& slot, const GenerationPtr& gen) {
   gen->state = GenState::Active;
   slot.current.store(gen);
   armTimers(table_.find(slot.name), gen);
+  if (!gen->subscriptions.empty() && services_.events) services_.events->startConsumer(slot.name);
   const std::string moduleLabel = Metrics::label("module", slot.name);
   services_.metrics->counter("codestats_module_activations_total", moduleLabel)++;
   // Exported from the first activation on, at 0 until they happen: an alert rule on them
@@ -447,6 +456,9 @@ OperationResult ModuleManager::unload(const std::string& module) {
   old->state = GenState::Draining;
   old->drainStarted = Clock::now();
   slot->current.store(nullptr);
+  // Its cursor stays: a later load goes on from it (and an unloaded module's cursor stops
+  // holding the log back after events.max_age_s).
+  if (services_.events) services_.events->stopConsumer(module);
   if (services_.ownership) services_.ownership->deactivate(module);
   slot->draining = std::move(old);
   reaperCv_.notify_all();
@@ -542,6 +554,16 @@ std::string ModuleManager::describeJson(const std::string& only) const {
     m.set("draining", draining);
     m.set("zombies", zombies);
     m.set("pinned", pinned);
+    if (services_.events) {
+      if (auto st = services_.events->status(slot->name)) {
+        Poco::JSON::Object ev(Poco::JSON_PRESERVE_KEY_ORDER);
+        ev.set("cursor", st->cursor);
+        ev.set("delivered", st->delivered);
+        ev.set("lag_events", st->lagEvents);
+        ev.set("lag_seconds", st->lagSeconds);
+        m.set("events", ev);
+      }
+    }
     m.set("reloads", slot->reloads);
     m.set("last_drain_ms", slot->lastDrainMs);
     m.set("max_drain_ms", slot->maxDrainMs);

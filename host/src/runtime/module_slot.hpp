@@ -1,6 +1,6 @@
 // The stable place a module lives in across reloads: the current generation (read by every
 // call as a shared_ptr copy: that copy is the lease), at most one draining or
-// zombie generation, the module's event queue, and what operators need to see.
+// zombie generation, and what operators need to see.
 #pragma once
 
 #include <atomic>
@@ -14,7 +14,6 @@
 #include <vector>
 
 #include "runtime/generation.hpp"
-#include "services/worker_pool.hpp"
 
 namespace codestats::host {
 
@@ -51,12 +50,10 @@ class CurrentGeneration {
 };
 
 struct ModuleSlot {
-  ModuleSlot(std::string n, WorkerPool& pool, size_t eventCapacity)
-      : name(std::move(n)), events(std::make_shared<SerialQueue>(pool, eventCapacity)) {}
+  explicit ModuleSlot(std::string n) : name(std::move(n)) {}
 
   const std::string name;
   CurrentGeneration current;
-  std::shared_ptr<SerialQueue> events;
 
   // Everything below is guarded by opMutex, which also serialises load/reload/unload.
   std::mutex opMutex;

@@ -59,46 +59,29 @@ RouteResult ModuleTable::route(std::string_view method, const PathSegments& path
   return pathMatched ? RouteResult::MethodNotAllowed : RouteResult::NotFound;
 }
 
-size_t ModuleTable::publish(std::string_view topic, std::string_view payload, Metrics& metrics) const {
-  size_t queued = 0;
-  for (size_t i = 0, n = count(); i < n; ++i) {
-    const ModuleSlotPtr& slot = slots_[i];
-    GenerationPtr lease = slot->current.load();
-    if (!lease) continue;
-    bool wants = false;
-    for (const auto& s : lease->subscriptions) wants = wants || topicMatches(s.pattern, topic);
-    if (!wants) continue;
-    std::weak_ptr<ModuleSlot> weak = slot;
-    auto deliver = [weak, t = std::string(topic), p = std::string(payload), &metrics] {
-      auto slot = weak.lock();
-      if (!slot) return;
-      // Delivered to whatever generation is current now, so nothing published during a
-      // drain is lost: the new generation receives it.
-      GenerationPtr gen = slot->current.load();
-      if (!gen) return;
-      for (const auto& s : gen->subscriptions) {
-        if (!topicMatches(s.pattern, t)) continue;
-        cs_buf err;
-        cs_status rc = CS_E_MODULE;
-        try {
-          rc = s.fn(s.ud, cs_str{t.data(), t.size()}, cs_str{p.data(), p.size()}, &err);
-        } catch (...) {
-          err.data = "exception escaped the module boundary";
-        }
-        if (rc != CS_OK) {
-          metrics.counter("codestats_event_failures_total", Metrics::label("module", gen->module))++;
-          spdlog::warn("{} event '{}' failed: {}", gen->logPrefix(), t, err.data);
-        }
-      }
-    };
-    if (slot->events->post(std::move(deliver))) {
-      ++queued;
-    } else {
-      metrics.counter("codestats_event_drops_total", Metrics::label("module", slot->name))++;
-      spdlog::warn("[{}] event queue full, dropped event '{}'", slot->name, topic);
+void ModuleTable::deliver(const std::string& module, uint64_t seq, std::string_view topic, std::string_view payload,
+                          Metrics& metrics) const {
+  ModuleSlotPtr slot = find(module);
+  GenerationPtr gen = slot ? slot->current.load() : nullptr;  // the lease for the delivery
+  if (!gen) return;
+  const cs_str t{topic.data(), topic.size()}, p{payload.data(), payload.size()};
+  for (const auto& s : gen->subscriptions) {
+    if (!topicMatches(s.pattern, topic)) continue;
+    cs_buf err;
+    cs_status rc = CS_E_MODULE;
+    try {
+      rc = s.seqFn ? s.seqFn(s.ud, seq, t, p, &err) : s.fn(s.ud, t, p, &err);
+    } catch (...) {
+      err.data = "exception escaped the module boundary";
+    }
+    if (rc != CS_OK) {
+      metrics.counter("codestats_event_failures_total", Metrics::label("module", gen->module))++;
+      uint64_t suppressed = 0;
+      if (eventFailures_.allow(suppressed))
+        spdlog::warn("{} event '{}' (#{}) failed ({} similar lines left out): {}", gen->logPrefix(), topic, seq,
+                     suppressed, err.data);
     }
   }
-  return queued;
 }
 
 cs_status ModuleTable::callService(std::string_view name, uint32_t major, std::string_view method,

@@ -12,6 +12,7 @@
 
 #include "http/route_lookup.hpp"
 #include "runtime/module_slot.hpp"
+#include "util/log_limiter.hpp"
 
 namespace codestats::host {
 
@@ -36,9 +37,11 @@ class ModuleTable : public RouteLookup {
   RouteResult route(std::string_view method, const PathSegments& path, RouteMatch& out,
                     std::string& allow) const override;
 
-  // Queues the event for every module whose current generation subscribes to it.
-  // Returns the number of modules it was queued for; drops are counted in metrics.
-  size_t publish(std::string_view topic, std::string_view payload, Metrics& metrics) const;
+  // Hands an event of the log to the module's current generation (every subscription that
+  // matches, in registration order); failures are counted and logged, rate limited. Nothing
+  // happens when the module is not loaded.
+  void deliver(const std::string& module, uint64_t seq, std::string_view topic, std::string_view payload,
+               Metrics& metrics) const;
 
   cs_status callService(std::string_view name, uint32_t major, std::string_view method, std::string_view request,
                         cs_buf* out, cs_buf* err) const;
@@ -50,6 +53,7 @@ class ModuleTable : public RouteLookup {
  private:
   size_t count() const { return count_.load(std::memory_order_acquire); }
   std::array<ModuleSlotPtr, kMaxModules> slots_{};
+  mutable LogLimiter eventFailures_{std::chrono::seconds(10)};
   std::atomic<size_t> count_{0};
 };
 

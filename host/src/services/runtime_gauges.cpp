@@ -29,7 +29,7 @@ double residentBytes() {
 
 std::string renderRuntimeGauges(const ModuleTable& table, const ChannelHub& hub, const KvStore& kv,
                                 const db::Pool& pool, double processStartSeconds) {
-  std::string info, draining, zombies, pinned, eventQueue;
+  std::string info, draining, zombies, pinned;
   auto slots = table.snapshot();
   for (const auto& slot : *slots) {
     std::string m = Metrics::label("module", slot->name);
@@ -38,7 +38,6 @@ std::string renderRuntimeGauges(const ModuleTable& table, const ChannelHub& hub,
                               m + "," + Metrics::label("version", cur->version) + "," +
                                   Metrics::label("generation", std::to_string(cur->id)),
                               1);
-    eventQueue += Metrics::sample("codestats_event_queue_depth", m, static_cast<double>(slot->events->size()));
     std::lock_guard lock(slot->opMutex);
     bool zombie = slot->draining && slot->draining->state == GenState::Zombie;
     draining += Metrics::sample("codestats_module_draining_generations", m, slot->draining && !zombie ? 1 : 0);
@@ -50,8 +49,6 @@ std::string renderRuntimeGauges(const ModuleTable& table, const ChannelHub& hub,
   out += Metrics::typeLine("codestats_module_draining_generations", "gauge") + draining;
   out += Metrics::typeLine("codestats_module_zombie_generations", "gauge") + zombies;
   out += Metrics::typeLine("codestats_module_pinned_images", "gauge") + pinned;
-  // Events waiting for each module's subscribers (bounded; past the bound they are dropped).
-  out += Metrics::typeLine("codestats_event_queue_depth", "gauge") + eventQueue;
   out += Metrics::typeLine("codestats_ws_connections", "gauge") +
          Metrics::sample("codestats_ws_connections", "", static_cast<double>(hub.connections()));
   out += Metrics::typeLine("codestats_kv_entries", "gauge") +

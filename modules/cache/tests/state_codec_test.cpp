@@ -39,7 +39,7 @@ TEST_CASE("state codec: a full state and a journal round-trip", "[cache]") {
   CHECK(d.full.frontpage.total == 99);
   CHECK(d.full.warmupDone);
 
-  Journal j = {{"pulse.created", "{\"x\":1}"}, {"user.deleted", "{}"}};
+  Journal j = {{41, "pulse.created", "{\"x\":1}"}, {42, "user.deleted", "{}"}};
   DecodedState dj = decodeState(encodeJournal(j));
   REQUIRE(dj.isJournal);
   CHECK(dj.journal == j);

@@ -213,13 +213,18 @@ class Host;
 // An open transaction, valid inside Host::transaction's callback only.
 class Tx {
  public:
-  Tx(Host& host, cs_tx* tx) : host_(host), tx_(tx) {}
+  using Deferred = std::vector<std::pair<std::string, std::string>>;
+  Tx(Host& host, cs_tx* tx, Deferred* deferred = nullptr) : host_(host), tx_(tx), deferred_(deferred) {}
   Rows query(std::string_view sql, std::initializer_list<Param> params = {});
   Rows query(std::string_view sql, const std::vector<Param>& params);
+  // Appends an event to the host's log in this transaction (ABI 1.6): it exists if and only
+  // if the transaction commits. On an older host it is published after the commit.
+  void publish(std::string_view topic, std::string_view payloadJson);
 
  private:
   Host& host_;
   cs_tx* tx_;
+  Deferred* deferred_;
 };
 
 // The module's view of host services. Cheap to copy.
@@ -296,17 +301,20 @@ class Host {
     struct Ctx {
       Host* self;
       const std::function<void(Tx&)>* fn;
-    } ctx{this, &fn};
+      Tx::Deferred deferred;  // Tx::publish on a host before 1.6
+    } ctx{this, &fn, {}};
     struct T {
       static cs_status call(void* ud, cs_tx* tx, cs_buf* err) {
         auto* c = static_cast<Ctx*>(ud);
+        c->deferred.clear();  // a host may retry the callback
         return detail::guard(c->self->api_, err, [&] {
-          Tx t(*c->self, tx);
+          Tx t(*c->self, tx, &c->deferred);
           (*c->fn)(t);
         });
       }
     };
     withErr([&](cs_buf* err) { return api_->db_transaction(host_, &T::call, &ctx, err); }, "transaction");
+    for (const auto& [topic, payload] : ctx.deferred) publish(topic, payload);
   }
 
   // key-value store (namespaced per module, survives reloads)
@@ -445,6 +453,16 @@ inline Rows Tx::query(std::string_view sql, std::initializer_list<Param> params)
 inline Rows Tx::query(std::string_view sql, const std::vector<Param>& params) {
   return host_.run(tx_, sql, params.data(), params.size());
 }
+inline void Tx::publish(std::string_view topic, std::string_view payloadJson) {
+  const cs_host_api* api = host_.api();
+  if (CS_HOST_HAS(api, event_append)) {
+    detail::throwIfError(api->event_append(host_.raw(), tx_, str(topic), str(payloadJson)), "event_append", "");
+  } else if (deferred_) {
+    deferred_->emplace_back(topic, payloadJson);
+  } else {
+    host_.publish(topic, payloadJson);
+  }
+}
 
 // A read-only view of an HTTP request, valid during the handler call.
 class Request {
@@ -557,6 +575,8 @@ struct BatchOptions {
   uint32_t maxInflight = 2;
 };
 using EventHandler = std::function<void(std::string_view topic, std::string_view payloadJson)>;
+// seq: the event's position in the host's log (ABI 1.6); 0 on an older host.
+using LogEventHandler = std::function<void(uint64_t seq, std::string_view topic, std::string_view payloadJson)>;
 using TimerHandler = std::function<void()>;
 using ServiceHandler = std::function<std::string(std::string_view method, std::string_view requestJson)>;
 using AdminHandler = std::function<std::string(const std::vector<std::string>& args)>;
@@ -628,6 +648,17 @@ class Module {
   void subscribe(std::string_view pattern, EventHandler fn) {
     auto& e = store(events_, std::move(fn));
     check(host_.api()->event_subscribe(host_.raw(), str(pattern), &onEvent, &e), "event_subscribe");
+  }
+  // Like subscribe, with each event's sequence number in the host's log (ABI 1.6), for a
+  // consumer that must apply an event once although delivery is at least once. On an older
+  // host the handler is subscribed with seq 0.
+  void consume(std::string_view pattern, LogEventHandler fn) {
+    auto& e = store(logEvents_, std::move(fn));
+    if (CS_HOST_HAS(host_.api(), event_consume)) {
+      check(host_.api()->event_consume(host_.raw(), str(pattern), &onLogEvent, &e), "event_consume");
+    } else {
+      check(host_.api()->event_subscribe(host_.raw(), str(pattern), &onUnsequencedEvent, &e), "event_subscribe");
+    }
   }
   void every(std::string_view name, std::chrono::milliseconds period, TimerHandler fn) {
     auto& e = store(timers_, std::move(fn));
@@ -774,6 +805,13 @@ class Module {
     auto* e = static_cast<Entry<EventHandler>*>(ud);
     return detail::guard(e->self->host_.api(), err, [&] { e->fn(view(topic), view(payload)); });
   }
+  static cs_status onLogEvent(void* ud, uint64_t seq, cs_str topic, cs_str payload, cs_buf* err) {
+    auto* e = static_cast<Entry<LogEventHandler>*>(ud);
+    return detail::guard(e->self->host_.api(), err, [&] { e->fn(seq, view(topic), view(payload)); });
+  }
+  static cs_status onUnsequencedEvent(void* ud, cs_str topic, cs_str payload, cs_buf* err) {
+    return onLogEvent(ud, 0, topic, payload, err);
+  }
   static cs_status onTimer(void* ud, cs_buf* err) {
     auto* e = static_cast<Entry<TimerHandler>*>(ud);
     return detail::guard(e->self->host_.api(), err, [&] { e->fn(); });
@@ -801,6 +839,7 @@ class Module {
   std::deque<Entry<HttpHandler>> routes_;
   std::deque<Entry<BatchHandler>> batchRoutes_;
   std::deque<Entry<EventHandler>> events_;
+  std::deque<Entry<LogEventHandler>> logEvents_;
   std::deque<Entry<TimerHandler>> timers_;
   std::deque<Entry<ServiceHandler>> services_;
   std::deque<Entry<AdminHandler>> commands_;

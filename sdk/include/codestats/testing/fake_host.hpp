@@ -40,6 +40,10 @@
 //     not loaded are declared with declareContract() / declareTable().
 //   - KV: per module namespace, TTLs against a fake clock (advanceClock()), kv_incr replaces a
 //     non-numeric value; metrics validate names as the host does.
+//   - Events (ABI 1.6): every event is appended to codestats_events (readable through the
+//     read contract "host.events" v1) and delivered with its sequence number; event_append
+//     events are written in the transaction and delivered after its commit. event_publish
+//     inside db_transaction fails with CS_E_STATE (in the host it waits for the writer).
 //
 // What differs (single-threaded and deterministic on purpose):
 //   - Everything runs on the calling thread. Events a module publishes and tasks it submits
@@ -163,6 +167,7 @@ struct Event {
   std::string module;  // the publisher
   std::string topic;
   std::string payload;
+  uint64_t seq = 0;  // its position in the log (ABI 1.6)
 };
 
 struct ChannelMessage {
@@ -193,6 +198,7 @@ struct Resp {
 };
 struct Tx {
   bool open = true;
+  std::vector<std::pair<std::string, std::string>> events;  // event_append: topic, payload
 };
 struct Rows {
   std::vector<std::string> columns;
@@ -380,6 +386,7 @@ struct Slot {
     std::string pattern;
     cs_event_fn fn;
     void* ud;
+    cs_event_seq_fn seqFn = nullptr;  // event_consume (ABI 1.6)
   };
   struct Timer {
     std::string name;
@@ -434,9 +441,15 @@ class FakeHost {
       throw std::runtime_error("FakeHost: cannot open an in-memory SQLite database: " + msg);
     }
     sqlite3_extended_result_codes(db_, 1);
+    // The host's event log, readable through the read contract "host.events" v1.
+    sqlite3_exec(db_,
+                 "CREATE TABLE codestats_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, "
+                 "producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL)",
+                 nullptr, nullptr, nullptr);
     sqlite3_set_authorizer(db_, &FakeHost::authorize, this);
     for (const char* t : {"codestats_migrations", "codestats_table_owners", "codestats_read_contracts"})
       rules_.owners[t] = "host";
+    declareContract("host.events", 1, {"codestats_events"});
     facts_ = {{"host.secret_key_base", std::string(64, 'k')}, {"host.instance_id", "fakehost"}};
     buildApi();
   }
@@ -588,13 +601,16 @@ class FakeHost {
 
   // ---- events, services, commands, timers, tasks -------------------------------------------
   // Delivers to every matching subscription now, in load order; the first failure is returned.
+  // Like the host, the event is appended to the log (codestats_events) first: its sequence
+  // number is the one event_consume handlers see.
   Outcome publish(std::string_view topic, std::string_view payloadJson) {
     Depth d(*this);
     Outcome out;
+    const uint64_t seq = appendToLog("test", topic, payloadJson);
     for (auto& s : slots_)
       for (auto& sub : s->subs)
         if (detail::topicMatches(sub.pattern, topic)) {
-          Outcome o = deliver(s.get(), sub, std::string(topic), std::string(payloadJson));
+          Outcome o = deliver(s.get(), sub, seq, std::string(topic), std::string(payloadJson));
           if (!o.ok() && out.ok()) out = o;
         }
     return out;
@@ -666,7 +682,7 @@ class FakeHost {
         Delivery dl = std::move(queued_.front());
         queued_.pop_front();
         for (auto& sub : dl.slot->subs)
-          if (detail::topicMatches(sub.pattern, dl.topic)) deliver(dl.slot, sub, dl.topic, dl.payload);
+          if (detail::topicMatches(sub.pattern, dl.topic)) deliver(dl.slot, sub, dl.seq, dl.topic, dl.payload);
       } else {
         Task t = tasks_.front();
         tasks_.pop_front();
@@ -840,6 +856,7 @@ class FakeHost {
   };
   struct Delivery {
     detail::Slot* slot;
+    uint64_t seq;
     std::string topic, payload;
   };
   struct Join {
@@ -1014,6 +1031,32 @@ class FakeHost {
   }
 
   // ---- the ownership check (docs/data-ownership.md) ----
+  // Appends to codestats_events as the host (no module check) and returns the sequence number.
+  uint64_t appendToLog(std::string_view producer, std::string_view topic, std::string_view payload) {
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db_,
+                       "INSERT INTO codestats_events (topic, producer, payload, created_at) "
+                       "VALUES (?1, ?2, ?3, CAST(strftime('%s','now') AS INTEGER) * 1000)",
+                       -1, &st, nullptr);
+    sqlite3_bind_text(st, 1, topic.data(), static_cast<int>(topic.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 2, producer.data(), static_cast<int>(producer.size()), SQLITE_TRANSIENT);
+    sqlite3_bind_text(st, 3, payload.data(), static_cast<int>(payload.size()), SQLITE_TRANSIENT);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+      throw std::runtime_error(std::string("FakeHost: appending an event: ") + sqlite3_errmsg(db_));
+    return static_cast<uint64_t>(sqlite3_last_insert_rowid(db_));
+  }
+  // Queues the delivery of a logged event to every active subscriber, like the host's consumers.
+  void queueEvent(const std::string& producer, uint64_t seq, std::string_view topic, std::string_view payload) {
+    published_.push_back(Event{producer, std::string(topic), std::string(payload), seq});
+    for (auto& s : slots_) {
+      if (!s->active) continue;
+      bool wants = false;
+      for (const auto& sub : s->subs) wants = wants || detail::topicMatches(sub.pattern, topic);
+      if (wants) queued_.push_back(Delivery{s.get(), seq, std::string(topic), std::string(payload)});
+    }
+  }
   static int authorize(void* ud, int action, const char* a, const char* b, const char*, const char*) {
     auto* h = static_cast<FakeHost*>(ud);
     if (h->collecting_) access::noteSqliteAction(*h->collecting_, action, a, b);
@@ -1256,10 +1299,12 @@ class FakeHost {
     return out;
   }
 
-  Outcome deliver(detail::Slot* s, const detail::Slot::Sub& sub, const std::string& topic, const std::string& payload) {
+  Outcome deliver(detail::Slot* s, const detail::Slot::Sub& sub, uint64_t seq, const std::string& topic,
+                  const std::string& payload) {
     detail::Buf e;
     Outcome out;
-    out.status = sub.fn(sub.ud, detail::cs(topic), detail::cs(payload), errBuf(e));
+    out.status = sub.seqFn ? sub.seqFn(sub.ud, seq, detail::cs(topic), detail::cs(payload), errBuf(e))
+                           : sub.fn(sub.ud, detail::cs(topic), detail::cs(payload), errBuf(e));
     out.error = e.data;
     if (!out.ok()) noteFailure(s, "event " + topic + " failed: " + e.data);
     return out;
@@ -1477,11 +1522,16 @@ class FakeHost {
         sqlite3_exec(f.db_, "ROLLBACK", nullptr, nullptr, nullptr);
         return rc;
       }
+      // event_append: written to the log in the transaction, delivered after the commit.
+      std::vector<uint64_t> seqs;
+      for (const auto& [topic, payload] : tx.events) seqs.push_back(f.appendToLog(slot(h)->name, topic, payload));
       if (sqlite3_exec(f.db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK) {
         std::string msg = sqlite3_errmsg(f.db_);
         sqlite3_exec(f.db_, "ROLLBACK", nullptr, nullptr, nullptr);
         return fail(CS_E_DB, msg);
       }
+      for (size_t i = 0; i < seqs.size(); ++i)
+        f.queueEvent(slot(h)->name, seqs[i], tx.events[i].first, tx.events[i].second);
       return CS_OK;
     };
     t.db_migration = [](cs_host* h, int64_t version, cs_str name, cs_str sqlSqlite, cs_str) -> cs_status {
@@ -1551,13 +1601,21 @@ class FakeHost {
     t.event_publish = [](cs_host* h, cs_str topic, cs_str payload) -> cs_status {
       if (!h || sv(topic).empty()) return CS_E_INVALID;
       FakeHost& f = self(h);
-      f.published_.push_back(Event{slot(h)->name, std::string(sv(topic)), std::string(sv(payload))});
-      for (auto& s : f.slots_) {
-        if (!s->active) continue;
-        bool wants = false;
-        for (const auto& sub : s->subs) wants = wants || topicMatches(sub.pattern, sv(topic));
-        if (wants) f.queued_.push_back(Delivery{s.get(), std::string(sv(topic)), std::string(sv(payload))});
-      }
+      if (f.tx_) return CS_E_STATE;  // the host would wait for the writer this transaction holds: use event_append
+      f.queueEvent(slot(h)->name, f.appendToLog(slot(h)->name, sv(topic), sv(payload)), sv(topic), sv(payload));
+      return CS_OK;
+    };
+    t.event_append = [](cs_host* h, cs_tx* tx, cs_str topic, cs_str payload) -> cs_status {
+      if (!h || !tx || sv(topic).empty()) return CS_E_INVALID;
+      auto* t = reinterpret_cast<detail::Tx*>(tx);
+      if (!t->open) return CS_E_STATE;
+      t->events.emplace_back(std::string(sv(topic)), std::string(sv(payload)));
+      return CS_OK;
+    };
+    t.event_consume = [](cs_host* h, cs_str pattern, cs_event_seq_fn fn, void* ud) -> cs_status {
+      if (!open(h)) return CS_E_STATE;
+      if (!fn || sv(pattern).empty()) return CS_E_INVALID;
+      slot(h)->subs.push_back({std::string(sv(pattern)), nullptr, ud, fn});
       return CS_OK;
     };
     t.event_subscribe = [](cs_host* h, cs_str pattern, cs_event_fn fn, void* ud) -> cs_status {

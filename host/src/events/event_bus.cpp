@@ -1,0 +1,174 @@
+#include "events/event_bus.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "events/pg_listener.hpp"
+#include "services/metrics.hpp"
+
+namespace codestats::host::events {
+
+EventBus::EventBus(db::Pool& pool, Metrics& metrics, EventBusSettings settings, Deliver deliver)
+    : pool_(pool), metrics_(metrics), settings_(std::move(settings)), deliver_(std::move(deliver)) {}
+
+EventBus::~EventBus() { close(); }
+
+int64_t EventBus::nowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void EventBus::open() {
+  EventLog::createTables(pool_);
+  if (!settings_.postgresConninfo.empty())
+    listener_ = std::make_unique<PgListener>(settings_.postgresConninfo, EventLog::kChannel, [this] { wake_.notify(); });
+  maintenance_ = std::thread([this] { maintain(); });
+}
+
+void EventBus::close() {
+  std::map<std::string, std::unique_ptr<EventConsumer>> consumers;
+  {
+    std::lock_guard lock(mu_);
+    consumers.swap(consumers_);
+  }
+  consumers.clear();  // each stops and writes its cursor
+  {
+    std::lock_guard lock(maintenanceMu_);
+    stopping_ = true;
+  }
+  maintenanceCv_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+  listener_.reset();
+}
+
+void EventBus::appendInTransaction(db::Connection& c, const std::vector<PendingEvent>& events) {
+  EventLog::append(c, pool_.backend(), events, nowMs());
+  metrics_.counter("codestats_events_appended_total") += static_cast<int64_t>(events.size());
+}
+
+void EventBus::publish(const std::string& producer, const std::string& topic, const std::string& payload) {
+  uint64_t durableAt = 0;
+  {
+    auto conn = pool_.acquireWriter();
+    conn->begin();
+    try {
+      appendInTransaction(*conn, {PendingEvent{topic, producer, payload}});
+      durableAt = conn->commitDeferringSync();
+    } catch (...) {
+      try {
+        conn->rollback();
+      } catch (...) {
+      }
+      throw;
+    }
+  }  // the writer serves the next transaction while this one syncs
+  pool_.syncThrough(durableAt);
+  committed();
+}
+
+void EventBus::prepareConsumer(const std::string& module) {
+  {
+    std::lock_guard lock(mu_);
+    if (consumers_.count(module)) return;
+  }
+  uint64_t cursor = EventLog::openCursor(pool_, cursorName(module), nowMs());
+  ConsumerSettings cs;
+  cs.pollInterval = settings_.pollInterval;
+  auto consumer = std::make_unique<EventConsumer>(module, cursorName(module), cursor, pool_, wake_, deliver_,
+                                                  metrics_, cs);
+  std::lock_guard lock(mu_);
+  consumers_.emplace(module, std::move(consumer));
+}
+
+void EventBus::startConsumer(const std::string& module) {
+  std::lock_guard lock(mu_);
+  auto it = consumers_.find(module);
+  if (it != consumers_.end()) it->second->start();
+}
+
+void EventBus::stopConsumer(const std::string& module) {
+  std::unique_ptr<EventConsumer> consumer;
+  {
+    std::lock_guard lock(mu_);
+    auto it = consumers_.find(module);
+    if (it == consumers_.end()) return;
+    consumer = std::move(it->second);
+    consumers_.erase(it);
+    lag_.erase(module);
+  }
+  consumer->stop();  // outside the lock: it may wait for a delivery to finish
+}
+
+std::optional<ConsumerStatus> EventBus::status(const std::string& module) const {
+  std::lock_guard lock(mu_);
+  auto it = consumers_.find(module);
+  if (it == consumers_.end()) return std::nullopt;
+  ConsumerStatus s;
+  s.cursor = it->second->cursor();
+  s.delivered = it->second->delivered();
+  if (auto l = lag_.find(module); l != lag_.end()) {
+    s.lagEvents = l->second.first;
+    s.lagSeconds = l->second.second;
+  }
+  return s;
+}
+
+void EventBus::exportLag(db::Connection& c) {
+  const uint64_t head = EventLog::head(c);
+  metrics_.gauge("codestats_event_log_head").store(static_cast<double>(head));
+  std::vector<std::pair<std::string, uint64_t>> cursors;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [module, consumer] : consumers_) cursors.emplace_back(module, consumer->cursor());
+  }
+  const int64_t now = nowMs();
+  for (const auto& [module, cursor] : cursors) {
+    uint64_t events = head > cursor ? head - cursor : 0;
+    double seconds = 0;
+    if (events > 0) {
+      if (auto created = EventLog::firstCreatedAfter(c, cursor))
+        seconds = std::max<int64_t>(0, now - *created) / 1000.0;
+    }
+    const std::string labels = Metrics::label("module", module);
+    metrics_.gauge("codestats_event_lag_events", labels).store(static_cast<double>(events));
+    metrics_.gauge("codestats_event_lag_seconds", labels).store(seconds);
+    {
+      std::lock_guard lock(mu_);
+      if (consumers_.count(module)) lag_[module] = {events, seconds};
+    }
+    uint64_t suppressed = 0;
+    if (seconds * 1000 >= static_cast<double>(settings_.lagWarnMs) && lagWarnings_.allow(suppressed))
+      spdlog::warn("[host] events: {} is {} events ({:.1f} s) behind the log ({} similar lines left out)", module,
+                   events, seconds, suppressed);
+  }
+}
+
+void EventBus::maintain() {
+  auto lastTrim = std::chrono::steady_clock::now();
+  std::unique_lock lock(maintenanceMu_);
+  while (!stopping_) {
+    maintenanceCv_.wait_for(lock, settings_.pollInterval, [this] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    try {
+      {
+        auto conn = pool_.acquire();
+        exportLag(*conn);
+      }
+      if (std::chrono::steady_clock::now() - lastTrim >= settings_.trimInterval) {
+        lastTrim = std::chrono::steady_clock::now();
+        TrimResult r = EventLog::trim(pool_, nowMs(), settings_.maxAgeMs);
+        metrics_.counter("codestats_event_log_trimmed_total") += r.removed;
+        if (r.lostThrough)
+          spdlog::warn("[host] events: trimmed events up to {} older than events.max_age_s that a consumer had not read",
+                       r.lostThrough);
+      }
+    } catch (const std::exception& e) {
+      uint64_t suppressed = 0;
+      if (maintenanceErrors_.allow(suppressed))
+        spdlog::warn("[host] events: maintenance failed ({} similar lines left out): {}", suppressed, e.what());
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace codestats::host::events

@@ -1,0 +1,104 @@
+// The host's event log service (docs/events.md): producers append in their transactions;
+// one EventConsumer per subscribing module reads the log at its own pace; local commits and
+// (on PostgreSQL) NOTIFY from any host sharing the database wake the consumers. A
+// maintenance thread exports each consumer's lag, warns about laggards (rate limited) and
+// trims what every live cursor has passed.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "db/database.hpp"
+#include "events/event_consumer.hpp"
+#include "events/event_log.hpp"
+#include "events/wake_signal.hpp"
+#include "util/log_limiter.hpp"
+
+namespace codestats::host {
+class Metrics;
+}
+
+namespace codestats::host::events {
+
+class PgListener;
+
+struct EventBusSettings {
+  std::string hostId;  // names this host's cursors: "<hostId>/<module>"
+  std::chrono::milliseconds pollInterval{1000};
+  std::chrono::milliseconds trimInterval{10000};
+  int64_t maxAgeMs = 3600 * 1000;
+  int64_t lagWarnMs = 30 * 1000;
+  std::string postgresConninfo;  // set on PostgreSQL: the listening session's
+};
+
+struct ConsumerStatus {
+  uint64_t cursor = 0;
+  uint64_t lagEvents = 0;
+  double lagSeconds = 0;
+  uint64_t delivered = 0;
+};
+
+class EventBus {
+ public:
+  EventBus(db::Pool& pool, Metrics& metrics, EventBusSettings settings, Deliver deliver);
+  ~EventBus();
+  EventBus(const EventBus&) = delete;
+  EventBus& operator=(const EventBus&) = delete;
+
+  // Creates the tables and starts the listener (PostgreSQL) and the maintenance thread.
+  void open();
+  // Stops every consumer (writing their cursors), the listener and the maintenance thread.
+  void close();
+
+  // Producers. Inside the producer's write transaction, just before its commit:
+  void appendInTransaction(db::Connection& c, const std::vector<PendingEvent>& events);
+  // After that transaction committed (and is durable): wakes this host's consumers.
+  void committed() { wake_.notify(); }
+  // An event that reports no change of its own: appended in a transaction of its own.
+  void publish(const std::string& producer, const std::string& topic, const std::string& payload);
+
+  // Consumers. prepare() before the module's start(): the cursor exists from then on (at
+  // the log's head for a module this host never ran), so whatever the module reads from
+  // its tables during start() is at or after it. start() when the module is active;
+  // stop() when it is unloaded and at shutdown.
+  void prepareConsumer(const std::string& module);
+  void startConsumer(const std::string& module);
+  void stopConsumer(const std::string& module);
+  std::optional<ConsumerStatus> status(const std::string& module) const;
+
+  const std::string& hostId() const { return settings_.hostId; }
+
+ private:
+  void maintain();
+  void exportLag(db::Connection& c);
+  std::string cursorName(const std::string& module) const { return settings_.hostId + "/" + module; }
+  static int64_t nowMs();
+
+  db::Pool& pool_;
+  Metrics& metrics_;
+  const EventBusSettings settings_;
+  Deliver deliver_;
+  WakeSignal wake_;
+
+  mutable std::mutex mu_;  // guards consumers_ and lag_
+  std::map<std::string, std::unique_ptr<EventConsumer>> consumers_;
+  std::map<std::string, std::pair<uint64_t, double>> lag_;  // module -> (events, seconds)
+
+  std::unique_ptr<PgListener> listener_;
+  std::mutex maintenanceMu_;
+  std::condition_variable maintenanceCv_;
+  bool stopping_ = false;
+  std::thread maintenance_;
+  LogLimiter lagWarnings_{std::chrono::seconds(10)};
+  LogLimiter maintenanceErrors_{std::chrono::seconds(10)};
+};
+
+}  // namespace codestats::host::events

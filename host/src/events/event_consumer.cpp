@@ -1,0 +1,121 @@
+#include "events/event_consumer.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include "services/metrics.hpp"
+
+namespace codestats::host::events {
+
+EventConsumer::EventConsumer(std::string module, std::string cursorName, uint64_t cursor, db::Pool& pool,
+                             WakeSignal& wake, Deliver deliver, Metrics& metrics, ConsumerSettings settings)
+    : module_(std::move(module)),
+      cursorName_(std::move(cursorName)),
+      pool_(pool),
+      wake_(wake),
+      deliver_(std::move(deliver)),
+      metrics_(metrics),
+      settings_(settings),
+      delay_(metrics.histogram("codestats_event_delivery_delay_seconds", Metrics::label("module", module_))),
+      deliveredTotal_(metrics.counter("codestats_events_delivered_total", Metrics::label("module", module_))),
+      lostTotal_(metrics.counter("codestats_events_lost_total", Metrics::label("module", module_))),
+      cursor_(cursor),
+      savedCursor_(cursor),
+      savedAt_(std::chrono::steady_clock::now()) {}
+
+EventConsumer::~EventConsumer() { stop(); }
+
+void EventConsumer::start() {
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void EventConsumer::stop() {
+  if (!thread_.joinable()) return;
+  stopping_ = true;
+  wake_.poke();
+  thread_.join();
+  save(true);
+}
+
+int64_t EventConsumer::nowMs() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+void EventConsumer::run() {
+  uint64_t seen = wake_.count();
+  while (!stopping_) {
+    if (!drain()) {
+      // The database is away: try again after the poll interval (cursor unchanged).
+      wake_.wait(seen, settings_.pollInterval, [this] { return stopping_.load(); });
+      continue;
+    }
+    save(false);
+    wake_.wait(seen, settings_.pollInterval, [this] { return stopping_.load(); });
+  }
+}
+
+bool EventConsumer::drain() {
+  while (!stopping_) {
+    uint64_t from = cursor();
+    std::vector<LoggedEvent> batch;
+    uint64_t trimmed = 0;
+    try {
+      auto conn = pool_.acquire();
+      trimmed = EventLog::trimmedThrough(*conn);
+      if (trimmed <= from) batch = EventLog::read(*conn, from, settings_.batchSize);
+    } catch (const std::exception& e) {
+      uint64_t suppressed = 0;
+      if (dbErrors_.allow(suppressed))
+        spdlog::warn("[host] events: {} cannot read the log ({} similar lines left out): {}", module_, suppressed,
+                     e.what());
+      return false;
+    }
+    if (trimmed > from) {
+      // The age cap removed events this module never saw: it must rebuild what it derives
+      // from them (docs/events.md, "events.lost").
+      spdlog::warn("[host] events: {} lagged past events.max_age_s; events {}..{} were trimmed unread", module_,
+                   from + 1, trimmed);
+      lostTotal_ += static_cast<int64_t>(trimmed - from);
+      deliver_(module_, LoggedEvent{trimmed, "events.lost",
+                                    "{\"from\":" + std::to_string(from + 1) + ",\"through\":" + std::to_string(trimmed) +
+                                        "}",
+                                    nowMs()});
+      cursor_.store(trimmed, std::memory_order_release);
+      continue;
+    }
+    for (const LoggedEvent& e : batch) {
+      if (stopping_) return true;
+      deliver_(module_, e);
+      cursor_.store(e.seq, std::memory_order_release);
+      delivered_.fetch_add(1, std::memory_order_relaxed);
+      deliveredTotal_.fetch_add(1, std::memory_order_relaxed);
+      int64_t delayMs = nowMs() - e.createdAtMs;
+      delay_.observeNs(std::max<int64_t>(0, delayMs) * 1000000);
+    }
+    save(false);
+    if (batch.size() < settings_.batchSize) return true;
+  }
+  return true;
+}
+
+void EventConsumer::save(bool force) {
+  const uint64_t c = cursor();
+  const auto now = std::chrono::steady_clock::now();
+  const auto since = now - savedAt_;
+  if (!force && !(c != savedCursor_ && since >= settings_.saveInterval) && since < settings_.heartbeatInterval)
+    return;
+  try {
+    EventLog::saveCursor(pool_, cursorName_, c, nowMs());
+    savedCursor_ = c;
+    savedAt_ = now;
+  } catch (const std::exception& e) {
+    uint64_t suppressed = 0;
+    if (dbErrors_.allow(suppressed))
+      spdlog::warn("[host] events: {} cannot write its cursor ({} similar lines left out): {}", module_, suppressed,
+                   e.what());
+  }
+}
+
+}  // namespace codestats::host::events

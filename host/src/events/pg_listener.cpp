@@ -1,0 +1,97 @@
+#include "events/pg_listener.hpp"
+
+#include <libpq-fe.h>
+#include <poll.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "util/log_limiter.hpp"
+
+namespace codestats::host::events {
+namespace {
+
+// Waits at most this long in poll(), so a stop is seen quickly.
+constexpr int kPollMs = 200;
+
+// Returns an open connection that listens on `channel`, or nullptr.
+PGconn* listen(const std::string& conninfo, const std::string& channel, std::string& error) {
+  PGconn* c = PQconnectdb(conninfo.c_str());
+  if (PQstatus(c) != CONNECTION_OK) {
+    error = PQerrorMessage(c);
+    PQfinish(c);
+    return nullptr;
+  }
+  char* quoted = PQescapeIdentifier(c, channel.c_str(), channel.size());
+  std::string sql = std::string("LISTEN ") + (quoted ? quoted : channel.c_str());
+  PQfreemem(quoted);
+  PGresult* r = PQexec(c, sql.c_str());
+  bool ok = PQresultStatus(r) == PGRES_COMMAND_OK;
+  if (!ok) error = PQerrorMessage(c);
+  PQclear(r);
+  if (!ok || PQsetnonblocking(c, 1) != 0) {
+    PQfinish(c);
+    return nullptr;
+  }
+  return c;
+}
+
+}  // namespace
+
+PgListener::PgListener(std::string conninfo, std::string channel, std::function<void()> wake)
+    : conninfo_(std::move(conninfo)), channel_(std::move(channel)), wake_(std::move(wake)) {
+  thread_ = std::thread([this] { run(); });
+}
+
+PgListener::~PgListener() {
+  stopping_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+void PgListener::run() {
+  LogLimiter limiter(std::chrono::seconds(10));
+  auto backoff = std::chrono::milliseconds(100);
+  while (!stopping_) {
+    std::string error;
+    PGconn* c = listen(conninfo_, channel_, error);
+    if (!c) {
+      uint64_t suppressed = 0;
+      if (limiter.allow(suppressed))
+        spdlog::warn("[host] events: cannot listen for notifications ({} similar lines left out): {}", suppressed,
+                     error);
+      for (auto waited = std::chrono::milliseconds(0); waited < backoff && !stopping_;
+           waited += std::chrono::milliseconds(kPollMs))
+        std::this_thread::sleep_for(std::chrono::milliseconds(kPollMs));
+      backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
+      continue;
+    }
+    if (reconnects_.fetch_add(1) > 0) spdlog::info("[host] events: listening again after a reconnect");
+    backoff = std::chrono::milliseconds(100);
+    connected_ = true;
+    wake_();  // anything appended while nobody listened
+    while (!stopping_) {
+      pollfd p{PQsocket(c), POLLIN, 0};
+      int n = ::poll(&p, 1, kPollMs);
+      if (n < 0) continue;  // EINTR
+      if (n == 0) continue;
+      if (PQconsumeInput(c) == 0) break;  // the session is gone: reconnect
+      bool any = false;
+      while (PGnotify* note = PQnotifies(c)) {
+        any = true;
+        PQfreemem(note);
+      }
+      if (any) wake_();
+    }
+    connected_ = false;
+    if (!stopping_) {
+      uint64_t suppressed = 0;
+      if (limiter.allow(suppressed))
+        spdlog::warn("[host] events: the listening session ended ({} similar lines left out): {}", suppressed,
+                     PQerrorMessage(c));
+    }
+    PQfinish(c);
+  }
+}
+
+}  // namespace codestats::host::events

@@ -1,0 +1,34 @@
+// One PostgreSQL session outside the pool that LISTENs on the event log's channel and calls
+// `wake` for every notification, on its own thread. A notification only says "read the log":
+// after a reconnect it calls `wake` too, since notifications sent meanwhile are gone.
+#pragma once
+
+#include <atomic>
+#include <functional>
+#include <string>
+#include <thread>
+
+namespace codestats::host::events {
+
+class PgListener {
+ public:
+  PgListener(std::string conninfo, std::string channel, std::function<void()> wake);
+  ~PgListener();
+  PgListener(const PgListener&) = delete;
+  PgListener& operator=(const PgListener&) = delete;
+
+  bool connected() const { return connected_.load(); }
+  uint64_t reconnects() const { return reconnects_.load(); }
+
+ private:
+  void run();
+
+  const std::string conninfo_, channel_;
+  std::function<void()> wake_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> connected_{false};
+  std::atomic<uint64_t> reconnects_{0};
+  std::thread thread_;
+};
+
+}  // namespace codestats::host::events
