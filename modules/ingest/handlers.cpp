@@ -121,6 +121,15 @@ int64_t parseInt(const std::string& s, const std::string& what) {
 
 int64_t floorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0) != (b < 0))); }
 
+// The pulses whose credential still holds.
+std::vector<PendingPulse*> heldOnly(const std::vector<PendingPulse*>& pulses, const std::vector<bool>& held) {
+  std::vector<PendingPulse*> out;
+  out.reserve(pulses.size());
+  for (size_t i = 0; i < pulses.size(); ++i)
+    if (held[i]) out.push_back(pulses[i]);
+  return out;
+}
+
 }  // namespace
 
 BatchOptions ingestBatchOptions(Host& host) {
@@ -163,6 +172,12 @@ std::shared_ptr<const MachineAuth> Ingest::authenticate(const std::string& token
   return auth;
 }
 
+void Ingest::forgetToken(std::string_view token) {
+  std::lock_guard lock(authMutex_);
+  ++authEpoch_;  // a lookup of the same token that read the old row must not cache it again
+  authCache_.erase(std::string(token));
+}
+
 void Ingest::invalidate(std::string_view topic) {
   if (topic == "language.aliased") {
     std::lock_guard lock(languageMutex_);
@@ -188,11 +203,25 @@ LanguageRef Ingest::language(const std::string& name) {
   return ref;
 }
 
-std::vector<bool> Ingest::commitPulses(const std::vector<PendingPulse*>& pulses,
-                                       const std::function<std::string(size_t)>& eventFor) {
+std::vector<Ingest::Outcome> Ingest::commitPulses(const std::vector<PendingPulse*>& pulses,
+                                                  const std::vector<const MachineAuth*>& auths,
+                                                  const std::function<std::string(size_t)>& eventFor) {
   const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
   const int64_t nowMs = nowMicros() / 1000;
-  std::vector<bool> ok(pulses.size(), false);
+  std::vector<Outcome> out(pulses.size(), Outcome::Failed);
+  // The tokens were verified against machine rows read before this transaction, maybe long
+  // ago (the cache), maybe by another host's web since changed: each credential is checked
+  // again inside the transaction that stores its pulse (docs/events.md, "Revoked machine
+  // keys"), and a pulse whose credential no longer holds is left out of the writes.
+  auto settle = [&](size_t first, const std::vector<bool>& held) {
+    int64_t revoked = 0;
+    for (size_t i = 0; i < held.size(); ++i) {
+      out[first + i] = held[i] ? Outcome::Stored : Outcome::Revoked;
+      revoked += held[i] ? 0 : 1;
+    }
+    if (revoked) host_.counter("pulses_revoked", revoked);
+    return static_cast<int64_t>(held.size()) - revoked;
+  };
   try {
     // Phase timings of the serial part (bench/README.md, ingest "Round 3"): lease + BEGIN
     // (+ waiting for the write lock), statements, COMMIT (+ the WAL sync), and the CPU time
@@ -200,27 +229,30 @@ std::vector<bool> Ingest::commitPulses(const std::vector<PendingPulse*>& pulses,
     const auto start = std::chrono::steady_clock::now();
     const int64_t cpuStart = threadCpuMicros();
     std::chrono::steady_clock::time_point begun, executed;
+    std::vector<bool> held;
     host_.transaction([&](Tx& tx) {
       begun = std::chrono::steady_clock::now();
-      writePulses(tx, pulses, nowMs, postgres);
+      held = credentialsHold(tx, auths, postgres);
+      writePulses(tx, heldOnly(pulses, held), nowMs, postgres);
       // In the same transaction: the event exists if and only if the pulse does.
-      for (size_t i = 0; i < pulses.size(); ++i) tx.publish("pulse.created", eventFor(i));
+      for (size_t i = 0; i < pulses.size(); ++i)
+        if (held[i]) tx.publish("pulse.created", eventFor(i));
       executed = std::chrono::steady_clock::now();
     });
-    ok.assign(pulses.size(), true);
+    const int64_t stored = settle(0, held);
     auto us = [](auto d) { return std::chrono::duration_cast<std::chrono::microseconds>(d).count(); };
     host_.counter("batch_begin_us", us(begun - start));
     host_.counter("batch_exec_us", us(executed - begun));
     host_.counter("batch_commit_us", microsSince(executed));
     host_.counter("batch_tx_cpu_us", threadCpuMicros() - cpuStart);
     host_.counter("batches");
-    host_.counter("pulses", static_cast<int64_t>(pulses.size()));
+    host_.counter("pulses", stored);
     host_.observe("batch_size", static_cast<double>(pulses.size()));  // codestats_ingest_batch_size
-    return ok;
+    return out;
   } catch (const std::exception& e) {
     if (pulses.size() == 1) {
       host_.warn(std::string("pulse write failed: ") + e.what());
-      return ok;
+      return out;
     }
     host_.warn(std::string("batch of ") + std::to_string(pulses.size()) +
                " pulses failed, retrying one by one: " + e.what());
@@ -228,18 +260,20 @@ std::vector<bool> Ingest::commitPulses(const std::vector<PendingPulse*>& pulses,
   // One bad pulse must not fail the others: each alone in its own transaction.
   for (size_t i = 0; i < pulses.size(); ++i) {
     std::vector<PendingPulse*> one{pulses[i]};
+    std::vector<const MachineAuth*> itsAuth{auths[i]};
     try {
+      std::vector<bool> held;
       host_.transaction([&](Tx& tx) {
-        writePulses(tx, one, nowMs, postgres);
-        tx.publish("pulse.created", eventFor(i));
+        held = credentialsHold(tx, itsAuth, postgres);
+        writePulses(tx, heldOnly(one, held), nowMs, postgres);
+        if (held[0]) tx.publish("pulse.created", eventFor(i));
       });
-      ok[i] = true;
-      host_.counter("pulses");
+      if (settle(i, held)) host_.counter("pulses");
     } catch (const std::exception& e) {
       host_.warn(std::string("pulse write failed: ") + e.what());
     }
   }
-  return ok;
+  return out;
 }
 
 std::optional<PendingPulse> Ingest::preparePulse(const Request& req, Response& resp,
@@ -297,14 +331,24 @@ void Ingest::handlePulses(const std::vector<Request>& reqs, std::vector<Response
   }
   if (accepted.empty()) return;
   std::vector<PendingPulse*> pulses;
+  std::vector<const MachineAuth*> auths;
   pulses.reserve(accepted.size());
-  for (auto& a : accepted) pulses.push_back(&a.pulse);
-  std::vector<bool> ok = commitPulses(pulses, [&](size_t k) {
+  auths.reserve(accepted.size());
+  for (auto& a : accepted) {
+    pulses.push_back(&a.pulse);
+    auths.push_back(a.auth.get());
+  }
+  std::vector<Outcome> outcome = commitPulses(pulses, auths, [&](size_t k) {
     return eventJson(accepted[k].pulse, *accepted[k].auth, reqs[accepted[k].index].remoteAddr());
   });
   for (size_t k = 0; k < accepted.size(); ++k) {
     Response& resp = resps[accepted[k].index];
-    if (!ok[k]) {
+    if (outcome[k] == Outcome::Revoked) {  // regenerated, deactivated or deleted meanwhile
+      forgetToken(*reqs[accepted[k].index].header("x-api-token"));
+      resp.json(403, kAuthError);
+      continue;
+    }
+    if (outcome[k] == Outcome::Failed) {
       resp.json(500, R"({"error":"Unknown error"})");
       continue;
     }

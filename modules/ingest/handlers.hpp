@@ -46,11 +46,15 @@ class Ingest {
   // Checks one request; writes its error response and returns nothing when it fails.
   std::optional<PendingPulse> preparePulse(const Request& req, Response& resp,
                                            std::shared_ptr<const MachineAuth>& auth);
-  // Writes the pulses in one transaction (one by one if it fails); which ones are stored.
-  // Writes the pulses (one transaction, else one each) with their pulse.created events
-  // (eventFor(i): the payload for pulses[i], asked for inside the transaction).
-  std::vector<bool> commitPulses(const std::vector<PendingPulse*>& pulses,
-                                 const std::function<std::string(size_t)>& eventFor);
+  enum class Outcome { Stored, Revoked, Failed };
+  // Writes the pulses in one transaction (one by one if it fails), each only if its
+  // credential `auths[i]` still holds in that transaction, with its pulse.created event
+  // (eventFor(i), asked for inside the transaction); what became of each.
+  std::vector<Outcome> commitPulses(const std::vector<PendingPulse*>& pulses,
+                                    const std::vector<const MachineAuth*>& auths,
+                                    const std::function<std::string(size_t)>& eventFor);
+  // Drops a token whose machine row no longer matches it.
+  void forgetToken(std::string_view token);
 
   Host host_;
   std::string secretKeyBase_;

@@ -37,9 +37,9 @@ class IngestModule : public codestats::Module {
     for (const char* topic : {"machine.changed", "user.changed", "user.deleted", "language.aliased"})
       subscribe(topic, [this](std::string_view t, std::string_view payload) { ingest_.onEvent(t, payload); });
     // Web calls forget_credentials before it answers a key regeneration, a machine
-    // (de)activation or deletion, or an account deletion, so the old token is refused by the
-    // very next request; and deletes accounts' and machines' data through it
-    // (docs/events.md, "ingest.v1").
+    // (de)activation or deletion, or an account deletion, so this host refuses the old token
+    // at authentication (every host refuses it in the pulse transaction, docs/events.md,
+    // "Revoked machine keys"); and deletes accounts' and machines' data through it.
     provide("ingest", 1, [this](std::string_view method, std::string_view request) -> std::string {
       return ingest_.serve(method, request);
     });

@@ -1,5 +1,6 @@
 #include "store.hpp"
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <tuple>
@@ -146,7 +147,46 @@ std::vector<int64_t> allocatePulseIds(Tx& tx, size_t n, bool postgres) {
   return ids;
 }
 
+// The active machine rows with these ids, one statement. PostgreSQL: one text, the ids as
+// one array. SQLite: an IN list (multiRowSql's one-column rows) padded with the last id to
+// 1, 4, 16, 64, 256... entries, so that a handful of texts reach the statement cache (a
+// table-valued json_each would be a read of a table ingest does not own).
+Rows activeMachines(Tx& tx, const std::vector<int64_t>& ids, bool postgres) {
+  if (postgres) {
+    std::string array = "{";
+    for (size_t i = 0; i < ids.size(); ++i) array += (i ? "," : "") + std::to_string(ids[i]);
+    array += "}";
+    return tx.query("SELECT id, user_id, api_salt FROM machines WHERE id = ANY(CAST($1 AS BIGINT[])) AND active = 1",
+                    {array});
+  }
+  size_t slots = 1;
+  while (slots < ids.size()) slots *= 4;
+  std::vector<Param> params(ids.begin(), ids.end());
+  params.resize(slots, Param(ids.back()));
+  return tx.query(multiRowSql("SELECT id, user_id, api_salt FROM machines WHERE active = 1 AND id IN (", ")", 1, slots),
+                  params);
+}
+
 }  // namespace
+
+std::vector<bool> credentialsHold(Tx& tx, const std::vector<const MachineAuth*>& auths, bool postgres) {
+  std::vector<bool> held(auths.size(), false);
+  if (auths.empty()) return held;
+  std::vector<int64_t> ids;
+  ids.reserve(auths.size());
+  for (const MachineAuth* a : auths) ids.push_back(a->machineId);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  Rows r = activeMachines(tx, ids, postgres);
+  std::map<int64_t, size_t> rowOf;
+  for (size_t i = 0; i < r.size(); ++i) rowOf.emplace(r[i].i64(0), i);
+  for (size_t k = 0; k < auths.size(); ++k) {
+    auto it = rowOf.find(auths[k]->machineId);
+    held[k] =
+        it != rowOf.end() && r[it->second].i64(1) == auths[k]->userId && r[it->second].text(2) == auths[k]->apiSalt;
+  }
+  return held;
+}
 
 void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs, bool postgres) {
   if (pulses.empty()) return;

@@ -26,6 +26,11 @@ struct MachineAuth {
 };
 // Active machine `machineId` owned by exactly `username` (case-sensitive).
 std::optional<MachineAuth> findActiveMachine(Host& host, const std::string& username, int64_t machineId);
+// Whether each credential still holds inside `tx`: its machine exists, is active, belongs to
+// the same user and has the api_salt the token was verified with. Web's key regeneration,
+// deactivation and deletion break one of these, on whichever host they were done
+// (docs/events.md, "Revoked machine keys"). One query for all of them.
+std::vector<bool> credentialsHold(Tx& tx, const std::vector<const MachineAuth*>& auths, bool postgres);
 
 struct LanguageRef {
   int64_t id = 0;           // the language as sent
