@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Checks the files in deploy/: the nginx site passes `nginx -t` (with a throwaway
-# self-signed certificate in place of Let's Encrypt's), and the systemd units pass
-# `systemd-analyze verify` without a single warning (it exits 0 on unknown keys and bad
-# values, so any output fails the test).
+# Checks the files in deploy/: the nginx sites (one host, several hosts) pass `nginx -t`
+# (with a throwaway self-signed certificate in place of Let's Encrypt's) and proxy alike,
+# and the systemd units pass `systemd-analyze verify` without a single warning (it exits 0
+# on unknown keys and bad values, so any output fails the test).
 #   check_deploy.sh SOURCE_DIR HOST_BINARY
 set -euo pipefail
 src="$1"
@@ -12,30 +12,47 @@ trap 'rm -rf "$tmp"' EXIT
 status=0
 
 if command -v nginx >/dev/null; then
-  mkdir -p "$tmp/nginx/logs"
+  mkdir -p "$tmp/nginx"
   openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj "/CN=codestats.example.org" \
     -keyout "$tmp/nginx/key.pem" -out "$tmp/nginx/cert.pem" >/dev/null 2>&1
-  sed -e "s|/etc/letsencrypt/live/codestats.example.org/fullchain.pem|$tmp/nginx/cert.pem|" \
-      -e "s|/etc/letsencrypt/live/codestats.example.org/privkey.pem|$tmp/nginx/key.pem|" \
-      "$src/deploy/nginx/codestatsd.conf" >"$tmp/nginx/site.conf"
-  cat >"$tmp/nginx/nginx.conf" <<CONF
-pid $tmp/nginx/nginx.pid;
-error_log $tmp/nginx/logs/error.log;
+  # Each site on its own: both define the upstream "codestatsd" (one is installed, not both).
+  for site in codestatsd.conf codestatsd-upstream.conf; do
+    dir="$tmp/nginx/${site%.conf}"
+    mkdir -p "$dir/logs"
+    sed -e "s|/etc/letsencrypt/live/codestats.example.org/fullchain.pem|$tmp/nginx/cert.pem|" \
+        -e "s|/etc/letsencrypt/live/codestats.example.org/privkey.pem|$tmp/nginx/key.pem|" \
+        "$src/deploy/nginx/$site" >"$dir/site.conf"
+    cat >"$dir/nginx.conf" <<CONF
+pid $dir/nginx.pid;
+error_log $dir/logs/error.log;
 events {}
 http {
     include /etc/nginx/mime.types;
     access_log off;
-    client_body_temp_path $tmp/nginx/body;
-    proxy_temp_path $tmp/nginx/proxy;
-    include $tmp/nginx/site.conf;
+    client_body_temp_path $dir/body;
+    proxy_temp_path $dir/proxy;
+    include $dir/site.conf;
 }
 CONF
-  if ! out="$(nginx -t -p "$tmp/nginx" -c "$tmp/nginx/nginx.conf" 2>&1)"; then
-    echo "FAIL: nginx -t rejects deploy/nginx/codestatsd.conf:"; echo "$out"; status=1
-  elif echo "$out" | grep -qi "warn"; then
-    echo "FAIL: nginx -t warns about deploy/nginx/codestatsd.conf:"; echo "$out"; status=1
+    if ! out="$(nginx -t -p "$dir" -c "$dir/nginx.conf" 2>&1)"; then
+      echo "FAIL: nginx -t rejects deploy/nginx/$site:"; echo "$out"; status=1
+    elif echo "$out" | grep -qi "warn"; then
+      echo "FAIL: nginx -t warns about deploy/nginx/$site:"; echo "$out"; status=1
+    else
+      echo "ok: nginx -t accepts deploy/nginx/$site"
+    fi
+  done
+  # The multi-host site is the single-host one with another upstream and failover: the same
+  # listeners, locations, proxied headers and limits, so a change to one is made to both.
+  shape() {
+    grep -E '^\s*(listen|server_name|location|root|try_files|proxy_pass|proxy_http_version|proxy_set_header|proxy_read_timeout|proxy_send_timeout|proxy_buffering|client_|large_client|send_timeout|ssl_|add_header|expires|return)\b' \
+      "$1" | sed -E 's/^\s+//'
+  }
+  if ! out="$(diff <(shape "$src/deploy/nginx/codestatsd.conf") <(shape "$src/deploy/nginx/codestatsd-upstream.conf"))"; then
+    echo "FAIL: deploy/nginx/codestatsd.conf and codestatsd-upstream.conf differ outside the upstream:"
+    echo "$out"; status=1
   else
-    echo "ok: nginx -t accepts deploy/nginx/codestatsd.conf"
+    echo "ok: deploy/nginx/codestatsd-upstream.conf proxies like codestatsd.conf"
   fi
 else
   echo "FAIL: nginx is not installed (scripts/deps.sh --test installs it)"; status=1
