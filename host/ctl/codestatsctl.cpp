@@ -109,8 +109,8 @@ void printModules(const std::string& body) {
   auto root = parse(body);
   if (!root) die("unexpected reply: " + body);
   auto list = root->getArray("modules");
-  std::printf("%-10s %-10s %-24s %-5s %-5s %-9s %-8s %-14s %s\n", "MODULE", "VERSION", "BUILD", "ABI", "GEN", "STATE",
-              "LEASES", "SHA256", "DRAINING/ZOMBIE/PINNED");
+  std::printf("%-10s %-10s %-24s %-5s %-5s %-9s %-8s %-14s %-16s %s\n", "MODULE", "VERSION", "BUILD", "ABI", "GEN",
+              "STATE", "LEASES", "SHA256", "EVENT LAG", "DRAINING/ZOMBIE/PINNED");
   for (size_t i = 0; list && i < list->size(); ++i) {
     auto m = list->getObject(static_cast<unsigned>(i));
     auto str = [&](const char* k) { return m->has(k) ? m->get(k).toString() : std::string("-"); };
@@ -125,9 +125,17 @@ void printModules(const std::string& body) {
     add("zombies", "zombie");
     add("pinned", "pinned");
     std::string sha = str("artifact_sha256");
-    std::printf("%-10s %-10s %-24s %-5s %-5s %-9s %-8s %-14s %s\n", str("name").c_str(), str("version").c_str(),
+    // How far the module's reader of the event log is behind: events and seconds.
+    std::string lag = "-";
+    if (auto ev = m->getObject("events")) {
+      char buf[48];
+      std::snprintf(buf, sizeof buf, "%lld (%.1f s)", static_cast<long long>(ev->getValue<int64_t>("lag_events")),
+                    ev->getValue<double>("lag_seconds"));
+      lag = buf;
+    }
+    std::printf("%-10s %-10s %-24s %-5s %-5s %-9s %-8s %-14s %-16s %s\n", str("name").c_str(), str("version").c_str(),
                 str("build_id").substr(0, 24).c_str(), str("abi").c_str(), str("generation").c_str(),
-                str("state").c_str(), str("in_flight").c_str(), sha.substr(0, 12).c_str(),
+                str("state").c_str(), str("in_flight").c_str(), sha.substr(0, 12).c_str(), lag.c_str(),
                 extra.empty() ? "-" : extra.c_str());
   }
 }

@@ -30,8 +30,8 @@ bool UserAggregates::hasRecentPulse(int64_t pulseId) const {
 bool UserAggregates::apply(const Pulse& p, int64_t nowMs) {
   // Delivery is at least once and in log order: an event at or before appliedSeq is in.
   if (p.seq != 0) {
-    if (p.seq <= appliedSeq) return false;
-    appliedSeq = p.seq;
+    if (p.seq <= (p.replayed ? baseSeq : appliedSeq)) return false;
+    appliedSeq = std::max(appliedSeq, p.seq);
   } else if (hasRecentPulse(p.id)) {
     return false;
   }

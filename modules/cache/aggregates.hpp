@@ -36,6 +36,9 @@ struct Pulse {
   std::vector<PulseXp> xps;
   std::string machineName;  // from the event; names a machine the cache has not seen yet
   uint64_t seq = 0;         // its event's position in the host's log (0: unknown, an older host)
+  // From a reload's hand-over journal: older than events the new generation may already have
+  // applied, so it is checked against the data's snapshot (baseSeq), not appliedSeq.
+  bool replayed = false;
   int64_t sum() const {
     int64_t s = 0;
     for (const auto& x : xps) s += x.amount;
@@ -76,10 +79,12 @@ struct UserAggregates {
   int64_t rebuiltAt = 0;    // last full rebuild from the pulses table (ms), 0 = never
   int64_t lastUsed = 0;     // last read or pulse (ms), for eviction
   uint64_t version = 0;     // set by UserStore on every change of the above: the profile stamp
-  uint64_t appliedSeq = 0;  // the log position this data reflects: events up to it are in it
+  uint64_t appliedSeq = 0;  // the last event applied: delivery is in log order
+  uint64_t baseSeq = 0;     // the log position of the snapshot (DB read, state import) it was built from
 
-  // Adds `p` unless it is already in: its event is at or before appliedSeq, or (without a
-  // sequence number) a pulse with its id is among the recent rows; false when skipped.
+  // Adds `p` unless it is already in: its event is at or before appliedSeq (a replayed one:
+  // baseSeq), or (without a sequence number) a pulse with its id is among the recent rows;
+  // false when skipped.
   bool apply(const Pulse& p, int64_t nowMs);
   // Drops recent rows older than the keep window.
   void prune(int64_t nowMs);

@@ -38,7 +38,7 @@ bool FrontpageState::finishLoad(uint64_t token, FrontpageSnapshot snap, int64_t 
     add(capped_[m], w.languageId, std::min(w.amount, kHistoryCap));
   }
   for (int64_t id : snap.recentIds) seen_[id] = nowMs;
-  appliedSeq_ = snap.logPosition;
+  appliedSeq_ = baseSeq_ = snap.logPosition;
   std::vector<Pulse> pending;
   pending.swap(pending_);
   for (const Pulse& p : pending) applyLocked(p, nowMs);
@@ -79,9 +79,9 @@ void FrontpageState::applyPulse(const Pulse& p, int64_t nowMs) {
 }
 
 void FrontpageState::applyLocked(const Pulse& p, int64_t nowMs) {
-  if (p.seq != 0) {  // in log order, at least once
-    if (p.seq <= appliedSeq_) return;
-    appliedSeq_ = p.seq;
+  if (p.seq != 0) {                                              // in log order, at least once
+    if (p.seq <= (p.replayed ? baseSeq_ : appliedSeq_)) return;  // a replayed one: against the snapshot
+    appliedSeq_ = std::max(appliedSeq_, p.seq);
   } else if (!seen_.emplace(p.id, nowMs).second) {
     return;  // already counted
   }
@@ -161,7 +161,7 @@ void FrontpageState::importState(Export e) {
   minutes_ = std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>>(e.minutes.begin(), e.minutes.end());
   capped_ = std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>>(e.capped.begin(), e.capped.end());
   seen_ = std::unordered_map<int64_t, int64_t>(e.seen.begin(), e.seen.end());
-  appliedSeq_ = e.appliedSeq;
+  appliedSeq_ = baseSeq_ = e.appliedSeq;
 }
 
 }  // namespace codestats::cache

@@ -81,7 +81,8 @@ class FrontpageState {
   std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>> minutes_;  // unix minute -> (lang, xp)
   std::map<int64_t, std::vector<std::pair<int64_t, int64_t>>> capped_;   // unix minute -> (lang, capped xp)
   std::unordered_map<int64_t, int64_t> seen_;                            // pulse id -> when applied
-  uint64_t appliedSeq_ = 0;                                              // events up to this log position are counted
+  uint64_t appliedSeq_ = 0;  // the last event counted (delivery is in log order)
+  uint64_t baseSeq_ = 0;     // the log position of the snapshot loaded or imported (for replays)
   int64_t lastPrune_ = 0;
 };
 

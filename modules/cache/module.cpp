@@ -43,8 +43,8 @@ class CacheModule : public codestats::Module {
     });
     provide("cache", 1, [this](std::string_view method, std::string_view req) { return cache_.call(method, req); });
     // With sequence numbers: a pulse delivered again (after a crash) is not counted twice.
-    for (const char* topic :
-         {"pulse.created", "user.changed", "user.deleted", "machine.changed", "language.aliased", "events.lost"})
+    for (const char* topic : {"pulse.created", "user.changed", "user.deleted", "machine.changed", "language.aliased",
+                              "xp.deleted", "events.lost"})
       consume(topic,
               [this](uint64_t seq, std::string_view t, std::string_view payload) { cache_.onEvent(seq, t, payload); });
     every("refresh", std::chrono::milliseconds(settingsRefresh()), [this] {

@@ -177,7 +177,7 @@ DecodedState decodeState(std::string_view blob) {
       a.lastPulseAt = r.i64();
       a.rebuiltAt = r.i64();
       a.lastUsed = r.i64();
-      a.appliedSeq = static_cast<uint64_t>(r.i64());
+      a.appliedSeq = a.baseSeq = static_cast<uint64_t>(r.i64());
       a.languages = r.raw<std::pair<int64_t, int64_t>>();
       a.machines = r.raw<std::pair<int64_t, int64_t>>();
       a.days = r.raw<std::pair<int32_t, int64_t>>();

@@ -252,7 +252,7 @@ size_t WarmCache::loadUsers(const std::vector<int64_t>& ids, Source source, bool
     // A rebuild is not a use: the refresher must not keep idle users from being evicted.
     if (source == Source::Pulses) it->second.rebuiltAt = t;
     else it->second.lastUsed = t;
-    it->second.appliedSeq = b.logPosition;
+    it->second.appliedSeq = it->second.baseSeq = b.logPosition;
     if (users_.finishLoad(ids[i], tokens[i], std::move(it->second), t)) ++installed;
   }
   if (warmup) {
@@ -264,10 +264,10 @@ size_t WarmCache::loadUsers(const std::vector<int64_t>& ids, Source source, bool
 
 // ---- events ----
 
-void WarmCache::onEvent(uint64_t seq, std::string_view topic, std::string_view payload) {
+void WarmCache::onEvent(uint64_t seq, std::string_view topic, std::string_view payload, bool replayed) {
   std::lock_guard lock(eventMutex_);
   if (exported_) journal_.push_back(JournalEntry{seq, std::string(topic), std::string(payload)});
-  handle(seq, topic, payload);
+  handle(seq, topic, payload, replayed);
 }
 
 void WarmCache::queueStale(int64_t userId) {
@@ -276,7 +276,7 @@ void WarmCache::queueStale(int64_t userId) {
   if (staleSet_.insert(userId).second) staleQueue_.push_back(userId);
 }
 
-void WarmCache::handle(uint64_t seq, std::string_view topic, std::string_view payload) {
+void WarmCache::handle(uint64_t seq, std::string_view topic, std::string_view payload, bool replayed) {
   int64_t t = now();
   if (topic == "events.lost") {
     // The host trimmed events this cache never saw (it lagged past events.max_age_s):
@@ -297,6 +297,7 @@ void WarmCache::handle(uint64_t seq, std::string_view topic, std::string_view pa
     }
     Pulse p;
     p.seq = seq;
+    p.replayed = replayed;
     p.id = e->pulseId;
     p.userId = e->userId;
     p.machineId = e->machineId;
@@ -338,6 +339,14 @@ void WarmCache::handle(uint64_t seq, std::string_view topic, std::string_view pa
     dir_.removeUser(e->userId);
     users_.remove(e->userId);
     front_.markDirty();  // everyone's total lost that user's XP
+    kick();
+    return;
+  }
+  if (topic == "xp.deleted") {  // ingest removed a user's or a machine's XP (after user.deleted / machine.changed)
+    auto e = parseUserEvent(payload);
+    if (!e) return host_.warn("cache: xp.deleted without user_id");
+    queueStale(e->userId);
+    front_.markDirty();
     kick();
     return;
   }
@@ -522,7 +531,7 @@ void WarmCache::importState(uint32_t schema, std::string_view blob, bool final) 
   if (schema != kStateSchema || blob.empty()) return;  // an older format: warm up from the DB
   DecodedState d = decodeState(blob);
   if (d.isJournal) {
-    for (const auto& e : d.journal) onEvent(e.seq, e.topic, e.payload);
+    for (const auto& e : d.journal) onEvent(e.seq, e.topic, e.payload, true);
     host_.info("cache: replayed " + std::to_string(d.journal.size()) + " events handled during the drain");
     return;
   }

@@ -37,7 +37,8 @@ class WarmCache {
   void start();
   void stop();
   // An event from the host's log; seq orders it (0 from an older host).
-  void onEvent(uint64_t seq, std::string_view topic, std::string_view payload);
+  // `replayed`: from a reload's hand-over journal (older than what may have been applied).
+  void onEvent(uint64_t seq, std::string_view topic, std::string_view payload, bool replayed = false);
   std::string call(std::string_view method, std::string_view request);
   void refreshTick();
 
@@ -60,7 +61,7 @@ class WarmCache {
   size_t loadUsers(const std::vector<int64_t>& ids, Source source, bool warmup = false);
   std::optional<UserInfo> findUser(const std::string& username, bool caseInsensitive);
   void queueStale(int64_t userId);
-  void handle(uint64_t seq, std::string_view topic, std::string_view payload);
+  void handle(uint64_t seq, std::string_view topic, std::string_view payload, bool replayed);
   void logProgress(bool force);
 
   std::string profile(std::string_view request);

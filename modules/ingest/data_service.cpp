@@ -30,6 +30,15 @@ rapidjson::Document parse(std::string_view json) {
   return d;
 }
 
+// xp.deleted, in the deleting transaction: consumers that keep XP (the cache) re-read the
+// user after the rows are gone. machineId 0: all of the user's XP.
+void publishXpDeleted(Tx& tx, int64_t userId, int64_t machineId, int64_t pulses) {
+  if (pulses == 0) return;
+  tx.publish("xp.deleted", "{\"user_id\":" + std::to_string(userId) +
+                               ",\"machine_id\":" + (machineId ? std::to_string(machineId) : "null") +
+                               ",\"pulses\":" + std::to_string(pulses) + "}");
+}
+
 }  // namespace
 
 std::string Ingest::serve(std::string_view method, std::string_view request) {
@@ -42,7 +51,10 @@ std::string Ingest::serve(std::string_view method, std::string_view request) {
     auto req = parse(request);
     const int64_t userId = requiredId(req, "user_id", method);
     int64_t pulses = 0;
-    host_.transaction([&](Tx& tx) { pulses = deleteUserData(tx, userId, postgres); });
+    host_.transaction([&](Tx& tx) {
+      pulses = deleteUserData(tx, userId, postgres);
+      publishXpDeleted(tx, userId, 0, pulses);
+    });
     invalidate("user.deleted");
     return "{\"pulses\":" + std::to_string(pulses) + "}";
   }
@@ -51,7 +63,10 @@ std::string Ingest::serve(std::string_view method, std::string_view request) {
     const int64_t userId = requiredId(req, "user_id", method);
     const int64_t machineId = requiredId(req, "machine_id", method);
     int64_t pulses = 0;
-    host_.transaction([&](Tx& tx) { pulses = deleteMachineData(tx, userId, machineId, postgres); });
+    host_.transaction([&](Tx& tx) {
+      pulses = deleteMachineData(tx, userId, machineId, postgres);
+      publishXpDeleted(tx, userId, machineId, pulses);
+    });
     invalidate("machine.changed");
     return "{\"pulses\":" + std::to_string(pulses) + "}";
   }
@@ -69,13 +84,15 @@ void Ingest::onEvent(std::string_view topic, std::string_view payload) {
   if (!userId) return;
   const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
   if (topic == "user.deleted") {
-    host_.transaction([&](Tx& tx) { deleteUserData(tx, *userId, postgres); });
+    host_.transaction([&](Tx& tx) { publishXpDeleted(tx, *userId, 0, deleteUserData(tx, *userId, postgres)); });
     return;
   }
   auto deleted = d.IsObject() ? d.FindMember("deleted") : d.MemberEnd();
   const auto machineId = intField(d, "machine_id");
   if (machineId && deleted != d.MemberEnd() && deleted->value.IsBool() && deleted->value.GetBool())
-    host_.transaction([&](Tx& tx) { deleteMachineData(tx, *userId, *machineId, postgres); });
+    host_.transaction([&](Tx& tx) {
+      publishXpDeleted(tx, *userId, *machineId, deleteMachineData(tx, *userId, *machineId, postgres));
+    });
 }
 
 std::string Ingest::purgeOrphans(const std::vector<std::string>& args) {

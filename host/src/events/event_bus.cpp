@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "events/pg_listener.hpp"
 #include "services/metrics.hpp"
 
@@ -20,7 +22,8 @@ int64_t EventBus::nowMs() {
 void EventBus::open() {
   EventLog::createTables(pool_);
   if (!settings_.postgresConninfo.empty())
-    listener_ = std::make_unique<PgListener>(settings_.postgresConninfo, EventLog::kChannel, [this] { wake_.notify(); });
+    listener_ =
+        std::make_unique<PgListener>(settings_.postgresConninfo, EventLog::kChannel, [this] { wake_.notify(); });
   maintenance_ = std::thread([this] { maintain(); });
 }
 
@@ -73,8 +76,10 @@ void EventBus::prepareConsumer(const std::string& module) {
   uint64_t cursor = EventLog::openCursor(pool_, cursorName(module), nowMs());
   ConsumerSettings cs;
   cs.pollInterval = settings_.pollInterval;
-  auto consumer = std::make_unique<EventConsumer>(module, cursorName(module), cursor, pool_, wake_, deliver_,
-                                                  metrics_, cs);
+  // A cursor not written within events.max_age_s counts as a host gone away: write it often enough.
+  cs.heartbeatInterval = std::min(cs.heartbeatInterval, std::chrono::milliseconds(settings_.maxAgeMs / 4));
+  auto consumer =
+      std::make_unique<EventConsumer>(module, cursorName(module), cursor, pool_, wake_, deliver_, metrics_, cs);
   std::lock_guard lock(mu_);
   consumers_.emplace(module, std::move(consumer));
 }
@@ -159,8 +164,9 @@ void EventBus::maintain() {
         TrimResult r = EventLog::trim(pool_, nowMs(), settings_.maxAgeMs);
         metrics_.counter("codestats_event_log_trimmed_total") += r.removed;
         if (r.lostThrough)
-          spdlog::warn("[host] events: trimmed events up to {} older than events.max_age_s that a consumer had not read",
-                       r.lostThrough);
+          spdlog::warn(
+              "[host] events: trimmed events up to {} older than events.max_age_s that a consumer had not read",
+              r.lostThrough);
       }
     } catch (const std::exception& e) {
       uint64_t suppressed = 0;

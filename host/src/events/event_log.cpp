@@ -1,5 +1,7 @@
 #include "events/event_log.hpp"
 
+#include <algorithm>
+
 #include "db/host_statements.hpp"
 
 namespace codestats::host::events {
@@ -105,8 +107,7 @@ uint64_t EventLog::head(db::Connection& c) {
 
 std::optional<int64_t> EventLog::firstCreatedAfter(db::Connection& c, uint64_t after) {
   const cs_value p[] = {intValue(static_cast<int64_t>(after))};
-  db::ResultSet rs =
-      c.query("SELECT created_at FROM codestats_events WHERE seq > $1 ORDER BY seq LIMIT 1", p, 1);
+  db::ResultSet rs = c.query("SELECT created_at FROM codestats_events WHERE seq > $1 ORDER BY seq LIMIT 1", p, 1);
   if (!rs.rows()) return std::nullopt;
   return rs.at(0, 0).i;
 }
@@ -152,27 +153,24 @@ TrimResult EventLog::trim(db::Pool& pool, int64_t nowMs, int64_t maxAgeMs) {
   const uint64_t top = head(*conn);
   if (top == 0) return result;
   const cs_value cutoff[] = {intValue(nowMs - maxAgeMs)};
-  db::ResultSet live =
-      conn->query("SELECT MIN(seq) FROM codestats_event_cursors WHERE updated_at >= $1", cutoff, 1);
+  db::ResultSet live = conn->query("SELECT MIN(seq) FROM codestats_event_cursors WHERE updated_at >= $1", cutoff, 1);
   uint64_t through = live.rows() && live.at(0, 0).type != CS_VAL_NULL ? asSeq(live.at(0, 0)) : top;
   db::ResultSet old = conn->query("SELECT MAX(seq) FROM codestats_events WHERE created_at < $1", cutoff, 1);
-  const uint64_t aged = old.rows() ? asSeq(old.at(0, 0)) : 0;
-  if (aged > through) {
-    through = aged;
-    result.lostThrough = aged;
-  }
-  if (through >= top) through = top - 1;  // the newest event stays
-  if (result.lostThrough > through) result.lostThrough = through;
+  through = std::max(through, old.rows() ? asSeq(old.at(0, 0)) : 0);  // the age cap
+  if (through >= top) through = top - 1;                              // the newest event stays
   if (through == 0) return result;
   const cs_value p[] = {intValue(static_cast<int64_t>(through))};
   result.removed = conn->query("DELETE FROM codestats_events WHERE seq <= $1", p, 1).affected;
-  if (result.lostThrough) {
-    conn->query(
-        "INSERT INTO codestats_event_trim (id, through) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET through = "
-        "CASE WHEN excluded.through > codestats_event_trim.through THEN excluded.through "
-        "ELSE codestats_event_trim.through END",
-        p, 1);
-  }
+  if (result.removed == 0) return result;
+  // The trim point: a cursor below it (a consumer that lagged past the cap, or one whose
+  // host was away that long) has lost the events up to it.
+  conn->query(
+      "INSERT INTO codestats_event_trim (id, through) VALUES (1, $1) ON CONFLICT (id) DO UPDATE SET through = "
+      "CASE WHEN excluded.through > codestats_event_trim.through THEN excluded.through "
+      "ELSE codestats_event_trim.through END",
+      p, 1);
+  db::ResultSet behind = conn->query("SELECT COUNT(*) FROM codestats_event_cursors WHERE seq < $1", p, 1);
+  if (behind.rows() && behind.at(0, 0).i > 0) result.lostThrough = through;
   tx.commit();
   return result;
 }

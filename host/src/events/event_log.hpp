@@ -56,6 +56,7 @@ class EventLog {
 
   // Removes what every live cursor (written within maxAgeMs) has passed, and whatever is
   // older than maxAgeMs; the newest event always stays (it keeps the sequence's position).
+  // Records the trim point: a consumer whose cursor is below it lost events.
   static TrimResult trim(db::Pool& pool, int64_t nowMs, int64_t maxAgeMs);
 
   static constexpr const char* kChannel = "codestats_events";  // LISTEN/NOTIFY channel
