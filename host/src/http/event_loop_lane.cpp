@@ -118,8 +118,9 @@ void EventLoopLane::answer(std::unique_ptr<FastItem> item) {
   }
   if (resp.status >= 500) s_->status5xx++;
   else if (resp.status >= 400) s_->status4xx++;
-  server_->respond(item->conn, responseBytes(item->http10, item->keepAlive, item->req.requestId, resp),
-                   item->keepAlive);
+  // While the server drains for a stop, the answer ends the connection (and says so).
+  const bool keepAlive = item->keepAlive && !server_->draining();
+  server_->respond(item->conn, responseBytes(item->http10, keepAlive, item->req.requestId, resp), keepAlive);
   if (item->stats.latency || s_->logRequests) {
     const int64_t ns = std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - item->started).count();
     item->stats.record(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(resp.status), ns);

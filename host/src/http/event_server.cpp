@@ -139,7 +139,7 @@ EventServer::~EventServer() {
   }
   handOffCv_.notify_all();
   for (auto& t : requestThreads_) t.join();
-  ::close(listenFd_);
+  if (listenFd_ >= 0) ::close(listenFd_);
   ::close(epollFd_);
   ::close(wakeFd_);
 }
@@ -162,7 +162,7 @@ void EventServer::stop() {
       if (loop_.joinable()) loop_.join();
       return;
     }
-    running_ = false;
+    drainRequested_ = true;  // the loop drains, then clears running_
   }
   uint64_t one = 1;
   (void)!::write(wakeFd_, &one, sizeof one);
@@ -195,11 +195,19 @@ void EventServer::loop() {
   std::vector<epoll_event> events(256);
   int64_t nextSweep = steadyMs() + 250;
   for (;;) {
+    bool drainNow = false;
     {
       std::lock_guard lock(mailboxMu_);
       if (!running_) break;
+      drainNow = drainRequested_ && !draining();
     }
-    const int n = ::epoll_wait(epollFd_, events.data(), static_cast<int>(events.size()), 250);
+    if (drainNow) startDrain();
+    if (draining() && drained(steadyMs())) {
+      std::lock_guard lock(mailboxMu_);
+      running_ = false;
+      break;
+    }
+    const int n = ::epoll_wait(epollFd_, events.data(), static_cast<int>(events.size()), draining() ? 20 : 250);
     for (int i = 0; i < n; ++i) {
       const int fd = events[i].data.fd;
       if (fd == listenFd_) {
@@ -221,7 +229,7 @@ void EventServer::loop() {
     }
   }
   // Stopped: idle and reading connections close now; busy ones close when their request ends.
-  ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, listenFd_, nullptr);
+  if (listenFd_ >= 0) ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, listenFd_, nullptr);
   std::vector<std::function<void()>> late;
   {
     std::lock_guard lock(mailboxMu_);
@@ -231,6 +239,22 @@ void EventServer::loop() {
   for (auto& [fd, c] : conns_) ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, fd, nullptr);
   conns_.clear();
   deferred_.clear();
+}
+
+void EventServer::startDrain() {
+  accept();  // what the kernel already accepted is served, not reset
+  ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, listenFd_, nullptr);
+  ::close(listenFd_);  // from now on a connection is refused: a proxy may retry it elsewhere
+  listenFd_ = -1;
+  drainUntilMs_ = steadyMs() + options_.drainMs;
+  draining_.store(true, std::memory_order_release);
+}
+
+bool EventServer::drained(int64_t nowMs) const {
+  if (nowMs >= drainUntilMs_) return true;
+  // Idle keep-alive connections may still bring a request (a proxy's pooled connection):
+  // they are kept until the time is up, and each is closed after its next answer.
+  return conns_.empty();
 }
 
 void EventServer::accept() {
@@ -387,6 +411,7 @@ void EventServer::respond(const ConnectionPtr& c, std::string bytes, bool keepAl
       break;  // EAGAIN (the loop writes the rest) or the client is gone
     }
   }
+  if (draining()) keepAlive = false;  // stopping: this answer ends the connection
   if (sent == bytes.size() && keepAlive && c->in.empty()) {
     // The common case, without waking the loop: wait for the next request.
     std::lock_guard lock(mailboxMu_);
@@ -563,7 +588,7 @@ void EventServer::runHandOff(const ConnectionPtr& c) {
       close(c);  // a handler owns the connection now (its duplicate keeps it open)
       return;
     }
-    if (!again) {
+    if (!again || draining()) {  // stopping: the answer was the connection's last
       closeAfterResponse(c);
       return;
     }

@@ -75,6 +75,7 @@ class EventServer {
     size_t requestThreads = 128;  // at most this many handed-off requests at once
     size_t maxQueued = 512;       // handed-off requests waiting for a thread; more wait unread
     size_t maxDeferred = 65536;   // ... up to this many (and their head deadline); more are closed
+    int64_t drainMs = 2000;       // stop(): how long open connections may still bring a request
   };
 
   EventServer(Options options, Delegate& delegate);
@@ -83,7 +84,14 @@ class EventServer {
   EventServer& operator=(const EventServer&) = delete;
 
   void start();
-  void stop();  // stops accepting and closes idle connections; busy ones end after their request
+  // Drains, then stops: the connections waiting in the listen queue are taken, the listening
+  // socket is closed (a new connection is refused, so a proxy may send the request to
+  // another host), and the open connections are served for up to drainMs, each closed
+  // after its next answer (Connection: close). Then idle connections close; busy ones end
+  // after their request.
+  void stop();
+  // True while stop() drains: answers end their connection.
+  bool draining() const { return draining_.load(std::memory_order_acquire); }
   uint16_t port() const { return port_; }
 
   // The fast lane's answer (any thread): `bytes` is the whole response. The connection
@@ -109,6 +117,8 @@ class EventServer {
   void closeAfterResponse(const ConnectionPtr& c);
   void onLingering(const ConnectionPtr& c);
   void sweep();
+  void startDrain();
+  bool drained(int64_t nowMs) const;    // the drain may end: nothing open, or its time is up
   bool post(std::function<void()> fn);  // runs fn on the loop thread; false once it stopped
   void drainMailbox();
 
@@ -121,7 +131,10 @@ class EventServer {
 
   std::mutex mailboxMu_;
   std::vector<std::function<void()>> mailbox_;
-  bool running_ = false;  // guarded by mailboxMu_: the loop takes posts
+  bool running_ = false;         // guarded by mailboxMu_: the loop takes posts
+  bool drainRequested_ = false;  // guarded by mailboxMu_
+  std::atomic<bool> draining_{false};
+  int64_t drainUntilMs_ = 0;  // loop thread only
 
   // request threads for hand-offs (grown on demand up to options_.requestThreads)
   void requestThread();

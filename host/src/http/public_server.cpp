@@ -34,6 +34,7 @@ PublicServer::PublicServer(const HostConfig& config, const RouteLookup& routes, 
   o.headerTimeoutMs = config.httpHeaderTimeoutMs;
   o.bodyTimeoutMs = config.httpBodyTimeoutMs;
   o.keepAliveTimeoutMs = config.httpKeepAliveTimeoutMs;
+  o.drainMs = config.httpDrainMs;
   o.maxBodyBytes = config.httpMaxBodyBytes;
   o.requestThreads = static_cast<size_t>(config.httpMaxThreads);
   o.maxQueued = static_cast<size_t>(config.httpMaxQueued);
