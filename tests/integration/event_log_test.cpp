@@ -314,3 +314,44 @@ TEST_CASE("event log: kill -9 during a burst, then a restart: the cache catches 
     }
   }
 }
+
+TEST_CASE("event log: a second host on one PostgreSQL sees every pulse, also after its listener was cut",
+          "[events][db][multihost]") {
+  for (const auto& backend : testBackends()) {
+    if (backend != "postgres") continue;  // several hosts share a database only on PostgreSQL
+    DYNAMIC_SECTION(backend) {
+      BackendArgs db = backendArgs(backend);
+      const std::vector<std::string> args =
+          db.args + std::vector<std::string>{"--set", "modules=web,ingest,cache",
+                                             "--set", "modules.cache.refresh_interval_ms=86400000",
+                                             "--set", "secret_key_base=" + std::string(64, 's')};
+      HostProcess a(args), b(args);
+      Users users = createUsers(a, 3);
+      auto pool = openTestDb(db, "");
+      auto post = [&](int n) {
+        for (int i = 0; i < n; ++i) {
+          auto r = a.request("POST", "/api/my/pulses",
+                             R"({"coded_at":")" + isoSecondsAgo(i) + R"(","xps":[{"language":"C","xp":)" +
+                                 std::to_string(i + 1) + "}]}",
+                             {{"X-API-Token", users.tokens[static_cast<size_t>(i) % users.tokens.size()]},
+                              {"Content-Type", "application/json"}});
+          REQUIRE(r.status == 201);
+        }
+      };
+      post(30);
+      std::string diff;
+      REQUIRE(secondsUntilExact(b, *pool, users, diff) >= 0);
+      // Cut b's listening session (named after its host id, which ends with its var dir): b
+      // reconnects, and reads what it missed from the log.
+      const std::string tail = b.varDir().substr(b.varDir().size() > 20 ? b.varDir().size() - 20 : 0);
+      auto cut = runSql(*pool,
+                        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name LIKE "
+                        "'codestatsd events %' AND application_name LIKE $1",
+                        {"%" + tail});
+      CHECK(cut.rows() == 1);
+      post(30);
+      REQUIRE(secondsUntilExact(b, *pool, users, diff) >= 0);
+      CHECK(eventually([&] { return b.log().find("listening again after a reconnect") != std::string::npos; }));
+    }
+  }
+}

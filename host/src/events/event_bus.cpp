@@ -19,11 +19,17 @@ int64_t EventBus::nowMs() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+std::string EventBus::listenerName() const {
+  // application_name keeps 63 bytes: the end of the host id is the part that differs.
+  const std::string& id = settings_.hostId;
+  return "codestatsd events " + (id.size() > 45 ? id.substr(id.size() - 45) : id);
+}
+
 void EventBus::open() {
   EventLog::createTables(pool_);
   if (!settings_.postgresConninfo.empty())
-    listener_ =
-        std::make_unique<PgListener>(settings_.postgresConninfo, EventLog::kChannel, [this] { wake_.notify(); });
+    listener_ = std::make_unique<PgListener>(settings_.postgresConninfo, listenerName(), EventLog::kChannel,
+                                             [this] { wake_.notify(); });
   maintenance_ = std::thread([this] { maintain(); });
 }
 

@@ -79,6 +79,7 @@ class EventBus {
  private:
   void maintain();
   void exportLag(db::Connection& c);
+  std::string listenerName() const;  // its pg_stat_activity.application_name
   std::string cursorName(const std::string& module) const { return settings_.hostId + "/" + module; }
   static int64_t nowMs();
 

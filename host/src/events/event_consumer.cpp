@@ -8,19 +8,12 @@ namespace codestats::host::events {
 
 EventConsumer::EventConsumer(std::string module, std::string cursorName, uint64_t cursor, db::Pool& pool,
                              WakeSignal& wake, Deliver deliver, Metrics& metrics, ConsumerSettings settings)
-    : module_(std::move(module)),
-      cursorName_(std::move(cursorName)),
-      pool_(pool),
-      wake_(wake),
-      deliver_(std::move(deliver)),
-      metrics_(metrics),
-      settings_(settings),
+    : module_(std::move(module)), cursorName_(std::move(cursorName)), pool_(pool), wake_(wake),
+      deliver_(std::move(deliver)), metrics_(metrics), settings_(settings),
       delay_(metrics.histogram("codestats_event_delivery_delay_seconds", Metrics::label("module", module_))),
       deliveredTotal_(metrics.counter("codestats_events_delivered_total", Metrics::label("module", module_))),
-      lostTotal_(metrics.counter("codestats_events_lost_total", Metrics::label("module", module_))),
-      cursor_(cursor),
-      savedCursor_(cursor),
-      savedAt_(std::chrono::steady_clock::now()) {}
+      lostTotal_(metrics.counter("codestats_events_lost_total", Metrics::label("module", module_))), cursor_(cursor),
+      savedCursor_(cursor), savedAt_(std::chrono::steady_clock::now()) {}
 
 EventConsumer::~EventConsumer() { stop(); }
 
@@ -78,10 +71,10 @@ bool EventConsumer::drain() {
       spdlog::warn("[host] events: {} lagged past events.max_age_s; events {}..{} were trimmed unread", module_,
                    from + 1, trimmed);
       lostTotal_ += static_cast<int64_t>(trimmed - from);
-      deliver_(module_, LoggedEvent{trimmed, "events.lost",
-                                    "{\"from\":" + std::to_string(from + 1) + ",\"through\":" + std::to_string(trimmed) +
-                                        "}",
-                                    nowMs()});
+      deliver_(module_,
+               LoggedEvent{trimmed, "events.lost",
+                           "{\"from\":" + std::to_string(from + 1) + ",\"through\":" + std::to_string(trimmed) + "}",
+                           nowMs()});
       cursor_.store(trimmed, std::memory_order_release);
       continue;
     }
@@ -104,8 +97,7 @@ void EventConsumer::save(bool force) {
   const uint64_t c = cursor();
   const auto now = std::chrono::steady_clock::now();
   const auto since = now - savedAt_;
-  if (!force && !(c != savedCursor_ && since >= settings_.saveInterval) && since < settings_.heartbeatInterval)
-    return;
+  if (!force && !(c != savedCursor_ && since >= settings_.saveInterval) && since < settings_.heartbeatInterval) return;
   try {
     EventLog::saveCursor(pool_, cursorName_, c, nowMs());
     savedCursor_ = c;

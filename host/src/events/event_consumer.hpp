@@ -29,7 +29,7 @@ using Deliver = std::function<void(const std::string& module, const LoggedEvent&
 struct ConsumerSettings {
   std::chrono::milliseconds pollInterval{1000};
   size_t batchSize = 512;
-  std::chrono::milliseconds saveInterval{1000};       // the cursor is written at most this often...
+  std::chrono::milliseconds saveInterval{1000};        // the cursor is written at most this often...
   std::chrono::milliseconds heartbeatInterval{30000};  // ...and at least this often (it stays live)
 };
 

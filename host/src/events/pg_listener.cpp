@@ -15,9 +15,13 @@ namespace {
 // Waits at most this long in poll(), so a stop is seen quickly.
 constexpr int kPollMs = 200;
 
-// Returns an open connection that listens on `channel`, or nullptr.
-PGconn* listen(const std::string& conninfo, const std::string& channel, std::string& error) {
-  PGconn* c = PQconnectdb(conninfo.c_str());
+// Returns an open connection that listens on `channel`, or nullptr. `name` shows in
+// pg_stat_activity.application_name (the conninfo may be key=value text or a URI: it is
+// expanded as dbname, and the later application_name overrides one set in it).
+PGconn* listen(const std::string& conninfo, const std::string& name, const std::string& channel, std::string& error) {
+  const char* keys[] = {"dbname", "application_name", nullptr};
+  const char* values[] = {conninfo.c_str(), name.c_str(), nullptr};
+  PGconn* c = PQconnectdbParams(keys, values, 1);
   if (PQstatus(c) != CONNECTION_OK) {
     error = PQerrorMessage(c);
     PQfinish(c);
@@ -39,8 +43,10 @@ PGconn* listen(const std::string& conninfo, const std::string& channel, std::str
 
 }  // namespace
 
-PgListener::PgListener(std::string conninfo, std::string channel, std::function<void()> wake)
-    : conninfo_(std::move(conninfo)), channel_(std::move(channel)), wake_(std::move(wake)) {
+PgListener::PgListener(std::string conninfo, std::string applicationName, std::string channel,
+                       std::function<void()> wake)
+    : conninfo_(std::move(conninfo)), applicationName_(std::move(applicationName)), channel_(std::move(channel)),
+      wake_(std::move(wake)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -54,7 +60,7 @@ void PgListener::run() {
   auto backoff = std::chrono::milliseconds(100);
   while (!stopping_) {
     std::string error;
-    PGconn* c = listen(conninfo_, channel_, error);
+    PGconn* c = listen(conninfo_, applicationName_, channel_, error);
     if (!c) {
       uint64_t suppressed = 0;
       if (limiter.allow(suppressed))

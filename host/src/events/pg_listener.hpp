@@ -12,7 +12,8 @@ namespace codestats::host::events {
 
 class PgListener {
  public:
-  PgListener(std::string conninfo, std::string channel, std::function<void()> wake);
+  // applicationName: what pg_stat_activity shows for the session (at most 63 bytes kept).
+  PgListener(std::string conninfo, std::string applicationName, std::string channel, std::function<void()> wake);
   ~PgListener();
   PgListener(const PgListener&) = delete;
   PgListener& operator=(const PgListener&) = delete;
@@ -23,7 +24,7 @@ class PgListener {
  private:
   void run();
 
-  const std::string conninfo_, channel_;
+  const std::string conninfo_, applicationName_, channel_;
   std::function<void()> wake_;
   std::atomic<bool> stopping_{false};
   std::atomic<bool> connected_{false};

@@ -41,7 +41,8 @@ extern "C" {
 #define CS_EXPORT __attribute__((visibility("default")))
 
 /* True when the host table is new enough to contain `field`. */
-#define CS_HOST_HAS(api, field) ((api)->struct_size >= offsetof(cs_host_api, field) + sizeof((api)->field))
+#define CS_HOST_HAS(api, field) \
+  ((api)->struct_size >= offsetof(cs_host_api, field) + sizeof((api)->field))
 
 /* ---- status codes ------------------------------------------------------------------- */
 
@@ -74,8 +75,8 @@ typedef struct cs_host cs_host;         /* opaque host context, one per generati
 typedef struct cs_instance cs_instance; /* opaque module instance, owned by the module    */
 typedef struct cs_http_req cs_http_req; /* opaque request; read it through the accessors  */
 typedef struct cs_http_resp cs_http_resp;
-typedef struct cs_tx cs_tx;     /* an open transaction; valid inside cs_tx_fn only */
-typedef struct cs_rows cs_rows; /* a result set, host-owned until rows_free()     */
+typedef struct cs_tx cs_tx;             /* an open transaction; valid inside cs_tx_fn only */
+typedef struct cs_rows cs_rows;         /* a result set, host-owned until rows_free()     */
 
 #define CS_LOG_TRACE 0
 #define CS_LOG_DEBUG 1
@@ -104,24 +105,28 @@ typedef struct cs_value {
  * generation exists (the C++ wrapper keeps it inside the module instance).
  * Every callback may write a message to `err` and return a non-zero status.            */
 
-typedef cs_status (*cs_http_handler_fn)(void* ud, const cs_http_req* req, cs_http_resp* resp, cs_buf* err);
+typedef cs_status (*cs_http_handler_fn)(void* ud, const cs_http_req* req, cs_http_resp* resp,
+                                        cs_buf* err);
 /* THREADS: deliveries to one module are serial and in publish order. */
 typedef cs_status (*cs_event_fn)(void* ud, cs_str topic, cs_str payload_json, cs_buf* err);
 /* THREADS: one run of a given timer at a time; a run still busy at the next tick skips it. */
 typedef cs_status (*cs_timer_fn)(void* ud, cs_buf* err);
 typedef cs_status (*cs_task_fn)(void* ud, cs_buf* err);
-typedef cs_status (*cs_service_fn)(void* ud, cs_str method, cs_str request_json, cs_buf* response_json, cs_buf* err);
+typedef cs_status (*cs_service_fn)(void* ud, cs_str method, cs_str request_json,
+                                   cs_buf* response_json, cs_buf* err);
 /* argv are the operator's arguments after the command name; out receives text. */
-typedef cs_status (*cs_admin_fn)(void* ud, const cs_str* argv, size_t argc, cs_buf* out, cs_buf* err);
+typedef cs_status (*cs_admin_fn)(void* ud, const cs_str* argv, size_t argc, cs_buf* out,
+                                 cs_buf* err);
 /* ABI 1.3: a batch route answers many requests of one route in one call: resps[i] is the
  * response to reqs[i]. A non-OK return answers every request of the call with a 500. */
-typedef cs_status (*cs_http_batch_fn)(void* ud, const cs_http_req* const* reqs, cs_http_resp* const* resps, size_t n,
-                                      cs_buf* err);
+typedef cs_status (*cs_http_batch_fn)(void* ud, const cs_http_req* const* reqs, cs_http_resp* const* resps,
+                                      size_t n, cs_buf* err);
 /* ABI 1.6: an event from the host's log with its sequence number: strictly increasing in
  * commit order, the same on every host sharing the database. Deliveries to one module are
  * serial and in sequence order, at least once: after a crash an event can come again, so a
  * consumer that must not apply it twice remembers the last sequence number it applied. */
-typedef cs_status (*cs_event_seq_fn)(void* ud, uint64_t seq, cs_str topic, cs_str payload_json, cs_buf* err);
+typedef cs_status (*cs_event_seq_fn)(void* ud, uint64_t seq, cs_str topic, cs_str payload_json,
+                                     cs_buf* err);
 /* Runs inside BEGIN..COMMIT; a non-OK return rolls the transaction back. */
 typedef cs_status (*cs_tx_fn)(void* ud, cs_tx* tx, cs_buf* err);
 
@@ -136,11 +141,11 @@ typedef struct cs_channel_handlers {
   uint32_t struct_size;
   /* CS_OK: joined, reply {"status":"ok","response":<reply_json or {}>}.
    * CS_E_REFUSED: not joined, reply {"status":"error","response":<reply_json>}. */
-  cs_status (*on_join)(void* ud, uint64_t conn, cs_str topic, cs_str payload_json, cs_str identity, cs_buf* reply_json,
-                       cs_buf* assigns, cs_buf* err);
+  cs_status (*on_join)(void* ud, uint64_t conn, cs_str topic, cs_str payload_json, cs_str identity,
+                       cs_buf* reply_json, cs_buf* assigns, cs_buf* err);
   /* Client pushes on a joined topic; same reply convention. Optional (NULL: error reply). */
-  cs_status (*on_event)(void* ud, uint64_t conn, cs_str topic, cs_str event, cs_str payload_json, cs_str identity,
-                        cs_str assigns, cs_buf* reply_json, cs_buf* err);
+  cs_status (*on_event)(void* ud, uint64_t conn, cs_str topic, cs_str event, cs_str payload_json,
+                        cs_str identity, cs_str assigns, cs_buf* reply_json, cs_buf* err);
   /* The join ended (leave, replaced, or the socket closed). Optional. */
   void (*on_leave)(void* ud, uint64_t conn, cs_str topic, cs_str identity, cs_str assigns);
 } cs_channel_handlers;
@@ -184,7 +189,8 @@ typedef struct cs_host_api {
   /* HTTP. Register during create() only. method "*" matches any method. Pattern segments
    * ":name" capture one segment, a final "*name" captures the rest. Paths are normalised by
    * the host (duplicate slashes collapsed, trailing slash removed) before matching. */
-  cs_status (*http_route)(cs_host* host, cs_str method, cs_str pattern, cs_http_handler_fn fn, void* ud);
+  cs_status (*http_route)(cs_host* host, cs_str method, cs_str pattern, cs_http_handler_fn fn,
+                          void* ud);
   cs_str (*req_method)(const cs_http_req* req);
   cs_str (*req_path)(const cs_http_req* req);   /* normalised, still percent-encoded */
   cs_str (*req_target)(const cs_http_req* req); /* the raw request target            */
@@ -205,12 +211,13 @@ typedef struct cs_host_api {
   /* database: the host's pool. tx == NULL runs in autocommit on a pooled connection.
    * SQL uses $1..$N placeholders on both backends. out may be NULL. */
   int (*db_backend)(cs_host* host);
-  cs_status (*db_query)(cs_host* host, cs_tx* tx, cs_str sql, const cs_value* params, size_t n_params, cs_rows** out,
-                        cs_buf* err);
+  cs_status (*db_query)(cs_host* host, cs_tx* tx, cs_str sql, const cs_value* params,
+                        size_t n_params, cs_rows** out, cs_buf* err);
   cs_status (*db_transaction)(cs_host* host, cs_tx_fn fn, void* ud, cs_buf* err);
   /* Register during create() only; applied before the generation activates, once per
    * (module, version), in version order. Expand-only: the old generation keeps running. */
-  cs_status (*db_migration)(cs_host* host, int64_t version, cs_str name, cs_str sql_sqlite, cs_str sql_postgres);
+  cs_status (*db_migration)(cs_host* host, int64_t version, cs_str name, cs_str sql_sqlite,
+                            cs_str sql_postgres);
   size_t (*rows_count)(const cs_rows* rows);
   size_t (*rows_columns)(const cs_rows* rows);
   cs_str (*rows_column_name)(const cs_rows* rows, size_t column);
@@ -234,19 +241,22 @@ typedef struct cs_host_api {
 
   /* timers (register during create(); armed when the generation activates, disarmed
    * when it starts draining) and background tasks (any time; the task holds a lease) */
-  cs_status (*timer_every)(cs_host* host, cs_str name, uint32_t period_ms, cs_timer_fn fn, void* ud);
+  cs_status (*timer_every)(cs_host* host, cs_str name, uint32_t period_ms, cs_timer_fn fn,
+                           void* ud);
   cs_status (*task_submit)(cs_host* host, cs_task_fn fn, void* ud);
   int (*is_draining)(cs_host* host);
 
   /* services: provide during create(); call any time. A call takes a lease on the
    * provider's current generation. CS_E_UNAVAILABLE when nobody provides name@major. */
-  cs_status (*service_provide)(cs_host* host, cs_str name, uint32_t major, cs_service_fn fn, void* ud);
-  cs_status (*service_call)(cs_host* host, cs_str name, uint32_t major, cs_str method, cs_str request_json,
-                            cs_buf* response_json, cs_buf* err);
+  cs_status (*service_provide)(cs_host* host, cs_str name, uint32_t major, cs_service_fn fn,
+                               void* ud);
+  cs_status (*service_call)(cs_host* host, cs_str name, uint32_t major, cs_str method,
+                            cs_str request_json, cs_buf* response_json, cs_buf* err);
 
   /* admin commands: register during create(); the host names them "<module>.<name>" and
    * runs them through its admin API (codestatsctl run <module>.<name> ARGS...). */
-  cs_status (*admin_command)(cs_host* host, cs_str name, cs_str help, cs_admin_fn fn, void* ud);
+  cs_status (*admin_command)(cs_host* host, cs_str name, cs_str help, cs_admin_fn fn,
+                             void* ud);
 
   /* metrics: a monotonically increasing counter, labelled with the module */
   cs_status (*counter_add)(cs_host* host, cs_str name, int64_t delta);
@@ -254,7 +264,8 @@ typedef struct cs_host_api {
   /* ---- ABI 1.1 ---- */
   /* channels: register during create(). topic_pattern is exact, or a prefix ending in '*'
    * ("users:*"). The host copies *handlers. One module may handle socket connects. */
-  cs_status (*channel_handle)(cs_host* host, cs_str topic_pattern, const cs_channel_handlers* handlers, void* ud);
+  cs_status (*channel_handle)(cs_host* host, cs_str topic_pattern, const cs_channel_handlers* handlers,
+                              void* ud);
   cs_status (*socket_connect_handler)(cs_host* host, cs_socket_connect_fn fn, void* ud);
   /* send [null,null,topic,event,payload] to every connection joined to topic; never blocks */
   cs_status (*channel_broadcast)(cs_host* host, cs_str topic, cs_str event, cs_str payload_json);
@@ -321,11 +332,11 @@ typedef struct cs_host_api {
 
 typedef struct cs_module {
   uint32_t struct_size;
-  uint16_t abi_major;    /* CS_ABI_MAJOR the module was built against */
-  uint16_t abi_minor;    /* CS_ABI_MINOR the module was built against */
-  const char* name;      /* must equal the name the host loads it as; copied at load */
-  const char* version;   /* the module's own version, e.g. "1.4.3"; copied at load   */
-  const char* build_id;  /* build stamp shown to operators; copied at load           */
+  uint16_t abi_major; /* CS_ABI_MAJOR the module was built against */
+  uint16_t abi_minor; /* CS_ABI_MINOR the module was built against */
+  const char* name;     /* must equal the name the host loads it as; copied at load */
+  const char* version;  /* the module's own version, e.g. "1.4.3"; copied at load   */
+  const char* build_id; /* build stamp shown to operators; copied at load           */
   uint32_t state_schema; /* format version of export_state blobs                    */
 
   /* Creates the instance and registers routes, subscriptions, timers, services, admin
@@ -338,7 +349,8 @@ typedef struct cs_module {
   /* Hand-over: the old generation exports after stop(); the new one imports. A snapshot
    * is also imported before activation (final = 0) for a warm start. Optional. */
   cs_status (*export_state)(cs_instance* inst, cs_buf* out, cs_buf* err);
-  cs_status (*import_state)(cs_instance* inst, uint32_t from_schema, cs_str blob, int final, cs_buf* err);
+  cs_status (*import_state)(cs_instance* inst, uint32_t from_schema, cs_str blob, int final,
+                            cs_buf* err);
   /* Frees the instance. Required. Nothing the module made may be used afterwards. */
   void (*destroy)(cs_instance* inst);
 } cs_module;
