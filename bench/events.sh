@@ -37,7 +37,7 @@ pulses() {  # ADMIN_PORT TOKEN -> the ingest module's pulse counter (this host's
 delay_p99() {  # ADMIN_PORT TOKEN MODULE -> the upper bound (s) of the bucket holding the 99th percentile
   metrics "$1" "$2" | awk -v m="module=\"$3\"" '
     /^codestats_event_delivery_delay_seconds_bucket\{/ && index($0, m) {
-      match($0, /le="[^"]*"/); le = substr($0, RSTART + 4, RLENGTH - 5); n++; bound[n] = le; count[n] = $NF }
+      match($0, /,le="[^"]*"/); le = substr($0, RSTART + 5, RLENGTH - 6); n++; bound[n] = le; count[n] = $NF }
     END { if (!n) { print "-"; exit } total = count[n]; for (i = 1; i <= n; i++) if (count[i] >= 0.99 * total) {
       print bound[i]; exit } }'
 }
@@ -49,11 +49,11 @@ db_args() {  # BACKEND -> dbset: host --set arguments for a fresh database (Post
   dbset=()
   if [ "$1" = postgres ]; then
     schema="bench_$$_$RANDOM"
-    psql "$PGTEST_URI" -qc "CREATE SCHEMA $schema" >/dev/null
+    psql "$PGTEST_URI" -qc "CREATE SCHEMA $schema" >/dev/null 2>&1
     dbset=(--set db.backend=postgres --set "db.postgres.conninfo=$PGTEST_URI options='-csearch_path=$schema'")
   fi
 }
-drop_schema() { [ -z "$schema" ] || psql "$PGTEST_URI" -qc "DROP SCHEMA $schema CASCADE" >/dev/null; schema=""; }
+drop_schema() { [ -z "$schema" ] || psql "$PGTEST_URI" -qc "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1; schema=""; }
 
 # HOSTS BUILD BACKEND -> "pulses_per_s p99_ms cpu_us_per_pulse cache_delay_p99_s channels_delay_p99_s" (sums over
 # the hosts; the delays of the last host)

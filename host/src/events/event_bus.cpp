@@ -84,10 +84,28 @@ void EventBus::prepareConsumer(const std::string& module) {
   cs.pollInterval = settings_.pollInterval;
   // A cursor not written within events.max_age_s counts as a host gone away: write it often enough.
   cs.heartbeatInterval = std::min(cs.heartbeatInterval, std::chrono::milliseconds(settings_.maxAgeMs / 4));
-  auto consumer =
-      std::make_unique<EventConsumer>(module, cursorName(module), cursor, pool_, wake_, deliver_, metrics_, cs);
+  auto consumer = std::make_unique<EventConsumer>(
+      module, cursorName(module), cursor, pool_, wake_, [this](uint64_t after) { return readAfter(after); }, deliver_,
+      metrics_, cs);
   std::lock_guard lock(mu_);
   consumers_.emplace(module, std::move(consumer));
+}
+
+LogSlice EventBus::readAfter(uint64_t after) {
+  std::lock_guard lock(readMu_);
+  const auto& held = window_.events;
+  if (held && !held->empty() && window_.after <= after && after < held->back().seq) {
+    auto first = std::upper_bound(held->begin(), held->end(), after,
+                                  [](uint64_t seq, const LoggedEvent& e) { return seq < e.seq; });
+    return LogSlice{held, static_cast<size_t>(first - held->begin()), held->size() == kBatch, window_.trimmedThrough};
+  }
+  auto conn = pool_.acquire();
+  const uint64_t trimmed = EventLog::trimmedThrough(*conn);
+  auto events = std::make_shared<const std::vector<LoggedEvent>>(EventLog::read(*conn, after, kBatch));
+  // Only a read ahead of the window replaces it: a reader far behind does not push the
+  // others back to the database.
+  if (!events->empty() && (!held || held->empty() || after >= held->back().seq)) window_ = {after, trimmed, events};
+  return LogSlice{events, 0, events->size() == kBatch, trimmed};
 }
 
 void EventBus::startConsumer(const std::string& module) {

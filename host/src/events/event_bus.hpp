@@ -77,6 +77,9 @@ class EventBus {
   const std::string& hostId() const { return settings_.hostId; }
 
  private:
+  // The events after `after`: from the last batch read when it holds them (the host's readers
+  // are usually at the same place), else one read of the database.
+  LogSlice readAfter(uint64_t after);
   void maintain();
   void exportLag(db::Connection& c);
   std::string listenerName() const;  // its pg_stat_activity.application_name
@@ -92,6 +95,16 @@ class EventBus {
   mutable std::mutex mu_;  // guards consumers_ and lag_
   std::map<std::string, std::unique_ptr<EventConsumer>> consumers_;
   std::map<std::string, std::pair<uint64_t, double>> lag_;  // module -> (events, seconds)
+
+  // The newest batch read from the database: every event in (after, last seq] is in it.
+  struct Window {
+    uint64_t after = 0;
+    uint64_t trimmedThrough = 0;
+    std::shared_ptr<const std::vector<LoggedEvent>> events;
+  };
+  static constexpr size_t kBatch = 512;
+  std::mutex readMu_;  // one database read at a time; the others then find it in the window
+  Window window_;
 
   std::unique_ptr<PgListener> listener_;
   std::mutex maintenanceMu_;

@@ -7,8 +7,9 @@
 namespace codestats::host::events {
 
 EventConsumer::EventConsumer(std::string module, std::string cursorName, uint64_t cursor, db::Pool& pool,
-                             WakeSignal& wake, Deliver deliver, Metrics& metrics, ConsumerSettings settings)
-    : module_(std::move(module)), cursorName_(std::move(cursorName)), pool_(pool), wake_(wake),
+                             WakeSignal& wake, ReadLog read, Deliver deliver, Metrics& metrics,
+                             ConsumerSettings settings)
+    : module_(std::move(module)), cursorName_(std::move(cursorName)), pool_(pool), wake_(wake), read_(std::move(read)),
       deliver_(std::move(deliver)), metrics_(metrics), settings_(settings),
       delay_(metrics.histogram("codestats_event_delivery_delay_seconds", Metrics::label("module", module_))),
       deliveredTotal_(metrics.counter("codestats_events_delivered_total", Metrics::label("module", module_))),
@@ -51,13 +52,10 @@ void EventConsumer::run() {
 
 bool EventConsumer::drain() {
   while (!stopping_) {
-    uint64_t from = cursor();
-    std::vector<LoggedEvent> batch;
-    uint64_t trimmed = 0;
+    const uint64_t from = cursor();
+    LogSlice slice;
     try {
-      auto conn = pool_.acquire();
-      trimmed = EventLog::trimmedThrough(*conn);
-      if (trimmed <= from) batch = EventLog::read(*conn, from, settings_.batchSize);
+      slice = read_(from);
     } catch (const std::exception& e) {
       uint64_t suppressed = 0;
       if (dbErrors_.allow(suppressed))
@@ -65,21 +63,23 @@ bool EventConsumer::drain() {
                      e.what());
       return false;
     }
-    if (trimmed > from) {
+    if (slice.trimmedThrough > from) {
       // The age cap removed events this module never saw: it must rebuild what it derives
       // from them (docs/events.md, "events.lost").
       spdlog::warn("[host] events: {} lagged past events.max_age_s; events {}..{} were trimmed unread", module_,
-                   from + 1, trimmed);
-      lostTotal_ += static_cast<int64_t>(trimmed - from);
-      deliver_(module_,
-               LoggedEvent{trimmed, "events.lost",
-                           "{\"from\":" + std::to_string(from + 1) + ",\"through\":" + std::to_string(trimmed) + "}",
-                           nowMs()});
-      cursor_.store(trimmed, std::memory_order_release);
+                   from + 1, slice.trimmedThrough);
+      lostTotal_ += static_cast<int64_t>(slice.trimmedThrough - from);
+      deliver_(module_, LoggedEvent{slice.trimmedThrough, "events.lost",
+                                    "{\"from\":" + std::to_string(from + 1) +
+                                        ",\"through\":" + std::to_string(slice.trimmedThrough) + "}",
+                                    nowMs()});
+      cursor_.store(slice.trimmedThrough, std::memory_order_release);
       continue;
     }
-    for (const LoggedEvent& e : batch) {
+    const std::vector<LoggedEvent>& events = *slice.events;
+    for (size_t i = slice.from; i < events.size(); ++i) {
       if (stopping_) return true;
+      const LoggedEvent& e = events[i];
       deliver_(module_, e);
       cursor_.store(e.seq, std::memory_order_release);
       delivered_.fetch_add(1, std::memory_order_relaxed);
@@ -88,7 +88,7 @@ bool EventConsumer::drain() {
       delay_.observeNs(std::max<int64_t>(0, delayMs) * 1000000);
     }
     save(false);
-    if (batch.size() < settings_.batchSize) return true;
+    if (!slice.more) return true;
   }
   return true;
 }

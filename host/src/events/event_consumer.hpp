@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
+#include <vector>
 #include <thread>
 
 #include "db/database.hpp"
@@ -26,9 +28,19 @@ namespace codestats::host::events {
 // Hands one event to the module's current generation.
 using Deliver = std::function<void(const std::string& module, const LoggedEvent& event)>;
 
+// What a reader gets from the log after its cursor: events[from..] (shared between the
+// host's readers, which are usually at the same place), whether there may be more right
+// after them, and the trim point.
+struct LogSlice {
+  std::shared_ptr<const std::vector<LoggedEvent>> events;
+  size_t from = 0;
+  bool more = false;
+  uint64_t trimmedThrough = 0;
+};
+using ReadLog = std::function<LogSlice(uint64_t after)>;
+
 struct ConsumerSettings {
   std::chrono::milliseconds pollInterval{1000};
-  size_t batchSize = 512;
   std::chrono::milliseconds saveInterval{1000};        // the cursor is written at most this often...
   std::chrono::milliseconds heartbeatInterval{30000};  // ...and at least this often (it stays live)
 };
@@ -36,7 +48,7 @@ struct ConsumerSettings {
 class EventConsumer {
  public:
   EventConsumer(std::string module, std::string cursorName, uint64_t cursor, db::Pool& pool, WakeSignal& wake,
-                Deliver deliver, Metrics& metrics, ConsumerSettings settings);
+                ReadLog read, Deliver deliver, Metrics& metrics, ConsumerSettings settings);
   ~EventConsumer();  // stops
   EventConsumer(const EventConsumer&) = delete;
   EventConsumer& operator=(const EventConsumer&) = delete;
@@ -59,6 +71,7 @@ class EventConsumer {
   const std::string module_, cursorName_;
   db::Pool& pool_;
   WakeSignal& wake_;
+  ReadLog read_;
   Deliver deliver_;
   Metrics& metrics_;
   const ConsumerSettings settings_;
