@@ -6,7 +6,7 @@
 # and (builds with the log) the p99 of codestats_event_delivery_delay_seconds for the cache
 # and channels (commit to delivery; a bucket bound of the host's histogram).
 #
-#   BASE=DIR [BUILD=build] [BACKENDS="sqlite postgres"] bench/events.sh [ROUNDS] [SECONDS]
+#   BASE=DIR [BUILD=build] [BACKENDS="sqlite postgres"] [CONNECTIONS=64] bench/events.sh [ROUNDS] [SECONDS]
 #
 # 1. One host, per backend: BASE (a build before the log) and BUILD, interleaved ROUNDS times
 #    (this VM drifts by up to 30% within minutes), with medians. Budget: the log costs under
@@ -58,7 +58,7 @@ drop_schema() { [ -z "$schema" ] || psql "$PGTEST_URI" -qc "DROP SCHEMA $schema 
 # HOSTS BUILD BACKEND -> "pulses_per_s p99_ms cpu_us_per_pulse cache_delay_p99_s channels_delay_p99_s" (sums over
 # the hosts; the delays of the last host)
 run() {
-  local n="$1" bld="$2" backend="$3" conns=$((64 / $1)) i
+  local n="$1" bld="$2" backend="$3" conns=$((${CONNECTIONS:-64} / $1)) i
   db_args "$backend"
   local vars=() pids=() aports=() tokens=() bps=()
   for i in $(seq "$n"); do
