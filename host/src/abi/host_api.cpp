@@ -15,6 +15,7 @@
 #include "abi/host_services.hpp"
 #include "abi/module_metric_names.hpp"
 #include "db/database.hpp"
+#include "db/host_statements.hpp"
 #include "events/event_bus.hpp"
 #include "events/event_log.hpp"
 #include "http/batch_queue.hpp"
@@ -327,17 +328,10 @@ cs_status dbTransaction(cs_host* h, cs_tx_fn fn, void* ud, cs_buf* err) {
         conn->rollback();
         return rc;
       }
-      try {
-        appended = !tx.events.empty();
+      appended = !tx.events.empty();
+      durableAt = db::finishTransaction(*conn, [&] {
         if (appended) h->services->events->appendInTransaction(*conn, tx.events);
-        durableAt = conn->commitDeferringSync();
-      } catch (...) {
-        try {
-          conn->rollback();
-        } catch (...) {
-        }
-        throw;
-      }
+      });
     }  // the connection (SQLite: the writer) serves the next transaction while this one syncs
     pool.syncThrough(durableAt);
     if (appended) h->services->events->committed();

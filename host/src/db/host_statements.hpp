@@ -23,6 +23,22 @@ inline cs_value intValue(int64_t i) {
   return v;
 }
 
+// Runs `last` (the final writes) and commits, leaving durability to Pool::syncThrough (the
+// returned position); rolls back and rethrows when either fails.
+template <typename Last>
+uint64_t finishTransaction(Connection& c, Last&& last) {
+  try {
+    last();
+    return c.commitDeferringSync();
+  } catch (...) {
+    try {
+      c.rollback();
+    } catch (...) {
+    }
+    throw;
+  }
+}
+
 // Rolls back unless committed. Errors from the rollback are swallowed: the error that
 // made us leave is the one worth reporting, and the pool drops a broken connection.
 class Transaction {

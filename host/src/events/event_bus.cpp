@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "db/host_statements.hpp"
 #include "events/pg_listener.hpp"
 #include "services/metrics.hpp"
 
@@ -59,16 +60,9 @@ void EventBus::publish(const std::string& producer, const std::string& topic, co
   {
     auto conn = pool_.acquireWriter();
     conn->begin();
-    try {
+    durableAt = db::finishTransaction(*conn, [&] {
       appendInTransaction(*conn, {PendingEvent{topic, producer, payload}});
-      durableAt = conn->commitDeferringSync();
-    } catch (...) {
-      try {
-        conn->rollback();
-      } catch (...) {
-      }
-      throw;
-    }
+    });
   }  // the writer serves the next transaction while this one syncs
   pool_.syncThrough(durableAt);
   committed();
