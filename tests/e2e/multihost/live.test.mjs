@@ -106,6 +106,32 @@ test('every client receives every new_pulse exactly once, whichever host stored 
   if (problems.length) assert.fail(problems.join('\n'));
 });
 
+test('a key regenerated through host 1 is refused by hosts 2 and 3 as soon as host 1 answered', async () => {
+  const { revoked, session } = state();
+  const pulse = (host, key) =>
+    fetch(`${host.http}/api/my/pulses`, {
+      method: 'POST',
+      headers: { 'X-API-Token': key, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ coded_at: new Date().toISOString(), xps: [{ language: 'Revoked', xp: 1 }] }),
+      signal: AbortSignal.timeout(30000),
+    });
+  // Every host verifies the key once (and keeps it in its token cache).
+  for (const h of hosts) assert.equal((await pulse(h, revoked.token)).status, 201, `host ${h.n}: the key before`);
+  const r = await fetch(`${hosts[0].http}/my/machines/${revoked.id}/key`, {
+    method: 'POST',
+    headers: { Cookie: session.cookie, 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ _csrf_token: session.csrf }).toString(),
+    redirect: 'manual',
+    signal: AbortSignal.timeout(30000),
+  });
+  assert.equal(r.status, 302, `host 1 regenerating the key: ${r.status} ${await r.text()}`);
+  for (const h of hosts.slice(1)) {
+    const old = await pulse(h, revoked.token);
+    assert.equal(old.status, 403, `host ${h.n} took the old key after host 1 answered`);
+    assert.deepEqual(await old.json(), { error: 'You must be authenticated' });
+  }
+});
+
 test("every host's /api/users/<name> agrees with the database", async () => {
   assert.ok(posted.length > 0, 'no pulses were posted (the test above failed before posting)');
   const result = await settleAgreement(user);

@@ -59,6 +59,13 @@ r = await request('GET', '/my/machines');
 assert.equal(r.status, 200, r.where);
 const token = r.text.match(/class="machine-token" value="([^"]+)"/)?.[1];
 assert.ok(token, `${r.where}: no machine token on the page`);
+// A second machine, for the key revocation test (live.test.mjs): its id, key, and the
+// session that may regenerate the key.
+expectRedirect(await request('POST', '/my/machines', { 'machine[name]': 'revoked' }), '/my/machines');
+r = await request('GET', '/my/machines');
+const revoked = r.text.match(/data-machine-id="(\d+)">\s*<td class="machine-name">revoked<\/td>[\s\S]*?class="machine-token" value="([^"]+)"/);
+assert.ok(revoked, `${r.where}: no machine "revoked" on the page`);
+const session = { cookie: [...cookies].map(([k, v]) => `${k}=${v}`).join('; '), csrf };
 
-writeFileSync(process.env.MH_STATE, JSON.stringify({ user, token }));
+writeFileSync(process.env.MH_STATE, JSON.stringify({ user, token, revoked: { id: revoked[1], token: revoked[2] }, session }));
 console.log(`setup: user ${user} signed up with a machine through nginx; served by ${[...served].join(', ')}`);
