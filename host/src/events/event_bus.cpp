@@ -26,8 +26,38 @@ std::string EventBus::listenerName() const {
   return "codestatsd events " + (id.size() > 45 ? id.substr(id.size() - 45) : id);
 }
 
+void EventBus::committed() {
+  wake_.notify();
+  if (!notifier_.joinable()) return;
+  {
+    std::lock_guard lock(notifyMu_);
+    notifyPending_ = true;
+  }
+  notifyCv_.notify_one();
+}
+
+void EventBus::notifier() {
+  LogLimiter errors(std::chrono::seconds(10));
+  std::unique_lock lock(notifyMu_);
+  for (;;) {
+    notifyCv_.wait(lock, [this] { return notifyPending_ || notifyStop_; });
+    if (notifyStop_) return;
+    notifyPending_ = false;  // commits from now on ask for the next one
+    lock.unlock();
+    try {
+      EventLog::notify(*pool_.acquire());
+    } catch (const std::exception& e) {
+      uint64_t suppressed = 0;  // the other hosts still read every events.poll_ms
+      if (errors.allow(suppressed))
+        spdlog::warn("[host] events: NOTIFY failed ({} similar lines left out): {}", suppressed, e.what());
+    }
+    lock.lock();
+  }
+}
+
 void EventBus::open() {
   EventLog::createTables(pool_);
+  if (!settings_.postgresConninfo.empty()) notifier_ = std::thread([this] { notifier(); });
   if (!settings_.postgresConninfo.empty())
     listener_ = std::make_unique<PgListener>(settings_.postgresConninfo, listenerName(), EventLog::kChannel,
                                              [this] { wake_.notify(); });
@@ -47,6 +77,12 @@ void EventBus::close() {
   }
   maintenanceCv_.notify_all();
   if (maintenance_.joinable()) maintenance_.join();
+  {
+    std::lock_guard lock(notifyMu_);
+    notifyStop_ = true;
+  }
+  notifyCv_.notify_all();
+  if (notifier_.joinable()) notifier_.join();
   listener_.reset();
 }
 
@@ -93,9 +129,9 @@ LogSlice EventBus::readAfter(uint64_t after) {
                                   [](uint64_t seq, const LoggedEvent& e) { return seq < e.seq; });
     return LogSlice{held, static_cast<size_t>(first - held->begin()), held->size() == kBatch, window_.trimmedThrough};
   }
-  auto conn = pool_.acquire();
-  const uint64_t trimmed = EventLog::trimmedThrough(*conn);
-  auto events = std::make_shared<const std::vector<LoggedEvent>>(EventLog::read(*conn, after, kBatch));
+  uint64_t trimmed = 0;
+  auto events =
+      std::make_shared<const std::vector<LoggedEvent>>(EventLog::read(*pool_.acquire(), after, kBatch, &trimmed));
   // Only a read ahead of the window replaces it: a reader far behind does not push the
   // others back to the database.
   if (!events->empty() && (!held || held->empty() || after >= held->back().seq)) window_ = {after, trimmed, events};

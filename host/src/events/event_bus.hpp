@@ -60,8 +60,9 @@ class EventBus {
 
   // Producers. Inside the producer's write transaction, just before its commit:
   void appendInTransaction(db::Connection& c, const std::vector<PendingEvent>& events);
-  // After that transaction committed (and is durable): wakes this host's consumers.
-  void committed() { wake_.notify(); }
+  // After that transaction committed (and is durable): wakes this host's consumers and (on
+  // PostgreSQL) asks the notifier to wake every other host's.
+  void committed();
   // An event that reports no change of its own: appended in a transaction of its own.
   void publish(const std::string& producer, const std::string& topic, const std::string& payload);
 
@@ -81,6 +82,9 @@ class EventBus {
   // are usually at the same place), else one read of the database.
   LogSlice readAfter(uint64_t after);
   void maintain();
+  // PostgreSQL: one NOTIFY per burst of commits, from its own thread and outside any
+  // transaction (event_log.hpp says why).
+  void notifier();
   void exportLag(db::Connection& c);
   std::string listenerName() const;  // its pg_stat_activity.application_name
   std::string cursorName(const std::string& module) const { return settings_.hostId + "/" + module; }
@@ -107,6 +111,10 @@ class EventBus {
   Window window_;
 
   std::unique_ptr<PgListener> listener_;
+  std::thread notifier_;
+  std::mutex notifyMu_;
+  std::condition_variable notifyCv_;
+  bool notifyPending_ = false, notifyStop_ = false;
   std::mutex maintenanceMu_;
   std::condition_variable maintenanceCv_;
   bool stopping_ = false;

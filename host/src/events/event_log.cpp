@@ -15,7 +15,6 @@ constexpr const char* kMigrationsLockSql = "SELECT pg_advisory_xact_lock(7165055
 // Held by an appending transaction from its first event to its commit: appends are
 // serialised, so sequence numbers are handed out in commit order.
 constexpr const char* kAppendLockSql = "SELECT pg_advisory_xact_lock(7165055919061229941)";
-constexpr const char* kNotifySql = "SELECT pg_notify('codestats_events', '')";
 
 constexpr const char* kCreateEventsSqlite =
     "CREATE TABLE IF NOT EXISTS codestats_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, "
@@ -85,18 +84,29 @@ void EventLog::append(db::Connection& c, db::Backend backend, const std::vector<
       next += chunk;
     }
   }
-  if (backend == db::Backend::Postgres) c.query(kNotifySql, nullptr, 0);  // sent at commit, folded per transaction
 }
 
-std::vector<LoggedEvent> EventLog::read(db::Connection& c, uint64_t after, size_t limit) {
+void EventLog::notify(db::Connection& c) { c.query("SELECT pg_notify('codestats_events', '')", nullptr, 0); }
+
+std::vector<LoggedEvent> EventLog::read(db::Connection& c, uint64_t after, size_t limit, uint64_t* trimmedThrough) {
+  // One round trip: the events, and the trim point as a row with seq 0 (never a real one).
   const cs_value p[] = {intValue(static_cast<int64_t>(after)), intValue(static_cast<int64_t>(limit))};
   db::ResultSet rs = c.query(
-      "SELECT seq, topic, payload, created_at FROM codestats_events WHERE seq > $1 ORDER BY seq LIMIT $2", p, 2);
+      "SELECT * FROM (SELECT seq, topic, payload, created_at FROM codestats_events WHERE seq > $1 ORDER BY seq "
+      "LIMIT $2) e UNION ALL SELECT 0, '', '', through FROM codestats_event_trim WHERE id = 1",
+      p, 2);
   std::vector<LoggedEvent> out;
   out.reserve(rs.rows());
-  for (size_t r = 0; r < rs.rows(); ++r)
-    out.push_back(LoggedEvent{asSeq(rs.at(r, 0)), std::move(rs.cells[r * 4 + 1].s), std::move(rs.cells[r * 4 + 2].s),
-                              rs.at(r, 3).i});
+  if (trimmedThrough) *trimmedThrough = 0;
+  for (size_t r = 0; r < rs.rows(); ++r) {
+    const uint64_t seq = asSeq(rs.at(r, 0));
+    if (seq == 0) {
+      if (trimmedThrough) *trimmedThrough = asSeq(rs.at(r, 3));
+      continue;
+    }
+    out.push_back(LoggedEvent{seq, std::move(rs.cells[r * 4 + 1].s), std::move(rs.cells[r * 4 + 2].s), rs.at(r, 3).i});
+  }
+  std::sort(out.begin(), out.end(), [](const LoggedEvent& a, const LoggedEvent& b) { return a.seq < b.seq; });
   return out;
 }
 
