@@ -122,11 +122,6 @@ std::optional<int64_t> EventLog::firstCreatedAfter(db::Connection& c, uint64_t a
   return rs.at(0, 0).i;
 }
 
-uint64_t EventLog::trimmedThrough(db::Connection& c) {
-  db::ResultSet rs = c.query("SELECT through FROM codestats_event_trim WHERE id = 1", nullptr, 0);
-  return rs.rows() ? asSeq(rs.at(0, 0)) : 0;
-}
-
 uint64_t EventLog::openCursor(db::Pool& pool, const std::string& consumer, int64_t nowMs) {
   auto conn = pool.acquireWriter();
   db::Transaction tx(*conn);

@@ -28,7 +28,7 @@ struct LoggedEvent {
 
 struct TrimResult {
   int64_t removed = 0;
-  uint64_t lostThrough = 0;  // > 0: the age cap removed events up to here that a cursor had not passed
+  uint64_t lostThrough = 0;  // > 0: a cursor was below what this trim removed (up to here)
 };
 
 class EventLog {
@@ -53,8 +53,6 @@ class EventLog {
   static uint64_t head(db::Connection& c);
   // created_at of the first event after `after`; nullopt when there is none.
   static std::optional<int64_t> firstCreatedAfter(db::Connection& c, uint64_t after);
-  // The highest sequence number the age cap removed (0: none).
-  static uint64_t trimmedThrough(db::Connection& c);
 
   // The consumer's cursor; created at the log's head when it has none.
   static uint64_t openCursor(db::Pool& pool, const std::string& consumer, int64_t nowMs);
