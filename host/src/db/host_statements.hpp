@@ -9,6 +9,11 @@
 
 namespace codestats::host::db {
 
+// Serialises schema changes across hosts on PostgreSQL (migrations, the host's own tables),
+// inside a transaction. Any constant works as long as every host uses the same one; this is
+// "codestat" in ASCII.
+inline constexpr const char* kSchemaLockSql = "SELECT pg_advisory_xact_lock(7165055919061229940)";
+
 inline cs_value textValue(std::string_view s) {
   cs_value v{};
   v.type = CS_VAL_TEXT;

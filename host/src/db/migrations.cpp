@@ -10,10 +10,6 @@
 namespace codestats::host::db {
 namespace {
 
-// Serialises migrations across hosts on PostgreSQL. Any constant works as long as every
-// host uses the same one; this is "codestat" in ASCII.
-constexpr const char* kLockSql = "SELECT pg_advisory_xact_lock(7165055919061229940)";
-
 constexpr const char* kCreateTable =
     "CREATE TABLE IF NOT EXISTS codestats_migrations ("
     "module TEXT NOT NULL, version BIGINT NOT NULL, name TEXT NOT NULL, applied_at BIGINT NOT NULL, "
@@ -22,7 +18,7 @@ constexpr const char* kCreateTable =
 // Inside a transaction: takes the cross-host migration lock (PostgreSQL; SQLite's
 // BEGIN IMMEDIATE already holds the database's single write lock).
 void lockMigrations(Connection& c, Backend backend) {
-  if (backend == Backend::Postgres) c.query(kLockSql, nullptr, 0);
+  if (backend == Backend::Postgres) c.query(kSchemaLockSql, nullptr, 0);
 }
 
 bool isRecorded(Connection& c, std::string_view module, int64_t version) {

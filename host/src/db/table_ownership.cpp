@@ -23,8 +23,6 @@ constexpr const char* kCreateOwners =
 constexpr const char* kCreateContracts =
     "CREATE TABLE IF NOT EXISTS codestats_read_contracts (contract TEXT NOT NULL, version BIGINT NOT NULL, "
     "module TEXT NOT NULL, tables TEXT NOT NULL, recorded_at BIGINT NOT NULL, PRIMARY KEY (contract, version))";
-// The migrations' lock (db/migrations.cpp): two hosts starting at once create these once.
-constexpr const char* kLockSql = "SELECT pg_advisory_xact_lock(7165055919061229940)";
 
 bool nameChars(std::string_view s) {
   if (s.empty() || s.size() > 63 || !(std::islower(static_cast<unsigned char>(s[0])) || s[0] == '_')) return false;
@@ -63,7 +61,7 @@ void TableOwnership::open(Pool& pool) {
   auto conn = pool.acquire();
   {
     Transaction tx(*conn);
-    if (pool.backend() == Backend::Postgres) conn->query(kLockSql, nullptr, 0);
+    if (pool.backend() == Backend::Postgres) conn->query(kSchemaLockSql, nullptr, 0);
     conn->execScript(kCreateOwners);
     conn->execScript(kCreateContracts);
     tx.commit();

@@ -10,8 +10,6 @@ namespace {
 using db::intValue;
 using db::textValue;
 
-// The migrations' lock (db/migrations.cpp): two hosts starting at once create these once.
-constexpr const char* kMigrationsLockSql = "SELECT pg_advisory_xact_lock(7165055919061229940)";
 // Held by an appending transaction from its first event to its commit: appends are
 // serialised, so sequence numbers are handed out in commit order.
 constexpr const char* kAppendLockSql = "SELECT pg_advisory_xact_lock(7165055919061229941)";
@@ -59,7 +57,7 @@ void EventLog::createTables(db::Pool& pool) {
   auto conn = pool.acquireWriter();
   db::Transaction tx(*conn);
   const bool postgres = pool.backend() == db::Backend::Postgres;
-  if (postgres) conn->query(kMigrationsLockSql, nullptr, 0);
+  if (postgres) conn->query(db::kSchemaLockSql, nullptr, 0);
   conn->execScript(postgres ? kCreateEventsPostgres : kCreateEventsSqlite);
   conn->execScript(kCreateCursors);
   conn->execScript(kCreateTrim);
