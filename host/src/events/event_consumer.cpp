@@ -10,7 +10,7 @@ EventConsumer::EventConsumer(std::string module, std::string cursorName, uint64_
                              WakeSignal& wake, ReadLog read, Deliver deliver, Metrics& metrics,
                              ConsumerSettings settings)
     : module_(std::move(module)), cursorName_(std::move(cursorName)), pool_(pool), wake_(wake), read_(std::move(read)),
-      deliver_(std::move(deliver)), metrics_(metrics), settings_(settings),
+      deliver_(std::move(deliver)), settings_(settings),
       delay_(metrics.histogram("codestats_event_delivery_delay_seconds", Metrics::label("module", module_))),
       deliveredTotal_(metrics.counter("codestats_events_delivered_total", Metrics::label("module", module_))),
       lostTotal_(metrics.counter("codestats_events_lost_total", Metrics::label("module", module_))), cursor_(cursor),
@@ -40,17 +40,12 @@ int64_t EventConsumer::nowMs() {
 void EventConsumer::run() {
   uint64_t seen = wake_.count();
   while (!stopping_) {
-    if (!drain()) {
-      // The database is away: try again after the poll interval (cursor unchanged).
-      wake_.wait(seen, settings_.pollInterval, [this] { return stopping_.load(); });
-      continue;
-    }
-    save(false);
+    drain();  // after a database error the cursor stays: the next wake tries again
     wake_.wait(seen, settings_.pollInterval, [this] { return stopping_.load(); });
   }
 }
 
-bool EventConsumer::drain() {
+void EventConsumer::drain() {
   while (!stopping_) {
     const uint64_t from = cursor();
     LogSlice slice;
@@ -61,7 +56,7 @@ bool EventConsumer::drain() {
       if (dbErrors_.allow(suppressed))
         spdlog::warn("[host] events: {} cannot read the log ({} similar lines left out): {}", module_, suppressed,
                      e.what());
-      return false;
+      return;
     }
     if (slice.trimmedThrough > from) {
       // The age cap removed events this module never saw: it must rebuild what it derives
@@ -78,7 +73,7 @@ bool EventConsumer::drain() {
     }
     const std::vector<LoggedEvent>& events = *slice.events;
     for (size_t i = slice.from; i < events.size(); ++i) {
-      if (stopping_) return true;
+      if (stopping_) return;
       const LoggedEvent& e = events[i];
       deliver_(module_, e);
       cursor_.store(e.seq, std::memory_order_release);
@@ -88,9 +83,8 @@ bool EventConsumer::drain() {
       delay_.observeNs(std::max<int64_t>(0, delayMs) * 1000000);
     }
     save(false);
-    if (!slice.more) return true;
+    if (!slice.more) return;
   }
-  return true;
 }
 
 void EventConsumer::save(bool force) {

@@ -63,8 +63,8 @@ class EventConsumer {
 
  private:
   void run();
-  // Reads and delivers until caught up (or stopped); false after a database error.
-  bool drain();
+  // Reads and delivers until caught up, stopped, or the database fails (logged).
+  void drain();
   void save(bool force);
   static int64_t nowMs();
 
@@ -73,7 +73,6 @@ class EventConsumer {
   WakeSignal& wake_;
   ReadLog read_;
   Deliver deliver_;
-  Metrics& metrics_;
   const ConsumerSettings settings_;
   Histogram& delay_;
   std::atomic<int64_t>& deliveredTotal_;

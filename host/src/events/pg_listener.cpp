@@ -74,7 +74,6 @@ void PgListener::run() {
     }
     if (reconnects_.fetch_add(1) > 0) spdlog::info("[host] events: listening again after a reconnect");
     backoff = std::chrono::milliseconds(100);
-    connected_ = true;
     wake_();  // anything appended while nobody listened
     while (!stopping_) {
       pollfd p{PQsocket(c), POLLIN, 0};
@@ -89,7 +88,6 @@ void PgListener::run() {
       }
       if (any) wake_();
     }
-    connected_ = false;
     if (!stopping_) {
       uint64_t suppressed = 0;
       if (limiter.allow(suppressed))

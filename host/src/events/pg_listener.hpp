@@ -18,16 +18,12 @@ class PgListener {
   PgListener(const PgListener&) = delete;
   PgListener& operator=(const PgListener&) = delete;
 
-  bool connected() const { return connected_.load(); }
-  uint64_t reconnects() const { return reconnects_.load(); }
-
  private:
   void run();
 
   const std::string conninfo_, applicationName_, channel_;
   std::function<void()> wake_;
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> connected_{false};
   std::atomic<uint64_t> reconnects_{0};
   std::thread thread_;
 };
