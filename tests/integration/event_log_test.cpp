@@ -196,7 +196,7 @@ TEST_CASE("event log: concurrent appends are read back by a cursor without a gap
       bool ordered = true;
       for (;;) {
         bool finished = done == kWriters;
-        auto batch = ev::EventLog::read(*pool->acquire(), cursor, 7);
+        auto batch = ev::EventLog::read(*pool->acquire(), cursor, 7).events;
         for (const auto& e : batch) {
           ordered = ordered && e.seq > cursor;
           seen.insert(e.seq);
@@ -206,7 +206,7 @@ TEST_CASE("event log: concurrent appends are read back by a cursor without a gap
       }
       for (auto& t : writers) t.join();
       CHECK(ordered);
-      int64_t stored = count(*pool, "SELECT COUNT(*) FROM codestats_events");
+      int64_t stored = count(*pool, "SELECT SUM(events) FROM codestats_events");
       CHECK(stored == kWriters * (kTxPerWriter / 3) * (1 + 2 + 3));
       // Every stored event was read: none was passed while its lower number was uncommitted.
       CHECK(static_cast<int64_t>(seen.size()) == stored);
@@ -221,7 +221,7 @@ TEST_CASE("event log: trimming keeps what live cursors need and the newest event
       TempDir dir;
       BackendArgs b = backendArgs(backend);
       auto pool = openLogDb(b, dir, 2);
-      appendTx(*pool, "a", 10);  // created_at 1000 (appendTx)
+      for (int i = 0; i < 10; ++i) appendTx(*pool, "a", 1);  // ten rows, created_at 1000 (appendTx)
       const uint64_t head = ev::EventLog::head(*pool->acquire());
       // A consumer opened now starts at the head; another was left behind at head - 6.
       CHECK(ev::EventLog::openCursor(*pool, "h/new", 5000) == head);
@@ -229,20 +229,115 @@ TEST_CASE("event log: trimming keeps what live cursors need and the newest event
       auto r = ev::EventLog::trim(*pool, 5000, 100000);  // nothing is older than the cap
       CHECK(r.removed == 4);
       CHECK(r.lostThrough == 0);
-      CHECK(ev::EventLog::read(*pool->acquire(), 0, 100).front().seq == head - 5);
+      CHECK(ev::EventLog::read(*pool->acquire(), 0, 100).events.front().seq == head - 5);
       // The slow cursor stops being live (not written within the cap): everything but the
       // newest goes, and the events it had not read are recorded as lost.
       r = ev::EventLog::trim(*pool, 200000, 100000);
       CHECK(r.removed == 5);
       CHECK(r.lostThrough == head - 1);
-      uint64_t trimmed = 0;
-      auto left = ev::EventLog::read(*pool->acquire(), 0, 100, &trimmed);
-      CHECK(trimmed == head - 1);
-      REQUIRE(left.size() == 1);
-      CHECK(left[0].seq == head);
+      auto left = ev::EventLog::read(*pool->acquire(), 0, 100);
+      CHECK(left.trimmedThrough == head - 1);
+      REQUIRE(left.events.size() == 1);
+      CHECK(left.events[0].seq == head);
       // Numbers are never reused after a trim (SQLite: AUTOINCREMENT).
       appendTx(*pool, "b", 1);
       CHECK(ev::EventLog::head(*pool->acquire()) == head + 1);
+    }
+  }
+}
+
+TEST_CASE("event log: a transaction's events share one row and keep one number each", "[events][db]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      TempDir dir;
+      BackendArgs b = backendArgs(backend);
+      auto pool = openLogDb(b, dir, 2);
+      appendTx(*pool, "first", 1);
+      const uint64_t start = ev::EventLog::head(*pool->acquire());
+      std::vector<ev::PendingEvent> mixed = {
+          {"pulse.created", "ingest", "{\"i\":0}"},
+          {"xp.deleted", "ingest", "{\"i\":1}"},
+          {"pulse.created", "ingest", "{\"i\":2}"},
+          {"user.changed", "web", "{\"i\":3}"},  // another producer: a row of its own
+      };
+      {
+        auto conn = pool->acquireWriter();
+        db::Transaction tx(*conn);
+        ev::EventLog::append(*conn, pool->backend(), mixed, 1000);
+        tx.commit();
+      }
+      CHECK(count(*pool, "SELECT COUNT(*) FROM codestats_events") == 3);
+      CHECK(ev::EventLog::head(*pool->acquire()) == start + 4);
+      auto all = ev::EventLog::read(*pool->acquire(), start, 100).events;
+      REQUIRE(all.size() == 4);
+      for (size_t i = 0; i < 4; ++i) {
+        CHECK(all[i].seq == start + 1 + i);
+        CHECK(all[i].topic == mixed[i].topic);
+        CHECK(all[i].payload == mixed[i].payload);
+      }
+      // A cursor inside a row gets only the rest of it.
+      auto rest = ev::EventLog::read(*pool->acquire(), start + 2, 100).events;
+      REQUIRE(rest.size() == 2);
+      CHECK(rest[0].seq == start + 3);
+      CHECK(rest[0].payload == "{\"i\":2}");
+      // A big transaction is cut into rows of at most kFrameEvents.
+      appendTx(*pool, "big", 300);
+      CHECK(count(*pool, "SELECT COUNT(*) FROM codestats_events WHERE topic = 'big'") == 2);
+      auto big = ev::EventLog::read(*pool->acquire(), start + 4, 100);
+      REQUIRE(big.events.size() == 300);
+      CHECK(big.events.back().seq == start + 304);
+      CHECK(big.events.back().payload == "{\"i\":299}");
+      CHECK_FALSE(big.full);
+      // A row that does not hold its events is left out and counted; the rows after it are read.
+      const std::string bad = std::to_string(start + 307);  // "holds" 305-307
+      if (b.schema) pool->acquire()->query("SELECT setval('codestats_events_seq_seq', " + bad + ")", nullptr, 0);
+      pool->acquire()->query(
+          "INSERT INTO codestats_events (seq, events, topic, producer, payload, created_at) VALUES (" + bad +
+              ", 3, 'bad', 'test', 'not framed', 1000)",
+          nullptr, 0);
+      appendTx(*pool, "after", 1);
+      auto past = ev::EventLog::read(*pool->acquire(), start + 304, 100);
+      CHECK(past.undecodable == 1);
+      REQUIRE(past.events.size() == 1);
+      CHECK(past.events[0].topic == "after");
+      CHECK(past.events[0].seq == start + 308);
+      // The row limit: two rows asked, more there.
+      CHECK(ev::EventLog::read(*pool->acquire(), start, 2).full);
+    }
+  }
+}
+
+TEST_CASE("event log: a table from before rows held several events gains the column", "[events][db]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      TempDir dir;
+      BackendArgs b = backendArgs(backend);
+      {
+        db::DbConfig c;
+        if (b.schema) {
+          c.backend = db::Backend::Postgres;
+          c.postgresConninfo = b.schema->conninfo();
+        } else {
+          c.sqlitePath = dir.path() + "/log.db";
+        }
+        auto old = db::Pool::open(c);
+        auto conn = old->acquireWriter();
+        conn->execScript(b.schema
+                             ? "CREATE TABLE codestats_events (seq BIGSERIAL PRIMARY KEY, topic TEXT NOT NULL, "
+                               "producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL)"
+                             : "CREATE TABLE codestats_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT "
+                               "NOT NULL, producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL)");
+        conn->execScript(
+            "INSERT INTO codestats_events (topic, producer, payload, created_at) VALUES ('old', 'test', '{}', 1000)");
+      }
+      auto pool = openLogDb(b, dir, 2);
+      appendTx(*pool, "new", 2);
+      auto all = ev::EventLog::read(*pool->acquire(), 0, 100).events;
+      REQUIRE(all.size() == 3);
+      CHECK(all[0].seq == 1);
+      CHECK(all[0].topic == "old");
+      CHECK(all[2].seq == 3);
+      CHECK(all[2].topic == "new");
     }
   }
 }

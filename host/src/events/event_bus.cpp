@@ -127,15 +127,23 @@ LogSlice EventBus::readAfter(uint64_t after) {
   if (held && !held->empty() && window_.after <= after && after < held->back().seq) {
     auto first = std::upper_bound(held->begin(), held->end(), after,
                                   [](uint64_t seq, const LoggedEvent& e) { return seq < e.seq; });
-    return LogSlice{held, static_cast<size_t>(first - held->begin()), held->size() == kBatch, window_.trimmedThrough};
+    return LogSlice{held, static_cast<size_t>(first - held->begin()), window_.full, window_.trimmedThrough};
   }
-  uint64_t trimmed = 0;
-  auto events =
-      std::make_shared<const std::vector<LoggedEvent>>(EventLog::read(*pool_.acquire(), after, kBatch, &trimmed));
+  LogRead read = EventLog::read(*pool_.acquire(), after, kBatchRows);
+  if (read.undecodable) {
+    uint64_t suppressed = 0;
+    if (undecodable_.allow(suppressed))
+      spdlog::warn(
+          "[host] events: left out {} rows of codestats_events that do not hold their events ({} similar "
+          "lines left out)",
+          read.undecodable, suppressed);
+  }
+  auto events = std::make_shared<const std::vector<LoggedEvent>>(std::move(read.events));
   // Only a read ahead of the window replaces it: a reader far behind does not push the
   // others back to the database.
-  if (!events->empty() && (!held || held->empty() || after >= held->back().seq)) window_ = {after, trimmed, events};
-  return LogSlice{events, 0, events->size() == kBatch, trimmed};
+  if (!events->empty() && (!held || held->empty() || after >= held->back().seq))
+    window_ = {after, read.trimmedThrough, read.full, events};
+  return LogSlice{events, 0, read.full, read.trimmedThrough};
 }
 
 void EventBus::startConsumer(const std::string& module) {

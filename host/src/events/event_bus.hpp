@@ -104,9 +104,11 @@ class EventBus {
   struct Window {
     uint64_t after = 0;
     uint64_t trimmedThrough = 0;
+    bool full = false;  // the read stopped at its row limit
     std::shared_ptr<const std::vector<LoggedEvent>> events;
   };
-  static constexpr size_t kBatch = 512;
+  // Rows per read: an ingest batch's row holds ~20 events, a row at most 256.
+  static constexpr size_t kBatchRows = 64;
   std::mutex readMu_;  // one database read at a time; the others then find it in the window
   Window window_;
 
@@ -121,6 +123,7 @@ class EventBus {
   std::thread maintenance_;
   LogLimiter lagWarnings_{std::chrono::seconds(10)};
   LogLimiter maintenanceErrors_{std::chrono::seconds(10)};
+  LogLimiter undecodable_{std::chrono::seconds(10)};
 };
 
 }  // namespace codestats::host::events
