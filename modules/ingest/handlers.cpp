@@ -232,8 +232,9 @@ std::vector<Ingest::Outcome> Ingest::commitPulses(const std::vector<PendingPulse
     std::vector<bool> held;
     host_.transaction([&](Tx& tx) {
       begun = std::chrono::steady_clock::now();
-      held = credentialsHold(tx, auths, postgres);
-      writePulses(tx, heldOnly(pulses, held), nowMs, postgres);
+      BatchStart batch = startBatch(tx, auths, postgres);
+      held = batch.held;
+      writePulses(tx, heldOnly(pulses, held), nowMs, postgres, &batch.pulseIds);
       // In the same transaction: the event exists if and only if the pulse does.
       for (size_t i = 0; i < pulses.size(); ++i)
         if (held[i]) tx.publish("pulse.created", eventFor(i));
@@ -264,8 +265,9 @@ std::vector<Ingest::Outcome> Ingest::commitPulses(const std::vector<PendingPulse
     try {
       std::vector<bool> held;
       host_.transaction([&](Tx& tx) {
-        held = credentialsHold(tx, itsAuth, postgres);
-        writePulses(tx, heldOnly(one, held), nowMs, postgres);
+        BatchStart batch = startBatch(tx, itsAuth, postgres);
+        held = batch.held;
+        writePulses(tx, heldOnly(one, held), nowMs, postgres, &batch.pulseIds);
         if (held[0]) tx.publish("pulse.created", eventFor(i));
       });
       if (settle(i, held)) host_.counter("pulses");
