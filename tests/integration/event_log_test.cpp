@@ -22,9 +22,12 @@
 #include <set>
 #include <thread>
 
+#include <unistd.h>
+
 #include "backends.hpp"
 #include "db/host_statements.hpp"
 #include "events/event_log.hpp"
+#include "events/pg_listener.hpp"
 #include "ops_helpers.hpp"
 #include "raw_http_connection.hpp"
 
@@ -448,6 +451,58 @@ TEST_CASE("event log: a second host on one PostgreSQL sees every pulse, also aft
       post(30);
       REQUIRE(secondsUntilExact(b, *pool, users, diff) >= 0);
       CHECK(eventually([&] { return b.log().find("listening again after a reconnect") != std::string::npos; }));
+    }
+  }
+}
+
+TEST_CASE("event log: a host sends NOTIFY only while another host of its log listens", "[events][db][multihost]") {
+  for (const auto& backend : testBackends()) {
+    if (backend != "postgres") continue;  // LISTEN/NOTIFY
+    DYNAMIC_SECTION(backend) {
+      BackendArgs db = backendArgs(backend);
+      const std::string hostId = "notify-test-" + std::to_string(::getpid());
+      std::vector<std::string> args = db.args;
+      for (const std::string& a :
+           std::vector<std::string>{"modules=web,ingest,cache", "modules.cache.refresh_interval_ms=86400000",
+                                    "secret_key_base=" + std::string(64, 's'), "events.host_id=" + hostId})
+        args.insert(args.end(), {"--set", a});
+      HostProcess a(args);
+      Users users = createUsers(a, 2);
+      auto pool = openTestDb(db, "");
+      // Alone (its own listener is no peer; hosts of other tests' schemas belong to other logs).
+      REQUIRE(eventually([&] {
+        return a.admin("GET", "/metrics").body.find("\ncodestats_event_notify_peers 0") != std::string::npos;
+      }));
+      const int64_t notifiesBefore = metricSum(a, "codestats_event_notifies_total");
+      auto post = [&](int n) {
+        for (int i = 0; i < n; ++i) {
+          auto r = a.request("POST", "/api/my/pulses",
+                             R"({"coded_at":")" + isoSecondsAgo(i) + R"(","xps":[{"language":"C","xp":3}]})",
+                             {{"X-API-Token", users.tokens[static_cast<size_t>(i) % users.tokens.size()]},
+                              {"Content-Type", "application/json"}});
+          REQUIRE(r.status == 201);
+        }
+      };
+      post(10);
+      std::string diff;
+      REQUIRE(secondsUntilExact(a, *pool, users, diff) >= 0);  // woken by its own commits
+      CHECK(metricSum(a, "codestats_event_notifies_total") == notifiesBefore);
+      // A peer of the same log: its listening session is named like a host's.
+      auto own = runSql(*pool, "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE $1",
+                        {"codestatsd events %" + hostId});
+      REQUIRE(own.rows() == 1);
+      const std::string prefix = own.at(0, 0).s.substr(0, std::string("codestatsd events 01234567 ").size());
+      std::atomic<int> wakes{0};
+      {
+        ev::PgListener peer(db.schema->conninfo(), prefix + "00000000 peer", ev::EventLog::kChannel, "",
+                            [&] { ++wakes; });
+        REQUIRE(eventually([&] { return wakes > 0; }));  // listening (it wakes once on connecting)
+        REQUIRE(eventually([&] { return metricSum(a, "codestats_event_notify_peers") == 1; }));
+        const int wakesBefore = wakes;
+        post(1);
+        CHECK(eventually([&] { return wakes > wakesBefore; }));
+        CHECK(metricSum(a, "codestats_event_notifies_total") > notifiesBefore);
+      }
     }
   }
 }

@@ -86,7 +86,8 @@ class EventBus {
   // transaction (event_log.hpp says why).
   void notifier();
   void exportLag(db::Connection& c);
-  std::string listenerName() const;  // its pg_stat_activity.application_name
+  std::string listenerName() const;    // its pg_stat_activity.application_name
+  std::string listenerPrefix() const;  // every listener of this log's application_name starts so
   std::string cursorName(const std::string& module) const { return settings_.hostId + "/" + module; }
   static int64_t nowMs();
 
@@ -114,6 +115,8 @@ class EventBus {
 
   std::unique_ptr<PgListener> listener_;
   std::thread notifier_;
+  std::string logTag_;                       // PostgreSQL: a hash of the log's database and schema (set by open())
+  std::atomic<bool> othersListening_{true};  // another host's listener is connected (PostgreSQL)
   std::mutex notifyMu_;
   std::condition_variable notifyCv_;
   bool notifyPending_ = false, notifyStop_ = false;

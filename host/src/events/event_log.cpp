@@ -82,7 +82,27 @@ void EventLog::append(db::Connection& c, db::Backend backend, const std::vector<
   }
 }
 
-void EventLog::notify(db::Connection& c) { c.query("SELECT pg_notify('codestats_events', '')", nullptr, 0); }
+void EventLog::notify(db::Connection& c, const std::string& sender) {
+  const cs_value p[] = {textValue(sender)};
+  c.query("SELECT pg_notify('codestats_events', $1)", p, 1);
+}
+
+std::string EventLog::logIdentity(db::Connection& c) {
+  db::ResultSet rs = c.query(
+      "SELECT current_database() || '.' || n.nspname FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace "
+      "WHERE t.oid = 'codestats_events'::regclass",
+      nullptr, 0);
+  return rs.rows() ? rs.at(0, 0).s : std::string();
+}
+
+int64_t EventLog::otherListeners(db::Connection& c, const std::string& prefix, const std::string& ownListener) {
+  const cs_value p[] = {textValue(prefix), textValue(ownListener)};
+  db::ResultSet rs = c.query(
+      "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND starts_with(application_name, $1) "
+      "AND application_name <> $2",
+      p, 2);
+  return rs.rows() ? rs.at(0, 0).i : 0;
+}
 
 LogRead EventLog::read(db::Connection& c, uint64_t after, size_t rows) {
   // One round trip: the rows, and the trim point as a row with seq 0 (never a real one).

@@ -44,7 +44,13 @@ class EventLog {
   // Not inside the appending transaction: NOTIFY takes a database-wide lock from the commit's
   // start to its end, which would serialise every commit that appends (measured: ingest's
   // commit 0.1 -> 1.0 ms).
-  static void notify(db::Connection& c);
+  // The payload names the sending host, so its own listener can ignore it.
+  static void notify(db::Connection& c, const std::string& sender);
+  // PostgreSQL: which log this is (database and schema of codestats_events).
+  static std::string logIdentity(db::Connection& c);
+  // The listening sessions of this log (application_name starting with `prefix`) other than
+  // `ownListener`: the other hosts a NOTIFY is for.
+  static int64_t otherListeners(db::Connection& c, const std::string& prefix, const std::string& ownListener);
   static uint64_t head(db::Connection& c);
   // created_at of the first event after `after`; nullopt when there is none.
   static std::optional<int64_t> firstCreatedAfter(db::Connection& c, uint64_t after);
