@@ -304,6 +304,10 @@ TEST_CASE("event log: a transaction's events share one row and keep one number e
       REQUIRE(past.events.size() == 1);
       CHECK(past.events[0].topic == "after");
       CHECK(past.events[0].seq == start + 308);
+      // A read of the bad row alone gives nothing to deliver, and says how far it read.
+      auto badOnly = ev::EventLog::read(*pool->acquire(), start + 304, 1);
+      CHECK(badOnly.events.empty());
+      CHECK(badOnly.through == start + 307);
       // The row limit: two rows asked, more there.
       CHECK(ev::EventLog::read(*pool->acquire(), start, 2).full);
     }
@@ -503,6 +507,52 @@ TEST_CASE("event log: a host sends NOTIFY only while another host of its log lis
         CHECK(eventually([&] { return wakes > wakesBefore; }));
         CHECK(metricSum(a, "codestats_event_notifies_total") > notifiesBefore);
       }
+    }
+  }
+}
+
+TEST_CASE("event log: readers pass a row that does not hold its events, once warned", "[events][db]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      BackendArgs db = backendArgs(backend);
+      TempDir var;
+      std::vector<std::string> args = db.args;
+      for (const std::string& a :
+           std::vector<std::string>{"modules=web,ingest,cache", "modules.cache.refresh_interval_ms=86400000",
+                                    "secret_key_base=" + std::string(64, 's')})
+        args.insert(args.end(), {"--set", a});
+      HostProcess h(var.path(), args);
+      Users users = createUsers(h, 2);
+      auto pool = openTestDb(db, var.path() + "/codestats.db");
+      // A row claiming three events it does not hold, numbered like an append would.
+      const std::string seq = std::to_string(
+          runSql(*pool, db.schema ? "SELECT setval('codestats_events_seq_seq', nextval('codestats_events_seq_seq') + 2)"
+                                  : "SELECT COALESCE(MAX(seq), 0) + 3 FROM codestats_events")
+              .at(0, 0)
+              .i);
+      runSql(*pool, "INSERT INTO codestats_events (seq, events, topic, producer, payload, created_at) VALUES (" + seq +
+                        ", 3, 'pulse.created', 'test', 'not framed', 0)");
+      // The cache's reader passes it although it gave nothing to deliver (at its next poll; the
+      // cursor is written within a second).
+      CHECK(eventually([&] {
+        return runSql(*pool,
+                      "SELECT COUNT(*) FROM codestats_event_cursors WHERE consumer LIKE '%/cache' AND seq >= " + seq)
+                   .at(0, 0)
+                   .i == 1;
+      }));
+      for (int i = 0; i < 6; ++i) {
+        auto r = h.request("POST", "/api/my/pulses",
+                           R"({"coded_at":")" + isoSecondsAgo(i) + R"(","xps":[{"language":"C","xp":5}]})",
+                           {{"X-API-Token", users.tokens[static_cast<size_t>(i) % users.tokens.size()]},
+                            {"Content-Type", "application/json"}});
+        REQUIRE(r.status == 201);
+      }
+      std::string diff;
+      INFO(diff);
+      REQUIRE(secondsUntilExact(h, *pool, users, diff) >= 0);  // the pulses after the bad row arrived
+      CHECK(eventually([&] { return metricSum(h, "codestats_events_delivered_total{module=\"cache\"}") >= 6; }));
+      // Warned, but not at every wake-up: the cursor moved past the row.
+      CHECK(countLines(h.log(), "do not hold their events") == 1);
     }
   }
 }

@@ -145,10 +145,11 @@ void EventBus::prepareConsumer(const std::string& module) {
 LogSlice EventBus::readAfter(uint64_t after) {
   std::lock_guard lock(readMu_);
   const auto& held = window_.events;
-  if (held && !held->empty() && window_.after <= after && after < held->back().seq) {
+  if (held && window_.after <= after && after < window_.through) {
     auto first = std::upper_bound(held->begin(), held->end(), after,
                                   [](uint64_t seq, const LoggedEvent& e) { return seq < e.seq; });
-    return LogSlice{held, static_cast<size_t>(first - held->begin()), window_.full, window_.trimmedThrough};
+    return LogSlice{held, static_cast<size_t>(first - held->begin()), window_.full, window_.trimmedThrough,
+                    window_.through};
   }
   LogRead read = EventLog::read(*pool_.acquire(), after, kBatchRows);
   if (read.undecodable) {
@@ -162,9 +163,9 @@ LogSlice EventBus::readAfter(uint64_t after) {
   auto events = std::make_shared<const std::vector<LoggedEvent>>(std::move(read.events));
   // Only a read ahead of the window replaces it: a reader far behind does not push the
   // others back to the database.
-  if (!events->empty() && (!held || held->empty() || after >= held->back().seq))
-    window_ = {after, read.trimmedThrough, read.full, events};
-  return LogSlice{events, 0, read.full, read.trimmedThrough};
+  if (read.through > 0 && after >= window_.through)
+    window_ = {after, read.trimmedThrough, read.full, read.through, events};
+  return LogSlice{events, 0, read.full, read.trimmedThrough, read.through};
 }
 
 void EventBus::startConsumer(const std::string& module) {

@@ -105,7 +105,8 @@ class EventBus {
   struct Window {
     uint64_t after = 0;
     uint64_t trimmedThrough = 0;
-    bool full = false;  // the read stopped at its row limit
+    bool full = false;     // the read stopped at its row limit
+    uint64_t through = 0;  // the highest row read
     std::shared_ptr<const std::vector<LoggedEvent>> events;
   };
   // Rows per read: an ingest batch's row holds ~20 events, a row at most 256.

@@ -121,6 +121,7 @@ LogRead EventLog::read(db::Connection& c, uint64_t after, size_t rows) {
   }
   std::sort(order.begin(), order.end());
   out.full = order.size() == rows;
+  out.through = order.empty() ? 0 : order.back().first;
   out.events.reserve(order.size());
   for (const auto& [seq, r] : order) {
     const size_t before = out.events.size();

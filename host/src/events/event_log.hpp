@@ -18,6 +18,7 @@ struct LogRead {
   std::vector<LoggedEvent> events;
   uint64_t trimmedThrough = 0;  // the trim point in the same snapshot (0: none)
   bool full = false;            // the read stopped at its row limit: more may follow
+  uint64_t through = 0;         // the highest row read (0: none): a reader may move its cursor there
   size_t undecodable = 0;       // rows left out because their columns do not hold their events
 };
 
