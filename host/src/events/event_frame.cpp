@@ -1,8 +1,44 @@
 #include "events/event_frame.hpp"
 
+#include <zlib.h>
+
 #include <charconv>
+#include <cstring>
+#include <stdexcept>
 
 namespace codestats::host::events {
+namespace {
+
+constexpr uint32_t kMaxInflated = 64u << 20;  // a row of 256 events; more is not ours
+
+std::string deflated(const std::string& text) {
+  uLongf size = compressBound(static_cast<uLong>(text.size()));
+  std::string out(4 + size, '\0');
+  const uint32_t n = static_cast<uint32_t>(text.size());
+  for (int i = 0; i < 4; ++i) out[static_cast<size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xff);
+  if (compress2(reinterpret_cast<Bytef*>(out.data() + 4), &size, reinterpret_cast<const Bytef*>(text.data()),
+                static_cast<uLong>(text.size()), Z_BEST_SPEED) != Z_OK)
+    throw std::runtime_error("event log: deflating a row failed");
+  out.resize(4 + size);
+  return out;
+}
+
+std::optional<std::string> inflated(std::string_view packed) {
+  if (packed.size() < 4) return std::nullopt;
+  uint32_t n = 0;
+  for (int i = 0; i < 4; ++i)
+    n |= static_cast<uint32_t>(static_cast<unsigned char>(packed[static_cast<size_t>(i)])) << (8 * i);
+  if (n > kMaxInflated) return std::nullopt;
+  std::string out(n, '\0');
+  uLongf size = n;
+  if (uncompress(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(packed.data() + 4),
+                 static_cast<uLong>(packed.size() - 4)) != Z_OK ||
+      size != n)
+    return std::nullopt;
+  return out;
+}
+
+}  // namespace
 
 EncodedFrame encodeFrame(const std::vector<PendingEvent>& events, size_t first, size_t count) {
   if (count == 1) return {events[first].topic, events[first].payload};
@@ -17,18 +53,25 @@ EncodedFrame encodeFrame(const std::vector<PendingEvent>& events, size_t first, 
     if (i > first) out.topic += '\n';
     out.topic += events[i].topic;
   }
-  out.payload.reserve(bytes);
+  std::string framed;
+  framed.reserve(bytes);
   for (size_t i = first; i < first + count; ++i) {
-    out.payload += std::to_string(events[i].payload.size());
-    out.payload += ':';
-    out.payload += events[i].payload;
+    framed += std::to_string(events[i].payload.size());
+    framed += ':';
+    framed += events[i].payload;
   }
+  out.packed = deflated(framed);
   return out;
 }
 
-bool decodeFrame(uint64_t seq, int64_t count, std::string topic, std::string payload, int64_t createdAtMs,
-                 std::vector<LoggedEvent>& out) {
+bool decodeFrame(uint64_t seq, int64_t count, std::string topic, std::string payload, std::string_view packed,
+                 int64_t createdAtMs, std::vector<LoggedEvent>& out) {
   if (count < 1 || seq < static_cast<uint64_t>(count)) return false;
+  if (!packed.empty()) {
+    auto text = inflated(packed);
+    if (!text) return false;
+    payload = std::move(*text);
+  }
   if (count == 1) {
     out.push_back(LoggedEvent{seq, std::move(topic), std::move(payload), createdAtMs});
     return true;

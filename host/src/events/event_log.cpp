@@ -11,18 +11,22 @@ using db::intValue;
 using db::textValue;
 
 // A row is a frame of one transaction's events (event_frame.hpp): seq is the position of
-// its last event, `events` how many it holds. Tables from before frames gain the column
-// (every old row holds one event).
+// its last event, `events` how many it holds, `packed` their deflated payloads. Tables from
+// before frames gain the columns (every old row holds one event, unpacked).
 constexpr const char* kCreateEventsSqlite =
     "CREATE TABLE IF NOT EXISTS codestats_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, "
-    "producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL, events INTEGER NOT NULL DEFAULT 1)";
+    "producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL, events INTEGER NOT NULL DEFAULT 1, "
+    "packed BLOB)";
 constexpr const char* kCreateEventsPostgres =
     "CREATE TABLE IF NOT EXISTS codestats_events (seq BIGSERIAL PRIMARY KEY, topic TEXT NOT NULL, "
-    "producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL, events INTEGER NOT NULL DEFAULT 1)";
-constexpr const char* kAddEventsColumnPostgres =
-    "ALTER TABLE codestats_events ADD COLUMN IF NOT EXISTS events INTEGER NOT NULL DEFAULT 1";
+    "producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL, events INTEGER NOT NULL DEFAULT 1, "
+    "packed BYTEA)";
+constexpr const char* kAddColumnsPostgres =
+    "ALTER TABLE codestats_events ADD COLUMN IF NOT EXISTS events INTEGER NOT NULL DEFAULT 1, "
+    "ADD COLUMN IF NOT EXISTS packed BYTEA";
 constexpr const char* kAddEventsColumnSqlite =
     "ALTER TABLE codestats_events ADD COLUMN events INTEGER NOT NULL DEFAULT 1";
+constexpr const char* kAddPackedColumnSqlite = "ALTER TABLE codestats_events ADD COLUMN packed BLOB";
 constexpr const char* kCreateCursors =
     "CREATE TABLE IF NOT EXISTS codestats_event_cursors (consumer TEXT PRIMARY KEY, seq BIGINT NOT NULL, "
     "updated_at BIGINT NOT NULL)";
@@ -35,15 +39,15 @@ constexpr const char* kCreateTrim =
 // the last, which is the row's seq. Only appends, all under the lock, touch the sequence.
 constexpr const char* kAppendPostgres =
     "WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(7165055919061229941)) "
-    "INSERT INTO codestats_events (seq, events, topic, producer, payload, created_at) "
+    "INSERT INTO codestats_events (seq, events, topic, producer, payload, created_at, packed) "
     "SELECT setval('codestats_events_seq_seq', nextval('codestats_events_seq_seq') + $1::bigint - 1), $1::bigint, "
-    "$2, $3, $4, $5 FROM lock";
+    "$2, $3, $4, $5, $6 FROM lock";
 // SQLite: one writer, so the next numbers follow the highest ever given (sqlite_sequence
 // keeps it even if the newest rows were deleted by hand; trimming always keeps the newest).
 constexpr const char* kAppendSqlite =
-    "INSERT INTO codestats_events (seq, events, topic, producer, payload, created_at) VALUES ("
+    "INSERT INTO codestats_events (seq, events, topic, producer, payload, created_at, packed) VALUES ("
     "(SELECT MAX(s) FROM (SELECT COALESCE(MAX(seq), 0) AS s FROM codestats_events UNION ALL "
-    "SELECT seq FROM sqlite_sequence WHERE name = 'codestats_events')) + $1, $1, $2, $3, $4, $5)";
+    "SELECT seq FROM sqlite_sequence WHERE name = 'codestats_events')) + $1, $1, $2, $3, $4, $5, $6)";
 
 uint64_t asSeq(const db::Value& v) { return v.type == CS_VAL_NULL || v.i < 0 ? 0 : static_cast<uint64_t>(v.i); }
 
@@ -56,11 +60,16 @@ void EventLog::createTables(db::Pool& pool) {
   if (postgres) conn->query(db::kSchemaLockSql, nullptr, 0);
   conn->execScript(postgres ? kCreateEventsPostgres : kCreateEventsSqlite);
   if (postgres) {
-    conn->execScript(kAddEventsColumnPostgres);
-  } else if (conn->query("SELECT COUNT(*) FROM pragma_table_info('codestats_events') WHERE name = 'events'", nullptr, 0)
+    conn->execScript(kAddColumnsPostgres);
+  } else {
+    auto has = [&](const char* column) {
+      const cs_value p[] = {textValue(column)};
+      return conn->query("SELECT COUNT(*) FROM pragma_table_info('codestats_events') WHERE name = $1", p, 1)
                  .at(0, 0)
-                 .i == 0) {
-    conn->execScript(kAddEventsColumnSqlite);
+                 .i > 0;
+    };
+    if (!has("events")) conn->execScript(kAddEventsColumnSqlite);
+    if (!has("packed")) conn->execScript(kAddPackedColumnSqlite);
   }
   conn->execScript(kCreateCursors);
   conn->execScript(kCreateTrim);
@@ -75,9 +84,19 @@ void EventLog::append(db::Connection& c, db::Backend backend, const std::vector<
            events[first + count].producer == events[first].producer)
       ++count;
     EncodedFrame frame = encodeFrame(events, first, count);
-    const cs_value p[] = {intValue(static_cast<int64_t>(count)), textValue(frame.topic),
-                          textValue(events[first].producer), textValue(frame.payload), intValue(nowMs)};
-    c.query(sql, p, 5);
+    cs_value packed{};
+    packed.type = CS_VAL_NULL;
+    if (!frame.packed.empty()) {
+      packed.type = CS_VAL_BLOB;
+      packed.s = cs_str{frame.packed.data(), frame.packed.size()};
+    }
+    const cs_value p[] = {intValue(static_cast<int64_t>(count)),
+                          textValue(frame.topic),
+                          textValue(events[first].producer),
+                          textValue(frame.payload),
+                          intValue(nowMs),
+                          packed};
+    c.query(sql, p, 6);
     first += count;
   }
 }
@@ -108,8 +127,8 @@ LogRead EventLog::read(db::Connection& c, uint64_t after, size_t rows) {
   // One round trip: the rows, and the trim point as a row with seq 0 (never a real one).
   const cs_value p[] = {intValue(static_cast<int64_t>(after)), intValue(static_cast<int64_t>(rows))};
   db::ResultSet rs = c.query(
-      "SELECT * FROM (SELECT seq, events, topic, payload, created_at FROM codestats_events WHERE seq > $1 ORDER BY "
-      "seq LIMIT $2) e UNION ALL SELECT 0, 0, '', '', through FROM codestats_event_trim WHERE id = 1",
+      "SELECT * FROM (SELECT seq, events, topic, payload, created_at, packed FROM codestats_events WHERE seq > $1 "
+      "ORDER BY seq LIMIT $2) e UNION ALL SELECT 0, 0, '', '', through, NULL FROM codestats_event_trim WHERE id = 1",
       p, 2);
   LogRead out;
   std::vector<std::pair<uint64_t, size_t>> order;  // (seq, result row): UNION ALL keeps no order
@@ -125,8 +144,10 @@ LogRead EventLog::read(db::Connection& c, uint64_t after, size_t rows) {
   out.events.reserve(order.size());
   for (const auto& [seq, r] : order) {
     const size_t before = out.events.size();
-    if (!decodeFrame(seq, rs.at(r, 1).i, std::move(rs.cells[r * 5 + 2].s), std::move(rs.cells[r * 5 + 3].s),
-                     rs.at(r, 4).i, out.events)) {
+    const db::Value& packed = rs.at(r, 5);
+    if (!decodeFrame(seq, rs.at(r, 1).i, std::move(rs.cells[r * 6 + 2].s), std::move(rs.cells[r * 6 + 3].s),
+                     packed.type == CS_VAL_NULL ? std::string_view() : std::string_view(packed.s), rs.at(r, 4).i,
+                     out.events)) {
       ++out.undecodable;
       continue;
     }
