@@ -1,6 +1,6 @@
 #include "events/event_frame.hpp"
 
-#include <zlib.h>
+#include <lz4.h>
 
 #include <charconv>
 #include <cstring>
@@ -9,32 +9,30 @@
 namespace codestats::host::events {
 namespace {
 
-constexpr uint32_t kMaxInflated = 64u << 20;  // a row of 256 events; more is not ours
+constexpr uint32_t kMaxUnpacked = 64u << 20;  // a row of 256 events; more is not ours
 
-std::string deflated(const std::string& text) {
-  uLongf size = compressBound(static_cast<uLong>(text.size()));
-  std::string out(4 + size, '\0');
+std::string packedText(const std::string& text) {
+  if (text.size() > kMaxUnpacked) throw std::runtime_error("event log: a row's payloads are too large");
+  const int bound = LZ4_compressBound(static_cast<int>(text.size()));
+  std::string out(4 + static_cast<size_t>(bound), '\0');
   const uint32_t n = static_cast<uint32_t>(text.size());
   for (int i = 0; i < 4; ++i) out[static_cast<size_t>(i)] = static_cast<char>((n >> (8 * i)) & 0xff);
-  if (compress2(reinterpret_cast<Bytef*>(out.data() + 4), &size, reinterpret_cast<const Bytef*>(text.data()),
-                static_cast<uLong>(text.size()), Z_BEST_SPEED) != Z_OK)
-    throw std::runtime_error("event log: deflating a row failed");
-  out.resize(4 + size);
+  const int size = LZ4_compress_default(text.data(), out.data() + 4, static_cast<int>(text.size()), bound);
+  if (size <= 0) throw std::runtime_error("event log: packing a row failed");
+  out.resize(4 + static_cast<size_t>(size));
   return out;
 }
 
-std::optional<std::string> inflated(std::string_view packed) {
+std::optional<std::string> unpackedText(std::string_view packed) {
   if (packed.size() < 4) return std::nullopt;
   uint32_t n = 0;
   for (int i = 0; i < 4; ++i)
     n |= static_cast<uint32_t>(static_cast<unsigned char>(packed[static_cast<size_t>(i)])) << (8 * i);
-  if (n > kMaxInflated) return std::nullopt;
+  if (n > kMaxUnpacked) return std::nullopt;
   std::string out(n, '\0');
-  uLongf size = n;
-  if (uncompress(reinterpret_cast<Bytef*>(out.data()), &size, reinterpret_cast<const Bytef*>(packed.data() + 4),
-                 static_cast<uLong>(packed.size() - 4)) != Z_OK ||
-      size != n)
-    return std::nullopt;
+  const int size =
+      LZ4_decompress_safe(packed.data() + 4, out.data(), static_cast<int>(packed.size() - 4), static_cast<int>(n));
+  if (size < 0 || static_cast<uint32_t>(size) != n) return std::nullopt;
   return out;
 }
 
@@ -60,7 +58,7 @@ EncodedFrame encodeFrame(const std::vector<PendingEvent>& events, size_t first, 
     framed += ':';
     framed += events[i].payload;
   }
-  out.packed = deflated(framed);
+  out.packed = packedText(framed);
   return out;
 }
 
@@ -68,7 +66,7 @@ bool decodeFrame(uint64_t seq, int64_t count, std::string topic, std::string pay
                  int64_t createdAtMs, std::vector<LoggedEvent>& out) {
   if (count < 1 || seq < static_cast<uint64_t>(count)) return false;
   if (!packed.empty()) {
-    auto text = inflated(packed);
+    auto text = unpackedText(packed);
     if (!text) return false;
     payload = std::move(*text);
   }
