@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include <codestats/accept.hpp>
 #include <codestats/text.hpp>
 
 #include "common/ascii.hpp"
@@ -280,6 +281,12 @@ std::vector<Ingest::Outcome> Ingest::commitPulses(const std::vector<PendingPulse
 
 std::optional<PendingPulse> Ingest::preparePulse(const Request& req, Response& resp,
                                                  std::shared_ptr<const MachineAuth>& auth) {
+  // The api pipeline's negotiation runs before authentication (spec §3.2): an Accept without
+  // JSON and without */* is a 406. No header, */* and every client in clients.md pass.
+  if (!codestats::acceptAllows(req.header("accept"), "application/json")) {
+    resp.json(406, R"({"error":"Not acceptable: this API answers application/json."})");
+    return std::nullopt;
+  }
   // 0. exactly one X-API-Token that verifies
   if (req.headerCount("x-api-token") != 1) {
     resp.json(403, kAuthError);

@@ -13,6 +13,7 @@
 #include "graphiql_page.hpp"
 #include "graphql_route.hpp"
 #include "machines.hpp"
+#include "not_found.hpp"
 #include "password_reset.hpp"
 #include "preferences.hpp"
 #include "profile.hpp"
@@ -71,6 +72,7 @@ class WebModule : public codestats::Module {
     page("GET", "/changes", Access::Anyone, changesPage);
     page("GET", "/aliases", Access::Anyone, aliasesPage);
     page("GET", "/tos", Access::Anyone, tosPage);
+    page("GET", "/support", Access::Anyone, supportPage);
     page("GET", "/signup", Access::LoggedOut, signupPage);
     page("POST", "/signup", Access::LoggedOut, signup);
     page("GET", "/login", Access::LoggedOut, loginPage);
@@ -100,6 +102,11 @@ class WebModule : public codestats::Module {
 
     page("GET", "/my/pulses", Access::LoggedIn, exportPulses, Format::Csv);
     page("GET", "/my/private", Access::LoggedIn, exportPrivate, Format::Csv);
+
+    // Paths no route knows: the "Not found" page in the layout for browsers, JSON for API
+    // clients (spec §2.6). A fallback never hides a 405 (docs/decisions.md).
+    route("*", "/*path",
+          [this](const codestats::Request& req, codestats::Response& resp) { routeNotFound(*app_, req, resp); });
 
     every("purge-expired", std::chrono::minutes(10), [this] { purgeExpiredResets(*app_); });
 

@@ -76,6 +76,10 @@ void homePage(App& app, Ctx& c) {
   d.set("total_xp_raw", std::to_string(f.totalXp));
   d.set("languages", languages);
   d.set("most_active", mostActive);
+  if (auto example = app.exampleProfile().username(nowMs())) {
+    d.set("has_example_profile", true);
+    d.set("example_profile_path", encodePathSegment(*example));
+  }
   app.pages().render(c, 200, "home", d, "");
 }
 

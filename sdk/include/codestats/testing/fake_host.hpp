@@ -256,6 +256,8 @@ struct Pattern {
   };
   std::string text;
   std::vector<Segment> segs;
+  // "/*name" alone: answers only paths no other route knows; never hides a 405.
+  bool fallback() const { return segs.size() == 1 && segs[0].kind == Segment::Rest; }
   static std::optional<Pattern> parse(std::string_view pattern) {
     if (pattern.empty() || pattern.front() != '/') return std::nullopt;
     Pattern p;
@@ -1242,6 +1244,7 @@ class FakeHost {
         bool methodOk =
             route.method == "*" || route.method == req.method || (req.method == "HEAD" && route.method == "GET");
         if (!methodOk) {
+          if (route.pattern.fallback()) continue;
           pathMatched = true;
           if (allow.find(route.method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + route.method;
           continue;
@@ -1255,6 +1258,7 @@ class FakeHost {
         }
       }
     }
+    if (found && pathMatched && found->pattern.fallback()) found = nullptr;
     if (!found) status = pathMatched ? 405 : 404;
     return found;
   }
