@@ -56,7 +56,7 @@ class IngestModule : public codestats::Module {
             [this](const Args& a) { return import_.languages(a); });
     command("import-pulses", "import-pulses SOURCE AFTER THROUGH BATCH: one batch of pulses and xps of an import",
             [this](const Args& a) { return import_.pulses(a); });
-    command("import-finish", "import-finish SOURCE SNAPSHOT_AT_MS --all|USER_ID...: aggregates of an import",
+    command("import-finish", "import-finish SOURCE SNAPSHOT_AT_MS [--all|USER_ID...]: aggregates of an import",
             [this](const Args& a) { return import_.finish(a); });
     command("import-compare", "import-compare JSON: per-user XP of an original against the aggregates (JSON)",
             [this](const Args& a) { return import_.compare(a); });

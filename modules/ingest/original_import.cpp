@@ -214,59 +214,77 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
   } catch (const std::invalid_argument& e) {
     throw Error(CS_E_INVALID, e.what());
   }
-  int64_t inserted = 0, present = 0, xpsRows = 0, xpSum = 0, legacy = 0, negative = 0;
+  int64_t inserted = 0, present = 0, xpsRows = 0, xpSum = 0, legacy = 0, negative = 0, renumbered = 0;
   host_.transaction([&](Tx& tx) {
-    inserted = present = xpsRows = xpSum = legacy = negative = 0;
+    inserted = present = xpsRows = xpSum = legacy = negative = renumbered = 0;
     Rows w = tx.query("SELECT pulse_offset, last_pulse_id FROM import_sources WHERE source = $1", {args[0]});
     if (w.empty()) throw Error(CS_E_INVALID, "no import of '" + args[0] + "' begun (ingest.import-begin)");
     const int64_t offset = w[0].i64(0);
     if (w[0].i64(1) != after)
       throw Error(CS_E_CONFLICT, "the watermark of '" + args[0] + "' is " + std::to_string(w[0].i64(1)) + ", not " +
                                      std::to_string(after) + ": is another import of this source running?");
-    std::vector<Param> values;
-    values.reserve(batch.size() * 9);
-    for (const ImportedPulse& p : batch)
-      for (Param v : {Param(p.sourceId + offset), Param(p.userId), Param(p.machineId), Param(p.time.sentAtMs),
-                      Param(p.time.sentAtLocalMs), Param(p.time.tzOffset), Param(p.time.localDay),
-                      Param(p.time.localHour), Param(p.insertedAtMs)})
-        values.push_back(v);
-    // A pulse of an earlier run (a resumed batch, the delta's look back) is skipped; the id
-    // taken by another pulse is an error (the target took pulses of its own meanwhile).
-    std::set<int64_t> fresh;
+    // A pulse at or below the watermark comes from the delta's look-back: it may be there
+    // already (same user, machine and sent_at, the CSV import's rule). Above it, nothing of
+    // the batch was committed before (each batch commits with its watermark).
+    std::vector<const ImportedPulse*> todo;
+    for (const ImportedPulse& p : batch) {
+      if (p.sourceId <= after &&
+          !tx.query("SELECT 1 FROM pulses WHERE user_id = $1 AND sent_at = $2 AND machine_id = $3 LIMIT 1",
+                    {p.userId, p.time.sentAtMs, p.machineId})
+               .empty()) {
+        ++present;
+        continue;
+      }
+      todo.push_back(&p);
+    }
+    auto rowOf = [&](const ImportedPulse& p, int64_t id) {
+      return std::vector<Param>{id,
+                                p.userId,
+                                p.machineId,
+                                p.time.sentAtMs,
+                                p.time.sentAtLocalMs,
+                                p.time.tzOffset,
+                                p.time.localDay,
+                                p.time.localHour,
+                                p.insertedAtMs};
+    };
+    // The original's id plus the offset where it is free (always, into a target that took
+    // no pulses of its own since the first run), else a new one.
+    std::set<int64_t> stored;
     constexpr size_t kWidth = 9;
-    size_t rows = batch.size(), done = 0;
+    size_t done = 0;
     std::vector<Param> part;
     for (size_t chunk : {size_t(256), size_t(64), size_t(16), size_t(4), size_t(1)}) {
-      while (rows - done >= chunk) {
-        part.assign(values.begin() + static_cast<std::ptrdiff_t>(done * kWidth),
-                    values.begin() + static_cast<std::ptrdiff_t>((done + chunk) * kWidth));
+      while (todo.size() - done >= chunk) {
+        part.clear();
+        for (size_t i = done; i < done + chunk; ++i)
+          for (Param& v : rowOf(*todo[i], todo[i]->sourceId + offset)) part.push_back(v);
         Rows r = tx.query(multiRowSql("INSERT INTO pulses (id, user_id, machine_id, sent_at, sent_at_local, "
                                       "tz_offset, local_day, local_hour, inserted_at) VALUES ",
                                       " ON CONFLICT (id) DO NOTHING RETURNING id", kWidth, chunk),
                           part);
-        for (size_t i = 0; i < r.size(); ++i) fresh.insert(r[i].i64(0));
+        for (size_t i = 0; i < r.size(); ++i) stored.insert(r[i].i64(0));
         done += chunk;
       }
     }
     std::vector<Param> xpValues;
-    for (const ImportedPulse& p : batch) {
-      const int64_t id = p.sourceId + offset;
-      if (!fresh.count(id)) {
-        Rows same = tx.query("SELECT user_id, machine_id, sent_at FROM pulses WHERE id = $1", {id});
-        if (same.empty() || same[0].i64(0) != p.userId || same[0].i64(1) != p.machineId ||
-            same[0].i64(2) != p.time.sentAtMs)
-          throw Error(CS_E_CONFLICT, "pulse id " + std::to_string(id) + " (original " + std::to_string(p.sourceId) +
-                                         ") is taken by a pulse that was not imported from this source");
-        ++present;
-        continue;
+    for (const ImportedPulse* p : todo) {
+      int64_t id = p->sourceId + offset;
+      if (!stored.count(id)) {  // taken by a pulse the target got through its API
+        id = host_.dbBackend() == CS_DB_POSTGRES ? tx.query("SELECT nextval('pulses_id_seq')")[0].i64(0)
+                                                 : tx.query("SELECT COALESCE(MAX(id), 0) + 1 FROM pulses")[0].i64(0);
+        tx.query(multiRowSql("INSERT INTO pulses (id, user_id, machine_id, sent_at, sent_at_local, tz_offset, "
+                             "local_day, local_hour, inserted_at) VALUES ",
+                             "", kWidth, 1),
+                 rowOf(*p, id));
+        ++renumbered;
       }
       ++inserted;
-      if (p.legacy) ++legacy;
-      for (const ImportedXp& x : p.xps) {
-        if (x.amount < 0) {  // the original's API refused these; its database did not
-          ++negative;
-          continue;
-        }
+      if (p->legacy) ++legacy;
+      for (const ImportedXp& x : p->xps) {
+        // The original's API refused these, its database did not, and its totals count
+        // them: kept as they are, and reported.
+        if (x.amount < 0) ++negative;
         for (Param v : {Param(id), Param(x.languageId), Param(x.originalLanguageId), Param(x.amount)})
           xpValues.push_back(v);
         ++xpsRows;
@@ -281,14 +299,16 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
   });
   return "{\"pulses\":" + std::to_string(inserted) + ",\"present\":" + std::to_string(present) +
          ",\"xps\":" + std::to_string(xpsRows) + ",\"xp\":" + std::to_string(xpSum) +
-         ",\"legacy\":" + std::to_string(legacy) + ",\"negative_xps\":" + std::to_string(negative) + "}\n";
+         ",\"legacy\":" + std::to_string(legacy) + ",\"negative_xps\":" + std::to_string(negative) +
+         ",\"new_ids\":" + std::to_string(renumbered) + "}\n";
 }
 
 std::string OriginalImport::finish(const std::vector<std::string>& args) {
-  if (args.size() < 3) throw Error(CS_E_INVALID, "usage: ingest.import-finish SOURCE SNAPSHOT_AT_MS --all|USER_ID...");
+  if (args.size() < 2)
+    throw Error(CS_E_INVALID, "usage: ingest.import-finish SOURCE SNAPSHOT_AT_MS [--all|USER_ID...]");
   const int64_t snapshotAt = parseId(args[1], "SNAPSHOT_AT_MS");
   std::vector<int64_t> users;
-  const bool all = args[2] == "--all";
+  const bool all = args.size() > 2 && args[2] == "--all";
   if (!all)
     for (size_t i = 2; i < args.size(); ++i) users.push_back(parseId(args[i], "USER_ID"));
   const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;

@@ -24,9 +24,11 @@ class OriginalImport {
   // import-languages SOURCE check|write JSON: [{"id","name","alias_of","inserted_at"}].
   std::string languages(const std::vector<std::string>& args);
   // import-pulses SOURCE AFTER THROUGH BATCH (import_batch.hpp): one transaction with the
-  // watermark, which must be AFTER and becomes THROUGH. Pulses already there are skipped.
+  // watermark, which must be AFTER and becomes THROUGH. Pulses at or below AFTER (a delta's
+  // look-back) that are there already are skipped; a pulse whose id the target gave to a
+  // pulse of its own meanwhile gets a new id.
   std::string pulses(const std::vector<std::string>& args);
-  // import-finish SOURCE SNAPSHOT_AT_MS --all|USER_ID...: the aggregates of those users
+  // import-finish SOURCE SNAPSHOT_AT_MS [--all|USER_ID...]: the aggregates of those users
   // rebuilt from the pulses (once per run, not per batch), sequences moved past the
   // explicit ids, the run recorded.
   std::string finish(const std::vector<std::string>& args);
