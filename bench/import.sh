@@ -4,13 +4,16 @@
 # USERS users, PULSES pulses, ~2 xps each) imported into a fresh codestatsd on each
 # backend, then a delta import of DELTA pulses added to the original afterwards.
 #   bench/import.sh [sqlite|postgres|both]    (default both)
-#   USERS=10000 PULSES=1000000 DELTA=10000 PGPORT=55434 BUILD_DIR=build
+#   USERS=10000 PULSES=1000000 DELTA=10000 DELTA_USERS=USERS PGPORT=55434 BUILD_DIR=build
+# (DELTA_USERS: how many users the delta's pulses belong to; the last minutes before a
+# switch-over touch a few hundred, not all)
 # Prints pulses/s of the full import and the seconds of the delta import. The original and
 # the target share the PostgreSQL server (two databases) for the postgres run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${BUILD_DIR:-build}"
 users="${USERS:-10000}" pulses="${PULSES:-1000000}" delta="${DELTA:-10000}"
+delta_users="${DELTA_USERS:-$users}"
 which="${1:-both}"
 fixtures=tests/fixtures/codestats_original
 . scripts/pgtest.sh
@@ -23,14 +26,14 @@ setup_original() {
   pg -U app -d original -f "$fixtures/schema.sql" >/dev/null
   local t0=$SECONDS
   pg -U app -d original -v users="$users" -v pulses="$pulses" -f "$fixtures/generate.sql" >/dev/null
-  pg -U app -d original -c "ANALYZE" >/dev/null
+  pg -U app -d original -c "ANALYZE pulses; ANALYZE xps; ANALYZE users; ANALYZE machines" >/dev/null
   echo "original: $users users, $pulses pulses generated in $((SECONDS - t0)) s"
 }
 
 add_delta() {  # DELTA more pulses (1 xps each) after the last, received now
   pg -U app -d original -c "
     INSERT INTO pulses (id, sent_at, sent_at_local, tz_offset, user_id, machine_id, inserted_at, updated_at)
-    SELECT $pulses + g, now()::timestamp, now()::timestamp, 0, 1 + g % $users, (g % $users) * 3 + 1, now(), now()
+    SELECT $pulses + g, now()::timestamp, now()::timestamp, 0, 1 + g % $delta_users, (g % $delta_users) * 3 + 1, now(), now()
     FROM generate_series(1, $delta) g;
     INSERT INTO xps (amount, pulse_id, language_id, original_language_id, inserted_at, updated_at)
     SELECT 10, $pulses + g, 1, 1, now(), now() FROM generate_series(1, $delta) g;" >/dev/null

@@ -201,7 +201,7 @@ class Importer {
                 all ? "every user" : (std::to_string(touched_.size()) + " users").c_str());
     std::fflush(stdout);
     runOrThrow(admin_, "ingest.import-finish", finishArgs);
-    warmCache();
+    warmCache(users, all);
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
     printSummary(secs);
     return 0;
@@ -335,16 +335,28 @@ class Importer {
     progress.finish();
   }
 
-  // The cache reads the new accounts from web's events, then rebuilds every user from
-  // the pulses table, so the first profile views are warm and exact.
-  void warmCache() {
-    if (!hasCache_) return;
+  // The cache reads the new accounts from web's events, then rebuilds from the pulses
+  // table every user (a first run, a big delta) or those that got pulses, so the first
+  // profile views are warm and exact (it gets no event per imported pulse).
+  void warmCache(const std::vector<OriginalUser>& users, bool all) {
+    if (!hasCache_ || (!all && touched_.empty())) return;
     for (int i = 0; i < 600; ++i) {  // wait until the cache has read the account events
       Reply r = admin_.call("GET", "/admin/modules/cache");
       auto o = r.status == 200 ? parseObject(r.body) : nullptr;
       auto ev = o ? o->getObject("events") : nullptr;
       if (!ev || ev->getValue<int64_t>("lag_events") == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (!all) {
+      ImportProgress progress("cache", static_cast<int64_t>(touched_.size()), stdout);
+      for (const auto& u : users) {
+        auto t = userMap_.find(u.id);
+        if (t == userMap_.end() || !touched_.count(t->second)) continue;
+        admin_.run("cache.rebuild", {u.username});
+        progress.advance(1);
+      }
+      progress.finish();
+      return;
     }
     if (!admin_.run("cache.rebuild", {"--all"}).ok()) return;
     int64_t total = 0;
