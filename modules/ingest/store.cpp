@@ -92,11 +92,6 @@ std::optional<MachineAuth> findActiveMachine(Host& host, const std::string& user
 LanguageRef getOrCreateLanguage(Host& host, const std::string& name) { return languageWith(host, name); }
 LanguageRef getOrCreateLanguage(Tx& tx, const std::string& name) { return languageWith(tx, name); }
 
-namespace {
-
-// The text of a multi-row statement: head, `rows` tuples of `width` placeholders, tail.
-// Built once per statement and size and kept (the single writer runs ~20 per batch; a
-// 64-row text is several KiB of appends). Few distinct keys: four sizes per statement.
 const std::string& multiRowSql(const char* head, const char* tail, size_t width, size_t rows) {
   static std::mutex mutex;
   static std::map<std::tuple<const char*, const char*, size_t>, std::string> texts;  // by literal address
@@ -118,7 +113,7 @@ const std::string& multiRowSql(const char* head, const char* tail, size_t width,
 // PostgreSQL: the same INSERT as one statement whatever the row count, its columns passed
 // as arrays (head without its "VALUES ", then SELECT * FROM unnest($1, $2, ...), tail). Rows
 // keep their order, so the aggregates' keys are still locked in key order.
-const std::string& unnestSql(const char* head, const char* tail, size_t width) {
+static const std::string& unnestSql(const char* head, const char* tail, size_t width) {
   static std::mutex mutex;
   static std::map<std::pair<const char*, const char*>, std::string> texts;  // by literal address
   std::lock_guard lock(mutex);
@@ -136,10 +131,6 @@ const std::string& unnestSql(const char* head, const char* tail, size_t width) {
   return sql;
 }
 
-// Runs a multi-row INSERT for `rows` rows of `width` values. SQLite: in chunks of 64, 16, 4
-// and 1 rows, so that only four statement texts per table reach the prepared-statement
-// cache. PostgreSQL, where every statement is a round trip to the server and most of its
-// cost: one statement with the columns as arrays when every value is an integer.
 void insertRows(Tx& tx, const char* head, const char* tail, size_t width, const std::vector<Param>& values,
                 bool postgres) {
   size_t rows = values.size() / width, done = 0;
@@ -168,6 +159,8 @@ void insertRows(Tx& tx, const char* head, const char* tail, size_t width, const 
     }
   }
 }
+
+namespace {
 
 std::vector<int64_t> allocatePulseIds(Tx& tx, size_t n, bool postgres) {
   std::vector<int64_t> ids;

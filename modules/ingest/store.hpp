@@ -61,6 +61,18 @@ struct PendingPulse {
   int64_t pulseId = 0;  // set by writePulses
 };
 
+// The text of a multi-row statement: head, `rows` tuples of `width` placeholders, tail.
+// Built once per statement and size and kept (the single writer runs ~20 per batch; a
+// 64-row text is several KiB of appends). Keyed by the literals' addresses: pass string
+// literals. Few distinct keys: four sizes per statement.
+const std::string& multiRowSql(const char* head, const char* tail, size_t width, size_t rows);
+// Runs a multi-row INSERT ("... VALUES ", tail) for `rows` rows of `width` values. SQLite: in
+// chunks of 64, 16, 4 and 1 rows, so that only four statement texts per table reach the
+// prepared-statement cache. PostgreSQL: one statement, the columns as arrays, when every
+// value is an integer (a round trip is most of a statement's cost there).
+void insertRows(Tx& tx, const char* head, const char* tail, size_t width, const std::vector<Param>& values,
+                bool postgres);
+
 // Inserts the pulses and xps and applies their aggregate deltas (in key order, so that
 // concurrent batches never deadlock). Multi-row statements; pulse ids are allocated up
 // front (PostgreSQL: the sequence; SQLite: MAX(id) under the write lock). Runs inside the

@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "account_import.hpp"
 #include "accounts.hpp"
 #include "admin_commands.hpp"
 #include "api_users.hpp"
@@ -37,7 +38,8 @@ class WebModule : public codestats::Module {
     for (const auto& m : webMigrations()) migration(m.version, m.name, m.sqlite, m.postgres);
     // Web's tables (docs/data-ownership.md). Ingest's pulses and aggregates are read through
     // ingest.xp and changed only through the ingest.v1 service.
-    ownsTables({"users", "machines", "sessions", "password_resets", "remember_tokens", "web_settings"});
+    ownsTables(
+        {"users", "machines", "sessions", "password_resets", "remember_tokens", "web_settings", "import_id_map"});
     publishes("web.accounts", 1, {"users", "machines"});
     uses("ingest.xp", 1);
 
@@ -124,6 +126,10 @@ class WebModule : public codestats::Module {
             [this](const Args& a) { return cmdSetSignups(*app_, a); });
     command("reset-password", "reset-password USERNAME: sets and prints a new random password, logs the user out",
             [this](const Args& a) { return cmdResetPassword(*app_, a); });
+    command("import-accounts",
+            "import-accounts SOURCE check|write JSON: users and machines of an original Code::Stats database "
+            "(codestatsctl import-codestats sends them)",
+            [this](const Args& a) { return cmdImportAccounts(*app_, a); });
     command("delete-user", "delete-user USERNAME: deletes the account, its machines and (through ingest) its XP",
             [this](const Args& a) { return cmdDeleteUser(*app_, a); });
   }
