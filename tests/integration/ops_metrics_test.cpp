@@ -199,8 +199,12 @@ TEST_CASE("metrics: SQLite counts its WAL syncs and background checkpoints; Post
       REQUIRE(syncs0.has_value());
       CHECK_THAT(m0, Contains("# TYPE codestats_sqlite_wal_syncs_total counter\n"));
       // Sequential pulses: one commit and one sync each (nobody else's sync covers them).
+      // The event log's reader for ingest (web reads no events) also commits its cursor, at
+      // most once a second after a change: up to two such writes while the pulses go in.
       for (int i = 0; i < 5; ++i) REQUIRE(postPulse(h, token, 30 + i, 2).status == 201);
-      CHECK(sample(metrics(h), "codestats_sqlite_wal_syncs_total").value_or(-1) == *syncs0 + 5);
+      const double syncs = sample(metrics(h), "codestats_sqlite_wal_syncs_total").value_or(-1) - *syncs0;
+      CHECK(syncs >= 5);
+      CHECK(syncs <= 5 + 2);
       // Enough pages for several checkpoints at 100 frames: the host thread runs them.
       REQUIRE(postConcurrently(h, token, 8, 400) == 400);
       std::optional<double> checkpoints, restarts;
