@@ -14,7 +14,10 @@ cp "$here/package.json" "$here/package-lock.json" "$here"/*.mjs "$work/"
 (cd "$work" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
 . "$here/../host.sh"
-e2e_start_host "$build" web,ingest,channels browser-e2e
+# A tiny GeoIP database that places loopback clients in Helsinki, so front-page pulses carry
+# coordinates and the map shows their dots (tests/geoip/make-test-mmdb.pl).
+perl "$here/../../geoip/make-test-mmdb.pl" "$work/test-city.mmdb"
+e2e_start_host "$build" web,ingest,channels browser-e2e --set modules.channels.geoip_db="$work/test-city.mmdb"
 export CODESTATS_SCREENSHOTS="$work/screenshots"
 cd "$work"
 rc=0

@@ -3,13 +3,15 @@
 // failed request, the dark header bar, no serious or critical axe-core violation, the map's
 // land, the profile's calendar and hidden hour table; then the same pages without JavaScript
 // at phone width. Full-page screenshots of each go to the screenshot directory.
+// The front page live: a pulse re-sorts the language lists and drops a dot on the map where
+// it came from (run.sh's GeoIP database puts loopback in Helsinki).
 // Also the machines page: the Copy button, and Delete/Regenerate asking first (a dialog with
 // JavaScript, a confirmation page without).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { DUE_MS, base, launch, shot, signUpAndLogIn } from './helpers.mjs';
+import { DUE_MS, base, joined, launch, postPulse, shot, signUpAndLogIn } from './helpers.mjs';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
@@ -253,5 +255,38 @@ test('machines without JavaScript: Delete and Regenerate go through a confirmati
   assert.equal((await stranger.goto(`${base}/my/machines/${machineId}/delete`)).status(), 404);
   assert.equal((await stranger.goto(`${base}/my/machines/${machineId}/key`)).status(), 404);
   await other.close();
+  await context.close();
+});
+
+test('front page live: a pulse re-sorts both language lists and puts a dot on the map where it came from', async () => {
+  const context = await browser.newContext({ viewport: VIEWPORTS.desktop });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  const frontJoined = joined(page, 'frontpage');
+  await page.goto(`${base}/`);
+  await frontJoined;
+  await page.waitForSelector('#world-map path.land', { timeout: DUE_MS });
+  const top = Number(await page.getAttribute('#frontpage-languages li', 'data-xp'));
+  assert.ok(top > 0, 'the server rendered last 24 hours');
+
+  await postPulse(token, [{ language: 'Lua', xp: top + 1000 }]);  // new in the last 24 h, and the most
+  await page.waitForFunction(() => document.querySelector('#frontpage-languages li')?.dataset.language === 'Lua', null,
+    { timeout: DUE_MS });
+  assert.equal(await page.getAttribute('#frontpage-languages li', 'data-xp'), String(top + 1000));
+  assert.equal(await page.textContent('#frontpage-most-active li .language-name'), 'Lua');
+  assert.ok(await page.$$eval('#frontpage-most-active li', (li) => li.length) <= 10);
+  const xps = await page.$$eval('#frontpage-languages li', (li) => li.map((e) => Number(e.dataset.xp)));
+  assert.deepEqual(xps, [...xps].sort((a, b) => b - a), 'sorted, most XP first');
+
+  // The dot: Helsinki (60.17 N, 24.94 E) in Natural Earth 1 fitted to the 360x180 viewBox is
+  // (199.4, 24.5), on land.
+  const dot = await page.waitForSelector('#world-map circle.pulse-dot', { state: 'attached', timeout: DUE_MS });
+  const [cx, cy] = await dot.evaluate((c) => [Number(c.getAttribute('cx')), Number(c.getAttribute('cy'))]);
+  assert.ok(Math.abs(cx - 199.4) < 1 && Math.abs(cy - 24.5) < 1, `dot at ${cx},${cy}`);
+  assert.ok(await page.$eval('#world-map path.land', (land, [x, y]) => land.isPointInFill(new DOMPoint(x, y)), [cx, cy]),
+    'the dot is on land');
+  await shot(page, 'frontpage-live-resorted');
+  assert.deepEqual(errors, []);
   await context.close();
 });
