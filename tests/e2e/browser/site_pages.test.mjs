@@ -1,8 +1,8 @@
 // Every page of the site in chromium, as a visitor and as a logged-in user, on a desktop
 // (1280x800) and a phone (390x844) (issue 17): no sideways scrolling, no console error, no
 // failed request, the dark header bar, no serious or critical axe-core violation, the map's
-// land, the profile's calendar and hidden hour table; then the same pages without JavaScript
-// at phone width. Full-page screenshots of each go to the screenshot directory.
+// land, the profile's calendar and hidden hour table; the same in the dark colour scheme; then
+// the same pages without JavaScript at phone width. Full-page screenshots of each go to the screenshot directory.
 // The front page live: a pulse re-sorts the language lists and drops a dot on the map where
 // it came from (run.sh's GeoIP database puts loopback in Helsinki).
 // Also the machines page: the Copy button, and Delete/Regenerate asking first (a dialog with
@@ -146,24 +146,37 @@ async function visit(context, { name, path, status = 200, js = true }, problems)
       }
     }
   }
-  await shot(page, `page-${name}-${page.viewportSize().width}${js ? '' : '-nojs'}-${context.loggedIn ? 'user' : 'visitor'}`);
+  await shot(page, `page-${name}-${page.viewportSize().width}${js ? '' : '-nojs'}${context.dark ? '-dark' : ''}-${context.loggedIn ? 'user' : 'visitor'}`);
   for (const e of errors) problems.push(`${where}: ${e}`);
   await page.close();
 }
 
+async function everyPage(options) {
+  const problems = [];
+  const dark = options.colorScheme === 'dark';
+  const visitor = await browser.newContext(options);
+  visitor.dark = dark;
+  for (const [name, path, status] of publicPages) await visit(visitor, { name, path, status }, problems);
+  await visitor.close();
+  const user = await loggedInContext(options);
+  Object.assign(user, { loggedIn: true, dark });
+  for (const [name, path, status] of ownPages()) await visit(user, { name, path, status }, problems);
+  await user.close();
+  return problems;
+}
+
 for (const [size, viewport] of Object.entries(VIEWPORTS)) {
   test(`every page at ${viewport.width}x${viewport.height}, logged out and logged in`, async () => {
-    const problems = [];
-    const visitor = await browser.newContext({ viewport });
-    for (const [name, path, status] of publicPages) await visit(visitor, { name, path, status }, problems);
-    await visitor.close();
-    const user = await loggedInContext({ viewport });
-    user.loggedIn = true;
-    for (const [name, path, status] of ownPages()) await visit(user, { name, path, status }, problems);
-    await user.close();
+    const problems = await everyPage({ viewport });
     assert.deepEqual(problems, [], `${size}:\n${problems.join('\n')}`);
   });
 }
+
+// The stylesheet has a dark variant (prefers-color-scheme): its contrasts are checked too.
+test('every page in the dark colour scheme at 1280x800', async () => {
+  const problems = await everyPage({ viewport: VIEWPORTS.desktop, colorScheme: 'dark' });
+  assert.deepEqual(problems, [], problems.join('\n'));
+});
 
 test('every page at 390 px without JavaScript, logged out and logged in', async () => {
   const problems = [];
