@@ -5,7 +5,7 @@ import { barChart, colour } from "./charts.js";
 import { LanguageRanking } from "./language_ranking.js";
 import { formatXp } from "./levels.js";
 import { liveSocket } from "./live_socket.js";
-import { byId, el } from "./page_helpers.js";
+import { byId, el, reveal } from "./page_helpers.js";
 import { WorldMap } from "./world_map.js";
 import { XpHistory } from "./xp_history.js";
 
@@ -20,6 +20,7 @@ export function startFrontPage() {
   }, SHIFT_CHECK_MS);
 
   const svg = byId("world-map");
+  if (svg) reveal(svg);
   const map = svg ? new WorldMap(svg) : null;
   if (map && svg.dataset.land) map.loadLand(svg.dataset.land).catch((e) => console.warn(e.message));
 
@@ -45,7 +46,7 @@ export function startFrontPage() {
 function historyChart(history) {
   const canvas = byId("xp-history-chart");
   if (!canvas) return { redraw() {} };
-  canvas.parentElement.hidden = false;
+  reveal(canvas);
   const chart = barChart(canvas, { labels: history.labels(), datasets: [{ label: "XP", data: history.bars, backgroundColor: colour(0) }] });
   return {
     redraw() {

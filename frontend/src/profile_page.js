@@ -4,7 +4,7 @@
 import { barChart, colour } from "./charts.js";
 import { formatXp, levelText } from "./levels.js";
 import { liveSocket } from "./live_socket.js";
-import { byId } from "./page_helpers.js";
+import { byId, reveal } from "./page_helpers.js";
 import { ProfileState, TOP_LANGUAGES, dayOfYearLabel, heatStep, isoDate, profileQuery } from "./profile_state.js";
 import { levelItem, setXpBar } from "./xp_bar.js";
 
@@ -88,7 +88,7 @@ class ProfileView {
     const { days, series } = state.weekSeries(isoDate(new Date()));
     const datasets = series.map((s, i) => ({ label: s.language, data: s.data, backgroundColor: colour(i) }));
     if (!this.weekChart) {
-      canvas.parentElement.hidden = false;
+      reveal(canvas);
       this.weekChart = barChart(canvas, { labels: days, datasets, stacked: true, legend: true });
     } else {
       this.weekChart.data.labels = days;
@@ -103,7 +103,7 @@ class ProfileView {
     const labels = Array.from({ length: 24 }, (_, h) => String(h));
     const data = labels.map((h) => state.hours[h] ?? 0);
     if (!this.hoursChart) {
-      canvas.parentElement.hidden = false;
+      reveal(canvas);
       this.hoursChart = barChart(canvas, { labels, datasets: [{ label: "XP", data, backgroundColor: colour(0) }] });
       // The table stays for screen readers (and for pages without JavaScript), out of sight.
       byId("hours-data")?.classList.add("visually-hidden");

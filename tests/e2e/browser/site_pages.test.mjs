@@ -109,7 +109,7 @@ async function visit(context, { name, path, status = 200, js = true }, problems)
     // The land is fetched and drawn by the bundle: wait for it rather than for a while.
     await page.waitForFunction(() => (document.querySelector('#world-map path.land')?.getAttribute('d') ?? '').length > 1000,
       null, { timeout: DUE_MS });
-    await page.waitForSelector('.chart:not([hidden]) #xp-history-chart', { timeout: DUE_MS });
+    await page.waitForSelector('#xp-history-chart', { state: 'visible', timeout: DUE_MS });
   }
   if (js && name === 'profile') {
     // After the GraphQL refetch the hour chart is drawn and its table leaves the screen.
