@@ -82,6 +82,8 @@ async function loggedInContext(options) {
   await page.fill('#password', PASSWORD);
   await page.click('#login-submit');
   assert.equal(new URL(page.url()).pathname, `/users/${encodeURIComponent(USER)}`);
+  // Closed once loaded: chromium's page.close() during the profile's load hung once in ten runs.
+  await page.waitForLoadState('load');
   await page.close();
   return context;
 }
