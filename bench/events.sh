@@ -6,7 +6,11 @@
 # and (builds with the log) the p99 of codestats_event_delivery_delay_seconds for the cache
 # and channels (commit to delivery; a bucket bound of the host's histogram).
 #
-#   BASE=DIR [BUILD=build] [BACKENDS="sqlite postgres"] [CONNECTIONS=64] bench/events.sh [ROUNDS] [SECONDS]
+#   BASE=DIR [BUILD=build] [BACKENDS="sqlite postgres"] [CONNECTIONS=64] [MODULES=web,ingest,cache,channels]
+#   [TWO_HOSTS=1] bench/events.sh [ROUNDS] [SECONDS]
+#
+# Besides the host's CPU per pulse it prints PostgreSQL's (every postgres process on the
+# machine, so run nothing else against a PostgreSQL meanwhile).
 #
 # 1. One host, per backend: BASE (a build before the log) and BUILD, interleaved ROUNDS times
 #    (this VM drifts by up to 30% within minutes), with medians. Budget: the log costs under
@@ -29,6 +33,11 @@ if [[ " $backends " == *" postgres "* ]]; then
 fi
 
 cpu_ticks() { awk '{print $14 + $15}' /proc/"$1"/stat; }
+pg_ticks() {  # every postgres process's user + system ticks
+  local t=0 p
+  for p in $(pgrep -x postgres); do t=$((t + $(awk '{print $14 + $15}' /proc/"$p"/stat 2>/dev/null || echo 0))); done
+  echo "$t"
+}
 metrics() { curl -s -H "Authorization: Bearer $2" "http://127.0.0.1:$1/metrics"; }
 pulses() {  # ADMIN_PORT TOKEN -> the ingest module's pulse counter (this host's)
   metrics "$1" "$2" | awk '/^codestats_module_counter_total\{/ && /module="ingest"/ && /counter="pulses"/ {
@@ -65,7 +74,7 @@ run() {
     local var; var="$(mktemp -d)"
     vars+=("$var")
     "$bld/bin/codestatsd" --set var_dir="$var" --set http.port=0 --set admin.port=0 --set log.level=warn \
-      --set modules=web,ingest,cache,channels "${dbset[@]}" >"$var/host.log" 2>&1 &
+      --set modules="${MODULES:-web,ingest,cache,channels}" "${dbset[@]}" >"$var/host.log" 2>&1 &
     pids+=($!)
     for _ in $(seq 100); do [ -f "$var/codestatsd.ports" ] && break; sleep 0.1; done
     aports+=("$(sed -E 's/.*"admin":([0-9]+).*/\1/' "$var/codestatsd.ports")")
@@ -78,7 +87,8 @@ run() {
     bps+=($!)
   done
   sleep $((secs / 2 + 5))
-  local c1=0 p1=0 c2=0 p2=0
+  local c1=0 p1=0 c2=0 p2=0 g1 g2
+  g1="$(pg_ticks)"
   for i in $(seq 0 $((n - 1))); do
     c1=$((c1 + $(cpu_ticks "${pids[$i]}"))) p1=$((p1 + $(pulses "${aports[$i]}" "${tokens[$i]}")))
   done
@@ -86,6 +96,7 @@ run() {
   for i in $(seq 0 $((n - 1))); do
     c2=$((c2 + $(cpu_ticks "${pids[$i]}"))) p2=$((p2 + $(pulses "${aports[$i]}" "${tokens[$i]}")))
   done
+  g2="$(pg_ticks)"
   for p in "${bps[@]}"; do wait "$p" || true; done
   sleep 1  # the readers catch up; the histogram counts every delivery
   local last=$((n - 1)) cdelay chdelay rate=0 p99=0
@@ -101,14 +112,15 @@ run() {
   drop_schema
   local hz; hz="$(getconf CLK_TCK)"
   awk -v r="$rate" -v p="$p99" -v dc=$((c2 - c1)) -v dp=$((p2 - p1)) -v hz="$hz" -v cd="$cdelay" -v chd="$chdelay" \
-    'BEGIN { if (dp <= 0) dp = 1; printf "%d %s %.1f %s %s\n", r, p, dc / hz * 1e6 / dp, cd, chd }'
+    -v dg=$((g2 - g1)) 'BEGIN { if (dp <= 0) dp = 1; printf "%d %s %.1f %s %s %.1f\n", r, p, dc / hz * 1e6 / dp, cd, chd,
+    dg / hz * 1e6 / dp }'
 }
 
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"; [[ " $backends " != *" postgres "* ]] || pgtest_stop' EXIT
 echo "load at start: $(cut -d' ' -f1-3 /proc/loadavg)"
 for backend in $backends; do
-  echo "== one host, $backend: run side pulses/s p99_ms host_cpu_us/pulse delay_p99_s(cache) delay_p99_s(channels) load"
+  echo "== one host, $backend: run side pulses/s p99_ms host_cpu_us/pulse delay_p99_s(cache) delay_p99_s(channels) pg_cpu_us/pulse load"
   for r in $(seq "$rounds"); do
     for side in base log; do
       if [ "$side" = base ]; then out="$(run 1 "$base" "$backend")"; else out="$(run 1 "$build" "$backend")"; fi
@@ -119,11 +131,11 @@ for backend in $backends; do
   for side in base log; do
     f="$tmp/$backend.$side"
     echo "median $backend $side: pulses/s $(cut -d' ' -f1 "$f" | median)  p99 $(cut -d' ' -f2 "$f" | median) ms" \
-      " host CPU $(cut -d' ' -f3 "$f" | median) us/pulse"
+      " host CPU $(cut -d' ' -f3 "$f" | median) us/pulse  PostgreSQL CPU $(cut -d' ' -f6 "$f" | median) us/pulse"
   done
 done
-if [[ " $backends " == *" postgres "* ]]; then
-  echo "== two hosts on one PostgreSQL: run pulses/s(total) p99_ms host_cpu_us/pulse(both) delay_p99_s(cache, host 2) delay_p99_s(channels, host 2) load"
+if [[ " $backends " == *" postgres "* ]] && [ "${TWO_HOSTS:-1}" = 1 ]; then
+  echo "== two hosts on one PostgreSQL: run pulses/s(total) p99_ms host_cpu_us/pulse(both) delay_p99_s(cache, host 2) delay_p99_s(channels, host 2) pg_cpu_us/pulse load"
   for r in $(seq "$rounds"); do
     out="$(run 2 "$build" postgres)"
     echo "$out" >>"$tmp/two"

@@ -10,7 +10,7 @@
 set -euo pipefail
 
 packages=(g++ make cmake ninja-build pkg-config ccache binutils
-          libpoco-dev libspdlog-dev libfmt-dev catch2 libsqlite3-dev libpq-dev libsodium-dev
+          libpoco-dev libspdlog-dev libfmt-dev catch2 libsqlite3-dev libpq-dev libsodium-dev liblz4-dev
           libssl-dev libkainjow-mustache-dev libmaxminddb-dev
           rapidjson-dev  # the ingest module's pulse body reader (header-only)
           libjemalloc-dev  # the host's allocator (docs/decisions.md, "Memory after bursts")

@@ -16,6 +16,8 @@
 #include <string>
 #include <vector>
 
+#include "admin_client.hpp"
+#include "import_codestats.hpp"
 #include "runtime/module_name.hpp"
 
 namespace {
@@ -33,6 +35,9 @@ const char* kUsage =
     "  commands                      list module admin commands\n"
     "  run COMMAND [ARGS...]         run a module admin command, e.g. run web.create-user alice\n"
     "  metrics                       Prometheus metrics\n"
+    "  import-codestats CONNINFO [--source NAME] [--verify] [--batch N]\n"
+    "                                import an original Code::Stats PostgreSQL database (libpq\n"
+    "                                conninfo, read-only); again: resume or delta; --verify compares\n"
     "defaults: --var-dir var; the admin URL and token come from <var-dir>/codestatsd.ports and\n"
     "<var-dir>/admin.token, or CODESTATSD_ADMIN_URL and CODESTATSD_ADMIN_TOKEN\n";
 
@@ -217,6 +222,19 @@ int main(int argc, char** argv) {
   if (cmd == "reconcile") return finish(call(admin, token, "POST", "/admin/reconcile"));
   if (cmd == "commands") return finish(call(admin, token, "GET", "/admin/commands"));
   if (cmd == "metrics") return finish(call(admin, token, "GET", "/metrics"));
+  if (cmd == "import-codestats") {
+    need(2);
+    codestats::host::ctl::ImportOptions options;
+    options.conninfo = args[1];
+    for (size_t i = 2; i < args.size(); ++i) {
+      if (args[i] == "--verify") options.verify = true;
+      else if (args[i] == "--source" && i + 1 < args.size()) options.source = args[++i];
+      else if (args[i] == "--batch" && i + 1 < args.size()) options.batchPulses = std::atoll(args[++i].c_str());
+      else die("import-codestats: unknown option '" + args[i] + "'\n" + kUsage, 2);
+    }
+    if (options.batchPulses < 1) die("import-codestats: --batch must be at least 1", 2);
+    return codestats::host::ctl::importCodestats(codestats::host::ctl::AdminClient(admin, token), options);
+  }
   if (cmd == "run") {
     need(2);
     Poco::JSON::Object body;

@@ -23,7 +23,7 @@ struct UserBatch {
   std::unordered_map<int64_t, UserAggregates> users;  // every existing user in the range
   std::unordered_map<int64_t, UserInfo> info;
   int64_t pulses = 0;        // pulses of these users (progress figure)
-  uint64_t logPosition = 0;  // the event log's head in the same snapshot (host.events v1)
+  uint64_t logPosition = 0;  // the event log's head in the same snapshot (host.events v2)
 };
 
 // Users with ids in [from, to]: totals from the aggregate tables (warm-up) or recomputed from

@@ -37,7 +37,7 @@ class CacheModule : public codestats::Module {
     // No tables of its own: it reads the read contracts (docs/data-ownership.md).
     uses("ingest.xp", 1);
     uses("web.accounts", 1);
-    uses("host.events", 1);  // the log position of each snapshot it reads
+    uses("host.events", 2);  // the log position of each snapshot it reads
     route("GET", "/health/cache", [](const codestats::Request&, codestats::Response& resp) {
       resp.json(200, R"({"module":"cache","status":"ok","version":")" CACHE_MODULE_VERSION R"("})");
     });

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <utility>
 
+#include <codestats/accept.hpp>
 #include <codestats/text.hpp>
 
 #include "common/ascii.hpp"
@@ -232,8 +233,9 @@ std::vector<Ingest::Outcome> Ingest::commitPulses(const std::vector<PendingPulse
     std::vector<bool> held;
     host_.transaction([&](Tx& tx) {
       begun = std::chrono::steady_clock::now();
-      held = credentialsHold(tx, auths, postgres);
-      writePulses(tx, heldOnly(pulses, held), nowMs, postgres);
+      BatchStart batch = startBatch(tx, auths, postgres);
+      held = batch.held;
+      writePulses(tx, heldOnly(pulses, held), nowMs, postgres, &batch.pulseIds);
       // In the same transaction: the event exists if and only if the pulse does.
       for (size_t i = 0; i < pulses.size(); ++i)
         if (held[i]) tx.publish("pulse.created", eventFor(i));
@@ -264,8 +266,9 @@ std::vector<Ingest::Outcome> Ingest::commitPulses(const std::vector<PendingPulse
     try {
       std::vector<bool> held;
       host_.transaction([&](Tx& tx) {
-        held = credentialsHold(tx, itsAuth, postgres);
-        writePulses(tx, heldOnly(one, held), nowMs, postgres);
+        BatchStart batch = startBatch(tx, itsAuth, postgres);
+        held = batch.held;
+        writePulses(tx, heldOnly(one, held), nowMs, postgres, &batch.pulseIds);
         if (held[0]) tx.publish("pulse.created", eventFor(i));
       });
       if (settle(i, held)) host_.counter("pulses");
@@ -278,6 +281,12 @@ std::vector<Ingest::Outcome> Ingest::commitPulses(const std::vector<PendingPulse
 
 std::optional<PendingPulse> Ingest::preparePulse(const Request& req, Response& resp,
                                                  std::shared_ptr<const MachineAuth>& auth) {
+  // The api pipeline's negotiation runs before authentication (spec §3.2): an Accept without
+  // JSON and without */* is a 406. No header, */* and every client in clients.md pass.
+  if (!codestats::acceptAllows(req.header("accept"), "application/json")) {
+    resp.json(406, R"({"error":"Not acceptable: this API answers application/json."})");
+    return std::nullopt;
+  }
   // 0. exactly one X-API-Token that verifies
   if (req.headerCount("x-api-token") != 1) {
     resp.json(403, kAuthError);

@@ -5,6 +5,7 @@
 #include <codestats/sdk.hpp>
 
 #include "handlers.hpp"
+#include "original_import.hpp"
 
 // One definition for the descriptor and the health answer.
 #define INGEST_MODULE_VERSION "0.2.0"
@@ -17,11 +18,13 @@ using Args = std::vector<std::string>;
 
 class IngestModule : public codestats::Module {
  public:
-  explicit IngestModule(codestats::Host host) : Module(host), ingest_(host) {
+  explicit IngestModule(codestats::Host host)
+      : Module(host), ingest_(host), import_(host, [this] { ingest_.invalidate("language.aliased"); }) {
     for (const auto& m : codestats::ingest::ingestMigrations()) migration(m.version, m.name, m.sqlite, m.postgres);
     // Ingest's tables (docs/data-ownership.md); the *_v2 ones exist only inside migration 2.
     ownsTables({"languages", "pulses", "xps", "user_language_xps", "user_machine_xps", "user_day_xps", "user_hour_xps",
-                "user_totals", "user_language_xps_v2", "user_machine_xps_v2", "user_day_xps_v2", "user_hour_xps_v2"});
+                "user_totals", "import_sources", "user_language_xps_v2", "user_machine_xps_v2", "user_day_xps_v2",
+                "user_hour_xps_v2"});
     publishes("ingest.xp", 1,
               {"languages", "pulses", "xps", "user_language_xps", "user_machine_xps", "user_day_xps", "user_hour_xps",
                "user_totals"});
@@ -46,6 +49,17 @@ class IngestModule : public codestats::Module {
 
     command("import-csv", "import-csv USERNAME FILE: imports a Code::Stats /my/pulses CSV export (idempotent)",
             [this](const Args& a) { return ingest_.importCsv(a); });
+    // codestatsctl import-codestats hands an original Code::Stats database over through these.
+    command("import-begin", "import-begin SOURCE: starts or resumes an import; its watermark (JSON)",
+            [this](const Args& a) { return import_.begin(a); });
+    command("import-languages", "import-languages SOURCE check|write JSON: languages and aliases of an import",
+            [this](const Args& a) { return import_.languages(a); });
+    command("import-pulses", "import-pulses SOURCE AFTER THROUGH BATCH: one batch of pulses and xps of an import",
+            [this](const Args& a) { return import_.pulses(a); });
+    command("import-finish", "import-finish SOURCE SNAPSHOT_AT_MS [--all|USER_ID...]: aggregates of an import",
+            [this](const Args& a) { return import_.finish(a); });
+    command("import-compare", "import-compare JSON: per-user XP of an original against the aggregates (JSON)",
+            [this](const Args& a) { return import_.compare(a); });
     command("alias-language", "alias-language FROM TO: makes FROM an alias of TO and moves its XP",
             [this](const Args& a) { return ingest_.aliasLanguage(a); });
     command("unalias-language", "unalias-language NAME: makes NAME canonical again and restores its XP",
@@ -62,6 +76,7 @@ class IngestModule : public codestats::Module {
 
  private:
   codestats::ingest::Ingest ingest_;
+  codestats::ingest::OriginalImport import_;
 };
 
 }  // namespace

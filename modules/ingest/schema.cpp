@@ -58,6 +58,15 @@ constexpr const char* kSqliteDropWriteOnlyIndexes =
     "DROP INDEX IF EXISTS pulses_machine_id_sent_at_index;\n"
     "DROP INDEX IF EXISTS xps_original_language_id_index;\n";
 
+// Issue 18: one row per imported original Code::Stats database: the offset added to its
+// pulse ids (0 into an empty target), the highest original pulse id handled (the
+// watermark a resumed or delta import starts from) and the source's snapshot time of the
+// last finished run (a delta import looks back from it for pulses committed late).
+constexpr const char* kImportSources =
+    "CREATE TABLE IF NOT EXISTS import_sources (source TEXT PRIMARY KEY, pulse_offset BIGINT NOT NULL, "
+    "last_pulse_id BIGINT NOT NULL, snapshot_at BIGINT NULL, pulses BIGINT NOT NULL, xps BIGINT NOT NULL, "
+    "started_at BIGINT NOT NULL, updated_at BIGINT NOT NULL, finished_at BIGINT NULL)";
+
 }  // namespace
 
 const std::vector<Migrations>& ingestMigrations() {
@@ -68,6 +77,7 @@ const std::vector<Migrations>& ingestMigrations() {
       {3, "pulses by sent_at", "CREATE INDEX IF NOT EXISTS pulses_sent_at_index ON pulses (sent_at)",
        "CREATE INDEX IF NOT EXISTS pulses_sent_at_index ON pulses (sent_at)"},
       {4, "SQLite: drop the pulse-path indexes only admin commands read", kSqliteDropWriteOnlyIndexes, "SELECT 1"},
+      {5, "watermarks of imports of original Code::Stats databases", kImportSources, kImportSources},
   };
   return kList;
 }

@@ -92,11 +92,6 @@ std::optional<MachineAuth> findActiveMachine(Host& host, const std::string& user
 LanguageRef getOrCreateLanguage(Host& host, const std::string& name) { return languageWith(host, name); }
 LanguageRef getOrCreateLanguage(Tx& tx, const std::string& name) { return languageWith(tx, name); }
 
-namespace {
-
-// The text of a multi-row statement: head, `rows` tuples of `width` placeholders, tail.
-// Built once per statement and size and kept (the single writer runs ~20 per batch; a
-// 64-row text is several KiB of appends). Few distinct keys: four sizes per statement.
 const std::string& multiRowSql(const char* head, const char* tail, size_t width, size_t rows) {
   static std::mutex mutex;
   static std::map<std::tuple<const char*, const char*, size_t>, std::string> texts;  // by literal address
@@ -115,10 +110,45 @@ const std::string& multiRowSql(const char* head, const char* tail, size_t width,
   return sql;  // std::map nodes never move
 }
 
-// Runs a multi-row INSERT for `rows` rows of `width` values in chunks of 64, 16, 4 and 1
-// rows, so that only four statement texts per table reach the prepared-statement cache.
-void insertRows(Tx& tx, const char* head, const char* tail, size_t width, const std::vector<Param>& values) {
+// PostgreSQL: the same INSERT as one statement whatever the row count, its columns passed
+// as arrays (head without its "VALUES ", then SELECT * FROM unnest($1, $2, ...), tail). Rows
+// keep their order, so the aggregates' keys are still locked in key order.
+static const std::string& unnestSql(const char* head, const char* tail, size_t width) {
+  static std::mutex mutex;
+  static std::map<std::pair<const char*, const char*>, std::string> texts;  // by literal address
+  std::lock_guard lock(mutex);
+  std::string& sql = texts[{head, tail}];
+  if (sql.empty()) {
+    std::string_view h(head);
+    constexpr std::string_view kValues = "VALUES ";
+    if (h.size() >= kValues.size() && h.substr(h.size() - kValues.size()) == kValues) h.remove_suffix(kValues.size());
+    sql.assign(h);
+    sql += "SELECT * FROM unnest(";
+    for (size_t c = 0; c < width; ++c) sql += (c ? ", CAST($" : "CAST($") + std::to_string(c + 1) + " AS BIGINT[])";
+    sql += ")";
+    sql += tail;
+  }
+  return sql;
+}
+
+void insertRows(Tx& tx, const char* head, const char* tail, size_t width, const std::vector<Param>& values,
+                bool postgres) {
   size_t rows = values.size() / width, done = 0;
+  if (rows == 0) return;
+  if (postgres &&
+      std::all_of(values.begin(), values.end(), [](const Param& v) { return v.raw().type == CS_VAL_INT; })) {
+    std::vector<std::string> columns(width, "{");
+    for (size_t r = 0; r < rows; ++r)
+      for (size_t c = 0; c < width; ++c) {
+        if (r) columns[c] += ',';
+        columns[c] += std::to_string(values[r * width + c].raw().i);
+      }
+    std::vector<Param> arrays;
+    arrays.reserve(width);
+    for (std::string& col : columns) arrays.emplace_back((col += '}'));
+    tx.query(unnestSql(head, tail, width), arrays);
+    return;
+  }
   std::vector<Param> part;
   for (size_t chunk : {size_t(64), size_t(16), size_t(4), size_t(1)}) {
     while (rows - done >= chunk) {
@@ -129,6 +159,8 @@ void insertRows(Tx& tx, const char* head, const char* tail, size_t width, const 
     }
   }
 }
+
+namespace {
 
 std::vector<int64_t> allocatePulseIds(Tx& tx, size_t n, bool postgres) {
   std::vector<int64_t> ids;
@@ -147,18 +179,27 @@ std::vector<int64_t> allocatePulseIds(Tx& tx, size_t n, bool postgres) {
   return ids;
 }
 
-// The active machine rows with these ids, one statement. PostgreSQL: one text, the ids as
-// one array. SQLite: an IN list (multiRowSql's one-column rows) padded with the last id to
-// 1, 4, 16, 64, 256... entries, so that a handful of texts reach the statement cache (a
-// table-valued json_each would be a read of a table ingest does not own).
-Rows activeMachines(Tx& tx, const std::vector<int64_t>& ids, bool postgres) {
-  if (postgres) {
-    std::string array = "{";
-    for (size_t i = 0; i < ids.size(); ++i) array += (i ? "," : "") + std::to_string(ids[i]);
-    array += "}";
-    return tx.query("SELECT id, user_id, api_salt FROM machines WHERE id = ANY(CAST($1 AS BIGINT[])) AND active = 1",
-                    {array});
-  }
+// The batch's machine ids as one PostgreSQL array text.
+std::string idArray(const std::vector<int64_t>& ids) {
+  std::string array = "{";
+  for (size_t i = 0; i < ids.size(); ++i) array += (i ? "," : "") + std::to_string(ids[i]);
+  return array + "}";
+}
+
+std::vector<int64_t> distinctMachineIds(const std::vector<const MachineAuth*>& auths) {
+  std::vector<int64_t> ids;
+  ids.reserve(auths.size());
+  for (const MachineAuth* a : auths) ids.push_back(a->machineId);
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  return ids;
+}
+
+// SQLite: the active machine rows with these ids, one statement: an IN list (multiRowSql's
+// one-column rows) padded with the last id to 1, 4, 16, 64, 256... entries, so that a
+// handful of texts reach the statement cache (a table-valued json_each would be a read of a
+// table ingest does not own).
+Rows activeMachinesSqlite(Tx& tx, const std::vector<int64_t>& ids) {
   size_t slots = 1;
   while (slots < ids.size()) slots *= 4;
   std::vector<Param> params(ids.begin(), ids.end());
@@ -167,19 +208,13 @@ Rows activeMachines(Tx& tx, const std::vector<int64_t>& ids, bool postgres) {
                   params);
 }
 
-}  // namespace
-
-std::vector<bool> credentialsHold(Tx& tx, const std::vector<const MachineAuth*>& auths, bool postgres) {
-  std::vector<bool> held(auths.size(), false);
-  if (auths.empty()) return held;
-  std::vector<int64_t> ids;
-  ids.reserve(auths.size());
-  for (const MachineAuth* a : auths) ids.push_back(a->machineId);
-  std::sort(ids.begin(), ids.end());
-  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
-  Rows r = activeMachines(tx, ids, postgres);
+// Which credentials hold, given the active machine rows (id, user_id, api_salt) of their ids;
+// rows with a NULL user_id are something else (startBatch's pulse ids).
+std::vector<bool> heldBy(const std::vector<const MachineAuth*>& auths, const Rows& r) {
   std::map<int64_t, size_t> rowOf;
-  for (size_t i = 0; i < r.size(); ++i) rowOf.emplace(r[i].i64(0), i);
+  for (size_t i = 0; i < r.size(); ++i)
+    if (!r[i].isNull(1)) rowOf.emplace(r[i].i64(0), i);
+  std::vector<bool> held(auths.size(), false);
   for (size_t k = 0; k < auths.size(); ++k) {
     auto it = rowOf.find(auths[k]->machineId);
     held[k] =
@@ -188,11 +223,34 @@ std::vector<bool> credentialsHold(Tx& tx, const std::vector<const MachineAuth*>&
   return held;
 }
 
-void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs, bool postgres) {
+}  // namespace
+
+BatchStart startBatch(Tx& tx, const std::vector<const MachineAuth*>& auths, bool postgres) {
+  BatchStart out;
+  if (auths.empty()) return out;
+  if (!postgres) {
+    out.held = heldBy(auths, activeMachinesSqlite(tx, distinctMachineIds(auths)));
+    return out;
+  }
+  // The machine rows and the ids (user_id NULL marks them), in any order.
+  Rows r = tx.query(
+      "SELECT id, user_id, api_salt FROM machines WHERE id = ANY(CAST($1 AS BIGINT[])) AND active = 1 UNION ALL "
+      "SELECT nextval('pulses_id_seq'), NULL, NULL FROM generate_series(1, CAST($2 AS INTEGER))",
+      {idArray(distinctMachineIds(auths)), static_cast<int64_t>(auths.size())});
+  for (size_t i = 0; i < r.size(); ++i)
+    if (r[i].isNull(1)) out.pulseIds.push_back(r[i].i64(0));
+  if (out.pulseIds.size() != auths.size()) throw Error(CS_E_DB, "could not allocate pulse ids");
+  out.held = heldBy(auths, r);
+  return out;
+}
+
+void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs, bool postgres,
+                 const std::vector<int64_t>* given) {
   if (pulses.empty()) return;
   std::map<std::pair<int64_t, int64_t>, int64_t> byLanguage, byMachine, byDay, byHour;
   std::map<int64_t, std::pair<int64_t, int64_t>> totals;  // user -> (xp, last sent_at)
-  std::vector<int64_t> ids = allocatePulseIds(tx, pulses.size(), postgres);
+  std::vector<int64_t> ids =
+      given && given->size() >= pulses.size() ? *given : allocatePulseIds(tx, pulses.size(), postgres);
   std::vector<Param> pulseValues, xpValues;
   pulseValues.reserve(pulses.size() * 9);
   for (size_t i = 0; i < pulses.size(); ++i) {
@@ -219,8 +277,9 @@ void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs
   insertRows(tx,
              "INSERT INTO pulses (id, user_id, machine_id, sent_at, sent_at_local, tz_offset, local_day, local_hour, "
              "inserted_at) VALUES ",
-             "", 9, pulseValues);
-  insertRows(tx, "INSERT INTO xps (pulse_id, language_id, original_language_id, amount) VALUES ", "", 4, xpValues);
+             "", 9, pulseValues, postgres);
+  insertRows(tx, "INSERT INTO xps (pulse_id, language_id, original_language_id, amount) VALUES ", "", 4, xpValues,
+             postgres);
   // Fixed order of tables and keys: concurrent batches lock rows in the same order.
   auto upsert = [&](const std::map<std::pair<int64_t, int64_t>, int64_t>& m, const char* head, const char* tail) {
     std::vector<Param> v;
@@ -230,7 +289,7 @@ void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs
       v.emplace_back(k.second);
       v.emplace_back(xp);
     }
-    insertRows(tx, head, tail, 3, v);
+    insertRows(tx, head, tail, 3, v, postgres);
   };
   upsert(byLanguage, "INSERT INTO user_language_xps (user_id, language_id, xp) VALUES ",
          " ON CONFLICT (user_id, language_id) DO UPDATE SET xp = user_language_xps.xp + excluded.xp");
@@ -250,7 +309,7 @@ void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs
              " ON CONFLICT (user_id) DO UPDATE SET xp = user_totals.xp + excluded.xp, last_pulse_at = CASE WHEN "
              "user_totals.last_pulse_at IS NULL OR excluded.last_pulse_at > user_totals.last_pulse_at THEN "
              "excluded.last_pulse_at ELSE user_totals.last_pulse_at END",
-             3, tv);
+             3, tv, postgres);
 }
 
 void rebuildAggregates(Tx& tx, std::optional<int64_t> userId) {

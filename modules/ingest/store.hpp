@@ -26,11 +26,18 @@ struct MachineAuth {
 };
 // Active machine `machineId` owned by exactly `username` (case-sensitive).
 std::optional<MachineAuth> findActiveMachine(Host& host, const std::string& username, int64_t machineId);
-// Whether each credential still holds inside `tx`: its machine exists, is active, belongs to
-// the same user and has the api_salt the token was verified with. Web's key regeneration,
-// deactivation and deletion break one of these, on whichever host they were done
-// (docs/events.md, "Revoked machine keys"). One query for all of them.
-std::vector<bool> credentialsHold(Tx& tx, const std::vector<const MachineAuth*>& auths, bool postgres);
+// The first statement of a pulse batch's transaction. `held`: whether each pulse's credential
+// still holds inside `tx`: its machine exists, is active, belongs to the same user and has
+// the api_salt the token was verified with. Web's key regeneration, deactivation and
+// deletion break one of these, on whichever host they were done (docs/events.md, "Revoked
+// machine keys"). `pulseIds`: PostgreSQL only, in the same round trip (a round trip is most
+// of a statement's cost there, bench/README.md, "The event log"), an id for each pulse (a
+// revoked pulse's goes unused); on SQLite writePulses allocates them.
+struct BatchStart {
+  std::vector<bool> held;
+  std::vector<int64_t> pulseIds;
+};
+BatchStart startBatch(Tx& tx, const std::vector<const MachineAuth*>& auths, bool postgres);
 
 struct LanguageRef {
   int64_t id = 0;           // the language as sent
@@ -54,11 +61,24 @@ struct PendingPulse {
   int64_t pulseId = 0;  // set by writePulses
 };
 
+// The text of a multi-row statement: head, `rows` tuples of `width` placeholders, tail.
+// Built once per statement and size and kept (the single writer runs ~20 per batch; a
+// 64-row text is several KiB of appends). Keyed by the literals' addresses: pass string
+// literals. Few distinct keys: four sizes per statement.
+const std::string& multiRowSql(const char* head, const char* tail, size_t width, size_t rows);
+// Runs a multi-row INSERT ("... VALUES ", tail) for `rows` rows of `width` values. SQLite: in
+// chunks of 64, 16, 4 and 1 rows, so that only four statement texts per table reach the
+// prepared-statement cache. PostgreSQL: one statement, the columns as arrays, when every
+// value is an integer (a round trip is most of a statement's cost there).
+void insertRows(Tx& tx, const char* head, const char* tail, size_t width, const std::vector<Param>& values,
+                bool postgres);
+
 // Inserts the pulses and xps and applies their aggregate deltas (in key order, so that
 // concurrent batches never deadlock). Multi-row statements; pulse ids are allocated up
 // front (PostgreSQL: the sequence; SQLite: MAX(id) under the write lock). Runs inside the
-// caller's transaction.
-void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs, bool postgres);
+// caller's transaction. `ids`: ids allocated already (startBatch), at least one per pulse.
+void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs, bool postgres,
+                 const std::vector<int64_t>* ids = nullptr);
 
 // Recomputes every aggregate of one user (or all users) from pulses and xps.
 void rebuildAggregates(Tx& tx, std::optional<int64_t> userId);

@@ -27,6 +27,11 @@ LookupName lookupName(std::string_view segment) {
 
 void apiUser(App& app, const Request& req, Response& resp) {
   cors(resp);
+  // The api pipeline's negotiation (spec §2.2): an Accept without JSON or */* is a 406.
+  if (!acceptAllows(req.header("Accept"), "application/json")) {
+    resp.json(406, R"({"error":"Not acceptable: this API answers application/json."})");
+    return;
+  }
   resp.header("Cache-Control", "no-cache");
   auto n = lookupName(req.param("name").value_or(""));
   auto notFound = [&] { resp.json(404, R"({"error":"User not found or private."})"); };

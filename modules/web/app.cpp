@@ -14,7 +14,7 @@ bool termsCurrent(const std::string& version) { return version >= kCurrentTermsV
 
 App::App(Host& host)
     : host_(host), config_(readConfig(host)), profiles_(host), users_(host), sessions_(host, config_, users_),
-      pages_(config_, sessions_) {
+      pages_(config_, sessions_), exampleProfile_(host, config_.exampleProfile) {
   config_.secretKeyBase = host.config("host.secret_key_base", "");
 }
 

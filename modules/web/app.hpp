@@ -11,6 +11,7 @@
 #include <string>
 
 #include "context.hpp"
+#include "example_profile.hpp"
 #include "pages.hpp"
 #include "profile_store.hpp"
 #include "rate_limit.hpp"
@@ -36,6 +37,7 @@ class App {
   Users& users() { return users_; }
   Sessions& sessions() { return sessions_; }
   Pages& pages() { return pages_; }
+  ExampleProfile& exampleProfile() { return exampleProfile_; }
 
   // Runs one request: content negotiation, session and remember-me, consent redirect,
   // access rule, CSRF check for state-changing methods, then the handler.
@@ -64,6 +66,7 @@ class App {
   Users users_;
   Sessions sessions_;
   Pages pages_;
+  ExampleProfile exampleProfile_;
 };
 
 }  // namespace codestats::web

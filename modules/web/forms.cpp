@@ -48,19 +48,4 @@ std::string encodePathSegment(std::string_view s) {
   return out;
 }
 
-bool acceptAllows(std::optional<std::string_view> accept, std::string_view type) {
-  if (!accept || common::trimSpaceTab(*accept).empty()) return true;
-  std::string wanted = common::lowerAscii(type);
-  std::string family = wanted.substr(0, wanted.find('/')) + "/*";
-  std::string_view rest = *accept;
-  while (!rest.empty()) {
-    size_t comma = rest.find(',');
-    std::string_view item = rest.substr(0, comma);
-    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
-    std::string media = common::lowerAscii(common::trimSpaceTab(item.substr(0, item.find(';'))));
-    if (media == "*/*" || media == wanted || media == family) return true;
-  }
-  return false;
-}
-
 }  // namespace codestats::web

@@ -2,6 +2,7 @@
 // Pure logic: no SDK, unit-tested in tests/forms_test.cpp.
 #pragma once
 
+#include <codestats/accept.hpp>
 #include <codestats/text.hpp>
 
 #include <map>
@@ -28,7 +29,7 @@ std::map<std::string, std::string> parseCookies(std::string_view header);
 std::string encodePathSegment(std::string_view s);
 
 // Whether an Accept header allows `type` ("text/html", "text/csv"): absent, */*, type/* or
-// the exact type (spec §2.2).
-bool acceptAllows(std::optional<std::string_view> accept, std::string_view type);
+// the exact type (spec §2.2): the SDK's, shared with ingest and the host.
+using codestats::acceptAllows;
 
 }  // namespace codestats::web

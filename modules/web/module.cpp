@@ -5,6 +5,7 @@
 
 #include <memory>
 
+#include "account_import.hpp"
 #include "accounts.hpp"
 #include "admin_commands.hpp"
 #include "api_users.hpp"
@@ -13,6 +14,7 @@
 #include "graphiql_page.hpp"
 #include "graphql_route.hpp"
 #include "machines.hpp"
+#include "not_found.hpp"
 #include "password_reset.hpp"
 #include "preferences.hpp"
 #include "profile.hpp"
@@ -36,7 +38,8 @@ class WebModule : public codestats::Module {
     for (const auto& m : webMigrations()) migration(m.version, m.name, m.sqlite, m.postgres);
     // Web's tables (docs/data-ownership.md). Ingest's pulses and aggregates are read through
     // ingest.xp and changed only through the ingest.v1 service.
-    ownsTables({"users", "machines", "sessions", "password_resets", "remember_tokens", "web_settings"});
+    ownsTables(
+        {"users", "machines", "sessions", "password_resets", "remember_tokens", "web_settings", "import_id_map"});
     publishes("web.accounts", 1, {"users", "machines"});
     uses("ingest.xp", 1);
 
@@ -71,6 +74,7 @@ class WebModule : public codestats::Module {
     page("GET", "/changes", Access::Anyone, changesPage);
     page("GET", "/aliases", Access::Anyone, aliasesPage);
     page("GET", "/tos", Access::Anyone, tosPage);
+    page("GET", "/support", Access::Anyone, supportPage);
     page("GET", "/signup", Access::LoggedOut, signupPage);
     page("POST", "/signup", Access::LoggedOut, signup);
     page("GET", "/login", Access::LoggedOut, loginPage);
@@ -103,6 +107,11 @@ class WebModule : public codestats::Module {
     page("GET", "/my/pulses", Access::LoggedIn, exportPulses, Format::Csv);
     page("GET", "/my/private", Access::LoggedIn, exportPrivate, Format::Csv);
 
+    // Paths no route knows: the "Not found" page in the layout for browsers, JSON for API
+    // clients (spec §2.6). A fallback never hides a 405 (docs/decisions.md).
+    route("*", "/*path",
+          [this](const codestats::Request& req, codestats::Response& resp) { routeNotFound(*app_, req, resp); });
+
     every("purge-expired", std::chrono::minutes(10), [this] { purgeExpiredResets(*app_); });
 
     command("create-user", "create-user USERNAME [--private]: creates a user and prints its id",
@@ -119,6 +128,10 @@ class WebModule : public codestats::Module {
             [this](const Args& a) { return cmdSetSignups(*app_, a); });
     command("reset-password", "reset-password USERNAME: sets and prints a new random password, logs the user out",
             [this](const Args& a) { return cmdResetPassword(*app_, a); });
+    command("import-accounts",
+            "import-accounts SOURCE check|write JSON: users and machines of an original Code::Stats database "
+            "(codestatsctl import-codestats sends them)",
+            [this](const Args& a) { return cmdImportAccounts(*app_, a); });
     command("delete-user", "delete-user USERNAME: deletes the account, its machines and (through ingest) its XP",
             [this](const Args& a) { return cmdDeleteUser(*app_, a); });
   }

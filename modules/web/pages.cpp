@@ -20,9 +20,9 @@ void Pages::sendHtml(Ctx& c, int status, const std::string& html) {
 
 std::string Pages::renderHtml(Ctx& c, const std::string& page, Data& data, const std::string& title) {
   // A session carries the CSRF token of forms; read-only pages (profiles, the front page,
-  // information pages) do not start one, so an anonymous view writes nothing.
-  static constexpr const char* kFormlessPages[] = {"home",    "profile", "api_docs", "plugins",
-                                                   "changes", "aliases", "tos"};
+  // information and error pages) do not start one, so an anonymous view writes nothing.
+  static constexpr const char* kFormlessPages[] = {"home",    "profile", "api_docs", "plugins", "changes",
+                                                   "aliases", "tos",     "support",  "error"};
   bool formless = std::find(std::begin(kFormlessPages), std::end(kFormlessPages), page) != std::end(kFormlessPages);
   if (!formless) sessions_.ensure(c);
   Data layout;

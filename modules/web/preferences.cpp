@@ -2,6 +2,7 @@
 
 #include "passwords.hpp"
 #include "schema.hpp"
+#include "views.hpp"
 
 namespace codestats::web {
 namespace {
@@ -97,19 +98,28 @@ void changePreferences(App& app, Ctx& c) {
   renderPrefs(app, c, 400, storedPrefs(*c.user), {});
 }
 
-void consentPage(App& app, Ctx& c) {
+namespace {
+
+// The consent page shows the current terms themselves, the same text as /tos.
+Data consentData(const Ctx& c) {
   Data d;
   d.set("accepted_version", c.user->termsVersion);
   d.set("current_version", kCurrentTermsVersion);
+  addPartial(d, "terms");
+  return d;
+}
+
+}  // namespace
+
+void consentPage(App& app, Ctx& c) {
+  Data d = consentData(c);
   app.pages().render(c, 200, "consent", d, "Legal terms");
 }
 
 void acceptConsent(App& app, Ctx& c) {
   if (!c.field("not-underage") || !c.field("accept-terms")) {
     c.flashes.push_back({"error", "You must check the acceptance checkboxes to accept the terms."});
-    Data d;
-    d.set("accepted_version", c.user->termsVersion);
-    d.set("current_version", kCurrentTermsVersion);
+    Data d = consentData(c);
     return app.pages().render(c, 400, "consent", d, "Legal terms");
   }
   app.host().query("UPDATE users SET terms_version = $1, updated_at = $2 WHERE id = $3",

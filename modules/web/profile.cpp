@@ -78,6 +78,10 @@ void homePage(App& app, Ctx& c) {
   d.set("languages", languages);
   d.set("most_active", mostActive);
   d.set("land_url", assetPath("land-110m.json"));  // the map's land shapes (docs/frontend.md)
+  if (auto example = app.exampleProfile().username(nowMs())) {
+    d.set("has_example_profile", true);
+    d.set("example_profile_path", encodePathSegment(*example));
+  }
   app.pages().render(c, 200, "home", d, "");
 }
 

@@ -32,6 +32,13 @@ CREATE INDEX IF NOT EXISTS remember_tokens_user_id_index ON remember_tokens (use
 CREATE TABLE IF NOT EXISTS web_settings (name TEXT PRIMARY KEY, value TEXT NOT NULL);
 )SQL";
 
+// Issue 18: which rows an import of an original Code::Stats database wrote, by source and
+// original id, so that a second run (resume, delta) updates them instead of adding twins
+// (web.import-accounts, docs/operations.md "Moving from Code::Stats").
+constexpr const char* kImportIdMap =
+    "CREATE TABLE IF NOT EXISTS import_id_map (source TEXT NOT NULL, kind TEXT NOT NULL, source_id BIGINT NOT NULL, "
+    "target_id BIGINT NOT NULL, PRIMARY KEY (source, kind, source_id))";
+
 std::string withIdType(std::string sql, std::string_view idType) {
   for (size_t pos; (pos = sql.find("{ID}")) != std::string::npos;) sql.replace(pos, 4, idType);
   return sql;
@@ -45,6 +52,7 @@ const std::vector<Migration>& webMigrations() {
        withIdType(kUsersMachines, "SERIAL PRIMARY KEY")},
       {2, "sessions, password resets, remember-me tokens, terms consent", withIdType(kAccounts, "INTEGER PRIMARY KEY"),
        withIdType(kAccounts, "SERIAL PRIMARY KEY")},
+      {3, "ids written by imports of an original Code::Stats database", kImportIdMap, kImportIdMap},
   };
   return kList;
 }

@@ -3,6 +3,7 @@
 #include <map>
 
 #include "db_util.hpp"
+#include "views.hpp"
 
 namespace codestats::web {
 namespace {
@@ -33,7 +34,19 @@ void changesPage(App& app, Ctx& c) {
 
 void tosPage(App& app, Ctx& c) {
   Data d;
+  addPartial(d, "terms");
   app.pages().render(c, 200, "tos", d, "Legal");
+}
+
+void supportPage(App& app, Ctx& c) {
+  const WebConfig& config = app.config();
+  Data d;
+  d.set("has_contact", !config.supportEmail.empty() || !config.supportUrl.empty());
+  d.set("has_email", !config.supportEmail.empty());
+  d.set("support_email", config.supportEmail);
+  d.set("has_url", !config.supportUrl.empty());
+  d.set("support_url", config.supportUrl);
+  app.pages().render(c, 200, "support", d, "Support");
 }
 
 void aliasesPage(App& app, Ctx& c) {

@@ -1,4 +1,5 @@
-// The information pages of spec §7.12: /api-docs, /plugins, /changes, /aliases, /tos.
+// The information pages of spec §7.12: /api-docs, /plugins, /changes, /aliases, /tos, and
+// /support with the operator's contact (modules.web.support_email, support_url).
 #pragma once
 
 #include "app.hpp"
@@ -10,5 +11,6 @@ void pluginsPage(App& app, Ctx& c);
 void changesPage(App& app, Ctx& c);
 void aliasesPage(App& app, Ctx& c);
 void tosPage(App& app, Ctx& c);
+void supportPage(App& app, Ctx& c);
 
 }  // namespace codestats::web

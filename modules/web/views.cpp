@@ -30,4 +30,9 @@ std::string renderPage(const std::string& page, const Data& data, const Data& la
 
 std::string renderStandalone(const std::string& page, const Data& data) { return render(page, data); }
 
+void addPartial(Data& data, const std::string& name) {
+  std::string_view text = source(name);
+  data.set(name, kainjow::mustache::partial([text] { return std::string(text); }));
+}
+
 }  // namespace codestats::web

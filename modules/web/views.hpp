@@ -12,5 +12,8 @@ namespace codestats::web {
 std::string renderPage(const std::string& page, const Data& data, const Data& layout);
 // Renders a template that is a whole document by itself (the GraphiQL page).
 std::string renderStandalone(const std::string& page, const Data& data);
+// Makes templates/<name>.mustache available to `data`'s template as the partial {{>name}}
+// (one text in two pages: the terms on /tos and on the consent page).
+void addPartial(Data& data, const std::string& name);
 
 }  // namespace codestats::web

@@ -13,11 +13,34 @@ int64_t nowMs() {
       .count();
 }
 
+namespace {
+
+// Printable ASCII without spaces, quotes or angle brackets: safe in an href as it is.
+bool plainUrlText(const std::string& s) {
+  for (unsigned char ch : s)
+    if (ch <= 0x20 || ch >= 0x7f || ch == '"' || ch == '\'' || ch == '<' || ch == '>' || ch == '\\') return false;
+  return true;
+}
+
+bool plausibleEmail(const std::string& s) {
+  size_t at = s.find('@');
+  return plainUrlText(s) && at != std::string::npos && at > 0 && at + 1 < s.size() &&
+         s.find('@', at + 1) == std::string::npos;
+}
+
+bool plausibleUrl(const std::string& s) {
+  return plainUrlText(s) &&
+         ((s.rfind("https://", 0) == 0 && s.size() > 8) || (s.rfind("http://", 0) == 0 && s.size() > 7));
+}
+
+}  // namespace
+
 WebConfig readConfig(Host& host) {
   host.rejectUnknownConfig({"secure_cookies", "session_ttl_hours", "anonymous_session_ttl_hours", "remember_me_days",
                             "login_limit_per_ip", "login_limit_per_account", "login_window_s", "reset_limit_per_ip",
                             "reset_limit_per_account", "reset_window_s", "base_url", "signups", "gravatar_url",
-                            "gravatar_timeout_ms", "avatar_cache_mb"});
+                            "gravatar_timeout_ms", "avatar_cache_mb", "support_email", "support_url",
+                            "example_profile"});
   WebConfig c;
   c.secureCookies = host.configBool("secure_cookies", c.secureCookies);
   c.sessionTtlHours = host.configInt("session_ttl_hours", c.sessionTtlHours);
@@ -49,6 +72,13 @@ WebConfig readConfig(Host& host) {
     if (v <= 0) throw Error(CS_E_INVALID, std::string("config key '") + name + "' must be positive");
   if (!c.baseUrl.empty() && c.baseUrl.rfind("http://", 0) != 0 && c.baseUrl.rfind("https://", 0) != 0)
     throw Error(CS_E_INVALID, "config key 'base_url' must start with http:// or https://");
+  c.supportEmail = host.config("support_email", "");
+  c.supportUrl = host.config("support_url", "");
+  c.exampleProfile = host.config("example_profile", "");
+  if (!c.supportEmail.empty() && !plausibleEmail(c.supportEmail))
+    throw Error(CS_E_INVALID, "config key 'support_email' must be an address like support@example.org");
+  if (!c.supportUrl.empty() && !plausibleUrl(c.supportUrl))
+    throw Error(CS_E_INVALID, "config key 'support_url' must be an http:// or https:// URL without spaces");
   auto signups = host.config("signups");
   if (signups && *signups != "open" && *signups != "closed")
     throw Error(CS_E_INVALID, "config key 'signups' must be open or closed");

@@ -24,6 +24,8 @@ struct WebConfig {
   std::string gravatarUrl = "https://www.gravatar.com";  // the avatar proxy's upstream (§7.11)
   int64_t gravatarTimeoutMs = 2000;                      // the whole fetch
   int64_t avatarCacheMb = 32;                            // the in-memory avatar cache's bound
+  std::string supportEmail, supportUrl;                  // the operator's contact on /support; empty = not given
+  std::string exampleProfile;                            // the front page's example profile; empty = the top user
 };
 WebConfig readConfig(Host& host);  // rejects unknown modules.web.* keys
 

@@ -1,4 +1,4 @@
-// The host's WebSocket hub against a real host: the Phoenix V2 protocol (heartbeat, join,
+// The host's WebSocket hub against a real host: the Phoenix V2 and V1 protocols (heartbeat, join,
 // leave, duplicate joins, replies), socket-connect refusal, broadcasts, bad input closed
 // with the right codes, a client that stops reading, and module reloads under open sockets.
 #include <catch2/catch.hpp>
@@ -81,8 +81,72 @@ TEST_CASE("joins are authorised by the module; refusals are error replies", "[ch
   WsClient refused(h.httpPort(), std::string(kSocket) + "&token=bad", &status);
   CHECK(status == 403);
   CHECK_FALSE(refused.open());
-  WsClient legacy(h.httpPort(), "/live_update_socket/websocket?vsn=1.0.0", &status);
-  CHECK(status == 400);
+  for (const char* vsn : {"3.0.0", "2.1.0", "garbage"}) {
+    INFO(vsn);
+    WsClient unsupported(h.httpPort(), std::string("/live_update_socket/websocket?vsn=") + vsn, &status);
+    CHECK(status == 400);
+  }
+}
+
+TEST_CASE("Phoenix V1 (vsn=1.0.0, JSON objects) beside V2 on the same path", "[channels][v1]") {
+  auto h = echoHost();
+  WsClient v1(h.httpPort(), "/live_update_socket/websocket?vsn=1.0.0");
+  WsClient v2(h.httpPort(), kSocket);
+  REQUIRE(v1.open());
+  REQUIRE(v2.open());
+
+  v1.sendText(R"({"topic":"phoenix","event":"heartbeat","payload":{},"ref":"1"})");
+  CHECK(v1.next().payload ==
+        R"({"topic":"phoenix","event":"phx_reply","payload":{"status":"ok","response":{}},"ref":"1"})");
+
+  // phoenix.js 1.3 sends join_ref with its V1 objects; the server's V1 frames carry none
+  v1.sendText(R"({"topic":"room:a","event":"phx_join","payload":{"k":1},"ref":"2","join_ref":"2"})");
+  CHECK(
+      v1.next().payload ==
+      R"({"topic":"room:a","event":"phx_reply","payload":{"status":"ok","response":{"topic":"room:a","version":"v1","identity":""}},"ref":"2"})");
+  v2.sendText(join("1", "room:a"));
+  CHECK_THAT(v2.next().payload, Catch::StartsWith(R"(["1","1","room:a","phx_reply",{"status":"ok")"));
+
+  v1.sendText(R"({"topic":"room:a","event":"echo","payload":{"x":[1,2]},"ref":"3"})");
+  CHECK(v1.next().payload ==
+        R"({"topic":"room:a","event":"phx_reply","payload":{"status":"ok","response":{"x":[1,2]}},"ref":"3"})");
+
+  // one broadcast reaches both, each in its own format
+  REQUIRE(h.request("POST", "/echo/broadcast?topic=room:a&event=new_pulse", R"({"n":7})").status == 202);
+  CHECK(v1.next().payload == R"({"topic":"room:a","event":"new_pulse","payload":{"n":7},"ref":null})");
+  CHECK(v2.next().payload == R"([null,null,"room:a","new_pulse",{"n":7}])");
+
+  v1.sendText(R"({"topic":"lobby","event":"phx_join","payload":{},"ref":"4"})");  // unknown topic
+  CHECK(
+      v1.next().payload ==
+      R"({"topic":"lobby","event":"phx_reply","payload":{"status":"error","response":{"reason":"unmatched topic"}},"ref":"4"})");
+
+  v1.sendText(R"({"topic":"room:a","event":"phx_leave","payload":{},"ref":"5"})");
+  CHECK(v1.next().payload ==
+        R"({"topic":"room:a","event":"phx_reply","payload":{"status":"ok","response":{}},"ref":"5"})");
+  CHECK(v1.next().payload == R"({"topic":"room:a","event":"phx_close","payload":{},"ref":"2"})");
+  CHECK(h.get("/echo/leaves").body == "1");
+  REQUIRE(h.request("POST", "/echo/broadcast?topic=room:a&event=new_pulse", R"({"n":8})").status == 202);
+  CHECK(v2.next().payload == R"([null,null,"room:a","new_pulse",{"n":8}])");
+  CHECK(v1.next(300).opcode == 0);  // left: nothing more for the V1 socket
+
+  SECTION("a connect without vsn speaks V1, as Phoenix's default is 1.0.0") {
+    WsClient bare(h.httpPort(), "/live_update_socket/websocket");
+    REQUIRE(bare.open());
+    bare.sendText(R"({"topic":"phoenix","event":"heartbeat","payload":{},"ref":"9"})");
+    CHECK(bare.next().payload ==
+          R"({"topic":"phoenix","event":"phx_reply","payload":{"status":"ok","response":{}},"ref":"9"})");
+  }
+  SECTION("a V2 array on a V1 socket, and a V1 object on a V2 socket, are closed with 1003") {
+    v1.sendText(R"([null,"6","phoenix","heartbeat",{}])");
+    WsFrame f1 = v1.next();
+    while (f1.opcode == 1) f1 = v1.next();
+    CHECK(f1.closeCode() == 1003);
+    v2.sendText(R"({"topic":"phoenix","event":"heartbeat","payload":{},"ref":"6"})");
+    WsFrame f2 = v2.next();
+    while (f2.opcode == 1) f2 = v2.next();
+    CHECK(f2.closeCode() == 1003);
+  }
 }
 
 TEST_CASE("a browser page elsewhere cannot open a socket: Origin is checked like Phoenix's check_origin",

@@ -22,9 +22,12 @@
 #include <set>
 #include <thread>
 
+#include <unistd.h>
+
 #include "backends.hpp"
 #include "db/host_statements.hpp"
 #include "events/event_log.hpp"
+#include "events/pg_listener.hpp"
 #include "ops_helpers.hpp"
 #include "raw_http_connection.hpp"
 
@@ -196,7 +199,7 @@ TEST_CASE("event log: concurrent appends are read back by a cursor without a gap
       bool ordered = true;
       for (;;) {
         bool finished = done == kWriters;
-        auto batch = ev::EventLog::read(*pool->acquire(), cursor, 7);
+        auto batch = ev::EventLog::read(*pool->acquire(), cursor, 7).events;
         for (const auto& e : batch) {
           ordered = ordered && e.seq > cursor;
           seen.insert(e.seq);
@@ -206,7 +209,7 @@ TEST_CASE("event log: concurrent appends are read back by a cursor without a gap
       }
       for (auto& t : writers) t.join();
       CHECK(ordered);
-      int64_t stored = count(*pool, "SELECT COUNT(*) FROM codestats_events");
+      int64_t stored = count(*pool, "SELECT SUM(events) FROM codestats_events");
       CHECK(stored == kWriters * (kTxPerWriter / 3) * (1 + 2 + 3));
       // Every stored event was read: none was passed while its lower number was uncommitted.
       CHECK(static_cast<int64_t>(seen.size()) == stored);
@@ -221,7 +224,7 @@ TEST_CASE("event log: trimming keeps what live cursors need and the newest event
       TempDir dir;
       BackendArgs b = backendArgs(backend);
       auto pool = openLogDb(b, dir, 2);
-      appendTx(*pool, "a", 10);  // created_at 1000 (appendTx)
+      for (int i = 0; i < 10; ++i) appendTx(*pool, "a", 1);  // ten rows, created_at 1000 (appendTx)
       const uint64_t head = ev::EventLog::head(*pool->acquire());
       // A consumer opened now starts at the head; another was left behind at head - 6.
       CHECK(ev::EventLog::openCursor(*pool, "h/new", 5000) == head);
@@ -229,20 +232,119 @@ TEST_CASE("event log: trimming keeps what live cursors need and the newest event
       auto r = ev::EventLog::trim(*pool, 5000, 100000);  // nothing is older than the cap
       CHECK(r.removed == 4);
       CHECK(r.lostThrough == 0);
-      CHECK(ev::EventLog::read(*pool->acquire(), 0, 100).front().seq == head - 5);
+      CHECK(ev::EventLog::read(*pool->acquire(), 0, 100).events.front().seq == head - 5);
       // The slow cursor stops being live (not written within the cap): everything but the
       // newest goes, and the events it had not read are recorded as lost.
       r = ev::EventLog::trim(*pool, 200000, 100000);
       CHECK(r.removed == 5);
       CHECK(r.lostThrough == head - 1);
-      uint64_t trimmed = 0;
-      auto left = ev::EventLog::read(*pool->acquire(), 0, 100, &trimmed);
-      CHECK(trimmed == head - 1);
-      REQUIRE(left.size() == 1);
-      CHECK(left[0].seq == head);
+      auto left = ev::EventLog::read(*pool->acquire(), 0, 100);
+      CHECK(left.trimmedThrough == head - 1);
+      REQUIRE(left.events.size() == 1);
+      CHECK(left.events[0].seq == head);
       // Numbers are never reused after a trim (SQLite: AUTOINCREMENT).
       appendTx(*pool, "b", 1);
       CHECK(ev::EventLog::head(*pool->acquire()) == head + 1);
+    }
+  }
+}
+
+TEST_CASE("event log: a transaction's events share one row and keep one number each", "[events][db]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      TempDir dir;
+      BackendArgs b = backendArgs(backend);
+      auto pool = openLogDb(b, dir, 2);
+      appendTx(*pool, "first", 1);
+      const uint64_t start = ev::EventLog::head(*pool->acquire());
+      std::vector<ev::PendingEvent> mixed = {
+          {"pulse.created", "ingest", "{\"i\":0}"},
+          {"xp.deleted", "ingest", "{\"i\":1}"},
+          {"pulse.created", "ingest", "{\"i\":2}"},
+          {"user.changed", "web", "{\"i\":3}"},  // another producer: a row of its own
+      };
+      {
+        auto conn = pool->acquireWriter();
+        db::Transaction tx(*conn);
+        ev::EventLog::append(*conn, pool->backend(), mixed, 1000);
+        tx.commit();
+      }
+      CHECK(count(*pool, "SELECT COUNT(*) FROM codestats_events") == 3);
+      CHECK(ev::EventLog::head(*pool->acquire()) == start + 4);
+      auto all = ev::EventLog::read(*pool->acquire(), start, 100).events;
+      REQUIRE(all.size() == 4);
+      for (size_t i = 0; i < 4; ++i) {
+        CHECK(all[i].seq == start + 1 + i);
+        CHECK(all[i].topic == mixed[i].topic);
+        CHECK(all[i].payload == mixed[i].payload);
+      }
+      // A cursor inside a row gets only the rest of it.
+      auto rest = ev::EventLog::read(*pool->acquire(), start + 2, 100).events;
+      REQUIRE(rest.size() == 2);
+      CHECK(rest[0].seq == start + 3);
+      CHECK(rest[0].payload == "{\"i\":2}");
+      // A big transaction is cut into rows of at most kFrameEvents.
+      appendTx(*pool, "big", 300);
+      CHECK(count(*pool, "SELECT COUNT(*) FROM codestats_events WHERE topic = 'big'") == 2);
+      auto big = ev::EventLog::read(*pool->acquire(), start + 4, 100);
+      REQUIRE(big.events.size() == 300);
+      CHECK(big.events.back().seq == start + 304);
+      CHECK(big.events.back().payload == "{\"i\":299}");
+      CHECK_FALSE(big.full);
+      // A row that does not hold its events is left out and counted; the rows after it are read.
+      const std::string bad = std::to_string(start + 307);  // "holds" 305-307
+      if (b.schema) pool->acquire()->query("SELECT setval('codestats_events_seq_seq', " + bad + ")", nullptr, 0);
+      pool->acquire()->query(
+          "INSERT INTO codestats_events (seq, events, topic, producer, payload, created_at) VALUES (" + bad +
+              ", 3, 'bad', 'test', 'not framed', 1000)",
+          nullptr, 0);
+      appendTx(*pool, "after", 1);
+      auto past = ev::EventLog::read(*pool->acquire(), start + 304, 100);
+      CHECK(past.undecodable == 1);
+      REQUIRE(past.events.size() == 1);
+      CHECK(past.events[0].topic == "after");
+      CHECK(past.events[0].seq == start + 308);
+      // A read of the bad row alone gives nothing to deliver, and says how far it read.
+      auto badOnly = ev::EventLog::read(*pool->acquire(), start + 304, 1);
+      CHECK(badOnly.events.empty());
+      CHECK(badOnly.through == start + 307);
+      // The row limit: two rows asked, more there.
+      CHECK(ev::EventLog::read(*pool->acquire(), start, 2).full);
+    }
+  }
+}
+
+TEST_CASE("event log: a table from before rows held several events gains the column", "[events][db]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      TempDir dir;
+      BackendArgs b = backendArgs(backend);
+      {
+        db::DbConfig c;
+        if (b.schema) {
+          c.backend = db::Backend::Postgres;
+          c.postgresConninfo = b.schema->conninfo();
+        } else {
+          c.sqlitePath = dir.path() + "/log.db";
+        }
+        auto old = db::Pool::open(c);
+        auto conn = old->acquireWriter();
+        conn->execScript(b.schema
+                             ? "CREATE TABLE codestats_events (seq BIGSERIAL PRIMARY KEY, topic TEXT NOT NULL, "
+                               "producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL)"
+                             : "CREATE TABLE codestats_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT "
+                               "NOT NULL, producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL)");
+        conn->execScript(
+            "INSERT INTO codestats_events (topic, producer, payload, created_at) VALUES ('old', 'test', '{}', 1000)");
+      }
+      auto pool = openLogDb(b, dir, 2);
+      appendTx(*pool, "new", 2);
+      auto all = ev::EventLog::read(*pool->acquire(), 0, 100).events;
+      REQUIRE(all.size() == 3);
+      CHECK(all[0].seq == 1);
+      CHECK(all[0].topic == "old");
+      CHECK(all[2].seq == 3);
+      CHECK(all[2].topic == "new");
     }
   }
 }
@@ -353,6 +455,104 @@ TEST_CASE("event log: a second host on one PostgreSQL sees every pulse, also aft
       post(30);
       REQUIRE(secondsUntilExact(b, *pool, users, diff) >= 0);
       CHECK(eventually([&] { return b.log().find("listening again after a reconnect") != std::string::npos; }));
+    }
+  }
+}
+
+TEST_CASE("event log: a host sends NOTIFY only while another host of its log listens", "[events][db][multihost]") {
+  for (const auto& backend : testBackends()) {
+    if (backend != "postgres") continue;  // LISTEN/NOTIFY
+    DYNAMIC_SECTION(backend) {
+      BackendArgs db = backendArgs(backend);
+      const std::string hostId = "notify-test-" + std::to_string(::getpid());
+      std::vector<std::string> args = db.args;
+      for (const std::string& a :
+           std::vector<std::string>{"modules=web,ingest,cache", "modules.cache.refresh_interval_ms=86400000",
+                                    "secret_key_base=" + std::string(64, 's'), "events.host_id=" + hostId})
+        args.insert(args.end(), {"--set", a});
+      HostProcess a(args);
+      Users users = createUsers(a, 2);
+      auto pool = openTestDb(db, "");
+      // Alone (its own listener is no peer; hosts of other tests' schemas belong to other logs).
+      REQUIRE(eventually([&] {
+        return a.admin("GET", "/metrics").body.find("\ncodestats_event_notify_peers 0") != std::string::npos;
+      }));
+      const int64_t notifiesBefore = metricSum(a, "codestats_event_notifies_total");
+      auto post = [&](int n) {
+        for (int i = 0; i < n; ++i) {
+          auto r = a.request("POST", "/api/my/pulses",
+                             R"({"coded_at":")" + isoSecondsAgo(i) + R"(","xps":[{"language":"C","xp":3}]})",
+                             {{"X-API-Token", users.tokens[static_cast<size_t>(i) % users.tokens.size()]},
+                              {"Content-Type", "application/json"}});
+          REQUIRE(r.status == 201);
+        }
+      };
+      post(10);
+      std::string diff;
+      REQUIRE(secondsUntilExact(a, *pool, users, diff) >= 0);  // woken by its own commits
+      CHECK(metricSum(a, "codestats_event_notifies_total") == notifiesBefore);
+      // A peer of the same log: its listening session is named like a host's.
+      auto own = runSql(*pool, "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE $1",
+                        {"codestatsd events %" + hostId});
+      REQUIRE(own.rows() == 1);
+      const std::string prefix = own.at(0, 0).s.substr(0, std::string("codestatsd events 01234567 ").size());
+      std::atomic<int> wakes{0};
+      {
+        ev::PgListener peer(db.schema->conninfo(), prefix + "00000000 peer", ev::EventLog::kChannel, "",
+                            [&] { ++wakes; });
+        REQUIRE(eventually([&] { return wakes > 0; }));  // listening (it wakes once on connecting)
+        REQUIRE(eventually([&] { return metricSum(a, "codestats_event_notify_peers") == 1; }));
+        const int wakesBefore = wakes;
+        post(1);
+        CHECK(eventually([&] { return wakes > wakesBefore; }));
+        CHECK(metricSum(a, "codestats_event_notifies_total") > notifiesBefore);
+      }
+    }
+  }
+}
+
+TEST_CASE("event log: readers pass a row that does not hold its events, once warned", "[events][db]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      BackendArgs db = backendArgs(backend);
+      TempDir var;
+      std::vector<std::string> args = db.args;
+      for (const std::string& a :
+           std::vector<std::string>{"modules=web,ingest,cache", "modules.cache.refresh_interval_ms=86400000",
+                                    "secret_key_base=" + std::string(64, 's')})
+        args.insert(args.end(), {"--set", a});
+      HostProcess h(var.path(), args);
+      Users users = createUsers(h, 2);
+      auto pool = openTestDb(db, var.path() + "/codestats.db");
+      // A row claiming three events it does not hold, numbered like an append would.
+      const std::string seq = std::to_string(
+          runSql(*pool, db.schema ? "SELECT setval('codestats_events_seq_seq', nextval('codestats_events_seq_seq') + 2)"
+                                  : "SELECT COALESCE(MAX(seq), 0) + 3 FROM codestats_events")
+              .at(0, 0)
+              .i);
+      runSql(*pool, "INSERT INTO codestats_events (seq, events, topic, producer, payload, created_at) VALUES (" + seq +
+                        ", 3, 'pulse.created', 'test', 'not framed', 0)");
+      // The cache's reader passes it although it gave nothing to deliver (at its next poll; the
+      // cursor is written within a second).
+      CHECK(eventually([&] {
+        return runSql(*pool,
+                      "SELECT COUNT(*) FROM codestats_event_cursors WHERE consumer LIKE '%/cache' AND seq >= " + seq)
+                   .at(0, 0)
+                   .i == 1;
+      }));
+      for (int i = 0; i < 6; ++i) {
+        auto r = h.request("POST", "/api/my/pulses",
+                           R"({"coded_at":")" + isoSecondsAgo(i) + R"(","xps":[{"language":"C","xp":5}]})",
+                           {{"X-API-Token", users.tokens[static_cast<size_t>(i) % users.tokens.size()]},
+                            {"Content-Type", "application/json"}});
+        REQUIRE(r.status == 201);
+      }
+      std::string diff;
+      INFO(diff);
+      REQUIRE(secondsUntilExact(h, *pool, users, diff) >= 0);  // the pulses after the bad row arrived
+      CHECK(eventually([&] { return metricSum(h, "codestats_events_delivered_total{module=\"cache\"}") >= 6; }));
+      // Warned, but not at every wake-up: the cursor moved past the row.
+      CHECK(countLines(h.log(), "do not hold their events") == 1);
     }
   }
 }

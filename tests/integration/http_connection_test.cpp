@@ -236,11 +236,11 @@ TEST_CASE("http connection: one keep-alive connection serves pulses between othe
         switch (i) {
           case 0: checkStillServes(c); break;
           case 1: {
-            c.send(getRequest("/no/such/page"));
+            c.send(getRequest("/no/such/page"));  // web's fallback route: JSON without Accept
             auto r = c.readResponse();
             CHECK(r.status == 404);
             CHECK(r.header("Content-Type") == "application/json");
-            CHECK(r.body == R"({"error":"Not found"})");
+            CHECK(r.body == R"({"error":"Route not found."})");
             break;
           }
           case 2: {

@@ -50,6 +50,26 @@ TEST_CASE("unknown paths get 404 and wrong methods 405, as JSON", "[http]") {
   CHECK_THAT(r.header("allow"), Catch::Contains("GET"));
 }
 
+TEST_CASE("the host's own 404 and 405 are a small page for a browser, JSON for everyone else", "[http][errors]") {
+  auto& h = helloHost();  // no module registers a fallback route here
+  const std::map<std::string, std::string> browser = {
+      {"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}};
+  auto r = h.request("GET", "/nothing/here", {}, browser);
+  CHECK(r.status == 404);
+  CHECK(r.header("content-type") == "text/html; charset=utf-8");
+  CHECK_THAT(r.body, Catch::Contains("<h1>Not found</h1>"));
+  r = h.request("DELETE", "/hello", {}, browser);
+  CHECK(r.status == 405);
+  CHECK_THAT(r.header("allow"), Catch::Contains("GET"));
+  CHECK_THAT(r.body, Catch::Contains("<h1>Method not allowed</h1>"));
+  for (const char* accept : {"*/*", "application/json", "text/html;q=0.5, application/json"}) {
+    INFO(accept);
+    r = h.request("GET", "/nothing/here", {}, {{"Accept", accept}});
+    CHECK(r.status == 404);
+    CHECK(r.body == R"({"error":"Not found"})");
+  }
+}
+
 TEST_CASE("HEAD is answered by GET routes without a body", "[http]") {
   auto& h = helloHost();
   auto r = h.request("HEAD", "/hello");

@@ -180,7 +180,28 @@ class Channels : public codestats::Module {
   }
 };
 
+// A module with a fallback route (its own 404 page), as web registers one.
+class WithFallback : public codestats::Module {
+ public:
+  explicit WithFallback(codestats::Host h) : Module(h) {
+    route("GET", "/page", [](const codestats::Request&, codestats::Response& resp) { resp.text(200, "page"); });
+    route("*", "/*path", [](const codestats::Request&, codestats::Response& resp) { resp.text(404, "own 404"); });
+  }
+};
+
 }  // namespace
+
+TEST_CASE("FakeHost: a fallback route answers unknown paths and never hides a 405") {
+  FakeHost host;
+  REQUIRE(host.load<WithFallback>("fallback") == "fallback");
+  CHECK(host.request("GET", "/page").body == "page");
+  auto unknown = host.request("POST", "/no/such/page");
+  CHECK(unknown.status == 404);
+  CHECK(unknown.body == "own 404");
+  auto wrong = host.request("DELETE", "/page");
+  CHECK(wrong.status == 405);
+  CHECK(wrong.header("allow") == std::string("GET"));
+}
 
 TEST_CASE("FakeHost routes like the host") {
   FakeHost host;

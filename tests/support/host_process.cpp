@@ -226,7 +226,11 @@ HttpReply HostProcess::admin(const std::string& method, const std::string& path,
 
 int HostProcess::ctl(const std::vector<std::string>& args, std::string& out) const {
   std::string cmd = ctlBinary() + " --var-dir '" + varPath_ + "'";
-  for (const auto& a : args) cmd += " '" + a + "'";
+  for (const auto& a : args) {
+    std::string quoted;  // single quotes for the shell, an inner ' as '\'' (conninfo options)
+    for (char c : a) quoted += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    cmd += " '" + quoted + "'";
+  }
   cmd += " 2>&1";
   FILE* p = ::popen(cmd.c_str(), "r");
   if (!p) return -1;

@@ -436,7 +436,7 @@ cs_status kvIncr(cs_host* h, cs_str key, int64_t delta, int64_t* out) {
 
 // ---- events ----
 cs_status eventPublish(cs_host* h, cs_str topic, cs_str payload) {
-  if (!h || sv(topic).empty()) return CS_E_INVALID;
+  if (!h || !events::storableTopic(sv(topic))) return CS_E_INVALID;
   if (!h->services->events) return CS_E_UNAVAILABLE;  // a host assembled without its log (tests)
   return shim(nullptr, [&] {
     h->services->events->publish(h->gen->module, std::string(sv(topic)), std::string(sv(payload)));
@@ -453,7 +453,7 @@ cs_status eventSubscribe(cs_host* h, cs_str pattern, cs_event_fn fn, void* ud) {
 }
 // ---- the event log (ABI 1.6) ----
 cs_status eventAppend(cs_host* h, cs_tx* tx, cs_str topic, cs_str payload) {
-  if (!h || !tx || !tx->conn || sv(topic).empty()) return CS_E_INVALID;
+  if (!h || !tx || !tx->conn || !events::storableTopic(sv(topic))) return CS_E_INVALID;
   if (!h->services->events) return CS_E_UNAVAILABLE;
   return shim(nullptr, [&] {
     tx->events.push_back(events::PendingEvent{std::string(sv(topic)), h->gen->module, std::string(sv(payload))});

@@ -71,7 +71,7 @@ void TableOwnership::open(Pool& pool) {
       conn->query("SELECT contract, version, module, tables FROM codestats_read_contracts", nullptr, 0);
   std::unique_lock lock(mu_);
   for (const char* t : kHostTables) rules_.owners[t] = kHost;
-  rules_.contracts[{kEventsContract, 1}] = codestats::access::Rules::Published{kHost, {"codestats_events"}};
+  rules_.contracts[{kEventsContract, 2}] = codestats::access::Rules::Published{kHost, {"codestats_events"}};
   for (size_t r = 0; r < owners.rows(); ++r) rules_.owners.emplace(owners.at(r, 0).s, owners.at(r, 1).s);
   for (size_t r = 0; r < contracts.rows(); ++r)
     rules_.contracts[{contracts.at(r, 0).s, static_cast<uint32_t>(contracts.at(r, 1).i)}] =

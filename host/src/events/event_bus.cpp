@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <functional>
 
 #include "db/host_statements.hpp"
 #include "events/pg_listener.hpp"
@@ -20,15 +22,32 @@ int64_t EventBus::nowMs() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
+namespace {
+
+std::string hash8(const std::string& s) {
+  char out[9];
+  std::snprintf(out, sizeof out, "%08x", static_cast<unsigned>(std::hash<std::string>{}(s)&0xffffffffu));
+  return out;
+}
+
+}  // namespace
+
+std::string EventBus::listenerPrefix() const { return "codestatsd events " + logTag_ + " "; }
+
 std::string EventBus::listenerName() const {
-  // application_name keeps 63 bytes: the end of the host id is the part that differs.
+  // application_name keeps 63 bytes: which log (a hash of database and schema: hosts of
+  // another log in the same database are no peers), which host (a hash of the whole host id),
+  // then the end of the host id, the part a reader tells hosts apart by.
   const std::string& id = settings_.hostId;
-  return "codestatsd events " + (id.size() > 45 ? id.substr(id.size() - 45) : id);
+  return listenerPrefix() + hash8(id) + " " + (id.size() > 27 ? id.substr(id.size() - 27) : id);
 }
 
 void EventBus::committed() {
   wake_.notify();
-  if (!notifier_.joinable()) return;
+  // A NOTIFY costs PostgreSQL a transaction and a signal to every listener: none is sent
+  // while no other host listens (looked up every events.poll_ms; a host that just started
+  // reads by its poll until then).
+  if (!notifier_.joinable() || !othersListening_.load(std::memory_order_relaxed)) return;
   {
     std::lock_guard lock(notifyMu_);
     notifyPending_ = true;
@@ -45,7 +64,8 @@ void EventBus::notifier() {
     notifyPending_ = false;  // commits from now on ask for the next one
     lock.unlock();
     try {
-      EventLog::notify(*pool_.acquire());
+      EventLog::notify(*pool_.acquire(), settings_.hostId);
+      ++metrics_.counter("codestats_event_notifies_total");
     } catch (const std::exception& e) {
       uint64_t suppressed = 0;  // the other hosts still read every events.poll_ms
       if (errors.allow(suppressed))
@@ -57,10 +77,11 @@ void EventBus::notifier() {
 
 void EventBus::open() {
   EventLog::createTables(pool_);
+  if (!settings_.postgresConninfo.empty()) logTag_ = hash8(EventLog::logIdentity(*pool_.acquire()));
   if (!settings_.postgresConninfo.empty()) notifier_ = std::thread([this] { notifier(); });
   if (!settings_.postgresConninfo.empty())
     listener_ = std::make_unique<PgListener>(settings_.postgresConninfo, listenerName(), EventLog::kChannel,
-                                             [this] { wake_.notify(); });
+                                             settings_.hostId, [this] { wake_.notify(); });
   maintenance_ = std::thread([this] { maintain(); });
 }
 
@@ -124,18 +145,27 @@ void EventBus::prepareConsumer(const std::string& module) {
 LogSlice EventBus::readAfter(uint64_t after) {
   std::lock_guard lock(readMu_);
   const auto& held = window_.events;
-  if (held && !held->empty() && window_.after <= after && after < held->back().seq) {
+  if (held && window_.after <= after && after < window_.through) {
     auto first = std::upper_bound(held->begin(), held->end(), after,
                                   [](uint64_t seq, const LoggedEvent& e) { return seq < e.seq; });
-    return LogSlice{held, static_cast<size_t>(first - held->begin()), held->size() == kBatch, window_.trimmedThrough};
+    return LogSlice{held, static_cast<size_t>(first - held->begin()), window_.full, window_.trimmedThrough,
+                    window_.through};
   }
-  uint64_t trimmed = 0;
-  auto events =
-      std::make_shared<const std::vector<LoggedEvent>>(EventLog::read(*pool_.acquire(), after, kBatch, &trimmed));
+  LogRead read = EventLog::read(*pool_.acquire(), after, kBatchRows);
+  if (read.undecodable) {
+    uint64_t suppressed = 0;
+    if (undecodable_.allow(suppressed))
+      spdlog::warn(
+          "[host] events: left out {} rows of codestats_events that do not hold their events ({} similar "
+          "lines left out)",
+          read.undecodable, suppressed);
+  }
+  auto events = std::make_shared<const std::vector<LoggedEvent>>(std::move(read.events));
   // Only a read ahead of the window replaces it: a reader far behind does not push the
   // others back to the database.
-  if (!events->empty() && (!held || held->empty() || after >= held->back().seq)) window_ = {after, trimmed, events};
-  return LogSlice{events, 0, events->size() == kBatch, trimmed};
+  if (read.through > 0 && after >= window_.through)
+    window_ = {after, read.trimmedThrough, read.full, read.through, events};
+  return LogSlice{events, 0, read.full, read.trimmedThrough, read.through};
 }
 
 void EventBus::startConsumer(const std::string& module) {
@@ -212,6 +242,11 @@ void EventBus::maintain() {
       {
         auto conn = pool_.acquire();
         exportLag(*conn);
+        if (notifier_.joinable()) {
+          const int64_t peers = EventLog::otherListeners(*conn, listenerPrefix(), listenerName());
+          othersListening_.store(peers > 0, std::memory_order_relaxed);
+          metrics_.gauge("codestats_event_notify_peers").store(static_cast<double>(peers));
+        }
       }
       if (std::chrono::steady_clock::now() - lastTrim >= settings_.trimInterval) {
         lastTrim = std::chrono::steady_clock::now();

@@ -86,7 +86,8 @@ class EventBus {
   // transaction (event_log.hpp says why).
   void notifier();
   void exportLag(db::Connection& c);
-  std::string listenerName() const;  // its pg_stat_activity.application_name
+  std::string listenerName() const;    // its pg_stat_activity.application_name
+  std::string listenerPrefix() const;  // every listener of this log's application_name starts so
   std::string cursorName(const std::string& module) const { return settings_.hostId + "/" + module; }
   static int64_t nowMs();
 
@@ -104,14 +105,19 @@ class EventBus {
   struct Window {
     uint64_t after = 0;
     uint64_t trimmedThrough = 0;
+    bool full = false;     // the read stopped at its row limit
+    uint64_t through = 0;  // the highest row read
     std::shared_ptr<const std::vector<LoggedEvent>> events;
   };
-  static constexpr size_t kBatch = 512;
+  // Rows per read: an ingest batch's row holds ~20 events, a row at most 256.
+  static constexpr size_t kBatchRows = 64;
   std::mutex readMu_;  // one database read at a time; the others then find it in the window
   Window window_;
 
   std::unique_ptr<PgListener> listener_;
   std::thread notifier_;
+  std::string logTag_;                       // PostgreSQL: a hash of the log's database and schema (set by open())
+  std::atomic<bool> othersListening_{true};  // another host's listener is connected (PostgreSQL)
   std::mutex notifyMu_;
   std::condition_variable notifyCv_;
   bool notifyPending_ = false, notifyStop_ = false;
@@ -121,6 +127,7 @@ class EventBus {
   std::thread maintenance_;
   LogLimiter lagWarnings_{std::chrono::seconds(10)};
   LogLimiter maintenanceErrors_{std::chrono::seconds(10)};
+  LogLimiter undecodable_{std::chrono::seconds(10)};
 };
 
 }  // namespace codestats::host::events

@@ -82,6 +82,9 @@ void EventConsumer::drain() {
       int64_t delayMs = nowMs() - e.createdAtMs;
       delay_.observeNs(std::max<int64_t>(0, delayMs) * 1000000);
     }
+    // Past rows that gave nothing to deliver (left out as undecodable), or a reader would
+    // read them again at every wake-up.
+    if (slice.through > cursor()) cursor_.store(slice.through, std::memory_order_release);
     save(false);
     if (!slice.more) return;
   }

@@ -36,6 +36,7 @@ struct LogSlice {
   size_t from = 0;
   bool more = false;
   uint64_t trimmedThrough = 0;
+  uint64_t through = 0;  // everything up to here was read (rows that held no event to deliver too)
 };
 using ReadLog = std::function<LogSlice(uint64_t after)>;
 

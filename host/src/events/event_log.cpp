@@ -10,44 +10,44 @@ namespace {
 using db::intValue;
 using db::textValue;
 
-// Held by an appending transaction from its first event to its commit: appends are
-// serialised, so sequence numbers are handed out in commit order.
-constexpr const char* kAppendLockSql = "SELECT pg_advisory_xact_lock(7165055919061229941)";
-
+// A row is a frame of one transaction's events (event_frame.hpp): seq is the position of
+// its last event, `events` how many it holds, `packed` their deflated payloads. Tables from
+// before frames gain the columns (every old row holds one event, unpacked).
 constexpr const char* kCreateEventsSqlite =
     "CREATE TABLE IF NOT EXISTS codestats_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, "
-    "producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL)";
+    "producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL, events INTEGER NOT NULL DEFAULT 1, "
+    "packed BLOB)";
 constexpr const char* kCreateEventsPostgres =
     "CREATE TABLE IF NOT EXISTS codestats_events (seq BIGSERIAL PRIMARY KEY, topic TEXT NOT NULL, "
-    "producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL)";
+    "producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL, events INTEGER NOT NULL DEFAULT 1, "
+    "packed BYTEA)";
+constexpr const char* kAddColumnsPostgres =
+    "ALTER TABLE codestats_events ADD COLUMN IF NOT EXISTS events INTEGER NOT NULL DEFAULT 1, "
+    "ADD COLUMN IF NOT EXISTS packed BYTEA";
+constexpr const char* kAddEventsColumnSqlite =
+    "ALTER TABLE codestats_events ADD COLUMN events INTEGER NOT NULL DEFAULT 1";
+constexpr const char* kAddPackedColumnSqlite = "ALTER TABLE codestats_events ADD COLUMN packed BLOB";
 constexpr const char* kCreateCursors =
     "CREATE TABLE IF NOT EXISTS codestats_event_cursors (consumer TEXT PRIMARY KEY, seq BIGINT NOT NULL, "
     "updated_at BIGINT NOT NULL)";
 constexpr const char* kCreateTrim =
     "CREATE TABLE IF NOT EXISTS codestats_event_trim (id INTEGER PRIMARY KEY, through BIGINT NOT NULL)";
 
-// Rows per INSERT: a batch is written as chunks of these sizes (largest first), so a
-// connection prepares at most seven statement texts for appends.
-constexpr size_t kChunkSizes[] = {64, 32, 16, 8, 4, 2, 1};
-
-std::string insertSql(size_t rows) {
-  std::string sql = "INSERT INTO codestats_events (topic, producer, payload, created_at) VALUES ";
-  for (size_t r = 0; r < rows; ++r) {
-    size_t p = r * 4;
-    sql += (r ? ",($" : "($") + std::to_string(p + 1) + ",$" + std::to_string(p + 2) + ",$" + std::to_string(p + 3) +
-           ",$" + std::to_string(p + 4) + ")";
-  }
-  return sql;
-}
-
-const std::string& insertSqlFor(size_t rows) {
-  static const std::vector<std::string> texts = [] {
-    std::vector<std::string> t(65);
-    for (size_t n : kChunkSizes) t[n] = insertSql(n);
-    return t;
-  }();
-  return texts[rows];
-}
+// PostgreSQL, one statement: the materialised CTE takes the advisory lock (held to the
+// commit) before the row that draws the numbers exists, so numbers follow commit order. The
+// frame's n numbers are drawn at once: nextval gives the first, setval moves the sequence to
+// the last, which is the row's seq. Only appends, all under the lock, touch the sequence.
+constexpr const char* kAppendPostgres =
+    "WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(7165055919061229941)) "
+    "INSERT INTO codestats_events (seq, events, topic, producer, payload, created_at, packed) "
+    "SELECT setval('codestats_events_seq_seq', nextval('codestats_events_seq_seq') + $1::bigint - 1), $1::bigint, "
+    "$2, $3, $4, $5, $6 FROM lock";
+// SQLite: one writer, so the next numbers follow the highest ever given (sqlite_sequence
+// keeps it even if the newest rows were deleted by hand; trimming always keeps the newest).
+constexpr const char* kAppendSqlite =
+    "INSERT INTO codestats_events (seq, events, topic, producer, payload, created_at, packed) VALUES ("
+    "(SELECT MAX(s) FROM (SELECT COALESCE(MAX(seq), 0) AS s FROM codestats_events UNION ALL "
+    "SELECT seq FROM sqlite_sequence WHERE name = 'codestats_events')) + $1, $1, $2, $3, $4, $5, $6)";
 
 uint64_t asSeq(const db::Value& v) { return v.type == CS_VAL_NULL || v.i < 0 ? 0 : static_cast<uint64_t>(v.i); }
 
@@ -59,52 +59,103 @@ void EventLog::createTables(db::Pool& pool) {
   const bool postgres = pool.backend() == db::Backend::Postgres;
   if (postgres) conn->query(db::kSchemaLockSql, nullptr, 0);
   conn->execScript(postgres ? kCreateEventsPostgres : kCreateEventsSqlite);
+  if (postgres) {
+    conn->execScript(kAddColumnsPostgres);
+  } else {
+    auto has = [&](const char* column) {
+      const cs_value p[] = {textValue(column)};
+      return conn->query("SELECT COUNT(*) FROM pragma_table_info('codestats_events') WHERE name = $1", p, 1)
+                 .at(0, 0)
+                 .i > 0;
+    };
+    if (!has("events")) conn->execScript(kAddEventsColumnSqlite);
+    if (!has("packed")) conn->execScript(kAddPackedColumnSqlite);
+  }
   conn->execScript(kCreateCursors);
   conn->execScript(kCreateTrim);
   tx.commit();
 }
 
 void EventLog::append(db::Connection& c, db::Backend backend, const std::vector<PendingEvent>& events, int64_t nowMs) {
-  if (events.empty()) return;
-  if (backend == db::Backend::Postgres) c.query(kAppendLockSql, nullptr, 0);
-  std::vector<cs_value> params;
-  size_t next = 0;
-  for (size_t chunk : kChunkSizes) {
-    while (events.size() - next >= chunk) {
-      params.clear();
-      for (size_t i = next; i < next + chunk; ++i) {
-        params.push_back(textValue(events[i].topic));
-        params.push_back(textValue(events[i].producer));
-        params.push_back(textValue(events[i].payload));
-        params.push_back(intValue(nowMs));
-      }
-      c.query(insertSqlFor(chunk), params.data(), params.size());
-      next += chunk;
+  const char* sql = backend == db::Backend::Postgres ? kAppendPostgres : kAppendSqlite;
+  for (size_t first = 0; first < events.size();) {
+    size_t count = 1;
+    while (first + count < events.size() && count < kFrameEvents &&
+           events[first + count].producer == events[first].producer)
+      ++count;
+    EncodedFrame frame = encodeFrame(events, first, count);
+    cs_value packed{};
+    packed.type = CS_VAL_NULL;
+    if (!frame.packed.empty()) {
+      packed.type = CS_VAL_BLOB;
+      packed.s = cs_str{frame.packed.data(), frame.packed.size()};
     }
+    const cs_value p[] = {intValue(static_cast<int64_t>(count)),
+                          textValue(frame.topic),
+                          textValue(events[first].producer),
+                          textValue(frame.payload),
+                          intValue(nowMs),
+                          packed};
+    c.query(sql, p, 6);
+    first += count;
   }
 }
 
-void EventLog::notify(db::Connection& c) { c.query("SELECT pg_notify('codestats_events', '')", nullptr, 0); }
+void EventLog::notify(db::Connection& c, const std::string& sender) {
+  const cs_value p[] = {textValue(sender)};
+  c.query("SELECT pg_notify('codestats_events', $1)", p, 1);
+}
 
-std::vector<LoggedEvent> EventLog::read(db::Connection& c, uint64_t after, size_t limit, uint64_t* trimmedThrough) {
-  // One round trip: the events, and the trim point as a row with seq 0 (never a real one).
-  const cs_value p[] = {intValue(static_cast<int64_t>(after)), intValue(static_cast<int64_t>(limit))};
+std::string EventLog::logIdentity(db::Connection& c) {
   db::ResultSet rs = c.query(
-      "SELECT * FROM (SELECT seq, topic, payload, created_at FROM codestats_events WHERE seq > $1 ORDER BY seq "
-      "LIMIT $2) e UNION ALL SELECT 0, '', '', through FROM codestats_event_trim WHERE id = 1",
+      "SELECT current_database() || '.' || n.nspname FROM pg_class t JOIN pg_namespace n ON n.oid = t.relnamespace "
+      "WHERE t.oid = 'codestats_events'::regclass",
+      nullptr, 0);
+  return rs.rows() ? rs.at(0, 0).s : std::string();
+}
+
+int64_t EventLog::otherListeners(db::Connection& c, const std::string& prefix, const std::string& ownListener) {
+  const cs_value p[] = {textValue(prefix), textValue(ownListener)};
+  db::ResultSet rs = c.query(
+      "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() AND starts_with(application_name, $1) "
+      "AND application_name <> $2",
       p, 2);
-  std::vector<LoggedEvent> out;
-  out.reserve(rs.rows());
-  if (trimmedThrough) *trimmedThrough = 0;
+  return rs.rows() ? rs.at(0, 0).i : 0;
+}
+
+LogRead EventLog::read(db::Connection& c, uint64_t after, size_t rows) {
+  // One round trip: the rows, and the trim point as a row with seq 0 (never a real one).
+  const cs_value p[] = {intValue(static_cast<int64_t>(after)), intValue(static_cast<int64_t>(rows))};
+  db::ResultSet rs = c.query(
+      "SELECT * FROM (SELECT seq, events, topic, payload, created_at, packed FROM codestats_events WHERE seq > $1 "
+      "ORDER BY seq LIMIT $2) e UNION ALL SELECT 0, 0, '', '', through, NULL FROM codestats_event_trim WHERE id = 1",
+      p, 2);
+  LogRead out;
+  std::vector<std::pair<uint64_t, size_t>> order;  // (seq, result row): UNION ALL keeps no order
+  order.reserve(rs.rows());
   for (size_t r = 0; r < rs.rows(); ++r) {
     const uint64_t seq = asSeq(rs.at(r, 0));
-    if (seq == 0) {
-      if (trimmedThrough) *trimmedThrough = asSeq(rs.at(r, 3));
+    if (seq == 0) out.trimmedThrough = asSeq(rs.at(r, 4));
+    else order.emplace_back(seq, r);
+  }
+  std::sort(order.begin(), order.end());
+  out.full = order.size() == rows;
+  out.through = order.empty() ? 0 : order.back().first;
+  out.events.reserve(order.size());
+  for (const auto& [seq, r] : order) {
+    const size_t before = out.events.size();
+    const db::Value& packed = rs.at(r, 5);
+    if (!decodeFrame(seq, rs.at(r, 1).i, std::move(rs.cells[r * 6 + 2].s), std::move(rs.cells[r * 6 + 3].s),
+                     packed.type == CS_VAL_NULL ? std::string_view() : std::string_view(packed.s), rs.at(r, 4).i,
+                     out.events)) {
+      ++out.undecodable;
       continue;
     }
-    out.push_back(LoggedEvent{seq, std::move(rs.cells[r * 4 + 1].s), std::move(rs.cells[r * 4 + 2].s), rs.at(r, 3).i});
+    // A frame can straddle the cursor: its events up to `after` were delivered already.
+    auto firstNew = std::find_if(out.events.begin() + static_cast<std::ptrdiff_t>(before), out.events.end(),
+                                 [after](const LoggedEvent& e) { return e.seq > after; });
+    out.events.erase(out.events.begin() + static_cast<std::ptrdiff_t>(before), firstNew);
   }
-  std::sort(out.begin(), out.end(), [](const LoggedEvent& a, const LoggedEvent& b) { return a.seq < b.seq; });
   return out;
 }
 
@@ -163,8 +214,9 @@ TrimResult EventLog::trim(db::Pool& pool, int64_t nowMs, int64_t maxAgeMs) {
   if (through >= top) through = top - 1;                              // the newest event stays
   if (through == 0) return result;
   const cs_value p[] = {intValue(static_cast<int64_t>(through))};
-  result.removed = conn->query("DELETE FROM codestats_events WHERE seq <= $1", p, 1).affected;
-  if (result.removed == 0) return result;
+  db::ResultSet removed = conn->query("SELECT COALESCE(SUM(events), 0) FROM codestats_events WHERE seq <= $1", p, 1);
+  if (conn->query("DELETE FROM codestats_events WHERE seq <= $1", p, 1).affected == 0) return result;
+  result.removed = removed.rows() ? removed.at(0, 0).i : 0;
   // The trim point: a cursor below it (a consumer that lagged past the cap, or one whose
   // host was away that long) has lost the events up to it.
   conn->query(

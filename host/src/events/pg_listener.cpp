@@ -43,10 +43,10 @@ PGconn* listen(const std::string& conninfo, const std::string& name, const std::
 
 }  // namespace
 
-PgListener::PgListener(std::string conninfo, std::string applicationName, std::string channel,
+PgListener::PgListener(std::string conninfo, std::string applicationName, std::string channel, std::string ownPayload,
                        std::function<void()> wake)
     : conninfo_(std::move(conninfo)), applicationName_(std::move(applicationName)), channel_(std::move(channel)),
-      wake_(std::move(wake)) {
+      ownPayload_(std::move(ownPayload)), wake_(std::move(wake)) {
   thread_ = std::thread([this] { run(); });
 }
 
@@ -83,7 +83,7 @@ void PgListener::run() {
       if (PQconsumeInput(c) == 0) break;  // the session is gone: reconnect
       bool any = false;
       while (PGnotify* note = PQnotifies(c)) {
-        any = true;
+        any = any || ownPayload_ != note->extra;
         PQfreemem(note);
       }
       if (any) wake_();

@@ -4,6 +4,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <codestats/accept.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -61,6 +62,27 @@ void sendJson(HTTPServerResponse& resp, HTTPResponse::HTTPStatus status, const s
   resp.setStatusAndReason(status);
   resp.set("X-Content-Type-Options", "nosniff");
   resp.setContentType("application/json");
+  resp.sendBuffer(body.data(), body.size());
+}
+
+// The host's own 404 and 405 (no route, or none for the method): a small page for a browser,
+// JSON for everyone else (<codestats/accept.hpp>, the rule a module's 404 page follows too).
+void sendRoutingError(HTTPServerRequest& req, HTTPServerResponse& resp, HTTPResponse::HTTPStatus status) {
+  const bool notFound = status == HTTPResponse::HTTP_NOT_FOUND;
+  std::optional<std::string_view> accept;
+  if (req.has("Accept")) accept = req.get("Accept");
+  if (codestats::errorForm(accept) == codestats::ErrorForm::Json) {
+    sendJson(resp, status, notFound ? R"({"error":"Not found"})" : R"({"error":"Method not allowed"})");
+    return;
+  }
+  const std::string heading = notFound ? "Not found" : "Method not allowed";
+  const std::string text = notFound ? "The page you were looking for does not exist."
+                                    : "This page cannot be used with the method of your request.";
+  const std::string body = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + heading +
+                           "</title></head><body><h1>" + heading + "</h1><p>" + text + "</p></body></html>\n";
+  resp.setStatusAndReason(status);
+  resp.set("X-Content-Type-Options", "nosniff");
+  resp.setContentType("text/html; charset=utf-8");
   resp.sendBuffer(body.data(), body.size());
 }
 
@@ -209,12 +231,12 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     switch (s_.routes.route(creq.method, segments, match, allow)) {
       case RouteResult::NotFound:
         s_.status4xx++;
-        sendJson(resp, HTTPResponse::HTTP_NOT_FOUND, R"({"error":"Not found"})");
+        sendRoutingError(req, resp, HTTPResponse::HTTP_NOT_FOUND);
         return;
       case RouteResult::MethodNotAllowed:
         s_.status4xx++;
         resp.set("Allow", allow);
-        sendJson(resp, HTTPResponse::HTTP_METHOD_NOT_ALLOWED, R"({"error":"Method not allowed"})");
+        sendRoutingError(req, resp, HTTPResponse::HTTP_METHOD_NOT_ALLOWED);
         return;
       case RouteResult::Found: break;
     }

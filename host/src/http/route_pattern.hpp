@@ -34,6 +34,9 @@ class RoutePattern {
   const std::string& text() const { return text_; }
   // Score of a match (higher = more specific), or nullopt. Fills params on a match.
   std::optional<int> match(const PathSegments& path, RouteParams& params) const;
+  // "/*name" alone: a module's answer for paths no other route knows (its 404 page); it
+  // never hides a 405 (runtime/ModuleTable::route).
+  bool fallback() const { return segments_.size() == 1 && segments_[0].kind == Segment::Rest; }
 
  private:
   struct Segment {

@@ -31,7 +31,7 @@ void ModuleTable::add(ModuleSlotPtr slot) {
 RouteResult ModuleTable::route(std::string_view method, const PathSegments& path, RouteMatch& out,
                                std::string& allow) const {
   int best = -1;
-  bool pathMatched = false;
+  bool pathMatched = false;  // by a route (not a fallback) for other methods
   RouteParams params;
   for (size_t i = 0, n = count(); i < n; ++i) {
     GenerationPtr lease = slots_[i]->current.load();
@@ -41,6 +41,7 @@ RouteResult ModuleTable::route(std::string_view method, const PathSegments& path
       if (!score) continue;
       bool methodOk = r.method == "*" || r.method == method || (method == "HEAD" && r.method == "GET");
       if (!methodOk) {
+        if (r.pattern.fallback()) continue;  // a fallback for some methods: the others stay 404
         pathMatched = true;
         if (allow.find(r.method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + r.method;
         continue;
@@ -55,7 +56,9 @@ RouteResult ModuleTable::route(std::string_view method, const PathSegments& path
       }
     }
   }
-  if (best >= 0) return RouteResult::Found;
+  // A fallback answers only paths no route knows: a known path with another method is a 405.
+  if (best >= 0 && !(pathMatched && out.route->pattern.fallback())) return RouteResult::Found;
+  out = RouteMatch{};
   return pathMatched ? RouteResult::MethodNotAllowed : RouteResult::NotFound;
 }
 

@@ -66,7 +66,8 @@ struct ChannelHub::Conn {
   int fd = -1;
   IoThread* io = nullptr;
   std::string identity, remote;
-  ws::FrameDecoder decoder{64 * 1024};  // I/O thread only
+  ws::Serializer serializer = ws::Serializer::V2;  // the wire format the connect's vsn chose
+  ws::FrameDecoder decoder{64 * 1024};             // I/O thread only
   std::atomic<int64_t> lastSeenMs{0};
   std::shared_ptr<SerialQueue> inbox;
 
@@ -331,8 +332,10 @@ void ChannelHub::accept(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServer
     resp.sendBuffer(body.data(), body.size());
   };
   if (stopping_) return refuse(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE, R"({"error":"shutting down"})");
-  if (query.find("vsn=1.0.0") != std::string::npos)
-    return refuse(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST, R"({"error":"only serializer vsn 2.0.0 is supported"})");
+  auto serializer = ws::serializerForVsn(ws::queryParam(query, "vsn"));
+  if (!serializer)
+    return refuse(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST,
+                  R"({"error":"unsupported serializer vsn: 1.0.0 and 2.0.0 are supported"})");
   if (!originAllowed(req, remoteAddr))
     return refuse(Poco::Net::HTTPResponse::HTTP_FORBIDDEN, R"({"error":"Origin not allowed"})");
 
@@ -373,6 +376,7 @@ void ChannelHub::accept(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServer
   c->fd = c->sock.impl()->sockfd();
   c->identity = std::move(identity);
   c->remote = remoteAddr;
+  c->serializer = *serializer;
   c->decoder = ws::FrameDecoder(limits_.maxMessageBytes);
   c->lastSeenMs = nowMs();
   c->inbox = std::make_shared<SerialQueue>(workers_, limits_.maxInbox);
@@ -498,10 +502,14 @@ void ChannelHub::leaveAll(const std::shared_ptr<Conn>& c) {
 }
 
 void ChannelHub::onMessage(const std::shared_ptr<Conn>& c, std::string text) {
-  auto msg = ws::decodePhoenix(text);
-  if (!msg) return close(c, ws::kUnsupportedData, "not a Phoenix V2 message");
+  const ws::Serializer vsn = c->serializer;
+  auto msg = ws::decodePhoenix(vsn, text);
+  if (!msg)
+    return close(c, ws::kUnsupportedData,
+                 vsn == ws::Serializer::V1 ? "not a Phoenix V1 message" : "not a Phoenix V2 message");
   auto reply = [&](std::string_view status, std::string_view response) {
-    sendText(c, ws::encodePhoenix(msg->joinRef, msg->ref, msg->topic, "phx_reply", ws::replyPayload(status, response)));
+    sendText(
+        c, ws::encodePhoenix(vsn, msg->joinRef, msg->ref, msg->topic, "phx_reply", ws::replyPayload(status, response)));
   };
 
   if (msg->topic == "phoenix" && msg->event == "heartbeat") return reply("ok", "{}");
@@ -522,7 +530,7 @@ void ChannelHub::onMessage(const std::shared_ptr<Conn>& c, std::string text) {
       ChannelTarget old = findChannel(modules_, msg->topic, previous->module);
       if (old.reg && old.reg->handlers.on_leave)
         old.reg->handlers.on_leave(old.reg->ud, c->id, cs(msg->topic), cs(c->identity), cs(previous->assigns));
-      sendText(c, ws::encodePhoenix(previous->joinRef, previous->joinRef, msg->topic, "phx_close", "{}"));
+      sendText(c, ws::encodePhoenix(vsn, previous->joinRef, previous->joinRef, msg->topic, "phx_close", "{}"));
     }
     ChannelTarget t = findChannel(modules_, msg->topic);
     if (!t.reg) {
@@ -586,7 +594,7 @@ void ChannelHub::onMessage(const std::shared_ptr<Conn>& c, std::string text) {
     if (t.reg && t.reg->handlers.on_leave)
       t.reg->handlers.on_leave(t.reg->ud, c->id, cs(msg->topic), cs(c->identity), cs(join->assigns));
     reply("ok", "{}");
-    return sendText(c, ws::encodePhoenix(join->joinRef, join->joinRef, msg->topic, "phx_close", "{}"));
+    return sendText(c, ws::encodePhoenix(vsn, join->joinRef, join->joinRef, msg->topic, "phx_close", "{}"));
   }
 
   ChannelTarget t = findChannel(modules_, msg->topic, join->module);
@@ -596,7 +604,7 @@ void ChannelHub::onMessage(const std::shared_ptr<Conn>& c, std::string text) {
       std::lock_guard lock(c->joinsMu);
       c->joins.erase(msg->topic);
     }
-    return sendText(c, ws::encodePhoenix(join->joinRef, join->joinRef, msg->topic, "phx_close", "{}"));
+    return sendText(c, ws::encodePhoenix(vsn, join->joinRef, join->joinRef, msg->topic, "phx_close", "{}"));
   }
   if (!t.reg->handlers.on_event) return reply("error", R"({"reason":"unhandled event"})");
   cs_buf response, err;
@@ -614,8 +622,15 @@ void ChannelHub::onMessage(const std::shared_ptr<Conn>& c, std::string text) {
 }
 
 void ChannelHub::broadcast(std::string_view topic, std::string_view event, std::string_view payloadJson) {
-  auto frame = std::make_shared<const std::string>(
-      ws::encodeFrame(Message::Text, ws::encodePhoenix(std::nullopt, std::nullopt, topic, event, payloadJson)));
+  // One frame per wire format, encoded once and shared by every socket that speaks it.
+  std::shared_ptr<const std::string> frames[2];
+  auto frameFor = [&](ws::Serializer s) {
+    auto& f = frames[s == ws::Serializer::V1 ? 0 : 1];
+    if (!f)
+      f = std::make_shared<const std::string>(
+          ws::encodeFrame(Message::Text, ws::encodePhoenix(s, std::nullopt, std::nullopt, topic, event, payloadJson)));
+    return f;
+  };
   std::vector<std::shared_ptr<Conn>> targets;
   {
     std::shared_lock lock(topicsMu_);
@@ -629,7 +644,7 @@ void ChannelHub::broadcast(std::string_view topic, std::string_view event, std::
     }
   }
   metrics_.counter("codestats_ws_broadcasts_total")++;
-  for (auto& c : targets) send(c, frame);
+  for (auto& c : targets) send(c, frameFor(c->serializer));
 }
 
 bool ChannelHub::push(uint64_t conn, std::string_view topic, std::string_view event, std::string_view payloadJson) {
@@ -647,7 +662,7 @@ bool ChannelHub::push(uint64_t conn, std::string_view topic, std::string_view ev
     if (it == c->joins.end()) return false;
     joinRef = it->second.joinRef;
   }
-  sendText(c, ws::encodePhoenix(joinRef, std::nullopt, topic, event, payloadJson));
+  sendText(c, ws::encodePhoenix(c->serializer, joinRef, std::nullopt, topic, event, payloadJson));
   return true;
 }
 

@@ -1,7 +1,7 @@
-// The host's WebSocket hub: owns every live-update socket, the Phoenix V2 protocol, joins
-// and their assigns, heartbeats, the topic index and broadcast fan-out. Modules only decide
-// (through cs_channel_handlers) who may join what and what a join replies; so reloading the
-// module that handles a topic drops no socket and no join.
+// The host's WebSocket hub: owns every live-update socket, the Phoenix V1 and V2 wire
+// formats (ws/phoenix_message), joins and their assigns, heartbeats, the topic index and broadcast fan-out. Modules
+// only decide (through cs_channel_handlers) who may join what and what a join replies; so reloading the module that
+// handles a topic drops no socket and no join.
 //
 // I/O is multiplexed with epoll on a few threads (not a thread per socket). Module calls for
 // one connection run in order on the host worker pool, each under a lease. A client that

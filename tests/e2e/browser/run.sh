@@ -18,7 +18,7 @@ cp "$here/package.json" "$here/package-lock.json" "$here"/*.mjs "$work/"
 # coordinates and the map shows their dots (tests/geoip/make-test-mmdb.pl).
 perl "$here/../../geoip/make-test-mmdb.pl" "$work/test-city.mmdb"
 e2e_start_host "$build" web,ingest,channels browser-e2e --set modules.channels.geoip_db="$work/test-city.mmdb"
-export CODESTATS_SCREENSHOTS="$work/screenshots"
+export CODESTATS_SCREENSHOTS="$work/screenshots" CODESTATS_CTL="$build/bin/codestatsctl"
 cd "$work"
 rc=0
 # One file at a time: two chromiums at once on a loaded machine slow each other down.

@@ -9,6 +9,7 @@
 // JavaScript, a confirmation page without).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { DUE_MS, base, joined, launch, postPulse, shot, signUpAndLogIn } from './helpers.mjs';
@@ -17,6 +18,9 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
 const USER = 'Design Dana';
 const PASSWORD = 'correct horse';
+// An account made by the admin command carries the old terms version: it is sent to /my/consent.
+const CONSENTER = 'ConsentCarl';
+let consenterPassword;
 
 let browser;
 let machineId;
@@ -46,6 +50,11 @@ before(async () => {
     assert.equal(resp.status, 201);
   }
   await context.close();
+
+  const ctl = (...args) => execFileSync(process.env.CODESTATS_CTL, ['--admin', `http://127.0.0.1:${process.env.CODESTATS_ADMIN_PORT}`,
+    '--token', process.env.CODESTATS_ADMIN_TOKEN, 'run', ...args], { encoding: 'utf8' });
+  ctl('web.create-user', CONSENTER);
+  consenterPassword = ctl('web.reset-password', CONSENTER).trim().split(/\s+/).pop();
 });
 after(async () => { await browser?.close(); });
 
@@ -55,6 +64,7 @@ const publicPages = [
   ['login', '/login'],
   ['signup', '/signup'],
   ['forgot-password', '/forgot-password'],
+  ['support', '/support'],
   ['plugins', '/plugins'],
   ['api-docs', '/api-docs'],
   ['changes', '/changes'],
@@ -72,16 +82,17 @@ const ownPages = () => [
   ['machine-key', `/my/machines/${machineId}/key`],
   ['plugins', '/plugins'],
   ['api-docs', '/api-docs'],
+  ['support', '/support'],
 ];
 
-async function loggedInContext(options) {
+async function loggedInContext(options, [user, password, landing] = [USER, PASSWORD, `/users/${encodeURIComponent(USER)}`]) {
   const context = await browser.newContext(options);
   const page = await context.newPage();
   await page.goto(`${base}/login`);
-  await page.fill('#username', USER);
-  await page.fill('#password', PASSWORD);
+  await page.fill('#username', user);
+  await page.fill('#password', password);
   await page.click('#login-submit');
-  assert.equal(new URL(page.url()).pathname, `/users/${encodeURIComponent(USER)}`);
+  assert.equal(new URL(page.url()).pathname, landing);
   // Closed once loaded: chromium's page.close() during the profile's load hung once in ten runs.
   await page.waitForLoadState('load');
   await page.close();
@@ -164,6 +175,10 @@ async function everyPage(options) {
   Object.assign(user, { loggedIn: true, dark });
   for (const [name, path, status] of ownPages()) await visit(user, { name, path, status }, problems);
   await user.close();
+  const consenter = await loggedInContext(options, [CONSENTER, consenterPassword, '/my/consent']);
+  Object.assign(consenter, { loggedIn: true, dark });
+  await visit(consenter, { name: 'consent', path: '/my/consent' }, problems);
+  await consenter.close();
   return problems;
 }
 

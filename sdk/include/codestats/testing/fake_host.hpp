@@ -41,7 +41,7 @@
 //   - KV: per module namespace, TTLs against a fake clock (advanceClock()), kv_incr replaces a
 //     non-numeric value; metrics validate names as the host does.
 //   - Events (ABI 1.6): every event is appended to codestats_events (readable through the
-//     read contract "host.events" v1) and delivered with its sequence number; event_append
+//     read contract "host.events" v2) and delivered with its sequence number; event_append
 //     events are written in the transaction and delivered after its commit. event_publish
 //     inside db_transaction fails with CS_E_STATE (in the host it waits for the writer).
 //
@@ -208,6 +208,8 @@ struct Rows {
 };
 
 inline std::string_view sv(cs_str s) { return s.ptr ? std::string_view(s.ptr, s.len) : std::string_view(); }
+// Topics are stored like the host stores them: a newline separates a frame's topics there.
+inline bool storableTopic(std::string_view t) { return !t.empty() && t.find('\n') == std::string_view::npos; }
 inline cs_str cs(const std::string& s) { return cs_str{s.data(), s.size()}; }
 inline Buf* buf(cs_buf* b) { return reinterpret_cast<Buf*>(b); }
 inline const Buf* buf(const cs_buf* b) { return reinterpret_cast<const Buf*>(b); }
@@ -254,6 +256,8 @@ struct Pattern {
   };
   std::string text;
   std::vector<Segment> segs;
+  // "/*name" alone: answers only paths no other route knows; never hides a 405.
+  bool fallback() const { return segs.size() == 1 && segs[0].kind == Segment::Rest; }
   static std::optional<Pattern> parse(std::string_view pattern) {
     if (pattern.empty() || pattern.front() != '/') return std::nullopt;
     Pattern p;
@@ -441,15 +445,17 @@ class FakeHost {
       throw std::runtime_error("FakeHost: cannot open an in-memory SQLite database: " + msg);
     }
     sqlite3_extended_result_codes(db_, 1);
-    // The host's event log, readable through the read contract "host.events" v1.
+    // The host's event log, readable through the read contract "host.events" v2 (the host
+    // stores a transaction's events in one row; here every row holds one).
     sqlite3_exec(db_,
                  "CREATE TABLE codestats_events (seq INTEGER PRIMARY KEY AUTOINCREMENT, topic TEXT NOT NULL, "
-                 "producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL)",
+                 "producer TEXT NOT NULL, payload TEXT NOT NULL, created_at BIGINT NOT NULL, "
+                 "events INTEGER NOT NULL DEFAULT 1)",
                  nullptr, nullptr, nullptr);
     sqlite3_set_authorizer(db_, &FakeHost::authorize, this);
     for (const char* t : {"codestats_migrations", "codestats_table_owners", "codestats_read_contracts"})
       rules_.owners[t] = "host";
-    declareContract("host.events", 1, {"codestats_events"});
+    declareContract("host.events", 2, {"codestats_events"});
     facts_ = {{"host.secret_key_base", std::string(64, 'k')}, {"host.instance_id", "fakehost"}};
     buildApi();
   }
@@ -1238,6 +1244,7 @@ class FakeHost {
         bool methodOk =
             route.method == "*" || route.method == req.method || (req.method == "HEAD" && route.method == "GET");
         if (!methodOk) {
+          if (route.pattern.fallback()) continue;
           pathMatched = true;
           if (allow.find(route.method) == std::string::npos) allow += (allow.empty() ? "" : ", ") + route.method;
           continue;
@@ -1251,6 +1258,7 @@ class FakeHost {
         }
       }
     }
+    if (found && pathMatched && found->pattern.fallback()) found = nullptr;
     if (!found) status = pathMatched ? 405 : 404;
     return found;
   }
@@ -1599,14 +1607,14 @@ class FakeHost {
     };
 
     t.event_publish = [](cs_host* h, cs_str topic, cs_str payload) -> cs_status {
-      if (!h || sv(topic).empty()) return CS_E_INVALID;
+      if (!h || !storableTopic(sv(topic))) return CS_E_INVALID;
       FakeHost& f = self(h);
       if (f.tx_) return CS_E_STATE;  // the host would wait for the writer this transaction holds: use event_append
       f.queueEvent(slot(h)->name, f.appendToLog(slot(h)->name, sv(topic), sv(payload)), sv(topic), sv(payload));
       return CS_OK;
     };
     t.event_append = [](cs_host* h, cs_tx* tx, cs_str topic, cs_str payload) -> cs_status {
-      if (!h || !tx || sv(topic).empty()) return CS_E_INVALID;
+      if (!h || !tx || !storableTopic(sv(topic))) return CS_E_INVALID;
       auto* t = reinterpret_cast<detail::Tx*>(tx);
       if (!t->open) return CS_E_STATE;
       t->events.emplace_back(std::string(sv(topic)), std::string(sv(payload)));

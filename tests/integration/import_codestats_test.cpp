@@ -1,0 +1,262 @@
+// codestatsctl import-codestats (issue 18): an original Code::Stats database on the test
+// PostgreSQL (tests/fixtures/codestats_original) imported into a running host on each
+// backend: totals equal the original's, original tokens and bcrypt passwords work, clashes
+// and bad sources are refused with nothing written, a killed import resumes, a second run
+// imports only what is new.
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "common/token.hpp"
+#include "db/postgres_connection.hpp"
+#include "web_fixture.hpp"
+
+using namespace codestats::test;
+
+namespace {
+
+const std::string kSecret(64, 'x');
+const std::string kFixtures = std::string(CODESTATS_TEST_SOURCE_DIR) + "/tests/fixtures/codestats_original/";
+
+std::string readFixture(const std::string& name) {
+  std::ifstream in(kFixtures + name);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+// An original database in a schema of its own on PGTEST_URI.
+struct Original {
+  PgSchema schema;
+  explicit Original(const std::vector<std::string>& scripts, std::map<std::string, std::string> vars = {}) {
+    for (const auto& name : scripts) {
+      std::string sql = readFixture(name);
+      for (const auto& [k, v] : vars)
+        for (size_t pos; (pos = sql.find(":" + k)) != std::string::npos;) sql.replace(pos, k.size() + 1, v);
+      exec(sql);
+    }
+  }
+  void exec(const std::string& sql) const {
+    codestats::host::db::PostgresConnection::open(schema.conninfo())->execScript(sql);
+  }
+  codestats::host::db::ResultSet query(const std::string& sql) const {
+    return codestats::host::db::PostgresConnection::open(schema.conninfo())->query(sql, nullptr, 0);
+  }
+  const std::string& conninfo() const { return schema.conninfo(); }
+};
+
+bool haveSourcePostgres() {
+  const char* uri = std::getenv("PGTEST_URI");
+  if (uri && *uri) return true;
+  if (const char* ci = std::getenv("CI"); ci && *ci) FAIL("PGTEST_URI is not set (the original database needs it)");
+  WARN("skipped: PGTEST_URI is not set (the original database is a PostgreSQL one)");
+  return false;
+}
+
+std::map<std::string, int64_t> originalTotals(const Original& o) {
+  auto r = o.query(
+      "SELECT u.username, COALESCE(SUM(x.amount), 0) FROM users u LEFT JOIN pulses p ON p.user_id = u.id LEFT JOIN "
+      "xps x ON x.pulse_id = p.id GROUP BY u.username");
+  std::map<std::string, int64_t> out;
+  for (size_t i = 0; i < r.rows(); ++i) out[r.at(i, 0).s] = r.at(i, 1).i;
+  return out;
+}
+
+std::map<std::string, int64_t> targetTotals(const WebSite& site) {
+  auto r = site.sql("SELECT u.username, COALESCE(t.xp, 0) FROM users u LEFT JOIN user_totals t ON t.user_id = u.id");
+  std::map<std::string, int64_t> out;
+  for (size_t i = 0; i < r.rows(); ++i) out[r.at(i, 0).s] = r.at(i, 1).i;
+  return out;
+}
+
+int importInto(const WebSite& site, const std::vector<std::string>& args, std::string& out) {
+  return site.h->ctl(std::vector<std::string>{"import-codestats"} + args, out);
+}
+
+HttpReply pulseWith(const WebSite& site, const std::string& token) {
+  std::string body = R"({"coded_at":")" + codedAtAgo(60, 120) + R"(","xps":[{"language":"Rust","xp":7}]})";
+  return site.h->request("POST", "/api/my/pulses", body,
+                         {{"X-API-Token", token}, {"Content-Type", "application/json"}});
+}
+
+std::string tokenOf(const std::string& username, int64_t machineId, const std::string& salt) {
+  return codestats::common::generateToken(kSecret, salt, username, machineId);
+}
+
+}  // namespace
+
+TEST_CASE("import-codestats: the fixture original into an empty target, then a delta", "[import][db]") {
+  if (!haveSourcePostgres()) return;
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      Original original({"schema.sql", "rows.sql", "cache.sql"});
+      // Pulse 12 comes back later, received after the first run's snapshot with a lower id
+      // than the watermark: the delta's look-back must find it.
+      original.exec("DELETE FROM pulses WHERE id = 12");
+      WebSite site(backend, "web,ingest,cache", {"--set", "secret_key_base=" + kSecret});
+      std::string out;
+      REQUIRE(importInto(site, {original.conninfo()}, out) == 0);
+      INFO(out);
+      CHECK(contains(out, "11 imported, 0 already there"));
+      CHECK(contains(out, "original pulse ids kept"));
+      CHECK(contains(out, "'laptop' -> 'laptop (7)'"));
+      CHECK(contains(out, "'LAPTOP' -> 'LAPTOP (8)'"));
+      CHECK(contains(out, "'a/b+c'"));
+      CHECK(contains(out, "legacy      2 pulses"));
+      CHECK(targetTotals(site) == originalTotals(original));
+
+      // Users, machines and languages as they were: ids, flags, case, aliases.
+      CHECK(site.count("users WHERE username = 'private_pat' AND private_profile = 1 AND id = 2") == 1);
+      CHECK(site.count("users WHERE username = 'Nicd' AND gravatar_email = 'avatar@example.com' AND terms_version = "
+                       "'2018-05-25' AND inserted_at = 1458468000123") == 1);
+      CHECK(site.count("machines WHERE id = 2 AND active = 0 AND name = 'Old laptop'") == 1);
+      CHECK(site.count("languages l JOIN languages a ON a.id = l.alias_of WHERE l.name = 'javascript react' AND "
+                       "a.name = 'JavaScript'") == 1);
+      CHECK(site.count("pulses WHERE id = 1 AND sent_at = 1483227000654 AND tz_offset = 0 AND local_day = 20161231") ==
+            1);
+
+      // Tokens made with the original algorithm from the original salts.
+      CHECK(pulseWith(site, tokenOf("Nicd", 1, "$2b$12$abcdefghijklmnopqrstuu")).status == 201);
+      CHECK(pulseWith(site, tokenOf("twins", 7, "$2b$12$FFFFFFFFFFFFFFFFFFFFFF")).status == 201);  // a renamed twin
+      CHECK(pulseWith(site, tokenOf("😂", 5, "$2b$12$DDDDDDDDDDDDDDDDDDDDDD")).status == 201);
+      CHECK(pulseWith(site, tokenOf("a/b+c", 9, "$2b$12$HHHHHHHHHHHHHHHHHHHHHH")).status == 201);
+      CHECK(pulseWith(site, tokenOf("Nicd", 2, "$2b$12$AAAAAAAAAAAAAAAAAAAAAA")).status == 403);    // inactive
+      CHECK(site.count("user_machine_xps WHERE user_id = 5 AND machine_id = 7 AND xp = 29") == 1);  // 22 + 7
+
+      // The bcrypt password logs in through the form and is rehashed to argon2id.
+      WebClient c = site.client();
+      CHECK(site.login(c, "nicd", "test_password").status == 302);
+      CHECK(site.count("users WHERE username = 'Nicd' AND password_hash LIKE '$argon2id$%'") == 1);
+      WebClient other = site.client();
+      CHECK(site.login(other, "foo bar", "wrong").status == 404);
+
+      // Delta: the late pulse and a new one; the original's side only.
+      original.exec(
+          "INSERT INTO pulses (id, sent_at, sent_at_local, tz_offset, user_id, machine_id, inserted_at, updated_at) "
+          "VALUES (12, '2020-09-03 11:00:00', '2020-09-03 13:00:00', 120, 1, 1, now(), now()), "
+          "(13, '2020-09-04 09:00:00', '2020-09-04 09:00:00', 0, 3, 4, now(), now());"
+          "INSERT INTO xps (pulse_id, amount, language_id, original_language_id, inserted_at, updated_at) VALUES "
+          "(12, 9, 3, 3, now(), now()), (13, 17, 2, 2, now(), now());");
+      auto before = targetTotals(site);
+      // The pulses sent above took ids the delta's pulses had in the original.
+      REQUIRE(importInto(site, {original.conninfo()}, out) == 0);
+      INFO(out);
+      CHECK(contains(out, "2 imported"));
+      CHECK(contains(out, "a delta import"));
+      auto after = targetTotals(site);
+      CHECK(after["Nicd"] == before["Nicd"] + 9);
+      CHECK(after["foo bar"] == before["foo bar"] + 17);
+      // A third run finds nothing new.
+      REQUIRE(importInto(site, {original.conninfo()}, out) == 0);
+      CHECK(contains(out, "0 imported"));
+
+      // --verify: the figures written through the API since are the differences.
+      REQUIRE(importInto(site, {original.conninfo(), "--verify"}, out) == 1);
+      std::string tables = out.substr(0, out.find("against the original's users.cache"));
+      CHECK(contains(tables, "user 'Nicd': total: original "));
+      CHECK_FALSE(contains(tables, "user 'foo bar'"));  // its delta pulse is imported
+    }
+  }
+}
+
+TEST_CASE("import-codestats: --verify against the tables and users.cache", "[import][db]") {
+  if (!haveSourcePostgres()) return;
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      Original original({"schema.sql", "rows.sql", "cache.sql"});
+      // A stale cache in the original (its refresher had not run since a pulse).
+      original.exec("UPDATE users SET cache = jsonb_set(cache, '{languages,8}', '5') WHERE id = 3");
+      WebSite site(backend, "web,ingest", {"--set", "secret_key_base=" + kSecret});
+      std::string out;
+      REQUIRE(importInto(site, {original.conninfo()}, out) == 0);
+      REQUIRE(importInto(site, {original.conninfo(), "--verify"}, out) == 0);
+      INFO(out);
+      CHECK(contains(out, "against the original's tables: 0 difference(s)"));
+      CHECK(contains(out, "against the original's users.cache: 2 difference(s)"));
+      CHECK(contains(out, "user 'foo bar': language 'CoffeeScript': original 5 (users.cache), codestatsd 12"));
+    }
+  }
+}
+
+TEST_CASE("import-codestats: bad sources and clashes are refused with nothing written", "[import][db]") {
+  if (!haveSourcePostgres()) return;
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      WebSite site(backend, "web,ingest", {"--set", "secret_key_base=" + kSecret});
+      auto nothingWritten = [&] {
+        CHECK(site.count("users WHERE username <> 'NICD'") == 0);
+        CHECK(site.count("machines") == 0);
+        CHECK(site.count("pulses") == 0);
+      };
+      std::string out;
+      CHECK(importInto(site, {"host=127.0.0.1 port=1 dbname=nothing connect_timeout=2"}, out) == 1);
+      CHECK(contains(out, "cannot connect to the original database"));
+      nothingWritten();
+
+      Original empty({});
+      CHECK(importInto(site, {empty.conninfo()}, out) == 1);
+      CHECK(contains(out, "not a Code::Stats database"));
+      CHECK(contains(out, "nothing was written"));
+      empty.exec("CREATE TABLE schema_migrations (version bigint PRIMARY KEY, inserted_at timestamp)");
+      CHECK(importInto(site, {empty.conninfo()}, out) == 1);
+      CHECK(contains(out, "has no column"));
+      nothingWritten();
+
+      Original newer({"schema.sql", "rows.sql"});
+      newer.exec("INSERT INTO schema_migrations (version) VALUES (20210101000000)");
+      CHECK(importInto(site, {newer.conninfo()}, out) == 1);
+      CHECK(contains(out, "at migration 20210101000000"));
+      nothingWritten();
+
+      // A username taken (case-insensitively) by an account of the target.
+      site.run({"run", "web.create-user", "NICD"});
+      Original original({"schema.sql", "rows.sql"});
+      CHECK(importInto(site, {original.conninfo()}, out) == 3);
+      CHECK(contains(out, "refused, nothing was written"));
+      CHECK(contains(out, "username 'Nicd'"));
+      nothingWritten();
+      CHECK(site.count("languages") == 0);
+      site.run({"run", "web.delete-user", "NICD"});
+
+      // A language aliased otherwise in the target.
+      site.run({"run", "ingest.alias-language", "c++", "Rust"});
+      CHECK(importInto(site, {original.conninfo()}, out) == 3);
+      CHECK(contains(out, "language 'C++' is canonical in the original but an alias of 'rust' in the target"));
+      nothingWritten();
+    }
+  }
+}
+
+TEST_CASE("import-codestats: an import killed with SIGKILL resumes", "[import][db]") {
+  if (!haveSourcePostgres()) return;
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      Original original({"schema.sql", "generate.sql"}, {{"users", "50"}, {"pulses", "6000"}});
+      WebSite site(backend, "web,ingest", {"--set", "secret_key_base=" + kSecret});
+      pid_t ctl = spawnProcess(
+          {ctlBinary(), "--var-dir", site.h->varDir(), "import-codestats", original.conninfo(), "--batch", "10"});
+      auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      while (site.count("pulses") < 200 && std::chrono::steady_clock::now() < deadline)
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      ::kill(ctl, SIGKILL);
+      int status = 0;
+      ::waitpid(ctl, &status, 0);
+      int64_t partial = site.count("pulses");
+      INFO("pulses after the kill: " << partial);
+      CHECK(partial > 0);
+      CHECK(partial < 6000);
+      std::string out;
+      REQUIRE(site.h->ctl({"import-codestats", original.conninfo(), "--batch", "500"}, out) == 0);
+      INFO(out);
+      CHECK(contains(out, "resuming after original pulse"));
+      CHECK(site.count("pulses") == 6000);
+      CHECK(targetTotals(site) == originalTotals(original));
+      CHECK(site.h->ctl({"import-codestats", original.conninfo(), "--verify"}, out) == 0);
+    }
+  }
+}
