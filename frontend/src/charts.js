@@ -10,7 +10,18 @@ export function colour(index) {
   return PALETTE[index % PALETTE.length];
 }
 
+// Text and grid lines in the stylesheet's colours (app.css tokens), so the charts follow the
+// light and the dark scheme like the rest of the page.
+function themeColours(canvas) {
+  const style = getComputedStyle(canvas);
+  const muted = style.getPropertyValue("--muted").trim();
+  const line = style.getPropertyValue("--line").trim();
+  if (muted) Chart.defaults.color = muted;
+  return line || undefined;
+}
+
 export function barChart(canvas, { labels, datasets, stacked = false, legend = false }) {
+  const grid = { color: themeColours(canvas) };
   return new Chart(canvas, {
     type: "bar",
     data: { labels, datasets },
@@ -19,7 +30,7 @@ export function barChart(canvas, { labels, datasets, stacked = false, legend = f
       responsive: true,
       maintainAspectRatio: false,
       plugins: { legend: { display: legend } },
-      scales: { x: { stacked }, y: { stacked, beginAtZero: true } },
+      scales: { x: { stacked, grid }, y: { stacked, beginAtZero: true, grid } },
     },
   });
 }

@@ -1,64 +1,93 @@
 // The front page (/): the last-4-hours XP chart from the frontpage join reply, a live feed
-// of incoming pulses, a map dot per pulse with coordinates, and live totals (spec §6.2, §7.1).
+// of incoming pulses, a map dot per pulse with coordinates, and live totals per language,
+// re-sorted as pulses arrive (spec §6.2, §7.1).
 import { barChart, colour } from "./charts.js";
+import { LanguageRanking } from "./language_ranking.js";
 import { formatXp } from "./levels.js";
 import { liveSocket } from "./live_socket.js";
-import { byId, el } from "./page_helpers.js";
+import { byId, el, reveal } from "./page_helpers.js";
+import { WorldMap } from "./world_map.js";
 import { XpHistory } from "./xp_history.js";
 
 const FEED_LENGTH = 20;
 const SHIFT_CHECK_MS = 10000;
-const DOT_LIFETIME_MS = 5000;
-const SVG = "http://www.w3.org/2000/svg";
 
 export function startFrontPage() {
   const history = new XpHistory(Date.now());
-  const canvas = byId("xp-history-chart");
-  const chart = canvas
-    ? barChart(canvas, { labels: history.labels(), datasets: [{ label: "XP", data: history.bars, backgroundColor: colour(0) }] })
-    : null;
-  const redraw = () => {
-    if (!chart) return;
-    chart.data.labels = history.labels();
-    chart.data.datasets[0].data = history.bars;
-    chart.update();
-  };
+  const chart = historyChart(history);
   setInterval(() => {
-    if (history.advance(Date.now())) redraw();
+    if (history.advance(Date.now())) chart.redraw();
   }, SHIFT_CHECK_MS);
 
+  const svg = byId("world-map");
+  if (svg) reveal(svg);
+  const map = svg ? new WorldMap(svg) : null;
+  if (map && svg.dataset.land) map.loadLand(svg.dataset.land).catch((e) => console.warn(e.message));
+
+  const languages = new LanguageLists();
   const channel = liveSocket().channel("frontpage", {});
   channel.on("new_pulse", (payload) => {
-    const amount = (payload.xps ?? []).reduce((sum, x) => sum + x.amount, 0);
+    const xps = payload.xps ?? [];
+    const amount = xps.reduce((sum, x) => sum + x.amount, 0);
     history.addNow(Date.now(), amount);
-    redraw();
-    addToTotals(payload.xps ?? []);
-    addToFeed(payload.xps ?? []);
-    if (payload.coords) addMapDot(payload.coords, amount);
+    chart.redraw();
+    addToTotal(amount);
+    languages.add(xps);
+    addToFeed(xps);
+    if (map && payload.coords) map.addDot(payload.coords, amount);
   });
   channel.join().receive("ok", (reply) => {
     history.advance(Date.now());
     history.load(reply?.xp_history ?? []);
-    redraw();
+    chart.redraw();
   });
 }
 
-function addToTotals(xps) {
+function historyChart(history) {
+  const canvas = byId("xp-history-chart");
+  if (!canvas) return { redraw() {} };
+  reveal(canvas);
+  const chart = barChart(canvas, { labels: history.labels(), datasets: [{ label: "XP", data: history.bars, backgroundColor: colour(0) }] });
+  return {
+    redraw() {
+      chart.data.labels = history.labels();
+      chart.data.datasets[0].data = history.bars;
+      chart.update();
+    },
+  };
+}
+
+function addToTotal(amount) {
   const total = document.querySelector('[data-role="total-xp"]');
-  if (total) {
-    const value = Number(total.dataset.xp ?? 0) + xps.reduce((sum, x) => sum + x.amount, 0);
-    total.dataset.xp = String(value);
-    total.textContent = formatXp(value);
+  if (!total) return;
+  const value = Number(total.dataset.xp ?? 0) + amount;
+  total.dataset.xp = String(value);
+  total.textContent = formatXp(value);
+}
+
+// "Last 24 hours" (every language) and "Most active languages" (the top 10), both from one
+// ranking that starts from the server-rendered numbers.
+class LanguageLists {
+  constructor() {
+    this.all = byId("frontpage-languages");
+    this.top = byId("frontpage-most-active");
+    const start = [...(this.all?.querySelectorAll("li[data-language]") ?? [])].map((li) => [li.dataset.language, Number(li.dataset.xp ?? 0)]);
+    this.ranking = new LanguageRanking(start);
   }
-  const list = byId("frontpage-languages");
-  if (!list) return;
-  for (const { language, amount } of xps) {
-    const item = [...list.querySelectorAll("li[data-language]")].find((li) => li.dataset.language === language);
-    if (!item) continue;
-    const xp = item.querySelector('[data-role="xp"]');
-    const value = Number(item.dataset.xp ?? 0) + amount;
-    item.dataset.xp = String(value);
-    if (xp) xp.textContent = formatXp(value);
+
+  add(xps) {
+    if (!this.all || xps.length === 0) return;
+    for (const { language, amount } of xps) this.ranking.add(language, amount);
+    const sorted = this.ranking.sorted();
+    this.all.replaceChildren(...sorted.map(({ language, xp }) =>
+      el("li", { "data-language": language, "data-xp": String(xp) },
+        el("span", { class: "language-name" }, language), " ", el("span", { "data-role": "xp" }, formatXp(xp)), " XP")));
+    if (this.top) {
+      this.top.replaceChildren(...this.ranking.top().map(({ language, xp }) =>
+        el("li", { "data-language": language }, el("span", { class: "language-name" }, language), " ",
+          el("span", { class: "xp" }, `${formatXp(xp)} XP`))));
+    }
+    for (const list of [this.all, this.top]) list?.parentElement.querySelector(".hint")?.remove();
   }
 }
 
@@ -68,17 +97,4 @@ function addToFeed(xps) {
   const text = xps.map(({ language, amount }) => `${language} +${formatXp(amount)}`).join(", ");
   feed.prepend(el("li", {}, text));
   while (feed.children.length > FEED_LENGTH) feed.lastElementChild.remove();
-}
-
-// The map is an equirectangular SVG (viewBox 0 0 360 180): x = lon + 180, y = 90 - lat.
-function addMapDot({ lat, lon }, amount) {
-  const map = byId("world-map");
-  if (!map || typeof lat !== "number" || typeof lon !== "number") return;
-  const dot = document.createElementNS(SVG, "circle");
-  dot.setAttribute("class", "pulse-dot");
-  dot.setAttribute("cx", String(lon + 180));
-  dot.setAttribute("cy", String(90 - lat));
-  dot.setAttribute("r", String(Math.min(6, 1 + Math.log10(1 + amount))));
-  map.append(dot);
-  setTimeout(() => dot.remove(), DOT_LIFETIME_MS);
 }

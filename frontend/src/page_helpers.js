@@ -10,6 +10,12 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// Shows an element the server rendered hidden because it needs the script (charts, the map),
+// with any hidden ancestor.
+export function reveal(node) {
+  for (let n = node; n; n = n.parentElement) if (n.hidden) n.hidden = false;
+}
+
 export function byId(id) {
   return document.getElementById(id);
 }

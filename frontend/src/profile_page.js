@@ -2,10 +2,10 @@
 // page. Data comes from the GraphQL API and is refetched on every (re)join, as the
 // original page does (spec §6.3); `new_pulse` events on users:<name> update it in place.
 import { barChart, colour } from "./charts.js";
-import { levelText } from "./levels.js";
+import { formatXp, levelText } from "./levels.js";
 import { liveSocket } from "./live_socket.js";
-import { byId, el } from "./page_helpers.js";
-import { ProfileState, TOP_LANGUAGES, isoDate, profileQuery } from "./profile_state.js";
+import { byId, reveal } from "./page_helpers.js";
+import { ProfileState, TOP_LANGUAGES, dayOfYearLabel, heatStep, isoDate, profileQuery } from "./profile_state.js";
 import { levelItem, setXpBar } from "./xp_bar.js";
 
 export function startProfilePage() {
@@ -88,6 +88,7 @@ class ProfileView {
     const { days, series } = state.weekSeries(isoDate(new Date()));
     const datasets = series.map((s, i) => ({ label: s.language, data: s.data, backgroundColor: colour(i) }));
     if (!this.weekChart) {
+      reveal(canvas);
       this.weekChart = barChart(canvas, { labels: days, datasets, stacked: true, legend: true });
     } else {
       this.weekChart.data.labels = days;
@@ -102,7 +103,10 @@ class ProfileView {
     const labels = Array.from({ length: 24 }, (_, h) => String(h));
     const data = labels.map((h) => state.hours[h] ?? 0);
     if (!this.hoursChart) {
+      reveal(canvas);
       this.hoursChart = barChart(canvas, { labels, datasets: [{ label: "XP", data, backgroundColor: colour(0) }] });
+      // The table stays for screen readers (and for pages without JavaScript), out of sight.
+      byId("hours-data")?.classList.add("visually-hidden");
     } else {
       this.hoursChart.data.datasets[0].data = data;
       this.hoursChart.update();
@@ -116,15 +120,16 @@ function replaceList(list, attribute, items) {
 }
 
 // The year as 366 cells (day of year, spec §5), shaded in five steps relative to the best day.
+// The server renders the cells (and the month names around them); they are updated in place.
 function renderYear(container, dayOfYear) {
   if (!container) return;
+  const cells = container.querySelectorAll("span.day");
+  if (cells.length !== 366) return;
   let max = 0;
   for (let d = 1; d <= 366; d++) max = Math.max(max, dayOfYear[d] ?? 0);
-  const cells = [];
-  for (let d = 1; d <= 366; d++) {
-    const xp = dayOfYear[d] ?? 0;
-    const step = xp === 0 || max === 0 ? 0 : Math.min(4, 1 + Math.floor((4 * xp) / (max + 1)));
-    cells.push(el("span", { class: `day heat-${step}`, title: `Day ${d}: ${xp} XP` }));
-  }
-  container.replaceChildren(...cells);
+  cells.forEach((cell, i) => {
+    const xp = dayOfYear[i + 1] ?? 0;
+    cell.className = `day heat-${heatStep(xp, max)}`;
+    cell.title = `${dayOfYearLabel(i + 1)}: ${formatXp(xp)} XP`;
+  });
 }

@@ -119,3 +119,20 @@ export function dayOfYear(isoDay) {
   const start = Date.UTC(2000, 0, 1);
   return Math.round((Date.UTC(2000, Number(m[2]) - 1, Number(m[3])) - start) / 86400000) + 1;
 }
+
+const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTH_START = [0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335]; // 2000
+
+// "5 Mar" for day 65: the calendar cell's title (the server writes the same text).
+export function dayOfYearLabel(day) {
+  if (!(day >= 1 && day <= 366)) return "";
+  let month = 11;
+  while (MONTH_START[month] >= day) month--;
+  return `${day - MONTH_START[month]} ${MONTHS[month]}`;
+}
+
+// The calendar's five shades relative to the best day (the server's heatStep).
+export function heatStep(xp, max) {
+  if (xp === 0 || max === 0) return 0;
+  return Math.min(4, 1 + Math.floor((4 * xp) / (max + 1)));
+}

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { ProfileState, dayOfYear, profileQuery } from "../src/profile_state.js";
+import { ProfileState, dayOfYear, dayOfYearLabel, heatStep, profileQuery } from "../src/profile_state.js";
 
 const profile = {
   total_langs: [{ name: "C++", xp: 5000 }, { name: "Rust", xp: 300 }],
@@ -55,4 +55,17 @@ test("the GraphQL query asks for what the original page asks for", () => {
   assert.match(q.query, /recent_langs: languages\(since: \$recent\)/);
   assert.match(q.query, /day_language_xps: dayLanguageXps\(since: \$week\)/);
   assert.deepEqual(q.variables, { username: "alice", recent: "2026-11-26T00:00:00.000Z", week: "2026-11-12" });
+});
+
+test("calendar cells: the day's date in 2000 and the five shades (as the server renders them)", () => {
+  assert.equal(dayOfYearLabel(1), "1 Jan");
+  assert.equal(dayOfYearLabel(32), "1 Feb");
+  assert.equal(dayOfYearLabel(60), "29 Feb");
+  assert.equal(dayOfYearLabel(61), "1 Mar");
+  assert.equal(dayOfYearLabel(366), "31 Dec");
+  assert.equal(dayOfYearLabel(0), "");
+  assert.equal(heatStep(0, 100), 0);
+  assert.equal(heatStep(1, 100), 1);
+  assert.equal(heatStep(100, 100), 4);
+  assert.equal(heatStep(5, 0), 0);
 });

@@ -76,6 +76,18 @@ void renderMachine(App& app, Ctx& c, int status, const Machine& m, const FieldEr
   app.pages().render(c, status, "machine", d, "Machine: " + m.name);
 }
 
+// One page for both questions: what happens, and a form that POSTs the action with the CSRF token.
+void renderConfirm(App& app, Ctx& c, const std::string& heading, const std::string& text, const std::string& action,
+                   const std::string& method, const std::string& button) {
+  Data d;
+  d.set("heading", heading);
+  d.set("text", text);
+  d.set("action", action);
+  if (!method.empty()) d.set("method", method);
+  d.set("button", button);
+  app.pages().render(c, 200, "machine_confirm", d, heading);
+}
+
 bool nameTaken(App& app, int64_t userId, const std::string& name, int64_t exceptId) {
   return !app.host()
               .query("SELECT 1 FROM machines WHERE user_id = $1 AND lower(name) = lower($2) AND id <> $3",
@@ -193,6 +205,22 @@ void regenerateMachineKey(App& app, Ctx& c) {
     return Users::MachineChange{m->id, c.user->id, m->name, m->active, false};
   });
   app.pages().redirectWithFlash(c, "/my/machines", "success", "API key regenerated for machine " + m->name + ".");
+}
+
+void confirmMachineDelete(App& app, Ctx& c) {
+  auto m = ownMachine(app, c);
+  if (!m) return;
+  renderConfirm(app, c, "Delete the machine " + m->name + "?",
+                "The machine, its API key and all the XP sent with it are removed. This cannot be undone.",
+                "/my/machines/" + std::to_string(m->id), "DELETE", "Delete machine");
+}
+
+void confirmKeyRegeneration(App& app, Ctx& c) {
+  auto m = ownMachine(app, c);
+  if (!m) return;
+  renderConfirm(app, c, "Regenerate the API key of " + m->name + "?",
+                "The current key stops working at once: paste the new key into your editor's plugin afterwards.",
+                "/my/machines/" + std::to_string(m->id) + "/key", "", "Regenerate API key");
 }
 
 }  // namespace codestats::web

@@ -1,5 +1,5 @@
 // The machines page: list with API tokens, create, rename, (de)activate, regenerate key,
-// delete (spec §8).
+// delete (spec §8), and the confirmation pages of the last two.
 #pragma once
 
 #include "app.hpp"
@@ -13,6 +13,9 @@ void changeMachine(App& app, Ctx& c);  // PUT rename, DELETE
 void activateMachine(App& app, Ctx& c);
 void deactivateMachine(App& app, Ctx& c);
 void regenerateMachineKey(App& app, Ctx& c);
+// GET pages that ask before the destructive POSTs (so they are confirmed without JavaScript).
+void confirmMachineDelete(App& app, Ctx& c);
+void confirmKeyRegeneration(App& app, Ctx& c);
 
 // Shared with the admin commands.
 std::string newApiSalt();

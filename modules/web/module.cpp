@@ -101,6 +101,8 @@ class WebModule : public codestats::Module {
     page("POST", "/my/machines/:id/activate", Access::LoggedIn, activateMachine);
     page("POST", "/my/machines/:id/deactivate", Access::LoggedIn, deactivateMachine);
     page("POST", "/my/machines/:id/key", Access::LoggedIn, regenerateMachineKey);
+    page("GET", "/my/machines/:id/key", Access::LoggedIn, confirmKeyRegeneration);
+    page("GET", "/my/machines/:id/delete", Access::LoggedIn, confirmMachineDelete);
 
     page("GET", "/my/pulses", Access::LoggedIn, exportPulses, Format::Csv);
     page("GET", "/my/private", Access::LoggedIn, exportPrivate, Format::Csv);

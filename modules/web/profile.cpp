@@ -8,6 +8,7 @@
 #include <ctime>
 
 #include "api_users.hpp"
+#include "assets.hpp"
 #include "db_util.hpp"
 #include "profile_view.hpp"
 
@@ -76,6 +77,7 @@ void homePage(App& app, Ctx& c) {
   d.set("total_xp_raw", std::to_string(f.totalXp));
   d.set("languages", languages);
   d.set("most_active", mostActive);
+  d.set("land_url", assetPath("land-110m.json"));  // the map's land shapes (docs/frontend.md)
   if (auto example = app.exampleProfile().username(nowMs())) {
     d.set("has_example_profile", true);
     d.set("example_profile_path", encodePathSegment(*example));
@@ -138,8 +140,8 @@ void profilePage(App& app, Ctx& c) {
   std::string cells;
   cells.reserve(366 * 64);
   for (size_t day = 1; day <= 366; ++day)
-    cells += "<span class=\"day heat-" + std::to_string(heatStep(year[day], max)) + "\" title=\"Day " +
-             std::to_string(day) + ": " + std::to_string(year[day]) + " XP\"></span>";
+    cells += "<span class=\"day heat-" + std::to_string(heatStep(year[day], max)) + "\" title=\"" +
+             dayOfYearLabel(day) + ": " + formatXp(year[day]) + " XP\"></span>";
   d.set("year_cells", cells);
   std::string html = app.pages().renderHtml(c, "profile", d, p->username);
   app.pages().sendHtml(c, 200, html);

@@ -30,13 +30,17 @@ std::string xpBarSvg(int64_t xp, int64_t recent) {
          "\"></rect><rect class=\"recent\" height=\"4\" x=\"" + old + "\" width=\"" + fresh + "\"></rect></svg>";
 }
 
+namespace {
+constexpr int kMonthStart[12] = {0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335};  // 2000
+constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+}  // namespace
+
 std::array<int64_t, 367> dayOfYear(const ProfileData& p) {
-  static constexpr int kStart[12] = {0, 31, 60, 91, 121, 152, 182, 213, 244, 274, 305, 335};  // 2000
   std::array<int64_t, 367> out{};
   for (const auto& [day, xp] : p.dates) {
     int month = (day / 100) % 100, d = day % 100;
     if (month < 1 || month > 12 || d < 1 || d > 31) continue;
-    out[static_cast<size_t>(kStart[month - 1] + d)] += xp;
+    out[static_cast<size_t>(kMonthStart[month - 1] + d)] += xp;
   }
   return out;
 }
@@ -46,9 +50,14 @@ int heatStep(int64_t xp, int64_t max) {
   return static_cast<int>(std::min<int64_t>(4, 1 + (4 * xp) / (max + 1)));
 }
 
+std::string dayOfYearLabel(size_t day) {
+  if (day < 1 || day > 366) return {};
+  size_t month = 11;
+  while (static_cast<size_t>(kMonthStart[month]) >= day) --month;
+  return std::to_string(day - static_cast<size_t>(kMonthStart[month])) + " " + kMonths[month];
+}
+
 std::string monthDayYear(int64_t ms) {
-  static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                            "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
   time_t t = static_cast<time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&t, &tm);

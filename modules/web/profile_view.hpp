@@ -20,6 +20,8 @@ std::string xpBarSvg(int64_t xp, int64_t recent);
 std::array<int64_t, 367> dayOfYear(const ProfileData& p);
 // The calendar cell's shade 0..4, as frontend/src/profile_page.js computes it.
 int heatStep(int64_t xp, int64_t max);
+// "5 Mar" for day 65 of the leap year 2000 that dayOfYear() folds every date into.
+std::string dayOfYearLabel(size_t day);
 // "May 30, 2016" for Unix milliseconds (UTC).
 std::string monthDayYear(int64_t ms);
 

@@ -98,6 +98,24 @@ TEST_CASE("web: machines page, tokens that work at ingest, and every machine act
       CHECK(contains(c.get("/my/machines").body, "Machine desk activated."));
       CHECK(pulse(site, token, "C++", 1) == 201);
 
+      // Asking first (issue 17): GET on the key and delete addresses shows a confirmation page
+      // whose form posts the action with the session's CSRF token; it changes nothing itself.
+      auto ask = c.get("/my/machines/" + id + "/key");
+      REQUIRE(ask.status == 200);
+      CHECK(contains(ask.body, "Regenerate the API key of desk?"));
+      CHECK(contains(ask.body, R"(<form method="post" action="/my/machines/)" + id + R"(/key" id="confirm-form">)"));
+      CHECK(contains(ask.body, R"(name="_csrf_token" value=")" + c.csrf + "\""));
+      auto askDelete = c.get("/my/machines/" + id + "/delete");
+      REQUIRE(askDelete.status == 200);
+      CHECK(contains(askDelete.body, "Delete the machine desk?"));
+      CHECK(contains(askDelete.body, R"(<form method="post" action="/my/machines/)" + id + R"(" id="confirm-form">)"));
+      CHECK(contains(askDelete.body, R"(<input type="hidden" name="_method" value="DELETE">)"));
+      CHECK(pulse(site, token, "C++", 1) == 201);
+      // The list links to both pages (they work without JavaScript).
+      auto links = c.get("/my/machines");
+      CHECK(contains(links.body, R"(href="/my/machines/)" + id + R"(/key" data-confirm=)"));
+      CHECK(contains(links.body, R"(href="/my/machines/)" + id + R"(/delete" data-confirm=)"));
+
       // Regenerate: the old token dies at once, the new one works.
       CHECK(c.post("/my/machines/" + id + "/key", {}).status == 302);
       auto regenerated = c.get("/my/machines");
@@ -114,6 +132,8 @@ TEST_CASE("web: machines page, tokens that work at ingest, and every machine act
       CHECK(other.post("/my/machines/" + id + "/deactivate", {}).status == 404);
       CHECK(other.post("/my/machines/" + id, {{"_method", "DELETE"}}).status == 404);
       CHECK(other.get("/my/machines/abc").status == 400);
+      CHECK(other.get("/my/machines/" + id + "/delete").status == 404);
+      CHECK(other.get("/my/machines/" + id + "/key").status == 404);
       CHECK(pulse(site, fresh, "C++", 1) == 201);
 
       // Delete: the machine, its pulses and every figure with its XP go (spec §7: the

@@ -92,6 +92,15 @@ TEST_CASE("web pages: the profile shows levels, bars, lists and the year; privat
         CHECK(contains(r.body, R"(<li data-language="Elixir" data-xp="2000">)"));
         CHECK(contains(r.body, R"(<canvas id="xp-history-chart")"));
         CHECK(contains(r.body, R"(<svg id="world-map" viewBox="0 0 360 180")"));
+        // The map's land (world-atlas land-110m) is an asset of its own, named by its hash.
+        std::string land = capture(r.body, R"re(data-land="(/assets/land-110m-[A-Z0-9]{8}\.json)")re");
+        REQUIRE_FALSE(land.empty());
+        auto topo = anon.get(land);
+        CHECK(topo.status == 200);
+        CHECK(topo.header("content-type") == "application/json");
+        CHECK(topo.header("cache-control") == "public, max-age=31536000, immutable");
+        CHECK(contains(topo.body, R"("type":"Topology")"));
+        CHECK(contains(topo.body, R"("land":)"));
         CHECK(contains(r.body, R"(<ol id="pulse-feed">)"));
       }
     }

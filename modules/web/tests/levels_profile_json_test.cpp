@@ -78,5 +78,14 @@ TEST_CASE("profile view: texts, bars, the year moved to 2000 and the shades", "[
   CHECK(heatStep(0, 100) == 0);
   CHECK(heatStep(100, 100) == 4);
   CHECK(heatStep(1, 100) == 1);
+  // The calendar's cell titles: day of year in 2000 back to a date.
+  CHECK(dayOfYearLabel(1) == "1 Jan");
+  CHECK(dayOfYearLabel(31) == "31 Jan");
+  CHECK(dayOfYearLabel(32) == "1 Feb");
+  CHECK(dayOfYearLabel(60) == "29 Feb");
+  CHECK(dayOfYearLabel(61) == "1 Mar");
+  CHECK(dayOfYearLabel(366) == "31 Dec");
+  CHECK(dayOfYearLabel(0).empty());
+  CHECK(dayOfYearLabel(367).empty());
   CHECK(monthDayYear(1464611696000) == "May 30, 2016");
 }

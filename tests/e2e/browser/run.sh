@@ -2,7 +2,7 @@
 # Starts codestatsd (web, ingest, channels) on ephemeral ports with a fresh var dir, installs the pinned
 # npm packages (playwright-core) and runs the browser tests with node's test runner in
 # headless Debian chromium. Screenshots are kept in BUILD_DIR/e2e-browser/screenshots.
-#   run.sh BUILD_DIR
+#   run.sh BUILD_DIR [FILE.test.mjs...]   (default: every test file)
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="$(cd "$1" && pwd)"
@@ -14,11 +14,16 @@ cp "$here/package.json" "$here/package-lock.json" "$here"/*.mjs "$work/"
 (cd "$work" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
 . "$here/../host.sh"
-e2e_start_host "$build" web,ingest,channels browser-e2e
-export CODESTATS_SCREENSHOTS="$work/screenshots"
+# A tiny GeoIP database that places loopback clients in Helsinki, so front-page pulses carry
+# coordinates and the map shows their dots (tests/geoip/make-test-mmdb.pl).
+perl "$here/../../geoip/make-test-mmdb.pl" "$work/test-city.mmdb"
+e2e_start_host "$build" web,ingest,channels browser-e2e --set modules.channels.geoip_db="$work/test-city.mmdb"
+export CODESTATS_SCREENSHOTS="$work/screenshots" CODESTATS_CTL="$build/bin/codestatsctl"
 cd "$work"
 rc=0
 # One file at a time: two chromiums at once on a loaded machine slow each other down.
-node --test --test-concurrency=1 ./*.test.mjs || rc=$?
+files=("${@:2}")
+[ ${#files[@]} -gt 0 ] || files=(./*.test.mjs)
+node --test --test-concurrency=1 "${files[@]}" || rc=$?
 echo "browser e2e: screenshots in $work/screenshots"
 exit "$rc"
