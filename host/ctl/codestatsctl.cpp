@@ -2,11 +2,6 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPClientSession.h>
-#include <Poco/Net/HTTPRequest.h>
-#include <Poco/Net/HTTPResponse.h>
-#include <Poco/StreamCopier.h>
-#include <Poco/URI.h>
 
 #include <cstdio>
 #include <cstdlib>
@@ -56,33 +51,12 @@ std::string readFile(const std::string& path) {
   std::exit(code);
 }
 
-struct Reply {
-  int status = 0;
-  std::string body;
-};
+using codestats::host::ctl::Reply;
 
+// One admin API request (admin_client.cpp; exits with a message when the host is unreachable).
 Reply call(const std::string& baseUrl, const std::string& token, const std::string& method, const std::string& path,
            const std::string& body = {}) {
-  Poco::URI uri(baseUrl);
-  Poco::Net::HTTPClientSession session(uri.getHost(), uri.getPort());
-  session.setTimeout(Poco::Timespan(180, 0));
-  Poco::Net::HTTPRequest req(method, path, Poco::Net::HTTPMessage::HTTP_1_1);
-  req.set("Authorization", "Bearer " + token);
-  if (!body.empty() || method == "POST") {
-    req.setContentType("application/json");
-    req.setContentLength(static_cast<std::streamsize>(body.size()));
-  }
-  try {
-    session.sendRequest(req) << body;
-    Poco::Net::HTTPResponse resp;
-    std::istream& in = session.receiveResponse(resp);
-    Reply r;
-    r.status = resp.getStatus();
-    Poco::StreamCopier::copyToString(in, r.body);
-    return r;
-  } catch (const Poco::Exception& e) {
-    die("cannot reach the admin API at " + baseUrl + ": " + e.displayText());
-  }
+  return codestats::host::ctl::AdminClient(baseUrl, token).call(method, path, body);
 }
 
 Poco::JSON::Object::Ptr parse(const std::string& body) {

@@ -39,7 +39,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-std::unique_ptr<db::Pool> openLogDb(const BackendArgs& b, const TempDir& dir, int poolSize) {
+db::DbConfig logDbConfig(const BackendArgs& b, const TempDir& dir, int poolSize) {
   db::DbConfig c;
   c.poolSize = poolSize;
   if (b.schema) {
@@ -48,7 +48,11 @@ std::unique_ptr<db::Pool> openLogDb(const BackendArgs& b, const TempDir& dir, in
   } else {
     c.sqlitePath = dir.path() + "/log.db";
   }
-  auto pool = db::Pool::open(c);
+  return c;
+}
+
+std::unique_ptr<db::Pool> openLogDb(const BackendArgs& b, const TempDir& dir, int poolSize) {
+  auto pool = db::Pool::open(logDbConfig(b, dir, poolSize));
   ev::EventLog::createTables(*pool);
   return pool;
 }
@@ -320,14 +324,7 @@ TEST_CASE("event log: a table from before rows held several events gains the col
       TempDir dir;
       BackendArgs b = backendArgs(backend);
       {
-        db::DbConfig c;
-        if (b.schema) {
-          c.backend = db::Backend::Postgres;
-          c.postgresConninfo = b.schema->conninfo();
-        } else {
-          c.sqlitePath = dir.path() + "/log.db";
-        }
-        auto old = db::Pool::open(c);
+        auto old = db::Pool::open(logDbConfig(b, dir, 2));
         auto conn = old->acquireWriter();
         conn->execScript(b.schema
                              ? "CREATE TABLE codestats_events (seq BIGSERIAL PRIMARY KEY, topic TEXT NOT NULL, "
