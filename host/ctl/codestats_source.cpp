@@ -59,11 +59,18 @@ CodestatsSource::CodestatsSource(const std::string& conninfo) {
     conn_ = nullptr;
     throw SourceError("cannot connect to the original database: " + msg);
   }
-  // Read-only and one snapshot for every table; UTC so that timestamps are not shifted.
-  exec("SET TIME ZONE 'UTC'");
-  exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
-  checkSchema();
-  snapshotAt_ = exec("SELECT floor(extract(epoch from now()) * 1000)::bigint").i64(0, 0);
+  // Read-only and one snapshot for every table; UTC so that timestamps are not shifted. A
+  // refusal (not a Code::Stats database) throws from here, where no destructor runs yet.
+  try {
+    exec("SET TIME ZONE 'UTC'");
+    exec("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY");
+    checkSchema();
+    snapshotAt_ = exec("SELECT floor(extract(epoch from now()) * 1000)::bigint").i64(0, 0);
+  } catch (...) {
+    PQfinish(conn_);
+    conn_ = nullptr;
+    throw;
+  }
 }
 
 CodestatsSource::~CodestatsSource() {
