@@ -12,6 +12,7 @@ set -euo pipefail
 packages=(g++ make cmake ninja-build pkg-config ccache binutils
           libpoco-dev libspdlog-dev libfmt-dev catch2 libsqlite3-dev libpq-dev libsodium-dev liblz4-dev
           libssl-dev libkainjow-mustache-dev libmaxminddb-dev
+          libsystemd-dev  # sd_notify for the systemd unit (Type=notify)
           rapidjson-dev  # the ingest module's pulse body reader (header-only)
           libjemalloc-dev  # the host's allocator (docs/decisions.md, "Memory after bursts")
           sqlite3)  # scripts/backup.sh and restore.sh (SQLite online backup)

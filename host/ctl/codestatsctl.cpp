@@ -5,6 +5,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -27,6 +28,8 @@ const char* kUsage =
     "                                replace a module under traffic\n"
     "  unload NAME                   drain and unload a module\n"
     "  reconcile                     reconcile with the configuration (like SIGHUP)\n"
+    "  upgrade [BINARY]              replace the host process under traffic (like SIGUSR2): BINARY\n"
+    "                                (default: the running host's path) takes over its sockets\n"
     "  commands                      list module admin commands\n"
     "  run COMMAND [ARGS...]         run a module admin command, e.g. run web.create-user alice\n"
     "  metrics                       Prometheus metrics\n"
@@ -194,6 +197,15 @@ int main(int argc, char** argv) {
     return finish(call(admin, token, "POST", "/admin/modules/" + args[1] + "/unload"));
   }
   if (cmd == "reconcile") return finish(call(admin, token, "POST", "/admin/reconcile"));
+  if (cmd == "upgrade") {
+    Poco::JSON::Object body;
+    if (args.size() > 1) {
+      std::error_code ec;  // the host resolves paths against its own working directory
+      auto path = std::filesystem::absolute(args[1], ec);
+      body.set("binary", ec ? args[1] : path.string());
+    }
+    return finish(call(admin, token, "POST", "/admin/upgrade", jsonString(body)));
+  }
   if (cmd == "commands") return finish(call(admin, token, "GET", "/admin/commands"));
   if (cmd == "metrics") return finish(call(admin, token, "GET", "/metrics"));
   if (cmd == "import-codestats") {

@@ -2,6 +2,9 @@
 #include <signal.h>
 #include <sys/stat.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <cstring>
 #include <iostream>
 
@@ -27,13 +30,32 @@ const char* kUsage =
     "  --print-config    print the effective configuration and exit\n"
     "Environment: CODESTATSD_<KEY> with '.' written as '__', e.g. CODESTATSD_HTTP__PORT=9000\n";
 
+// The executable's path now: an upgrade starts whatever is installed there then.
+std::string runningBinary(const char* argv0) {
+  char path[4096];
+  ssize_t n = ::readlink("/proc/self/exe", path, sizeof path - 1);
+  if (n <= 0) return argv0;
+  std::string p(path, static_cast<size_t>(n));
+  const std::string deleted = " (deleted)";
+  if (p.size() > deleted.size() && p.compare(p.size() - deleted.size(), deleted.size(), deleted) == 0)
+    p.resize(p.size() - deleted.size());
+  return p;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   codestats::host::ConfigSources sources;
+  codestats::host::HostLaunch launch;
+  launch.binary = runningBinary(argv[0]);
   bool print = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
+    if (a == "--handover-fd" && i + 1 < argc) {  // internal: set by the host that starts this one
+      launch.handoverFd = std::atoi(argv[++i]);
+      continue;
+    }
+    launch.args.push_back(a);
     auto value = [&](const char* flag) -> std::string {
       if (i + 1 >= argc) {
         std::cerr << "codestatsd: " << flag << " needs a value\n";
@@ -41,9 +63,13 @@ int main(int argc, char** argv) {
       }
       return argv[++i];
     };
-    if (a == "--config") sources.file = value("--config");
-    else if (a.rfind("--config=", 0) == 0) sources.file = a.substr(9);
-    else if (a == "--set") sources.sets.push_back(value("--set"));
+    if (a == "--config") {
+      sources.file = value("--config");
+      launch.args.push_back(sources.file);
+    } else if (a == "--set") {
+      sources.sets.push_back(value("--set"));
+      launch.args.push_back(sources.sets.back());
+    } else if (a.rfind("--config=", 0) == 0) sources.file = a.substr(9);
     else if (a.rfind("--set=", 0) == 0) sources.sets.push_back(a.substr(6));
     else if (a == "--print-config") print = true;
     else if (a == "--help" || a == "-h") {
@@ -65,6 +91,7 @@ int main(int argc, char** argv) {
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR2);
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
   // Everything the host creates (database and its -wal/-shm, module copies, crash-guard
@@ -79,7 +106,7 @@ int main(int argc, char** argv) {
       std::cout << codestats::host::printConfig(c);
       return 0;
     }
-    codestats::host::Host host(sources);
+    codestats::host::Host host(sources, launch);
     return host.run();
   } catch (const codestats::host::ConfigError& e) {
     std::cerr << "codestatsd: " << e.what() << "\n";

@@ -10,6 +10,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/ServerSocketImpl.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/ThreadPool.h>
 #include <spdlog/spdlog.h>
@@ -125,6 +126,15 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       if (json.find("\"name\"") == std::string::npos) return reply(resp, 404, errorJson("unknown module " + seg[2]));
       return reply(resp, 200, json);
     }
+    if (is("POST", 2) && seg[1] == "upgrade") {
+      if (!c_.upgrade) return reply(resp, 404, errorJson("not found"));
+      auto body = parseBody(req);
+      auto r = c_.upgrade(body->optValue<std::string>("binary", ""));
+      resp.setKeepAlive(false);  // this host may be about to exit
+      reply(resp, r.status, r.json);
+      if (r.then) r.then();
+      return;
+    }
     if (is("POST", 3) && seg[1] == "modules" && seg[2] == "load") {
       auto body = parseBody(req);
       std::string name = body->optValue<std::string>("name", "");
@@ -198,6 +208,21 @@ class Factory : public Poco::Net::HTTPRequestHandlerFactory {
 
 }  // namespace
 
+namespace {
+
+// Poco 1.11 makes a ServerSocket from a descriptor only through these protected members.
+class InheritedServerSocketImpl : public Poco::Net::ServerSocketImpl {
+ public:
+  explicit InheritedServerSocketImpl(int fd) { reset(fd); }
+};
+
+class InheritedServerSocket : public Poco::Net::ServerSocket {
+ public:
+  explicit InheritedServerSocket(int fd) : ServerSocket(new InheritedServerSocketImpl(fd), true) {}
+};
+
+}  // namespace
+
 bool tokenMatches(const std::string& expected, const std::string& header) {
   const std::string prefix = "Bearer ";
   if (expected.empty() || header.size() < prefix.size() || header.compare(0, prefix.size(), prefix) != 0) return false;
@@ -209,15 +234,20 @@ bool tokenMatches(const std::string& expected, const std::string& header) {
   return diff == 0;
 }
 
-AdminServer::AdminServer(const HostConfig& config, AdminContext context) {
+AdminServer::AdminServer(const HostConfig& config, AdminContext context, int inheritedListenFd) {
   auto ctx = std::make_shared<AdminContext>(std::move(context));
   auto params = new Poco::Net::HTTPServerParams;
   params->setMaxThreads(8);
   params->setKeepAlive(true);
   params->setTimeout(Poco::Timespan(120, 0));  // reload with wait=true may take a drain timeout
   Poco::Net::ServerSocket socket;
-  socket.bind(Poco::Net::SocketAddress(config.adminHost, static_cast<uint16_t>(config.adminPort)), true);
-  socket.listen(64);
+  if (inheritedListenFd >= 0) {
+    socket = InheritedServerSocket(inheritedListenFd);
+  } else {
+    socket.bind(Poco::Net::SocketAddress(config.adminHost, static_cast<uint16_t>(config.adminPort)), true);
+    socket.listen(64);
+  }
+  listenFd_ = socket.impl()->sockfd();
   threads_ = std::make_unique<Poco::ThreadPool>(1, 8, 60);
   server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(ctx), *threads_, socket, params);
 }
@@ -229,6 +259,10 @@ AdminServer::~AdminServer() {
 }
 
 void AdminServer::start() { server_->start(); }
+
+void AdminServer::stopAccepting() {
+  if (server_) server_->stop();
+}
 
 void AdminServer::stop() {
   if (server_) server_->stopAll(true);

@@ -31,6 +31,9 @@
 #include "util/random.hpp"
 #include "util/json_log_formatter.hpp"
 #include "util/secret_file.hpp"
+#include "util/systemd_notify.hpp"
+#include "upgrade/host_upgrade.hpp"
+#include "upgrade/predecessor_link.hpp"
 #include "ws/channel_hub.hpp"
 #include "ws/origin_policy.hpp"
 
@@ -93,11 +96,25 @@ void setupLogging(const HostConfig& c) {
   spdlog::flush_on(spdlog::level::info);
 }
 
+// run/<pid> directories of hosts that are gone; `keep` names the predecessor's, which runs.
+void removeStaleRunDirs(const fs::path& runRoot, const std::string& keep) {
+  std::error_code ec;
+  if (keep.empty()) {
+    fs::remove_all(runRoot, ec);
+    return;
+  }
+  for (const auto& entry : fs::directory_iterator(runRoot, ec))
+    if (entry.path().filename() != keep) fs::remove_all(entry.path(), ec);
+}
+
 }  // namespace
 
-Host::Host(ConfigSources sources) : sources_(std::move(sources)), config_(loadConfig(sources_)) {
+Host::Host(ConfigSources sources, HostLaunch launch)
+    : sources_(std::move(sources)), launch_(std::move(launch)), config_(loadConfig(sources_)) {
   if (config_.moduleDir.empty()) config_.moduleDir = defaultModuleDir();
 }
+
+Host::~Host() = default;
 
 HostConfig Host::config() const {
   std::lock_guard lock(configMutex_);
@@ -105,6 +122,18 @@ HostConfig Host::config() const {
 }
 
 int Host::run() {
+  if (launch_.handoverFd >= 0)
+    predecessor_ = std::make_unique<upgrade::PredecessorLink>(launch_.handoverFd,
+                                                              std::chrono::milliseconds(config().upgradeTimeoutMs));
+  try {
+    return serve();
+  } catch (const std::exception& e) {
+    if (predecessor_) predecessor_->fail(e.what());  // the running host keeps serving
+    throw;
+  }
+}
+
+int Host::serve() {
   const double startedAt = std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   HostConfig cfg = config();
   setupLogging(cfg);
@@ -147,8 +176,16 @@ int Host::run() {
                        [&table, &metrics](const std::string& module, const events::LoggedEvent& e) {
                          table.deliver(module, e.seq, e.topic, e.payload, metrics);
                        });
+  if (predecessor_) bus.holdConsumers();  // until the WebSockets moved (upgrade/host_upgrade.hpp)
   bus.open();
   spdlog::info("[host] event log open; this host's cursors are '{}/<module>'", bus.hostId());
+  // Taking over from a running host: its listening sockets and its modules' state (its
+  // event consumers stop now, at the cursors this host's consumers will start from).
+  upgrade::PredecessorLink::Start inherited;
+  if (predecessor_) {
+    inherited = predecessor_->begin();
+    spdlog::info("[host] taking over from pid {}: {} module state(s) received", ::getppid(), inherited.states.size());
+  }
   hub.setOriginPolicy(OriginPolicy::fromConfig(cfg));
   HostServices services;
   services.db = pool.get();
@@ -164,15 +201,22 @@ int Host::run() {
   services.varDir = varDir;
   services.instanceId = randomHex(8);
 
-  ModuleLoader loader((fs::path(varDir) / "run").string(), cfg.loaderStrictDependencies);
+  // Module copies live in run/<pid>/: a host and its successor run at once during an
+  // upgrade, each with its own copies (the old one's are removed when it exits).
+  const fs::path runRoot = fs::path(varDir) / "run";
+  const fs::path runDir = runRoot / std::to_string(::getpid());
+  removeStaleRunDirs(runRoot, predecessor_ ? std::to_string(::getppid()) : std::string());
+  ModuleLoader loader(runDir.string(), cfg.loaderStrictDependencies);
   loader.cleanRunDir();
   CrashLoopGuard guard((fs::path(varDir) / "state").string(), std::chrono::milliseconds(cfg.crashGuardWindowMs));
   auto manager = std::make_unique<ModuleManager>(
       services, table, scheduler, loader, [this] { return config(); }, &guard);
 
+  for (auto& state : inherited.states) manager->parkState(state.module, state.schema, std::move(state.blob));
   for (const auto& name : cfg.modules) {
     std::string artifact;
-    if (guard.enabled()) {
+    // Taking over from a live host: nothing crashed, its pending activations are not suspect.
+    if (guard.enabled() && !predecessor_) {
       std::string configured = manager->defaultArtifact(name), sha;
       try {
         sha = loader.artifactSha256(configured);
@@ -192,6 +236,7 @@ int Host::run() {
     auto r = manager->load(name, artifact);
     if (r.httpStatus != 200) {
       spdlog::critical("[host] cannot load module '{}': {}", name, r.message);
+      if (predecessor_) predecessor_->fail("cannot load module '" + name + "': " + r.message);
       return 1;
     }
   }
@@ -243,11 +288,74 @@ int Host::run() {
       cfg, table, metrics,
       [&hub](Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp, const std::string& query,
              const std::string& remoteAddr) { hub.accept(req, resp, query, remoteAddr); },
-      &readiness);
-  AdminServer adminServer(cfg, AdminContext{*manager, table, metrics, adminToken, reconcile,
-                                            [&] { return renderRuntimeGauges(table, hub, kv, *pool, startedAt); }});
+      &readiness, inherited.httpFd);
+  upgrade::HostUpgrade* upgrader = nullptr;  // set below; the admin API's upgrade uses it
+  AdminContext adminContext{*manager,  table,
+                            metrics,   adminToken,
+                            reconcile, [&] { return renderRuntimeGauges(table, hub, kv, *pool, startedAt); },
+                            {}};
+  AdminServer* adminServerPtr = nullptr;
+  adminContext.upgrade = [&](const std::string& binary) {
+    AdminContext::UpgradeReply reply;
+    if (!upgrader) {
+      reply.status = 409;
+      reply.json = R"({"error":"this host is still starting"})";
+      return reply;
+    }
+    auto outcome = upgrader->run(binary);
+    reply.status = outcome.httpStatus;
+    reply.json = outcome.toJson();
+    if (upgrader->handedOver() && outcome.httpStatus == 200)
+      reply.then = [&] {
+        adminServerPtr->stopAccepting();
+        ::kill(::getpid(), SIGTERM);  // Host::run's signal loop: drain and exit
+      };
+    return reply;
+  };
+  AdminServer adminServer(cfg, std::move(adminContext), inherited.adminFd);
+  adminServerPtr = &adminServer;
   publicServer.start();
   adminServer.start();
+
+  upgrade::UpgradeHooks hooks;
+  hooks.listeners = {publicServer.listenFd(), adminServer.listenFd()};
+  hooks.pauseEvents = [&bus] {
+    bus.holdConsumers();  // a module reloaded meanwhile does not start one either
+    return bus.pauseConsumers();
+  };
+  hooks.resumeEvents = [&bus](const std::vector<std::string>& modules) {
+    bus.releaseConsumers();
+    bus.resumeConsumers(modules);
+  };
+  hooks.exportStates = [&manager] {
+    std::vector<upgrade::ModuleState> states;
+    for (auto& s : manager->exportStates()) states.push_back({s.module, s.schema, std::move(s.blob)});
+    return states;
+  };
+  hooks.pauseAccepting = [&publicServer] { publicServer.pauseAccepting(); };
+  hooks.resumeAccepting = [&publicServer] { publicServer.resumeAccepting(); };
+  hooks.detachSockets = [&hub] {
+    std::vector<upgrade::MovedSocket> moved;
+    for (auto& d : hub.detachAll(std::chrono::milliseconds(2000))) moved.push_back({d.fd, std::move(d.state)});
+    return moved;
+  };
+  upgrade::HostUpgrade hostUpgrade(launch_.args, launch_.binary, std::chrono::milliseconds(cfg.upgradeTimeoutMs),
+                                   std::move(hooks));
+
+  if (predecessor_) {
+    // Serving; the old host stops accepting and sends its WebSockets, then this host's
+    // event consumers start where the old one's stopped.
+    size_t adopted = 0;
+    std::vector<upgrade::MovedSocket> sockets;
+    try {
+      sockets = predecessor_->ready();
+    } catch (const std::exception& e) {
+      spdlog::error("[host] the previous host's WebSockets did not arrive: {}", e.what());
+    }
+    for (auto& s : sockets) adopted += hub.adopt(s.fd, s.state) ? 1 : 0;
+    bus.releaseConsumers();
+    spdlog::info("[host] took over from pid {}: {} of {} WebSocket(s) adopted", ::getppid(), adopted, sockets.size());
+  }
 
   std::string portsFile = (fs::path(varDir) / "codestatsd.ports").string();
   writeFileAtomically(portsFile, "{\"http\":" + std::to_string(publicServer.port()) +
@@ -255,12 +363,26 @@ int Host::run() {
                                      ",\"pid\":" + std::to_string(::getpid()) + "}\n");
   spdlog::info("[host] codestatsd serving http://{}:{} (admin on {}:{}), {} module(s)", cfg.httpHost,
                publicServer.port(), cfg.adminHost, adminServer.port(), cfg.modules.size());
+  if (predecessor_) {
+    // The unit's main process is this one from now on (NotifyAccess=all in deploy/).
+    notifySystemd("MAINPID=" + std::to_string(::getpid()) + "\nREADY=1");
+    try {
+      predecessor_->done();
+    } catch (const std::exception& e) {
+      spdlog::warn("[host] the previous host is gone before it heard that this one took over: {}", e.what());
+    }
+    predecessor_.reset();
+  } else {
+    notifySystemd("READY=1");
+  }
+  upgrader = &hostUpgrade;
 
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
   sigaddset(&set, SIGHUP);
+  sigaddset(&set, SIGUSR2);
   for (;;) {
     int sig = 0;
     if (sigwait(&set, &sig) != 0) continue;
@@ -268,9 +390,20 @@ int Host::run() {
       reconcile();
       continue;
     }
-    spdlog::info("[host] signal {} received, shutting down", sig);
+    if (sig == SIGUSR2) {  // systemctl reload (deploy/codestatsd.service)
+      if (hostUpgrade.handedOver()) continue;
+      spdlog::info("[host] SIGUSR2: upgrading to {}", launch_.binary);
+      auto outcome = hostUpgrade.run("");
+      if (!hostUpgrade.handedOver()) continue;  // failed: logged, this host keeps serving
+      adminServer.stopAccepting();
+      break;
+    }
+    if (hostUpgrade.handedOver()) spdlog::info("[host] handed over to the new host; draining and exiting");
+    else spdlog::info("[host] signal {} received, shutting down", sig);
     break;
   }
+  const bool handedOver = hostUpgrade.handedOver();
+  if (!handedOver) notifySystemd("STOPPING=1");
 
   publicServer.stop();
   adminServer.stop();
@@ -279,11 +412,13 @@ int Host::run() {
   batchWorkers.shutdown();  // the servers stopped: runs the batches still queued
   manager.reset();          // drains and unloads every module (their event consumers stop first)
   bus.close();
-  guard.cleanShutdown();
+  // After a hand-over the new host owns the crash guard's records and the ports file.
+  if (!handedOver) guard.cleanShutdown();
   workers.shutdown();
   scheduler.shutdown();
   std::error_code ec;
-  fs::remove(portsFile, ec);
+  if (!handedOver) fs::remove(portsFile, ec);
+  fs::remove_all(runDir, ec);
   spdlog::info("[host] stopped");
   return 0;
 }

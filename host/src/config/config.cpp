@@ -215,6 +215,7 @@ Registry hostKeys() {
       },
       false};
   integer("http.drain_ms", &HostConfig::httpDrainMs, 0, 600000);
+  integer("upgrade.timeout_ms", &HostConfig::upgradeTimeoutMs, 1000, 3600000);
   str("events.host_id", &HostConfig::eventsHostId);
   integer("events.max_age_s", &HostConfig::eventsMaxAgeS, 10, 365 * 86400);
   integer("events.lag_warn_s", &HostConfig::eventsLagWarnS, 1, 86400);

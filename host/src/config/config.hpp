@@ -80,7 +80,8 @@ struct HostConfig {
   int64_t wsSendBufferBytes = 0;              // 0 = kernel default
   std::vector<std::string> wsAllowedOrigins;  // pages besides the site's own that may open sockets
 
-  int64_t httpDrainMs = 2000;  // on SIGTERM: open connections may bring one more request this long
+  int64_t httpDrainMs = 2000;        // on SIGTERM: open connections may bring one more request this long
+  int64_t upgradeTimeoutMs = 60000;  // an upgrade's new host must take over within this
 
   // the event log (docs/events.md)
   std::string eventsHostId;      // empty: <hostname>:<http port>; names this host's cursors

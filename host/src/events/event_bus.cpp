@@ -170,8 +170,46 @@ LogSlice EventBus::readAfter(uint64_t after) {
 
 void EventBus::startConsumer(const std::string& module) {
   std::lock_guard lock(mu_);
+  if (holding_) {
+    held_.push_back(module);
+    return;
+  }
   auto it = consumers_.find(module);
   if (it != consumers_.end()) it->second->start();
+}
+
+std::vector<std::string> EventBus::pauseConsumers() {
+  std::vector<std::string> modules;
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [module, consumer] : consumers_) modules.push_back(module);
+  }
+  for (const auto& m : modules) stopConsumer(m);
+  return modules;
+}
+
+void EventBus::resumeConsumers(const std::vector<std::string>& modules) {
+  for (const auto& m : modules) {
+    try {
+      prepareConsumer(m);
+      startConsumer(m);
+    } catch (const std::exception& e) {
+      spdlog::error("[events] cannot resume the consumer of '{}': {}", m, e.what());
+    }
+  }
+}
+
+void EventBus::holdConsumers() {
+  std::lock_guard lock(mu_);
+  holding_ = true;
+}
+
+void EventBus::releaseConsumers() {
+  std::lock_guard lock(mu_);
+  holding_ = false;
+  for (const auto& module : held_)
+    if (auto it = consumers_.find(module); it != consumers_.end()) it->second->start();
+  held_.clear();
 }
 
 void EventBus::stopConsumer(const std::string& module) {

@@ -75,6 +75,16 @@ class EventBus {
   void stopConsumer(const std::string& module);
   std::optional<ConsumerStatus> status(const std::string& module) const;
 
+  // Host upgrade. The old host: pauseConsumers() stops every consumer (cursors written) and
+  // returns their modules; resumeConsumers() starts them again from their cursors when the
+  // upgrade fails. The new host: holdConsumers() before loading modules makes
+  // startConsumer() wait, releaseConsumers() starts them (once the WebSockets moved), so
+  // every event is delivered once across the two.
+  std::vector<std::string> pauseConsumers();
+  void resumeConsumers(const std::vector<std::string>& modules);
+  void holdConsumers();
+  void releaseConsumers();
+
   const std::string& hostId() const { return settings_.hostId; }
 
  private:
@@ -100,6 +110,8 @@ class EventBus {
   mutable std::mutex mu_;  // guards consumers_ and lag_
   std::map<std::string, std::unique_ptr<EventConsumer>> consumers_;
   std::map<std::string, std::pair<uint64_t, double>> lag_;  // module -> (events, seconds)
+  bool holding_ = false;
+  std::vector<std::string> held_;  // startConsumer() while holding
 
   // The newest batch read from the database: every event in (after, last seq] is in it.
   struct Window {

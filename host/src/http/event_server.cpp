@@ -16,6 +16,7 @@
 #include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <future>
 #include <stdexcept>
 
 #include "http/handoff_socket.hpp"
@@ -91,6 +92,30 @@ struct EventServer::Connection {
 const std::string& EventServer::peerAddress(const Connection& conn) { return conn.peerIp; }
 
 EventServer::EventServer(Options options, Delegate& delegate) : options_(std::move(options)), delegate_(delegate) {
+  if (options_.inheritedListenFd >= 0) {
+    listenFd_ = options_.inheritedListenFd;
+    ::fcntl(listenFd_, F_SETFD, FD_CLOEXEC);
+    ::fcntl(listenFd_, F_SETFL, ::fcntl(listenFd_, F_GETFL) | O_NONBLOCK);
+  } else {
+    bindListener();
+  }
+  sockaddr_storage bound{};
+  socklen_t len = sizeof bound;
+  ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&bound), &len);
+  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
+                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
+  epollFd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epollFd_ < 0 || wakeFd_ < 0) fail("epoll");
+  epoll_event ev{};
+  ev.events = EPOLLIN;
+  ev.data.fd = listenFd_;
+  ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, listenFd_, &ev);
+  ev.data.fd = wakeFd_;
+  ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &ev);
+}
+
+void EventServer::bindListener() {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -115,20 +140,6 @@ EventServer::EventServer(Options options, Delegate& delegate) : options_(std::mo
   }
   ::freeaddrinfo(res);
   if (::listen(listenFd_, listenBacklog()) != 0) fail("listen");
-  sockaddr_storage bound{};
-  socklen_t len = sizeof bound;
-  ::getsockname(listenFd_, reinterpret_cast<sockaddr*>(&bound), &len);
-  port_ = ntohs(bound.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6*>(&bound)->sin6_port
-                                            : reinterpret_cast<sockaddr_in*>(&bound)->sin_port);
-  epollFd_ = ::epoll_create1(EPOLL_CLOEXEC);
-  wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epollFd_ < 0 || wakeFd_ < 0) fail("epoll");
-  epoll_event ev{};
-  ev.events = EPOLLIN;
-  ev.data.fd = listenFd_;
-  ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, listenFd_, &ev);
-  ev.data.fd = wakeFd_;
-  ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, wakeFd_, &ev);
 }
 
 EventServer::~EventServer() {
@@ -167,6 +178,38 @@ void EventServer::stop() {
   uint64_t one = 1;
   (void)!::write(wakeFd_, &one, sizeof one);
   if (loop_.joinable()) loop_.join();
+}
+
+void EventServer::runOnLoop(std::function<void()> fn) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto finished = done->get_future();
+  if (!post([fn, done] {
+        fn();
+        done->set_value();
+      })) {
+    fn();  // the loop stopped: nothing else touches its state
+    return;
+  }
+  finished.wait();
+}
+
+void EventServer::pauseAccepting() {
+  runOnLoop([this] {
+    if (acceptPaused_ || listenFd_ < 0) return;
+    ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, listenFd_, nullptr);
+    acceptPaused_ = true;
+  });
+}
+
+void EventServer::resumeAccepting() {
+  runOnLoop([this] {
+    if (!acceptPaused_ || listenFd_ < 0) return;
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = listenFd_;
+    ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, listenFd_, &ev);
+    acceptPaused_ = false;
+  });
 }
 
 bool EventServer::post(std::function<void()> fn) {
@@ -242,8 +285,12 @@ void EventServer::loop() {
 }
 
 void EventServer::startDrain() {
-  accept();  // what the kernel already accepted is served, not reset
-  ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, listenFd_, nullptr);
+  // What the kernel already accepted is served, not reset; unless a successor shares the
+  // listening socket (accepting was paused for it), which serves those.
+  if (!acceptPaused_) {
+    accept();
+    ::epoll_ctl(epollFd_, EPOLL_CTL_DEL, listenFd_, nullptr);
+  }
   ::close(listenFd_);  // from now on a connection is refused: a proxy may retry it elsewhere
   listenFd_ = -1;
   drainUntilMs_ = steadyMs() + options_.drainMs;

@@ -76,6 +76,7 @@ class EventServer {
     size_t maxQueued = 512;       // handed-off requests waiting for a thread; more wait unread
     size_t maxDeferred = 65536;   // ... up to this many (and their head deadline); more are closed
     int64_t drainMs = 2000;       // stop(): how long open connections may still bring a request
+    int inheritedListenFd = -1;   // a listening socket to use instead of binding (host upgrade)
   };
 
   EventServer(Options options, Delegate& delegate);
@@ -94,12 +95,20 @@ class EventServer {
   bool draining() const { return draining_.load(std::memory_order_acquire); }
   uint16_t port() const { return port_; }
 
+  // Host upgrade: the listening socket the successor gets a copy of, and taking (no more)
+  // connections from it while the successor takes them too. Both return once the loop
+  // thread did it. stop() then closes this process's copy only.
+  int listenFd() const { return listenFd_; }
+  void pauseAccepting();
+  void resumeAccepting();
+
   // The fast lane's answer (any thread): `bytes` is the whole response. The connection
   // stays open for the next request when keepAlive.
   void respond(const ConnectionPtr& conn, std::string bytes, bool keepAlive);
   static const std::string& peerAddress(const Connection& conn);
 
  private:
+  void bindListener();  // http.host:http.port, into listenFd_
   void loop();
   void accept();
   void onReadable(const ConnectionPtr& c);
@@ -118,8 +127,9 @@ class EventServer {
   void onLingering(const ConnectionPtr& c);
   void sweep();
   void startDrain();
-  bool drained(int64_t nowMs) const;    // the drain may end: nothing open, or its time is up
-  bool post(std::function<void()> fn);  // runs fn on the loop thread; false once it stopped
+  bool drained(int64_t nowMs) const;         // the drain may end: nothing open, or its time is up
+  bool post(std::function<void()> fn);       // runs fn on the loop thread; false once it stopped
+  void runOnLoop(std::function<void()> fn);  // post() and wait for it (or run here when stopped)
   void drainMailbox();
 
   Options options_;
@@ -134,7 +144,8 @@ class EventServer {
   bool running_ = false;         // guarded by mailboxMu_: the loop takes posts
   bool drainRequested_ = false;  // guarded by mailboxMu_
   std::atomic<bool> draining_{false};
-  int64_t drainUntilMs_ = 0;  // loop thread only
+  int64_t drainUntilMs_ = 0;   // loop thread only
+  bool acceptPaused_ = false;  // loop thread only
 
   // request threads for hand-offs (grown on demand up to options_.requestThreads)
   void requestThread();

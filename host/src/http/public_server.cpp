@@ -13,7 +13,7 @@
 namespace codestats::host {
 
 PublicServer::PublicServer(const HostConfig& config, const RouteLookup& routes, Metrics& metrics,
-                           LiveSocketAccept liveSocket, Readiness* readiness) {
+                           LiveSocketAccept liveSocket, Readiness* readiness, int inheritedListenFd) {
   auto lanes = std::make_shared<LaneContext>(config, routes, metrics);
   auto params = new Poco::Net::HTTPServerParams;
   params->setKeepAlive(true);
@@ -38,6 +38,7 @@ PublicServer::PublicServer(const HostConfig& config, const RouteLookup& routes, 
   o.maxBodyBytes = config.httpMaxBodyBytes;
   o.requestThreads = static_cast<size_t>(config.httpMaxThreads);
   o.maxQueued = static_cast<size_t>(config.httpMaxQueued);
+  o.inheritedListenFd = inheritedListenFd;
   server_ = std::make_unique<EventServer>(o, *eventLoopLane);
   eventLoopLane->attach(server_.get());
   eventLoopLane_ = std::move(eventLoopLane);

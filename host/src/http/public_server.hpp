@@ -25,12 +25,17 @@ class PublicServer {
  public:
   // routes: the module routes (runtime/ModuleTable); liveSocket may be empty (no live-update
   // socket endpoint then); readiness null: /readyz answers like /healthz
+  // inheritedListenFd: the listening socket a host upgrade passed (-1: bind http.host:http.port)
   PublicServer(const HostConfig& config, const RouteLookup& routes, Metrics& metrics, LiveSocketAccept liveSocket,
-               Readiness* readiness = nullptr);
+               Readiness* readiness = nullptr, int inheritedListenFd = -1);
   ~PublicServer();
   void start();
   void stop();
   uint16_t port() const;
+  // Host upgrade (http/EventServer says how)
+  int listenFd() const { return server_->listenFd(); }
+  void pauseAccepting() { server_->pauseAccepting(); }
+  void resumeAccepting() { server_->resumeAccepting(); }
 
  private:
   std::unique_ptr<ConnectionDeadlines> deadlines_;  // outlives server_

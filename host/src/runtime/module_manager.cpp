@@ -388,6 +388,37 @@ void ModuleManager::waitDrained(ModuleSlot& slot, std::unique_lock<std::mutex>& 
   slot.drained.wait(lock, [&] { return !slot.draining || slot.draining->state == GenState::Zombie; });
 }
 
+std::vector<ModuleManager::ExportedState> ModuleManager::exportStates() {
+  std::vector<ExportedState> states;
+  auto slots = table_.snapshot();
+  for (const auto& slot : *slots) {
+    std::unique_lock lock(slot->opMutex);
+    GenerationPtr gen = slot->current.load();
+    if (!gen || !gen->desc || !gen->desc->export_state) continue;
+    cs_buf out, e;
+    cs_status rc = CS_E_MODULE;
+    try {
+      rc = gen->desc->export_state(gen->inst, &out, &e);
+    } catch (...) {
+      e.data = "exception escaped the module boundary";
+    }
+    if (rc != CS_OK) {
+      spdlog::warn("{} export_state for the new host failed (it starts cold): {}", gen->logPrefix(), e.data);
+      continue;
+    }
+    states.push_back(ExportedState{slot->name, gen->stateSchema, std::move(out.data)});
+  }
+  return states;
+}
+
+void ModuleManager::parkState(const std::string& module, uint32_t schema, std::string blob) {
+  auto slot = slotFor(module, true);
+  std::unique_lock lock(slot->opMutex);
+  slot->hasParkedState = true;
+  slot->parkedSchema = schema;
+  slot->parkedState = std::move(blob);
+}
+
 OperationResult ModuleManager::load(const std::string& module, const std::string& artifactArg) {
   if (!isValidModuleName(module)) return invalidName(module);
   HostConfig cfg = currentConfig_();

@@ -63,6 +63,17 @@ class ModuleManager {
   // JSON for the admin API.
   std::string describeJson(const std::string& onlyModule = {}) const;
 
+  // Host upgrade. The old host: every loaded module's export_state, each taken under the
+  // module's operation lock like a reload's snapshot. The new host: a state its load
+  // imports (final), as if an unload had parked it.
+  struct ExportedState {
+    std::string module;
+    uint32_t schema = 0;
+    std::string blob;
+  };
+  std::vector<ExportedState> exportStates();
+  void parkState(const std::string& module, uint32_t schema, std::string blob);
+
  private:
   GenerationPtr build(ModuleSlot& slot, const std::string& artifact, const ModuleSettings& settings,
                       const GenerationPtr& previous);

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -66,6 +67,14 @@ class ChannelHub {
 
   size_t connections() const;
   void shutdown();
+
+  // TEMPORARY until the ws-handover branch lands
+  struct DetachedSocket {
+    int fd;
+    std::string state;
+  };
+  std::vector<DetachedSocket> detachAll(std::chrono::milliseconds timeout);
+  bool adopt(int fd, std::string_view state);
 
   struct Conn;
   struct IoThread;

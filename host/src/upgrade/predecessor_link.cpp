@@ -1,0 +1,65 @@
+#include "upgrade/predecessor_link.hpp"
+
+#include <unistd.h>
+
+#include "upgrade/handover_channel.hpp"
+
+namespace codestats::host::upgrade {
+
+PredecessorLink::PredecessorLink(int fd, std::chrono::milliseconds timeout)
+    : channel_(std::make_unique<HandoverChannel>(fd)), timeout_(timeout) {}
+
+PredecessorLink::~PredecessorLink() = default;
+
+PredecessorLink::Start PredecessorLink::begin() {
+  channel_->send("hello", std::to_string(::getpid()));
+  Start start;
+  HandoverMessage listeners = channel_->expect("listeners", timeout_);
+  if (listeners.fds.size() != 2) {
+    for (int fd : listeners.fds) ::close(fd);
+    throw HandoverError("expected 2 listening sockets, got " + std::to_string(listeners.fds.size()));
+  }
+  start.httpFd = listeners.fds[0];
+  start.adminFd = listeners.fds[1];
+  for (;;) {
+    HandoverMessage m = channel_->receive(timeout_);
+    if (m.kind == "states-end") break;
+    if (m.kind != "state") throw HandoverError("expected a module state, got '" + m.kind + "'");
+    start.states.push_back(decodeModuleState(m.body));
+  }
+  return start;
+}
+
+std::vector<MovedSocket> PredecessorLink::ready() {
+  channel_->send("ready");
+  std::vector<MovedSocket> sockets;
+  for (;;) {
+    HandoverMessage m = channel_->receive(timeout_);
+    if (m.kind == "sockets-end") break;
+    if (m.kind != "sockets") {
+      for (int fd : m.fds) ::close(fd);
+      throw HandoverError("expected WebSockets, got '" + m.kind + "'");
+    }
+    std::vector<std::string> states;
+    try {
+      states = decodeSocketStates(m.body);
+      if (states.size() != m.fds.size()) throw HandoverError("WebSocket states and descriptors differ in number");
+    } catch (...) {
+      for (int fd : m.fds) ::close(fd);
+      throw;
+    }
+    for (size_t i = 0; i < states.size(); ++i) sockets.push_back(MovedSocket{m.fds[i], std::move(states[i])});
+  }
+  return sockets;
+}
+
+void PredecessorLink::done() { channel_->send("done", std::to_string(::getpid())); }
+
+void PredecessorLink::fail(const std::string& why) noexcept {
+  try {
+    channel_->send("error", why);
+  } catch (...) {
+  }
+}
+
+}  // namespace codestats::host::upgrade
