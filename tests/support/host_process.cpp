@@ -11,6 +11,7 @@
 #include <Poco/String.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -191,6 +192,24 @@ int HostProcess::kill() {
 }
 
 std::string HostProcess::log() const { return readFile(varPath_ + "/host.log"); }
+
+int HostProcess::followSuccessor() {
+  if (pid_ <= 0) throw std::runtime_error("no host process to follow");
+  int status = 0;
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (::waitpid(pid_, &status, WNOHANG) != pid_) {
+    if (std::chrono::steady_clock::now() > deadline)
+      throw std::runtime_error("the upgraded host did not exit:\n" + log());
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  auto obj = Poco::JSON::Parser().parse(readFile(varPath_ + "/codestatsd.ports")).extract<Poco::JSON::Object::Ptr>();
+  pid_ = obj->getValue<pid_t>("pid");
+  httpPort_ = obj->getValue<int>("http");
+  adminPort_ = obj->getValue<int>("admin");
+  return status;
+}
+
+void adoptOrphans() { ::prctl(PR_SET_CHILD_SUBREAPER, 1); }
 
 HttpReply httpRequest(int port, const std::string& method, const std::string& target, const std::string& body,
                       const std::map<std::string, std::string>& headers) {

@@ -70,6 +70,11 @@ class HostProcess {
   // SIGKILL, no shutdown at all (crash tests); returns the status as from waitpid.
   int kill();
   std::string log() const;
+  // After an upgrade (codestatsctl upgrade, SIGUSR2): waits for this process to exit and
+  // returns its status as from waitpid, then follows the successor the ports file names
+  // (same ports). Call adoptOrphans() before starting the host, so that the successor,
+  // orphaned when its parent exits, can be waited for.
+  int followSuccessor();
 
   HttpReply request(const std::string& method, const std::string& target, const std::string& body = {},
                     const std::map<std::string, std::string>& headers = {}) const;
@@ -89,6 +94,10 @@ class HostProcess {
   std::string token_;
   int exitStatus_ = -1;
 };
+
+// Makes this process the reaper of its descendants' orphans (PR_SET_CHILD_SUBREAPER):
+// an upgraded host's successor becomes its child when the old host exits.
+void adoptOrphans();
 
 // Runs codestatsd to completion with `args` (for startup-error tests); returns the exit
 // code and the combined output.
