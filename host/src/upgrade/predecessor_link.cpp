@@ -33,6 +33,16 @@ PredecessorLink::Start PredecessorLink::begin() {
 std::vector<MovedSocket> PredecessorLink::ready() {
   channel_->send("ready");
   std::vector<MovedSocket> sockets;
+  try {
+    receiveSockets(sockets);
+  } catch (...) {
+    for (auto& s : sockets) ::close(s.fd);
+    throw;
+  }
+  return sockets;
+}
+
+void PredecessorLink::receiveSockets(std::vector<MovedSocket>& sockets) {
   for (;;) {
     HandoverMessage m = channel_->receive(timeout_);
     if (m.kind == "sockets-end") break;
@@ -50,7 +60,6 @@ std::vector<MovedSocket> PredecessorLink::ready() {
     }
     for (size_t i = 0; i < states.size(); ++i) sockets.push_back(MovedSocket{m.fds[i], std::move(states[i])});
   }
-  return sockets;
 }
 
 void PredecessorLink::done() { channel_->send("done", std::to_string(::getpid())); }

@@ -33,6 +33,7 @@ class PredecessorLink {
   void fail(const std::string& why) noexcept;
 
  private:
+  void receiveSockets(std::vector<MovedSocket>& sockets);  // appends as they arrive
   std::unique_ptr<HandoverChannel> channel_;
   std::chrono::milliseconds timeout_;
 };
