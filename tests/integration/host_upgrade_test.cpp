@@ -173,6 +173,26 @@ TEST_CASE("a successor that fails to start leaves the running host serving", "[u
   }
 }
 
+TEST_CASE("a successor that never gets ready is killed after upgrade.timeout_ms", "[upgrade]") {
+  adoptOrphans();
+  HostProcess h({"--set", "modules=web,ingest", "--set", "upgrade.timeout_ms=1000"});
+  std::string hanging = writeScript(h.varDir(), "hanging-codestatsd", "exec sleep 600");
+  std::string out;
+  int rc = h.ctl({"upgrade", hanging}, out);
+  INFO(out);
+  CHECK(rc != 0);
+  CHECK(out.find("timed out") != std::string::npos);
+  CHECK(out.find("keeps serving") != std::string::npos);
+  REQUIRE(h.alive());
+  CHECK(h.get("/healthz").status == 200);
+  // The hanging process is gone (killed and reaped by the host), not left behind.
+  auto at = out.find("(pid ");
+  REQUIRE(at != std::string::npos);
+  const pid_t hung = std::atoi(out.c_str() + at + 5);
+  REQUIRE(hung > 0);
+  CHECK(::kill(hung, 0) != 0);
+}
+
 TEST_CASE("a second upgrade while one runs is refused with 409", "[upgrade]") {
   UpgradeHost u("sqlite");
   // A successor that takes its time: the real binary, started a second late.

@@ -179,7 +179,8 @@ UpgradeOutcome HostUpgrade::run(const std::string& requested) {
     if (acceptingPaused) hooks_.resumeAccepting();
     if (eventsPaused) hooks_.resumeEvents(paused);
     out.httpStatus = 502;
-    out.error = "the new host did not take over, this one keeps serving: " + why;
+    out.error = (child > 0 ? "the new host (pid " + std::to_string(child) + ")" : std::string("the new host")) +
+                " did not take over, this one keeps serving: " + why;
     spdlog::error("[upgrade] {}", out.error);
     return out;
   }
