@@ -2,6 +2,8 @@
 
 #include <string>
 
+#include "server_error.hpp"
+
 #include "schema.hpp"
 #include "secrets.hpp"
 
@@ -81,10 +83,7 @@ void App::handle(const Request& req, Response& resp, Access access, Format forma
     host_.error(std::string("request ") + std::string(req.id()) + " " + std::string(req.path()) +
                 " failed: " + e.what());
     c.cookies.clear();
-    resp.status(500).header("Content-Type", "text/html; charset=utf-8");
-    resp.write(
-        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>Code::Stats has died</title></head><body>"
-        "<h1>500 Internal server error</h1><p>The server some kind of exploded.</p></body></html>\n");
+    serverError(req, resp);
   }
   finish();
 }

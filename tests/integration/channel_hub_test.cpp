@@ -81,10 +81,16 @@ TEST_CASE("joins are authorised by the module; refusals are error replies", "[ch
   WsClient refused(h.httpPort(), std::string(kSocket) + "&token=bad", &status);
   CHECK(status == 403);
   CHECK_FALSE(refused.open());
+  // Phoenix refuses a vsn no serializer matches as a failed connect: 403 (here with a reason)
   for (const char* vsn : {"3.0.0", "2.1.0", "garbage"}) {
     INFO(vsn);
-    WsClient unsupported(h.httpPort(), std::string("/live_update_socket/websocket?vsn=") + vsn, &status);
-    CHECK(status == 400);
+    std::string response;
+    WsClient unsupported(h.httpPort(), std::string("/live_update_socket/websocket?vsn=") + vsn, {}, &status, &response);
+    CHECK(status == 403);
+    CHECK_FALSE(unsupported.open());
+    CHECK_THAT(response,
+               Catch::Contains("application/json") &&
+                   Catch::EndsWith(R"({"error":"unsupported serializer vsn: 1.0.0 and 2.0.0 are supported"})"));
   }
 }
 

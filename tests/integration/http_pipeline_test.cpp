@@ -5,9 +5,11 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <sys/stat.h>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <atomic>
 #include <vector>
 
@@ -184,6 +186,41 @@ TEST_CASE("a quick route that throws fails only its own request", "[http]") {
   auto head = h.request("HEAD", "/hello/quick/y");  // HEAD goes through a request thread
   CHECK(head.status == 200);
   CHECK(head.body.empty());
+  CHECK(h.alive());
+}
+
+TEST_CASE("a failed module call's 500 is a page for a browser and JSON for API clients, on both lanes",
+          "[http][errors]") {
+  auto& h = helloHost();
+  const std::map<std::string, std::string> browser = {
+      {"Accept", "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}};
+  // A throw on a request thread, Response::fail there, a throw in a quick route (the event
+  // loop's lane), and the same quick route by HEAD (a request thread waiting for the batch).
+  for (const auto& [method, target, why] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"GET", "/hello/boom", "boom on purpose"},
+           {"GET", "/hello/fail", "failed on purpose"},
+           {"GET", "/hello/quick/boom", "quick boom on purpose"},
+           {"HEAD", "/hello/quick/boom", "quick boom on purpose"}}) {
+    INFO(method << " " << target);
+    auto page = h.request(method, target, {}, browser);
+    CHECK(page.status == 500);
+    CHECK(page.header("content-type") == "text/html; charset=utf-8");
+    CHECK_THAT(page.header("content-security-policy"), Catch::Contains("default-src 'self'"));
+    if (method == "GET") {
+      CHECK_THAT(page.body, Catch::Contains("<h1>Internal server error</h1>"));
+      CHECK_THAT(page.body, Catch::Contains("<code>" + page.header("x-request-id") + "</code>"));
+      CHECK_THAT(page.body, !Catch::Contains(why) && !Catch::Contains("hello"));  // nothing of what failed
+      CHECK(page.header("x-partial").empty());                                    // nor what the handler wrote before
+    }
+    for (const std::map<std::string, std::string>& api :
+         {std::map<std::string, std::string>{}, {{"Accept", "*/*"}}, {{"Accept", "application/json"}}}) {
+      auto json = h.request(method, target, {}, api);
+      CHECK(json.status == 500);
+      CHECK(json.header("content-type") == "application/json");
+      if (method == "GET")
+        CHECK(json.body == R"({"error":"Internal server error","request_id":")" + json.header("x-request-id") + "\"}");
+    }
+  }
   CHECK(h.alive());
 }
 

@@ -150,6 +150,9 @@ TEST_CASE("web pages: API docs, plugins, changes, legal and the aliases from the
       CHECK(contains(r.body, "<title>API docs – Code::Stats</title>"));
       CHECK(contains(r.body, "curl -s http://stats.example.org/api/users/"));
       CHECK(contains(r.body, "X-API-Token"));
+      // the badge (issue 17), with its per-language form
+      CHECK(contains(r.body, "<code>GET /users/:username/badge.svg</code>"));
+      CHECK(contains(r.body, "http://stats.example.org/users/Nicd/badge.svg?language=Elixir"));
       r = c.get("/plugins", {{"Host", "stats.example.org"}});
       CHECK(r.status == 200);
       CHECK(contains(r.body, "http://stats.example.org/api/my/pulses"));

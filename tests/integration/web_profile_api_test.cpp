@@ -265,17 +265,24 @@ TEST_CASE("web api: /api/users/:name as spec §4 with hand-computed XP, 12 h win
   });
 }
 
-TEST_CASE("web api: a private profile is 404 on /api even for its owner; GraphQL shows it to the owner only",
-          "[web][db]") {
+TEST_CASE(
+    "web api: a private profile is 404 on /api and its badge even for its owner; GraphQL shows it to the "
+    "owner only",
+    "[web][db]") {
   for (const auto& backend : testBackends()) {
     for (const auto& modules : moduleSets()) {
       DYNAMIC_SECTION(backend << " " << modules) {
         WebSite site(backend, modules);
         WebClient owner = site.account("pat");
+        REQUIRE(owner.get("/users/pat/badge.svg").status == 200);  // public: a badge (and a kept body)
         auto r = setProfilePrivate(owner, true);
         REQUIRE(r.status == 302);
         settle(owner, "/api/users/pat", 404);
         CHECK(owner.get("/api/users/pat").status == 404);
+        settle(owner, "/users/pat/badge.svg", 404);
+        r = owner.get("/users/pat/badge.svg");
+        CHECK(r.status == 404);
+        CHECK(r.body == R"({"error":"User not found or private."})");
         std::string q = graphqlBody(R"({profile(username:"pat"){totalXp}})");
         r = owner.request("POST", "/profile-graph", q,
                           {{"Content-Type", "application/json"}, {"Accept", "application/json"}});

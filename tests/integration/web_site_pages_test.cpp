@@ -1,7 +1,8 @@
 // Issue 17 item 6 over HTTP against a real host, on both backends: error answers negotiated
 // by Accept (an HTML page for browsers, JSON for API clients; 406 on the API for an Accept
-// without JSON; spec §2.2, §2.6, §3.2), /support with and without the operator's contact,
-// the front page's example-profile link, and the terms text on the consent page.
+// without JSON; spec §2.2, §2.6, §3.2), 500s from web and from the host alike, /support with
+// and without the operator's contact, the front page's example-profile link, and the terms
+// text on the consent page.
 #include "web_fixture.hpp"
 
 using namespace codestats::test;
@@ -124,6 +125,61 @@ TEST_CASE("web errors: HTML pages for browsers, JSON for API clients, 406 on the
         CHECK(postPulse(site, token, 1, headers).status == 201);
       }
       CHECK(site.count("pulses") == 5);
+    }
+  }
+}
+
+TEST_CASE("web 500s: the spec's page for browsers, JSON for API clients, from web and from the host",
+          "[web][db][errors]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      WebSite site(backend);
+      HostProcess& h = *site.h;
+      site.run({"run", "web.create-user", "Ola"});
+      REQUIRE(h.request("GET", "/users/Ola", {}, kBrowser).status == 200);
+      // Every user lookup fails from now on: a database fault web does not expect.
+      site.sql("ALTER TABLE users RENAME TO users_gone");
+      auto noDetail = [](const HttpReply& r) {
+        return !contains(r.body, "users") && !contains(r.body, "Ola") && !contains(r.body, "table") &&
+               !contains(r.body, "relation");
+      };
+
+      // A page: web's own 500, the standalone page of spec §2.6 for a browser ...
+      auto page = h.request("GET", "/users/Ola", {}, kBrowser);
+      INFO(page.body);
+      CHECK(page.status == 500);
+      CHECK(page.header("content-type") == "text/html; charset=utf-8");
+      CHECK(contains(page.body, "<title>Code::Stats has died</title>"));
+      CHECK(contains(page.body, "<h1>500 Internal server error</h1><p>The server some kind of exploded.</p>"));
+      CHECK(noDetail(page));
+      // ... and the spec's JSON for API clients (*/* and no Accept: a page's 406 rule lets them in)
+      for (const auto& api : {kAny, std::map<std::string, std::string>{}}) {
+        auto json = h.request("GET", "/users/Ola", {}, api);
+        CHECK(json.status == 500);
+        CHECK(contains(json.header("content-type"), "application/json"));
+        CHECK(json.body == R"({"error":"The server some kind of exploded."})");
+      }
+
+      // Routes outside the page pipeline that throw are answered by the host, by the same rule:
+      // /api/users/:name on the event loop's lane, the avatar on a request thread.
+      for (const char* path : {"/api/users/Ola", "/users/Ola/avatar"}) {
+        INFO(path);
+        auto html = h.request("GET", path, {}, kBrowser);
+        CHECK(html.status == 500);
+        CHECK(html.header("content-type") == "text/html; charset=utf-8");
+        CHECK(contains(html.body, "<h1>Internal server error</h1>"));
+        CHECK(contains(html.body, html.header("x-request-id")));
+        CHECK(noDetail(html));
+        for (const auto& api : {kApi, kAny, std::map<std::string, std::string>{}}) {
+          auto json = h.request("GET", path, {}, api);
+          CHECK(json.status == 500);
+          CHECK(json.header("content-type") == "application/json");
+          CHECK(json.body ==
+                R"({"error":"Internal server error","request_id":")" + json.header("x-request-id") + "\"}");
+        }
+      }
+      CHECK(contains(h.log(), "users"));  // what failed is in the log
+      CHECK(h.alive());
     }
   }
 }

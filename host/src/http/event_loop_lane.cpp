@@ -108,14 +108,8 @@ bool EventLoopLane::batchRoute(std::string_view method, const SplitTarget& split
 // On the thread of the call that carried the item: the response, its metrics, its log line.
 void EventLoopLane::answer(std::unique_ptr<FastItem> item) {
   cs_http_resp& resp = item->resp;
-  if (item->failed) {
-    resp = cs_http_resp{};
-    resp.status = 500;
-    resp.headers = {{"X-Content-Type-Options", "nosniff"}, {"Content-Type", "application/json"}};  // as sendJson
-    resp.body = moduleFailure(*s_, *item->lease, item->req, item->error);
-  } else {
-    hardenResponseHeaders(resp.headers, s_->secureCookies);
-  }
+  if (item->failed) resp = moduleFailure(*s_, *item->lease, item->req, item->error);  // a page or JSON, by Accept
+  hardenResponseHeaders(resp.headers, s_->secureCookies);
   if (resp.status >= 500) s_->status5xx++;
   else if (resp.status >= 400) s_->status4xx++;
   // While the server drains for a stop, the answer ends the connection (and says so).

@@ -9,6 +9,7 @@
 
 #include "abi/exchange.hpp"
 #include "config/config.hpp"
+#include "http/error_answer.hpp"
 #include "http/redaction.hpp"
 #include "http/response_bytes.hpp"
 #include "http/route_lookup.hpp"
@@ -49,11 +50,16 @@ std::string malformedAnswer(LaneContext& s, const char* reason) {
   return responseBytes(false, false, s.ids.next(), resp);
 }
 
-std::string moduleFailure(LaneContext& s, const RouteOwner& owner, const cs_http_req& req, const std::string& why) {
+cs_http_resp moduleFailure(LaneContext& s, const RouteOwner& owner, const cs_http_req& req, const std::string& why) {
   s.metrics.counter("codestats_module_handler_failures_total", Metrics::label("module", owner.moduleName()))++;
   spdlog::error("{} {} {} failed (request {}): {}", owner.logPrefix(), req.method, redactTarget(req.path),
                 req.requestId, why);
-  return R"({"error":"Internal server error","request_id":)" + codestats::jsonString(req.requestId) + "}";
+  ErrorAnswer answer = errorAnswer(acceptOf(req), 500, req.requestId);
+  cs_http_resp resp;
+  resp.status = answer.status;
+  resp.headers = std::move(answer.headers);
+  resp.body = std::move(answer.body);
+  return resp;
 }
 
 }  // namespace codestats::host

@@ -10,6 +10,7 @@
 #include "services/metrics.hpp"
 
 struct cs_http_req;
+struct cs_http_resp;
 
 namespace codestats::host {
 
@@ -59,7 +60,8 @@ struct LaneContext {
 // closing), with `reason` as its error.
 std::string malformedAnswer(LaneContext& lanes, const char* reason);
 
-// A module call failed: counted per module and logged; returns the 500 body naming the request.
-std::string moduleFailure(LaneContext& lanes, const RouteOwner& owner, const cs_http_req& req, const std::string& why);
+// A module call failed: counted per module and logged; returns the 500 answer for the request,
+// a page or JSON by its Accept (http/error_answer.hpp), naming the request id and nothing else.
+cs_http_resp moduleFailure(LaneContext& lanes, const RouteOwner& owner, const cs_http_req& req, const std::string& why);
 
 }  // namespace codestats::host

@@ -4,7 +4,6 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <codestats/accept.hpp>
 #include <spdlog/spdlog.h>
 
 #include <atomic>
@@ -15,6 +14,7 @@
 #include "http/batch_queue.hpp"
 #include "http/client_address.hpp"
 #include "http/connection_deadlines.hpp"
+#include "http/error_answer.hpp"
 #include "http/http_syntax.hpp"
 #include "http/lane_context.hpp"
 #include "http/path_normalizer.hpp"
@@ -65,25 +65,17 @@ void sendJson(HTTPServerResponse& resp, HTTPResponse::HTTPStatus status, const s
   resp.sendBuffer(body.data(), body.size());
 }
 
-// The host's own 404 and 405 (no route, or none for the method): a small page for a browser,
-// JSON for everyone else (<codestats/accept.hpp>, the rule a module's 404 page follows too).
-void sendRoutingError(HTTPServerRequest& req, HTTPServerResponse& resp, HTTPResponse::HTTPStatus status) {
-  const bool notFound = status == HTTPResponse::HTTP_NOT_FOUND;
+// The host's own 404, 405 and 500: a small page for a browser, JSON for everyone else
+// (http/error_answer.hpp, the rule a module's error pages follow too).
+void sendError(HTTPServerRequest& req, HTTPServerResponse& resp, HTTPResponse::HTTPStatus status,
+               const std::string& requestId = {}) {
   std::optional<std::string_view> accept;
   if (req.has("Accept")) accept = req.get("Accept");
-  if (codestats::errorForm(accept) == codestats::ErrorForm::Json) {
-    sendJson(resp, status, notFound ? R"({"error":"Not found"})" : R"({"error":"Method not allowed"})");
-    return;
-  }
-  const std::string heading = notFound ? "Not found" : "Method not allowed";
-  const std::string text = notFound ? "The page you were looking for does not exist."
-                                    : "This page cannot be used with the method of your request.";
-  const std::string body = "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>" + heading +
-                           "</title></head><body><h1>" + heading + "</h1><p>" + text + "</p></body></html>\n";
+  ErrorAnswer answer = errorAnswer(accept, status, requestId);
+  hardenResponseHeaders(answer.headers, false);  // the page's CSP; there are no cookies to flag
   resp.setStatusAndReason(status);
-  resp.set("X-Content-Type-Options", "nosniff");
-  resp.setContentType("text/html; charset=utf-8");
-  resp.sendBuffer(body.data(), body.size());
+  for (const auto& [name, value] : answer.headers) resp.set(name, value);
+  resp.sendBuffer(answer.body.data(), answer.body.size());
 }
 
 // The same handler as the fixture module's GET /hello, compiled into the host: the
@@ -117,8 +109,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       spdlog::warn("[host] request {} failed: {}", creq.requestId, e.what());
       if (!resp.sent()) {
         s_.status5xx++;
-        sendJson(resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR,
-                 R"({"error":"Internal server error","request_id":")" + creq.requestId + "\"}");
+        sendError(req, resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, creq.requestId);
       }
     }
     ConnectionDeadlines::responseSent();
@@ -231,12 +222,12 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     switch (s_.routes.route(creq.method, segments, match, allow)) {
       case RouteResult::NotFound:
         s_.status4xx++;
-        sendRoutingError(req, resp, HTTPResponse::HTTP_NOT_FOUND);
+        sendError(req, resp, HTTPResponse::HTTP_NOT_FOUND);
         return;
       case RouteResult::MethodNotAllowed:
         s_.status4xx++;
         resp.set("Allow", allow);
-        sendRoutingError(req, resp, HTTPResponse::HTTP_METHOD_NOT_ALLOWED);
+        sendError(req, resp, HTTPResponse::HTTP_METHOD_NOT_ALLOWED);
         return;
       case RouteResult::Found: break;
     }
@@ -275,10 +266,11 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     send(resp, cresp, req.getMethod());
   }
 
+  // A page or JSON by the request's Accept; counted as a 5xx by send().
   void moduleFailed(HTTPServerResponse& resp, const RouteOwner& owner, const cs_http_req& creq,
                     const std::string& why) {
-    s_.status5xx++;
-    sendJson(resp, HTTPResponse::HTTP_INTERNAL_SERVER_ERROR, moduleFailure(s_, owner, creq, why));
+    cs_http_resp failure = moduleFailure(s_, owner, creq, why);
+    send(resp, failure, creq.method);
   }
 
   void health(HTTPServerRequest& req, HTTPServerResponse& resp, bool ready, RouteStats& stats) {

@@ -332,9 +332,11 @@ void ChannelHub::accept(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServer
     resp.sendBuffer(body.data(), body.size());
   };
   if (stopping_) return refuse(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE, R"({"error":"shutting down"})");
+  // Phoenix fails the connect for a vsn no serializer matches, and its transport answers a
+  // failed connect with 403 (Phoenix.Socket negotiate_serializer, Transports.WebSocket).
   auto serializer = ws::serializerForVsn(ws::queryParam(query, "vsn"));
   if (!serializer)
-    return refuse(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST,
+    return refuse(Poco::Net::HTTPResponse::HTTP_FORBIDDEN,
                   R"({"error":"unsupported serializer vsn: 1.0.0 and 2.0.0 are supported"})");
   if (!originAllowed(req, remoteAddr))
     return refuse(Poco::Net::HTTPResponse::HTTP_FORBIDDEN, R"({"error":"Origin not allowed"})");

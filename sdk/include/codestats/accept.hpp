@@ -82,10 +82,10 @@ inline bool acceptAllows(std::optional<std::string_view> accept, std::string_vie
 }
 
 // The form of an error answer for a request whose route does not say (an unknown path, a
-// wrong method): Html when the client names an HTML type (text/html, application/xhtml+xml)
-// with q > 0 and no JSON type (application/json) higher; Json otherwise, including no
-// header and `*/*` (editor plugins, curl, fetch()). Browsers name text/html when they load a
-// page, API clients do not.
+// wrong method, a failure of the route's handler): Html when the client names an HTML type
+// (text/html, application/xhtml+xml) with q > 0 and no JSON type (application/json) higher;
+// Json otherwise, including no header and `*/*` (editor plugins, curl, fetch()). Browsers
+// name text/html when they load a page, API clients do not.
 enum class ErrorForm { Html, Json };
 inline ErrorForm errorForm(std::optional<std::string_view> accept) {
   if (!accept) return ErrorForm::Json;

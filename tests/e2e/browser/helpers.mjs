@@ -1,5 +1,6 @@
-// Shared by the browser tests: the chromium launch, screenshots, pulses over HTTP.
+// Shared by the browser tests: the chromium launch, screenshots, pulses over HTTP, mail.
 import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
 export const base = `http://127.0.0.1:${process.env.CODESTATS_HTTP_PORT}`;
@@ -83,4 +84,24 @@ export function joined(page, topic) {
 // after every join; a pulse sent after it is not in that answer, so it must arrive live).
 export function profileRefetched(page) {
   return page.waitForResponse((r) => r.url().endsWith('/profile-graph'), { timeout: DUE_MS });
+}
+
+// The token of the password-reset link mailed to `address`: the mail module's file transport
+// writes each message to run.sh's CODESTATS_MAIL_DIR as <id>-<created>.eml on its delivery
+// timer, so this waits for it (a deadline, not a latency budget). Quoted-printable soft line
+// breaks are undone before the link is looked for.
+export async function resetTokenMailedTo(address) {
+  const dir = process.env.CODESTATS_MAIL_DIR;
+  const deadline = Date.now() + DUE_MS;
+  for (;;) {
+    const names = existsSync(dir) ? readdirSync(dir).filter((n) => n.endsWith('.eml')) : [];
+    for (const name of names) {
+      const eml = readFileSync(`${dir}/${name}`, 'utf8').replace(/=\r?\n/g, '');
+      if (!eml.split('\r\n').includes(`To: ${address}`)) continue;
+      const link = eml.match(/\/reset-password\/([0-9a-f-]{36})/);
+      if (link) return link[1];
+    }
+    if (Date.now() > deadline) throw new Error(`no reset mail to ${address} in ${dir} within ${DUE_MS} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }

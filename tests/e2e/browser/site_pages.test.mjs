@@ -3,6 +3,8 @@
 // failed request, the dark header bar, no serious or critical axe-core violation, the map's
 // land, the profile's calendar and hidden hour table; the same in the dark colour scheme; then
 // the same pages without JavaScript at phone width. Full-page screenshots of each go to the screenshot directory.
+// The password-reset page is opened with a real token, mailed through the forgot-password form
+// (run.sh loads the mail module with its file transport).
 // The front page live: a pulse re-sorts the language lists and drops a dot on the map where
 // it came from (run.sh's GeoIP database puts loopback in Helsinki).
 // Also the machines page: the Copy button, and Delete/Regenerate asking first (a dialog with
@@ -12,7 +14,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { DUE_MS, base, joined, launch, postPulse, shot, signUpAndLogIn } from './helpers.mjs';
+import { DUE_MS, base, joined, launch, postPulse, resetTokenMailedTo, shot, signUpAndLogIn } from './helpers.mjs';
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 const VIEWPORTS = { desktop: { width: 1280, height: 800 }, phone: { width: 390, height: 844 } };
@@ -21,6 +23,10 @@ const PASSWORD = 'correct horse';
 // An account made by the admin command carries the old terms version: it is sent to /my/consent.
 const CONSENTER = 'ConsentCarl';
 let consenterPassword;
+// An account with an email address, for a real password-reset token.
+const FORGETFUL = 'Forgetful Fay';
+const FORGETFUL_EMAIL = 'fay@example.org';
+let resetToken;
 
 let browser;
 let machineId;
@@ -55,15 +61,35 @@ before(async () => {
     '--token', process.env.CODESTATS_ADMIN_TOKEN, 'run', ...args], { encoding: 'utf8' });
   ctl('web.create-user', CONSENTER);
   consenterPassword = ctl('web.reset-password', CONSENTER).trim().split(/\s+/).pop();
+
+  // The reset link as its owner gets it: signed up with an address, then the forgot-password
+  // form, then the mail. Opening the page does not use the token up, so every sweep can.
+  const visitor = await browser.newContext();
+  const form = await visitor.newPage();
+  await form.goto(`${base}/signup`);
+  await form.fill('#user_username', FORGETFUL);
+  await form.fill('#user_password', PASSWORD);
+  await form.fill('#user_email', FORGETFUL_EMAIL);
+  await form.check('#user_not_underage');
+  await form.check('#user_accept_terms');
+  await form.click('#signup-submit');
+  assert.equal(new URL(form.url()).pathname, '/login');
+  await form.goto(`${base}/forgot-password`);
+  await form.fill('#password_reset_username', FORGETFUL);
+  await form.click('#forgot-form button[type="submit"]');
+  assert.equal(new URL(form.url()).pathname, '/forgot-password');
+  resetToken = await resetTokenMailedTo(FORGETFUL_EMAIL);
+  await visitor.close();
 });
 after(async () => { await browser?.close(); });
 
-const publicPages = [
+const publicPages = () => [
   ['front', '/'],
   ['profile', `/users/${encodeURIComponent(USER)}`],
   ['login', '/login'],
   ['signup', '/signup'],
   ['forgot-password', '/forgot-password'],
+  ['reset-password', `/reset-password/${resetToken}`],
   ['support', '/support'],
   ['plugins', '/plugins'],
   ['api-docs', '/api-docs'],
@@ -130,6 +156,7 @@ async function visit(context, { name, path, status = 200, js = true }, problems)
     const hidden = await page.$eval('#hours-data', (t) => t.getBoundingClientRect().width <= 1);
     if (!hidden) errors.push('the hour table is still visible under its chart');
   }
+  if (name === 'reset-password' && !(await page.$('#reset-form'))) errors.push('no new-password form for a live token');
   if (name === 'profile') {
     // The calendar: weeks in columns (day 1 and day 7 share a column, day 8 starts the next),
     // twelve month names above them.
@@ -169,7 +196,7 @@ async function everyPage(options) {
   const dark = options.colorScheme === 'dark';
   const visitor = await browser.newContext(options);
   visitor.dark = dark;
-  for (const [name, path, status] of publicPages) await visit(visitor, { name, path, status }, problems);
+  for (const [name, path, status] of publicPages()) await visit(visitor, { name, path, status }, problems);
   await visitor.close();
   const user = await loggedInContext(options);
   Object.assign(user, { loggedIn: true, dark });
@@ -199,7 +226,7 @@ test('every page at 390 px without JavaScript, logged out and logged in', async 
   const problems = [];
   const viewport = VIEWPORTS.phone;
   const visitor = await browser.newContext({ viewport, javaScriptEnabled: false });
-  for (const [name, path, status] of publicPages) await visit(visitor, { name, path, status, js: false }, problems);
+  for (const [name, path, status] of publicPages()) await visit(visitor, { name, path, status, js: false }, problems);
   await visitor.close();
   const user = await loggedInContext({ viewport, javaScriptEnabled: false });
   user.loggedIn = true;

@@ -6,22 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Socket } from 'phoenix';
 import WebSocket from 'ws';
-
-const HTTP = `http://127.0.0.1:${process.env.CODESTATS_HTTP_PORT}`;
-const ADMIN = `http://127.0.0.1:${process.env.CODESTATS_ADMIN_PORT}`;
-const TOKEN = process.env.CODESTATS_ADMIN_TOKEN;
-const SOCKET = `ws://127.0.0.1:${process.env.CODESTATS_HTTP_PORT}/live_update_socket`;
-
-async function admin(command, ...args) {
-  const r = await fetch(`${ADMIN}/admin/commands/${command}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ args }),
-  });
-  const body = await r.json();
-  assert.equal(r.status, 200, `${command}: ${JSON.stringify(body)}`);
-  return body.output.trim();
-}
+import { SOCKET, admin, join, nextEvent, postPulse, suffix } from './helpers.mjs';
 
 function connect(params = {}) {
   const socket = new Socket(SOCKET, { transport: WebSocket, params, heartbeatIntervalMs: 300 });
@@ -29,34 +14,6 @@ function connect(params = {}) {
   return socket;
 }
 
-function join(channel) {
-  return new Promise((resolve, reject) => {
-    channel.join().receive('ok', resolve).receive('error', reject).receive('timeout', () => reject(new Error('timeout')));
-  });
-}
-
-// `ms` is a deadline for an event that is due (generous for a slow machine), not a latency budget.
-function nextEvent(channel, event, ms = 10000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} within ${ms} ms`)), ms);
-    const ref = channel.on(event, (payload) => {
-      clearTimeout(timer);
-      channel.off(event, ref);
-      resolve(payload);
-    });
-  });
-}
-
-async function postPulse(apiToken, xps) {
-  const r = await fetch(`${HTTP}/api/my/pulses`, {
-    method: 'POST',
-    headers: { 'X-API-Token': apiToken, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ coded_at: new Date().toISOString(), xps }),
-  });
-  assert.equal(r.status, 201, await r.text());
-}
-
-const suffix = `${process.pid}${Date.now() % 100000}`;
 const alice = `alice${suffix}`;
 const bob = `bob${suffix}`;
 

@@ -8,23 +8,9 @@ import assert from 'node:assert/strict';
 import phoenixV1 from 'phoenix-v1';
 import { Socket as SocketV2 } from 'phoenix';
 import WebSocket from 'ws';
+import { SOCKET, admin, join, nextEvent, postPulse, suffix } from './helpers.mjs';
 
 const { Socket: SocketV1 } = phoenixV1;
-const HTTP = `http://127.0.0.1:${process.env.CODESTATS_HTTP_PORT}`;
-const ADMIN = `http://127.0.0.1:${process.env.CODESTATS_ADMIN_PORT}`;
-const TOKEN = process.env.CODESTATS_ADMIN_TOKEN;
-const SOCKET = `ws://127.0.0.1:${process.env.CODESTATS_HTTP_PORT}/live_update_socket`;
-
-async function admin(command, ...args) {
-  const r = await fetch(`${ADMIN}/admin/commands/${command}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ args }),
-  });
-  const body = await r.json();
-  assert.equal(r.status, 200, `${command}: ${JSON.stringify(body)}`);
-  return body.output.trim();
-}
 
 // Every frame the V1 client receives, as the server sent it (a V1 object).
 function connectV1(frames) {
@@ -57,33 +43,7 @@ function frameMatching(frames, pred, ms = 10000) {
   });
 }
 
-function join(channel) {
-  return new Promise((resolve, reject) => {
-    channel.join().receive('ok', resolve).receive('error', reject).receive('timeout', () => reject(new Error('timeout')));
-  });
-}
-
-// `ms` is a deadline for an event that is due (generous for a slow machine), not a latency budget.
-function nextEvent(channel, event, ms = 10000) {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no ${event} within ${ms} ms`)), ms);
-    channel.on(event, (payload) => {
-      clearTimeout(timer);
-      resolve(payload);
-    });
-  });
-}
-
-async function postPulse(apiToken, xps) {
-  const r = await fetch(`${HTTP}/api/my/pulses`, {
-    method: 'POST',
-    headers: { 'X-API-Token': apiToken, 'Content-Type': 'application/json' },
-    body: JSON.stringify({ coded_at: new Date().toISOString(), xps }),
-  });
-  assert.equal(r.status, 201, await r.text());
-}
-
-const carol = `carol${process.pid}${Date.now() % 100000}`;
+const carol = `carol${suffix}`;
 
 test('a V1 client joins, heartbeats, gets new_pulse like a V2 client, and leaves', async () => {
   await admin('web.create-user', carol);

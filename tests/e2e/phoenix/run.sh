@@ -8,7 +8,7 @@ here="$(cd "$(dirname "$0")" && pwd)"
 build="$(cd "$1" && pwd)"
 work="$build/e2e-phoenix"
 mkdir -p "$work"
-cp "$here/package.json" "$here/package-lock.json" "$here/live_update.test.mjs" "$here/live_update_v1.test.mjs" "$work/"
+cp "$here/package.json" "$here/package-lock.json" "$here"/*.mjs "$work/"
 (cd "$work" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 
 . "$here/../host.sh"
