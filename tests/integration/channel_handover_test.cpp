@@ -9,7 +9,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <thread>
 
 #include "in_process_host.hpp"
@@ -207,6 +209,71 @@ TEST_CASE("a message half sent before the move is completed and answered by the 
       c.sendRaw(second.substr(9));
       CHECK(c.next().payload == R"(["1","2","room:h","phx_reply",{"status":"ok","response":{"said":"in two hubs"}}])");
       CHECK(c.next(300).opcode == 0);
+    }
+  }
+}
+
+TEST_CASE("sockets move while broadcasts and client messages are in flight", "[channels][handover]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      InProcessHost a(backend, withModules());
+      InProcessHost b(backend, withModules());
+      const int clients = 20, pushes = 10;
+      std::vector<std::unique_ptr<WsClient>> cs;
+      for (int i = 0; i < clients; ++i) {
+        cs.push_back(std::make_unique<WsClient>(a.httpPort(), "/live_update_socket/websocket?vsn=2.0.0"));
+        cs.back()->sendText(join("1", "room:c"));
+        REQUIRE_THAT(cs.back()->next().payload, Catch::Contains(R"("status":"ok")"));
+      }
+      // The old hub broadcasts without pause from another thread, and every client has
+      // messages in flight, while the sockets are detached.
+      std::atomic<bool> broadcasting{true};
+      std::atomic<int> sent{0};
+      std::thread broadcaster([&] {
+        // at most 3000 frames of ~40 bytes: within a socket's send queue (ws.max_queued_bytes)
+        for (int n = 0; broadcasting && n < 3000; ++n) {
+          a.hub().broadcast("room:c", "seq", "{\"n\":" + std::to_string(n) + "}");
+          sent = n + 1;
+          std::this_thread::sleep_for(std::chrono::microseconds(50));
+        }
+      });
+      while (sent < 50) std::this_thread::yield();
+      for (auto& c : cs)
+        for (int p = 0; p < pushes; ++p)
+          c->sendText(R"(["1",")" + std::to_string(100 + p) + R"(","room:c","echo",{"p":)" + std::to_string(p) + "}]");
+      auto states = handOver(a, b);
+      broadcasting = false;
+      broadcaster.join();
+      REQUIRE(states.size() == static_cast<size_t>(clients));
+      b.hub().broadcast("room:c", "seq", R"({"n":"from b"})");
+
+      for (int i = 0; i < clients; ++i) {
+        INFO("client " << i);
+        int nextSeq = 0, nextPush = 0;
+        bool fromB = false;
+        while (!fromB || nextPush < pushes) {
+          WsFrame f = cs[i]->next();
+          REQUIRE(f.opcode == 1);
+          if (f.payload == R"([null,null,"room:c","seq",{"n":"from b"}])") {
+            REQUIRE_FALSE(fromB);
+            fromB = true;
+          } else if (f.payload.find("phx_reply") != std::string::npos) {
+            // messages still in the kernel at the move are answered by the new hub, maybe
+            // after its broadcast
+            REQUIRE(f.payload == R"(["1",")" + std::to_string(100 + nextPush) +
+                                     R"(","room:c","phx_reply",{"status":"ok","response":{"p":)" +
+                                     std::to_string(nextPush) + "}}]");
+            ++nextPush;
+          } else {  // the old hub's broadcasts: a gapless prefix, whatever was queued before the move
+            REQUIRE_FALSE(fromB);
+            REQUIRE(f.payload == "[null,null,\"room:c\",\"seq\",{\"n\":" + std::to_string(nextSeq) + "}]");
+            ++nextSeq;
+          }
+        }
+        CHECK(nextPush == pushes);  // every message answered once, by one hub or the other
+        CHECK(nextSeq >= 50);
+        CHECK(cs[i]->next(200).opcode == 0);
+      }
     }
   }
 }
