@@ -186,6 +186,33 @@ TEST_CASE("output a client has not read yet moves, every frame once and in order
   }
 }
 
+TEST_CASE("moved output larger than the new hub's queue is sent whole before its 1013", "[channels][handover]") {
+  // The moved output may begin inside a frame: a queue overflow on the new hub must not cut it.
+  InProcessHost a("sqlite", withModules({"ws.send_buffer_bytes=16384"}));
+  InProcessHost b("sqlite", withModules({"ws.max_queued_bytes=65536"}));
+  WsClient slow(a.httpPort(), "/live_update_socket/websocket?vsn=2.0.0");
+  slow.sendText(join("1", "room:o"));
+  REQUIRE_THAT(slow.next().payload, Catch::Contains(R"("status":"ok")"));
+  slow.socket().setReceiveBufferSize(4096);
+  const std::string pad(8000, 'p');
+  for (int i = 0; i < 80; ++i)
+    a.hub().broadcast("room:o", "seq", "{\"n\":" + std::to_string(i) + ",\"pad\":\"" + pad + "\"}");
+  auto states = handOver(a, b);
+  REQUIRE(states.size() == 1);
+  REQUIRE(states[0].unsentOutput.size() > 65536);
+  b.hub().broadcast("room:o", "seq", R"({"n":"overflows"})");
+
+  for (int i = 0; i < 80; ++i) {
+    WsFrame f = slow.next();
+    INFO("frame " << i << ": " << f.payload.substr(0, 60));
+    REQUIRE(f.opcode == 1);
+    REQUIRE(f.payload == "[null,null,\"room:o\",\"seq\",{\"n\":" + std::to_string(i) + ",\"pad\":\"" + pad + "\"}]");
+  }
+  WsFrame closed = slow.next();
+  CHECK(closed.opcode == 8);
+  CHECK(closed.closeCode() == 1013);
+}
+
 TEST_CASE("a message half sent before the move is completed and answered by the new hub", "[channels][handover]") {
   for (const auto& backend : testBackends()) {
     DYNAMIC_SECTION(backend) {

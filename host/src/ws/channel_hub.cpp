@@ -81,6 +81,9 @@ struct ChannelHub::Conn {
   std::deque<std::shared_ptr<const std::string>> out;
   size_t queued = 0;
   size_t offset = 0;
+  // The front chunk goes out whole even before its first byte is written: an adopted
+  // socket's moved output may begin inside a frame the client has partly received.
+  bool frontCommitted = false;
   std::atomic<bool> closing{false};  // a close frame is queued: no more input is processed
   bool dead = false;
   bool writeArmed = false;
@@ -212,6 +215,7 @@ struct ChannelHub::IoThread {
         if (c->offset == f.size()) {
           c->queued -= f.size();
           c->out.pop_front();
+          c->frontCommitted = false;
           c->offset = 0;
         }
       }
@@ -434,7 +438,10 @@ void ChannelHub::accept(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServer
     c->io->add(c);
   }
   metrics_.counter("codestats_ws_connections_opened_total")++;
-  if (tooLate) close(c, ws::kServiceRestart, "service restart");  // upgraded while detachAll began
+  if (tooLate) {  // upgraded while detachAll began
+    metrics_.counter("codestats_ws_handover_closed_total")++;
+    close(c, ws::kServiceRestart, "service restart");
+  }
 }
 
 void ChannelHub::setOriginPolicy(std::shared_ptr<const OriginPolicy> policy) {
@@ -475,7 +482,7 @@ void ChannelHub::send(const std::shared_ptr<Conn>& c, std::shared_ptr<const std:
     if (c->queued + frame->size() > limits_.maxQueuedBytes) {
       // A client that does not read: drop what it has not taken and close it.
       metrics_.counter("codestats_ws_queue_overflows_total")++;
-      if (c->offset == 0) {
+      if (c->offset == 0 && !c->frontCommitted) {
         c->out.clear();
         c->queued = 0;
       } else {
@@ -891,6 +898,7 @@ bool ChannelHub::adopt(int fd, std::string_view blob) {
   c->inbox = std::make_shared<SerialQueue>(workers_, limits_.maxInbox);
   c->io = io_[nextIo_++ % io_.size()].get();
   if (!state->unsentOutput.empty()) {  // before anything this hub sends
+    c->frontCommitted = true;
     c->queued = state->unsentOutput.size();
     c->out.push_back(std::make_shared<const std::string>(std::move(state->unsentOutput)));
   }
