@@ -6,6 +6,9 @@
 // I/O is multiplexed with epoll on a few threads (not a thread per socket). Module calls for
 // one connection run in order on the host worker pool, each under a lease. A client that
 // stops reading fills only its own bounded send queue and is closed with 1013.
+//
+// Established sockets can move to another hub, in a successor process (detachAll, adopt;
+// the state they carry is ws/socket_handover).
 #pragma once
 
 #include <atomic>
@@ -78,8 +81,8 @@ class ChannelHub {
   // Moving established sockets to a successor host (issue #19; docs/channels.md, "Moving
   // sockets to a new host"). detachAll refuses further upgrades (503), stops reading and
   // writing every open socket, waits up to `timeout` for each one's queued module calls, and
-  // returns the sockets that were idle with their state. The others (calls still running, or
-  // already closing) get a normal close, 1012 "service restart", and are not returned.
+  // returns the sockets that were idle with their state. Those whose calls are still running
+  // get a normal close, 1012 "service restart"; those already closing keep their own close.
   // Broadcasts and pushes after it reach no moved socket. Not concurrently with shutdown().
   std::vector<DetachedSocket> detachAll(std::chrono::milliseconds timeout);
   // Takes ownership of `fd` and serves it with `state` under a new connection id: the same
