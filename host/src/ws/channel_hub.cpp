@@ -3,22 +3,28 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/StreamSocketImpl.h>
 #include <Poco/Net/WebSocket.h>
 #include <spdlog/spdlog.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
+#include <fcntl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <deque>
+#include <functional>
+#include <future>
 
 #include "abi/exchange.hpp"
 #include "runtime/module_table.hpp"
 #include "services/metrics.hpp"
 #include "services/worker_pool.hpp"
 #include "ws/phoenix_message.hpp"
+#include "ws/socket_handover.hpp"
 #include "ws/web_socket_codec.hpp"
 
 namespace codestats::host {
@@ -75,11 +81,16 @@ struct ChannelHub::Conn {
   std::deque<std::shared_ptr<const std::string>> out;
   size_t queued = 0;
   size_t offset = 0;
+  // The front chunk goes out whole even before its first byte is written: an adopted
+  // socket's moved output may begin inside a frame the client has partly received.
+  bool frontCommitted = false;
   std::atomic<bool> closing{false};  // a close frame is queued: no more input is processed
   bool dead = false;
   bool writeArmed = false;
   bool halfClosed = false;  // I/O thread: close frame sent, write side shut, draining input
   int64_t closeDeadlineMs = 0;
+  bool paused = false;    // detachAll took it out of its I/O thread: nothing is written
+  bool detached = false;  // handed over: its output moved with it, nothing more is queued
 
   std::mutex joinsMu;  // written on the worker (serial per conn), read by push()
   std::unordered_map<std::string, Join> joins;
@@ -90,6 +101,7 @@ struct ChannelHub::IoThread {
   int epfd = -1, evfd = -1;
   std::mutex mu;
   std::vector<std::shared_ptr<Conn>> adds, dirty;
+  std::vector<std::function<void()>> tasks;  // run on this thread, after the adds before them
   bool notified = false;
   std::unordered_map<int, std::shared_ptr<Conn>> byFd;
   std::thread thread;
@@ -123,6 +135,28 @@ struct ChannelHub::IoThread {
       adds.push_back(std::move(c));
     }
     wake();
+  }
+  void post(std::function<void()> task) {
+    {
+      std::lock_guard lock(mu);
+      tasks.push_back(std::move(task));
+    }
+    wake();
+  }
+  // Takes an open connection out of epoll (detachAll): no more reads, and flush() writes
+  // nothing while it is paused. False for one that is closing or not (or no longer) here.
+  bool pause(const std::shared_ptr<Conn>& c) {
+    auto it = byFd.find(c->fd);
+    if (it == byFd.end() || it->second != c) return false;
+    {
+      std::lock_guard lock(c->mu);
+      if (c->dead || c->closing) return false;
+      c->paused = true;
+      c->writeArmed = false;
+    }
+    epoll_ctl(epfd, EPOLL_CTL_DEL, c->fd, nullptr);
+    byFd.erase(it);
+    return true;
   }
   void markDirty(const std::shared_ptr<Conn>& c) {
     bool doWake = false;
@@ -165,7 +199,7 @@ struct ChannelHub::IoThread {
     bool finished = false;
     {
       std::lock_guard lock(c->mu);
-      if (c->dead) return;
+      if (c->dead || c->paused || c->detached) return;
       while (!c->out.empty()) {
         const std::string& f = *c->out.front();
         ssize_t n = ::send(c->fd, f.data() + c->offset, f.size() - c->offset, MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -181,6 +215,7 @@ struct ChannelHub::IoThread {
         if (c->offset == f.size()) {
           c->queued -= f.size();
           c->out.pop_front();
+          c->frontCommitted = false;
           c->offset = 0;
         }
       }
@@ -252,10 +287,12 @@ struct ChannelHub::IoThread {
           uint64_t v;
           [[maybe_unused]] auto r = ::read(evfd, &v, sizeof v);
           std::vector<std::shared_ptr<Conn>> a, d;
+          std::vector<std::function<void()>> t;
           {
             std::lock_guard lock(mu);
             a.swap(adds);
             d.swap(dirty);
+            t.swap(tasks);
             notified = false;
           }
           for (auto& c : a) {
@@ -263,10 +300,18 @@ struct ChannelHub::IoThread {
             ev.events = EPOLLIN | EPOLLRDHUP;
             ev.data.fd = c->fd;
             byFd[c->fd] = c;
+            {
+              std::lock_guard lock(c->mu);
+              c->writeArmed = false;
+            }
             epoll_ctl(epfd, EPOLL_CTL_ADD, c->fd, &ev);
-            read(c);  // bytes that arrived with the handshake
+            Message m;  // messages an adopted socket's partial input completed
+            while (c->decoder.next(m)) handle(c, m);
+            read(c);   // bytes that arrived with the handshake
+            flush(c);  // an adopted socket's unsent output; a close queued before the add
           }
           for (auto& c : d) flush(c);
+          for (auto& task : t) task();
           continue;
         }
         auto it = byFd.find(fd);
@@ -300,7 +345,8 @@ ChannelHub::ChannelHub(HubLimits limits, ModuleTable& modules, WorkerPool& worke
   // Exported at 0 from the start (an alert on drops must see the series before the first one).
   for (const char* name :
        {"codestats_ws_connections_opened_total", "codestats_ws_connections_closed_total",
-        "codestats_ws_queue_overflows_total", "codestats_ws_broadcasts_total", "codestats_ws_origin_refused_total"})
+        "codestats_ws_queue_overflows_total", "codestats_ws_broadcasts_total", "codestats_ws_origin_refused_total",
+        "codestats_ws_detached_total", "codestats_ws_adopted_total", "codestats_ws_handover_closed_total"})
     metrics_.counter(name);
   for (int i = 0; i < std::max(1, limits_.ioThreads); ++i) io_.push_back(std::make_unique<IoThread>(*this));
 }
@@ -331,7 +377,8 @@ void ChannelHub::accept(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServer
     resp.setKeepAlive(false);
     resp.sendBuffer(body.data(), body.size());
   };
-  if (stopping_) return refuse(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE, R"({"error":"shutting down"})");
+  if (stopping_ || handingOver_)
+    return refuse(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE, R"({"error":"shutting down"})");
   // Phoenix fails the connect for a vsn no serializer matches, and its transport answers a
   // failed connect with 403 (Phoenix.Socket negotiate_serializer, Transports.WebSocket).
   auto serializer = ws::serializerForVsn(ws::queryParam(query, "vsn"));
@@ -383,12 +430,20 @@ void ChannelHub::accept(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServer
   c->lastSeenMs = nowMs();
   c->inbox = std::make_shared<SerialQueue>(workers_, limits_.maxInbox);
   c->io = io_[nextIo_++ % io_.size()].get();
+  bool tooLate = false;
   {
+    // Registered and handed to its I/O thread in one step, so detachAll's snapshot and the
+    // I/O thread's adds agree on which sockets exist.
     std::lock_guard lock(connsMu_);
+    tooLate = handingOver_;
     conns_[c->id] = c;
+    c->io->add(c);
   }
   metrics_.counter("codestats_ws_connections_opened_total")++;
-  c->io->add(c);
+  if (tooLate) {  // upgraded while detachAll began
+    metrics_.counter("codestats_ws_handover_closed_total")++;
+    close(c, ws::kServiceRestart, "service restart");
+  }
 }
 
 void ChannelHub::setOriginPolicy(std::shared_ptr<const OriginPolicy> policy) {
@@ -425,11 +480,11 @@ bool ChannelHub::originAllowed(const Poco::Net::HTTPServerRequest& req, const st
 void ChannelHub::send(const std::shared_ptr<Conn>& c, std::shared_ptr<const std::string> frame) {
   {
     std::lock_guard lock(c->mu);
-    if (c->dead || c->closing) return;
+    if (c->dead || c->closing || c->detached) return;
     if (c->queued + frame->size() > limits_.maxQueuedBytes) {
       // A client that does not read: drop what it has not taken and close it.
       metrics_.counter("codestats_ws_queue_overflows_total")++;
-      if (c->offset == 0) {
+      if (c->offset == 0 && !c->frontCommitted) {
         c->out.clear();
         c->queued = 0;
       } else {
@@ -457,7 +512,7 @@ void ChannelHub::sendText(const std::shared_ptr<Conn>& c, const std::string& tex
 void ChannelHub::close(const std::shared_ptr<Conn>& c, uint16_t code, std::string_view reason) {
   {
     std::lock_guard lock(c->mu);
-    if (c->dead || c->closing) return;
+    if (c->dead || c->closing || c->detached) return;
     auto frame = std::make_shared<const std::string>(ws::encodeClose(code, reason));
     c->out.push_back(frame);
     c->queued += frame->size();
@@ -665,6 +720,208 @@ bool ChannelHub::push(uint64_t conn, std::string_view topic, std::string_view ev
     joinRef = it->second.joinRef;
   }
   sendText(c, ws::encodePhoenix(c->serializer, joinRef, std::nullopt, topic, event, payloadJson));
+  return true;
+}
+
+std::vector<std::shared_ptr<ChannelHub::Conn>> ChannelHub::pauseAll(const std::vector<std::shared_ptr<Conn>>& conns) {
+  std::vector<std::future<std::vector<std::shared_ptr<Conn>>>> results;
+  for (auto& io : io_) {
+    std::vector<std::shared_ptr<Conn>> mine;
+    for (auto& c : conns)
+      if (c->io == io.get()) mine.push_back(c);
+    auto done = std::make_shared<std::promise<std::vector<std::shared_ptr<Conn>>>>();
+    results.push_back(done->get_future());
+    IoThread* thread = io.get();
+    thread->post([thread, done, mine = std::move(mine)] {
+      std::vector<std::shared_ptr<Conn>> paused;
+      for (auto& c : mine)
+        if (thread->pause(c)) paused.push_back(c);
+      done->set_value(std::move(paused));
+    });
+  }
+  std::vector<std::shared_ptr<Conn>> paused;
+  for (auto& r : results)
+    for (auto& c : r.get()) paused.push_back(c);
+  return paused;
+}
+
+std::vector<DetachedSocket> ChannelHub::detachAll(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::vector<std::shared_ptr<Conn>> open;
+  {
+    std::lock_guard lock(connsMu_);
+    if (stopping_ || handingOver_.exchange(true)) return {};
+    for (auto& [id, c] : conns_) open.push_back(c);
+  }
+  std::vector<std::shared_ptr<Conn>> paused = pauseAll(open);
+  size_t notMoved = open.size() - paused.size();  // already closing: their close goes on
+
+  // Reads have stopped, so nothing new enters an inbox: once a marker posted now has run,
+  // every module call before it has finished and its reply is queued.
+  std::vector<std::future<void>> idle;
+  std::vector<bool> marked;
+  for (auto& c : paused) {
+    auto done = std::make_shared<std::promise<void>>();
+    idle.push_back(done->get_future());
+    marked.push_back(c->inbox->post([done] { done->set_value(); }));
+  }
+
+  std::vector<DetachedSocket> moved;
+  for (size_t i = 0; i < paused.size(); ++i) {
+    const auto& c = paused[i];
+    bool finished = marked[i] && idle[i].wait_until(deadline) == std::future_status::ready;
+    // A duplicate for the caller; closing ours later sends nothing (the connection stays open
+    // while a descriptor refers to it), and it is out of epoll already.
+    int fd = finished ? ::fcntl(c->fd, F_DUPFD_CLOEXEC, 0) : -1;
+    if (finished && fd < 0) spdlog::warn("[host] handover: cannot duplicate a socket: {}", std::strerror(errno));
+    std::string unsent;
+    bool movable = false;
+    {
+      std::lock_guard lock(c->mu);
+      if (fd >= 0 && !c->closing && !c->dead) {
+        movable = true;
+        c->detached = true;
+        if (!c->out.empty()) {
+          unsent.assign(*c->out.front(), c->offset);
+          for (size_t k = 1; k < c->out.size(); ++k) unsent += *c->out[k];
+        }
+        c->out.clear();
+        c->queued = c->offset = 0;
+      }
+    }
+    if (!movable) {
+      if (fd >= 0) ::close(fd);
+      resumeAndClose(c);
+      ++notMoved;
+      continue;
+    }
+    moved.push_back(DetachedSocket{fd, release(c, std::move(unsent))});
+  }
+  metrics_.counter("codestats_ws_detached_total") += static_cast<int64_t>(moved.size());
+  metrics_.counter("codestats_ws_handover_closed_total") += static_cast<int64_t>(notMoved);
+  spdlog::info("[host] handover: {} live-update socket(s) detached, {} closed with 1012", moved.size(), notMoved);
+  return moved;
+}
+
+// Removes a detached connection from the hub without a leave (the join goes on in the new
+// host), closes this hub's descriptor and returns the state that goes with the duplicate.
+std::string ChannelHub::release(const std::shared_ptr<Conn>& c, std::string unsentOutput) {
+  {
+    std::lock_guard lock(connsMu_);
+    conns_.erase(c->id);
+  }
+  ws::SocketState state;
+  state.serializer = c->serializer;
+  state.identity = c->identity;
+  state.remote = c->remote;
+  state.unsentOutput = std::move(unsentOutput);
+  state.partialInput = c->decoder.unconsumed();  // the I/O thread let go of it in pause()
+  {
+    std::lock_guard lock(c->joinsMu);
+    for (auto& [topic, j] : c->joins) state.joins.push_back(ws::JoinState{topic, j.joinRef, j.module, j.assigns});
+  }
+  {
+    std::unique_lock lock(topicsMu_);
+    for (const auto& j : state.joins) {
+      auto it = topics_.find(j.topic);
+      if (it == topics_.end()) continue;
+      it->second.erase(c->id);
+      if (it->second.empty()) topics_.erase(it);
+    }
+  }
+  try {
+    c->sock.close();
+  } catch (...) {
+  }
+  return ws::encodeSocketState(state);
+}
+
+// A paused connection that cannot move: back to its I/O thread with a close, so the client
+// reconnects (and rejoins) to whichever host answers.
+void ChannelHub::resumeAndClose(const std::shared_ptr<Conn>& c) {
+  {
+    std::lock_guard lock(c->mu);
+    c->paused = false;
+  }
+  {
+    std::lock_guard lock(connsMu_);
+    c->io->add(c);
+  }
+  close(c, ws::kServiceRestart, "service restart");
+}
+
+void ChannelHub::refuseHandover(int fd, uint16_t code, std::string_view reason) {
+  metrics_.counter("codestats_ws_handover_closed_total")++;
+  if (fd < 0) return;
+  std::string frame = ws::encodeClose(code, reason);
+  [[maybe_unused]] auto n = ::send(fd, frame.data(), frame.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+  ::close(fd);
+}
+
+bool ChannelHub::adopt(int fd, std::string_view blob) {
+  int type = 0;
+  socklen_t len = sizeof type;
+  if (fd < 0 || ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0 || type != SOCK_STREAM) {
+    spdlog::warn("[host] handover: refused a descriptor that is not a stream socket");
+    refuseHandover(-1, 0, {});
+    if (fd >= 0) ::close(fd);
+    return false;
+  }
+  auto state = ws::decodeSocketState(blob);
+  ws::FrameDecoder decoder(limits_.maxMessageBytes);
+  if (!state || !decoder.feed(state->partialInput.data(), state->partialInput.size())) {
+    spdlog::warn("[host] handover: refused a socket whose state is not a readable version-{} state",
+                 ws::kSocketStateVersion);
+    refuseHandover(fd, ws::kInternalError, "bad handover state");
+    return false;
+  }
+  if (stopping_ || handingOver_) {
+    refuseHandover(fd, ws::kServiceRestart, "service restart");
+    return false;
+  }
+
+  auto c = std::make_shared<Conn>();
+  try {
+    c->sock = Poco::Net::StreamSocket(new Poco::Net::StreamSocketImpl(fd));  // owns fd from here
+    c->sock.setBlocking(false);
+    c->sock.setNoDelay(true);
+    if (limits_.sendBufferBytes > 0) c->sock.setSendBufferSize(limits_.sendBufferBytes);
+  } catch (const Poco::Exception& e) {
+    spdlog::warn("[host] handover: cannot set up an adopted socket: {}", e.displayText());
+    refuseHandover(-1, 0, {});
+    return false;  // the socket object closed fd
+  }
+  c->fd = fd;
+  c->identity = std::move(state->identity);
+  c->remote = std::move(state->remote);
+  c->serializer = state->serializer;
+  c->decoder = std::move(decoder);
+  c->lastSeenMs = nowMs();
+  c->inbox = std::make_shared<SerialQueue>(workers_, limits_.maxInbox);
+  c->io = io_[nextIo_++ % io_.size()].get();
+  if (!state->unsentOutput.empty()) {  // before anything this hub sends
+    c->frontCommitted = true;
+    c->queued = state->unsentOutput.size();
+    c->out.push_back(std::make_shared<const std::string>(std::move(state->unsentOutput)));
+  }
+  for (auto& j : state->joins)
+    c->joins[j.topic] = Join{std::move(j.joinRef), std::move(j.module), std::move(j.assigns)};
+  {
+    std::lock_guard lock(connsMu_);
+    if (handingOver_) {  // detachAll began meanwhile
+      refuseHandover(::dup(fd), ws::kServiceRestart, "service restart");
+      c->sock.close();
+      return false;
+    }
+    c->id = nextId_++;
+    conns_[c->id] = c;
+    c->io->add(c);
+  }
+  {
+    std::unique_lock lock(topicsMu_);
+    for (const auto& [topic, j] : c->joins) topics_[topic].insert(c->id);
+  }
+  metrics_.counter("codestats_ws_adopted_total")++;
   return true;
 }
 

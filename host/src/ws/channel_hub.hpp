@@ -6,6 +6,9 @@
 // I/O is multiplexed with epoll on a few threads (not a thread per socket). Module calls for
 // one connection run in order on the host worker pool, each under a lease. A client that
 // stops reading fills only its own bounded send queue and is closed with 1013.
+//
+// Established sockets can move to another hub, in a successor process (detachAll, adopt;
+// the state they carry is ws/socket_handover).
 #pragma once
 
 #include <atomic>
@@ -45,6 +48,13 @@ struct HubLimits {
   int sendBufferBytes = 0;  // SO_SNDBUF per socket; 0 = kernel default
 };
 
+// One established socket handed over to another host (ChannelHub::detachAll): the caller
+// owns `fd` from then on; `state` is ws/socket_handover's blob for ChannelHub::adopt.
+struct DetachedSocket {
+  int fd = -1;
+  std::string state;
+};
+
 class ChannelHub {
  public:
   ChannelHub(HubLimits limits, ModuleTable& modules, WorkerPool& workers, Metrics& metrics);
@@ -68,12 +78,16 @@ class ChannelHub {
   size_t connections() const;
   void shutdown();
 
-  // TEMPORARY until the ws-handover branch lands
-  struct DetachedSocket {
-    int fd;
-    std::string state;
-  };
+  // Moving established sockets to a successor host (issue #19; docs/channels.md, "Moving
+  // sockets to a new host"). detachAll refuses further upgrades (503), stops reading and
+  // writing every open socket, waits up to `timeout` for each one's queued module calls, and
+  // returns the sockets that were idle with their state. Those whose calls are still running
+  // get a normal close, 1012 "service restart"; those already closing keep their own close.
+  // Broadcasts and pushes after it reach no moved socket. Not concurrently with shutdown().
   std::vector<DetachedSocket> detachAll(std::chrono::milliseconds timeout);
+  // Takes ownership of `fd` and serves it with `state` under a new connection id: the same
+  // joins (modules are not asked again), the unsent output first, the partial input fed to
+  // the decoder. A state it cannot read: best-effort close 1011, fd closed, false.
   bool adopt(int fd, std::string_view state);
 
   struct Conn;
@@ -87,6 +101,10 @@ class ChannelHub {
   void sendText(const std::shared_ptr<Conn>& c, const std::string& text);
   void close(const std::shared_ptr<Conn>& c, uint16_t code, std::string_view reason);
   void leaveAll(const std::shared_ptr<Conn>& c);
+  std::vector<std::shared_ptr<Conn>> pauseAll(const std::vector<std::shared_ptr<Conn>>& conns);
+  std::string release(const std::shared_ptr<Conn>& c, std::string unsentOutput);
+  void resumeAndClose(const std::shared_ptr<Conn>& c);
+  void refuseHandover(int fd, uint16_t code, std::string_view reason);
   bool originAllowed(const Poco::Net::HTTPServerRequest& req, const std::string& remoteAddr);
 
   HubLimits limits_;
@@ -108,6 +126,7 @@ class ChannelHub {
   std::vector<std::unique_ptr<IoThread>> io_;
   std::atomic<size_t> nextIo_{0};
   std::atomic<bool> stopping_{false};
+  std::atomic<bool> handingOver_{false};  // detachAll ran: no more upgrades or adoptions
 };
 
 }  // namespace codestats::host

@@ -105,6 +105,22 @@ bool FrameDecoder::parse() {
   }
 }
 
+std::string FrameDecoder::unconsumed() const {
+  std::string out;
+  if (inMessage_) {
+    // The fragments so far as one first fragment (no FIN), masked with a zero key: the payload
+    // is stored unmasked and XOR with zero leaves it as it is.
+    std::string frame = encodeFrame(fragKind_, fragment_);
+    frame[0] = static_cast<char>(frame[0] & 0x7F);
+    frame[1] = static_cast<char>(frame[1] | 0x80);
+    size_t header = (frame[1] & 0x7F) == 126 ? 4 : (frame[1] & 0x7F) == 127 ? 10 : 2;
+    frame.insert(header, 4, '\0');
+    out += frame;
+  }
+  out.append(buf_, pos_, std::string::npos);
+  return out;
+}
+
 bool FrameDecoder::next(Message& out) {
   if (ready_.size() < 7) return false;
   const auto* p = reinterpret_cast<const unsigned char*>(ready_.data());

@@ -21,6 +21,8 @@ enum CloseCode : uint16_t {
   kInvalidPayload = 1007,   // text that is not UTF-8
   kPolicyViolation = 1008,  // floods, bad protocol messages
   kTooBig = 1009,           // messages over the size limit
+  kInternalError = 1011,    // a socket handed over with a state the new host cannot read
+  kServiceRestart = 1012,   // a socket that could not move to the new host: reconnect
   kTryAgainLater = 1013,    // a client that does not read: its send queue overflowed
 };
 
@@ -43,6 +45,10 @@ class FrameDecoder {
   bool next(Message& out);
   uint16_t error() const { return error_; }
   size_t buffered() const { return buf_.size() - pos_; }
+  // The input held that has not become a message yet (a fragmented message in progress, the
+  // bytes of an incomplete frame), as client frames that rebuild the same state when fed to
+  // a new decoder: how a socket's half-received message moves to another host.
+  std::string unconsumed() const;
 
  private:
   bool parse();
