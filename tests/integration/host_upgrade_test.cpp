@@ -218,6 +218,30 @@ TEST_CASE("a second upgrade while one runs is refused with 409", "[upgrade]") {
   REQUIRE(u.pulse(1) == 201);
 }
 
+TEST_CASE("SIGTERM during an upgrade ends it: the new process is killed, the host exits 0", "[upgrade]") {
+  UpgradeHost u("sqlite");
+  std::string slow = writeScript(u.h->varDir(), "slow-codestatsd", "sleep 2; exec '" + hostBinary() + "' \"$@\"");
+  auto upgrade = std::async(std::launch::async, [&] {
+    std::string out;
+    int rc = u.h->ctl({"upgrade", slow}, out);
+    return std::make_pair(rc, out);
+  });
+  auto end = Clock::now() + std::chrono::seconds(30);
+  while (u.h->log().find("[upgrade] started") == std::string::npos && Clock::now() < end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto at = u.h->log().find(" as pid ");
+  REQUIRE(at != std::string::npos);
+  const pid_t successor = std::atoi(u.h->log().c_str() + at + 8);
+  REQUIRE(successor > 0);
+  int status = u.h->stop();
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  CHECK(::kill(successor, 0) != 0);  // killed and reaped by the host, not left serving
+  auto [rc, out] = upgrade.get();
+  INFO(out);
+  CHECK(rc != 0);
+}
+
 TEST_CASE("SIGUSR2 upgrades, and systemd hears READY and the new MAINPID", "[upgrade][systemd]") {
   TempDir dir;
   std::string path = dir.path() + "/notify";

@@ -402,6 +402,7 @@ int Host::serve() {
     else spdlog::info("[host] signal {} received, shutting down", sig);
     break;
   }
+  hostUpgrade.cancelAndWait();  // a SIGTERM during an upgrade (POST /admin/upgrade) ends it first
   const bool handedOver = hostUpgrade.handedOver();
   if (!handedOver) notifySystemd("STOPPING=1");
 

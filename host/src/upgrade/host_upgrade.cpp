@@ -103,6 +103,13 @@ pid_t HostUpgrade::spawn(const std::string& binary, int childEnd) {
   return pid;
 }
 
+void HostUpgrade::cancelAndWait() {
+  std::unique_lock lock(mu_);
+  cancelled_ = true;
+  if (channelFd_ >= 0) ::shutdown(channelFd_, SHUT_RDWR);  // the channel's reads and writes fail now
+  idle_.wait(lock, [this] { return !running_.load(); });
+}
+
 UpgradeOutcome HostUpgrade::run(const std::string& requested) {
   UpgradeOutcome out;
   out.oldPid = ::getpid();
@@ -118,9 +125,22 @@ UpgradeOutcome HostUpgrade::run(const std::string& requested) {
     return out;
   }
   struct Done {
-    std::atomic<bool>& flag;
-    ~Done() { flag = false; }
-  } done{running_};
+    HostUpgrade& self;
+    ~Done() {
+      std::lock_guard lock(self.mu_);
+      self.channelFd_ = -1;
+      self.running_ = false;
+      self.idle_.notify_all();
+    }
+  } done{*this};
+  {
+    std::lock_guard lock(mu_);
+    if (cancelled_) {
+      out.httpStatus = 409;
+      out.error = "this host is shutting down";
+      return out;
+    }
+  }
 
   if (::access(out.binary.c_str(), X_OK) != 0) {
     out.httpStatus = 422;
@@ -137,6 +157,11 @@ UpgradeOutcome HostUpgrade::run(const std::string& requested) {
   int childEnd = ::fcntl(pair[1], F_DUPFD_CLOEXEC, 10);
   ::close(pair[1]);
   HandoverChannel channel(pair[0]);
+  {
+    std::lock_guard lock(mu_);
+    channelFd_ = pair[0];
+    if (cancelled_) ::shutdown(channelFd_, SHUT_RDWR);  // cancelled since the check above
+  }
 
   const auto started = std::chrono::steady_clock::now();
   const auto deadline = started + timeout_;

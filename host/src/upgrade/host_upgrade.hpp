@@ -19,6 +19,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <string>
@@ -58,6 +59,10 @@ class HostUpgrade {
   UpgradeOutcome run(const std::string& binary);
   // The new host took over: this one drains and exits.
   bool handedOver() const { return handedOver_.load(); }
+  // Shutdown while an upgrade runs (SIGTERM meanwhile): breaks its hand-over socket, so that
+  // run() ends at once (the new host is killed unless it already took over), and waits for
+  // run() to return. Later runs are refused.
+  void cancelAndWait();
 
  private:
   pid_t spawn(const std::string& binary, int childEnd);
@@ -66,6 +71,10 @@ class HostUpgrade {
   std::chrono::milliseconds timeout_;
   UpgradeHooks hooks_;
   std::atomic<bool> running_{false}, handedOver_{false};
+  std::mutex mu_;  // guards channelFd_ and cancelled_
+  std::condition_variable idle_;
+  int channelFd_ = -1;  // the running upgrade's hand-over socket
+  bool cancelled_ = false;
 };
 
 }  // namespace codestats::host::upgrade
