@@ -61,10 +61,11 @@ void rebuildWhere(Tx& tx, const std::string& userFilter, const std::vector<Param
   tx.query("INSERT INTO user_hour_xps (user_id, hour, xp) SELECT p.user_id, p.local_hour, SUM(x.amount)" + from +
                " GROUP BY p.user_id, p.local_hour",
            params);
+  // The total is the sum of the language rows just written (the same xps): a second join
+  // of xps and pulses per user took 9 of the 14 s of rebuilding 1M pulses on SQLite.
   tx.query(
       "INSERT INTO user_totals (user_id, xp, last_pulse_at) SELECT p.user_id, "
-      "COALESCE((SELECT SUM(x.amount) FROM xps x JOIN pulses p2 ON p2.id = x.pulse_id WHERE p2.user_id = p.user_id), "
-      "0), "
+      "COALESCE((SELECT SUM(l.xp) FROM user_language_xps l WHERE l.user_id = p.user_id), 0), "
       "MAX(p.sent_at) FROM pulses p" +
           userFilter + " GROUP BY p.user_id",
       params);
