@@ -129,8 +129,20 @@ std::string runOrThrow(const AdminClient& admin, const std::string& command, con
 struct Summary {
   int64_t users = 0, machines = 0, languages = 0, pulses = 0, present = 0, xps = 0, xp = 0, legacy = 0;
   int64_t keptIds = 0, newIds = 0;
+  bool indexesDeferred = false;
   std::vector<std::string> skipped, mapped, renamed, oddUsernames, notes;
 };
+
+// Seconds spent per stage, for the summary: where an import's time goes. The pulse stages
+// overlap (the CLI reads the next page while the host stores the previous one), so they
+// add up to more than the pulses phase; "waited" is the CLI idle, waiting for the host.
+struct StageTimes {
+  double accounts = 0, read = 0, encode = 0, send = 0, store = 0, waited = 0, pulses = 0, aggregates = 0, cache = 0;
+};
+
+double secondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 class Importer {
  public:
@@ -167,6 +179,7 @@ class Importer {
                     ? "original pulse ids kept"
                     : ("the target held pulses: original pulse ids are stored plus " + std::to_string(offset)).c_str());
 
+    auto stage = std::chrono::steady_clock::now();
     ImportProgress accounts("users", static_cast<int64_t>(users.size()), stdout);
     for (size_t i = 0; i < batches.size(); ++i) {
       auto r = parseObject(runOrThrow(admin_, "web.import-accounts", {o_.source, "write", batches[i]}));
@@ -183,12 +196,22 @@ class Importer {
       readPairs(r, "languages", languageMap_);
     }
     s_.languages = static_cast<int64_t>(languages.size());
+    t_.accounts = secondsSince(stage);
 
     int64_t start = watermark;
     if (lastSnapshot && watermark > 0)
       if (auto late = src.firstPulseReceivedSince(*lastSnapshot - kLateCommitLookBackMs, watermark))
         start = std::min(start, *late - 1);
-    importPulses(src, start, watermark);
+    stage = std::chrono::steady_clock::now();
+    const int64_t coming = src.countPulsesAfter(start);
+    // A first run (or its resumption) indexes its pulses at the end; a delta's look-back
+    // needs the indexes to find the pulses it has already.
+    if (!lastSnapshot && hasDeferIndexes_)
+      s_.indexesDeferred =
+          parseObject(runOrThrow(admin_, "ingest.import-defer-indexes", {o_.source, std::to_string(coming)}))
+              ->getValue<bool>("deferred");
+    importPulses(src, start, watermark, coming);
+    t_.pulses = secondsSince(stage);
 
     // The aggregates once per run: of every user after a first run or a big delta, else of
     // the users that got pulses.
@@ -197,13 +220,16 @@ class Importer {
     if (all) finishArgs.push_back("--all");
     else
       for (int64_t u : touched_) finishArgs.push_back(std::to_string(u));
-    std::printf("aggregates: rebuilding %s\n",
+    std::printf("aggregates: %srebuilding %s\n", s_.indexesDeferred ? "indexing the pulses, " : "",
                 all ? "every user" : (std::to_string(touched_.size()) + " users").c_str());
     std::fflush(stdout);
+    stage = std::chrono::steady_clock::now();
     runOrThrow(admin_, "ingest.import-finish", finishArgs);
-    warmCache(users, all);
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    printSummary(secs);
+    t_.aggregates = secondsSince(stage);
+    stage = std::chrono::steady_clock::now();
+    warmCache(all);
+    t_.cache = secondsSince(stage);
+    printSummary(secondsSince(t0));
     return 0;
   }
 
@@ -214,7 +240,8 @@ class Importer {
       if (r.body.find(std::string("\"") + c + "\"") == std::string::npos)
         throw Refusal(std::string("the running codestatsd has no command ") + c +
                       ": load web and ingest (a build with import-codestats support)");
-    hasCache_ = r.body.find("\"cache.rebuild\"") != std::string::npos;
+    hasCache_ = r.body.find("\"cache.reload\"") != std::string::npos;
+    hasDeferIndexes_ = r.body.find("\"ingest.import-defer-indexes\"") != std::string::npos;
   }
 
   // Every batch checked before the first write: a clash refuses the whole import.
@@ -277,14 +304,25 @@ class Importer {
     return line + "\n";
   }
 
-  void importPulses(CodestatsSource& src, int64_t start, int64_t watermark) {
-    ImportProgress progress("pulses", src.countPulsesAfter(start), stdout);
+  void importPulses(CodestatsSource& src, int64_t start, int64_t watermark, int64_t coming) {
+    ImportProgress progress("pulses", coming, stdout);
     int64_t cursor = start, after = watermark;
-    std::future<std::pair<std::string, int64_t>> inFlight;  // (output, pulses in the call)
+    struct Call {
+      std::string output;
+      int64_t pulses = 0;
+      double seconds = 0;  // the call's round trip
+    };
+    std::future<Call> inFlight;
     auto collect = [&] {
       if (!inFlight.valid()) return;
-      auto [out, n] = inFlight.get();
-      auto r = parseObject(out);
+      auto waitStart = std::chrono::steady_clock::now();
+      Call call = inFlight.get();
+      t_.waited += secondsSince(waitStart);
+      auto r = parseObject(call.output);
+      // The host's own time (parse and transaction); the rest of the round trip is transfer.
+      double store = r->optValue<int64_t>("store_us", 0) / 1e6;
+      t_.store += store;
+      t_.send += std::max(0.0, call.seconds - store);
       s_.pulses += r->getValue<int64_t>("pulses");
       s_.present += r->getValue<int64_t>("present");
       s_.xps += r->getValue<int64_t>("xps");
@@ -295,12 +333,15 @@ class Importer {
         s_.notes.push_back(std::to_string(neg) +
                            " xps with a negative amount kept as they are (the original's API refused such XP, its "
                            "database held them and its totals count them)");
-      progress.advance(n);
+      progress.advance(call.pulses);
     };
     // Reading the next page overlaps with the host writing the previous one.
     while (true) {
+      auto readStart = std::chrono::steady_clock::now();
       auto page = src.pulses(cursor, o_.batchPulses);
+      t_.read += secondsSince(readStart);
       if (page.empty()) break;
+      auto encodeStart = std::chrono::steady_clock::now();
       cursor = page.back().id;
       std::vector<std::pair<std::string, int64_t>> calls;  // (lines, through)
       std::string lines;
@@ -317,6 +358,7 @@ class Importer {
         }
       }
       if (!lines.empty() || calls.empty()) calls.emplace_back(std::move(lines), cursor);
+      t_.encode += secondsSince(encodeStart);
       for (auto& [text, through] : calls) {
         collect();
         int64_t callAfter = after;
@@ -324,9 +366,13 @@ class Importer {
         int64_t pulsesInCall = calls.size() == 1 ? n : 0;
         inFlight =
             std::async(std::launch::async, [this, text = std::move(text), callAfter, through = after, pulsesInCall] {
-              return std::make_pair(runOrThrow(admin_, "ingest.import-pulses",
-                                               {o_.source, std::to_string(callAfter), std::to_string(through), text}),
-                                    pulsesInCall);
+              auto callStart = std::chrono::steady_clock::now();
+              Call call;
+              call.output = runOrThrow(admin_, "ingest.import-pulses",
+                                       {o_.source, std::to_string(callAfter), std::to_string(through), text});
+              call.pulses = pulsesInCall;
+              call.seconds = secondsSince(callStart);
+              return call;
             });
       }
       if (calls.size() != 1) progress.advance(n);
@@ -335,10 +381,11 @@ class Importer {
     progress.finish();
   }
 
-  // The cache reads the new accounts from web's events, then rebuilds from the pulses
-  // table every user (a first run, a big delta) or those that got pulses, so the first
-  // profile views are warm and exact (it gets no event per imported pulse).
-  void warmCache(const std::vector<OriginalUser>& users, bool all) {
+  // The cache reads the new accounts from web's events, then loads every user (a first
+  // run, a big delta) or those that got pulses from the aggregate tables import-finish has
+  // just rebuilt from the pulses, so the first profile views are warm and exact (it gets
+  // no event per imported pulse).
+  void warmCache(bool all) {
     if (!hasCache_ || (!all && touched_.empty())) return;
     for (int i = 0; i < 600; ++i) {  // wait until the cache has read the account events
       Reply r = admin_.call("GET", "/admin/modules/cache");
@@ -347,29 +394,23 @@ class Importer {
       if (!ev || ev->getValue<int64_t>("lag_events") == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+    std::vector<std::string> args{"--all"};
     if (!all) {
-      ImportProgress progress("cache", static_cast<int64_t>(touched_.size()), stdout);
-      for (const auto& u : users) {
-        auto t = userMap_.find(u.id);
-        if (t == userMap_.end() || !touched_.count(t->second)) continue;
-        admin_.run("cache.rebuild", {u.username});
-        progress.advance(1);
-      }
-      progress.finish();
-      return;
+      args.clear();
+      for (int64_t u : touched_) args.push_back(std::to_string(u));
     }
-    if (!admin_.run("cache.rebuild", {"--all"}).ok()) return;
+    if (!admin_.run("cache.reload", args).ok()) return;
     int64_t total = 0;
     std::optional<ImportProgress> progress;
     for (int64_t last = 0;;) {
       auto st = parseObject(runOrThrow(admin_, "cache.status", {}));
-      auto rb = st->getObject("rebuild");
+      auto rb = st->getObject("reload");
       int64_t done = rb ? rb->getValue<int64_t>("done") : 0;
       if (!progress) progress.emplace("cache", total = rb ? rb->getValue<int64_t>("total") : 0, stdout);
       progress->advance(done - last);
       last = done;
       if (!st->getValue<bool>("busy") || done >= total) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     progress->finish();
   }
@@ -397,6 +438,10 @@ class Importer {
     section("machines renamed (case-only twins; tokens and XP unchanged)", s_.renamed);
     section("usernames kept although signup refuses them", s_.oddUsernames);
     section("notes", s_.notes);
+    std::printf(
+        "  time        accounts %.1f s, pulses %.1f s (read %.1f, encode %.1f, send %.1f, store %.1f, waited %.1f), "
+        "aggregates %.1f s, cache %.1f s\n",
+        t_.accounts, t_.pulses, t_.read, t_.encode, t_.send, t_.store, t_.waited, t_.aggregates, t_.cache);
   }
 
   int verify(CodestatsSource& src, const std::vector<OriginalUser>& users, const std::vector<OriginalMachine>& machines,
@@ -484,10 +529,11 @@ class Importer {
 
   const AdminClient& admin_;
   ImportOptions o_;
-  bool hasCache_ = false, wrote_ = false;
+  bool hasCache_ = false, hasDeferIndexes_ = false, wrote_ = false;
   std::unordered_map<int64_t, int64_t> userMap_, machineMap_, languageMap_;
   std::set<int64_t> touched_;
   Summary s_;
+  StageTimes t_;
 };
 
 }  // namespace

@@ -13,6 +13,7 @@
 
 #include "common/ascii.hpp"
 #include "import_batch.hpp"
+#include "schema.hpp"
 #include "store.hpp"
 
 namespace codestats::ingest {
@@ -94,6 +95,27 @@ std::string OriginalImport::begin(const std::vector<std::string>& args) {
              ",\"target_pulses\":" + std::to_string(target[0].i64(0)) + "}";
   });
   return answer + "\n";
+}
+
+std::string OriginalImport::deferIndexes(const std::vector<std::string>& args) {
+  if (args.size() != 2) throw Error(CS_E_INVALID, "usage: ingest.import-defer-indexes SOURCE PULSES");
+  const int64_t coming = parseId(args[1], "PULSES");
+  // Each pulse inserted into an index lands at a random place (user and time are not in id
+  // order): with 1M pulses that was 9 of every 10 seconds of the SQLite import, while
+  // building the index afterwards from sorted keys takes about what 50k such inserts do
+  // (bench/README.md, "Import"). So: worth it for many pulses against what is there.
+  constexpr int64_t kMinPulses = 50000;
+  bool deferred = false;
+  const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
+  host_.transaction([&](Tx& tx) {
+    if (tx.query("SELECT 1 FROM import_sources WHERE source = $1", {args[0]}).empty())
+      throw Error(CS_E_INVALID, "no import of '" + args[0] + "' begun (ingest.import-begin)");
+    const int64_t present = tx.query("SELECT COUNT(*) FROM pulses")[0].i64(0);
+    deferred = coming >= kMinPulses && coming * 10 >= present;
+    if (!deferred) return;
+    for (const SecondaryIndex& i : pulseIndexes(postgres)) tx.query(std::string("DROP INDEX IF EXISTS ") + i.name);
+  });
+  return std::string("{\"deferred\":") + (deferred ? "true" : "false") + "}\n";
 }
 
 std::string OriginalImport::languages(const std::vector<std::string>& args) {
@@ -207,6 +229,7 @@ std::string OriginalImport::languages(const std::vector<std::string>& args) {
 
 std::string OriginalImport::pulses(const std::vector<std::string>& args) {
   if (args.size() != 4) throw Error(CS_E_INVALID, "usage: ingest.import-pulses SOURCE AFTER THROUGH BATCH");
+  const auto started = std::chrono::steady_clock::now();
   const int64_t after = parseId(args[1], "AFTER"), through = parseId(args[2], "THROUGH");
   std::vector<ImportedPulse> batch;
   try {
@@ -301,7 +324,11 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
   return "{\"pulses\":" + std::to_string(inserted) + ",\"present\":" + std::to_string(present) +
          ",\"xps\":" + std::to_string(xpsRows) + ",\"xp\":" + std::to_string(xpSum) +
          ",\"legacy\":" + std::to_string(legacy) + ",\"negative_xps\":" + std::to_string(negative) +
-         ",\"new_ids\":" + std::to_string(renumbered) + "}\n";
+         ",\"new_ids\":" + std::to_string(renumbered) + ",\"store_us\":" +
+         std::to_string(
+             std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
+                 .count()) +
+         "}\n";
 }
 
 std::string OriginalImport::finish(const std::vector<std::string>& args) {
@@ -314,6 +341,9 @@ std::string OriginalImport::finish(const std::vector<std::string>& args) {
     for (size_t i = 2; i < args.size(); ++i) users.push_back(parseId(args[i], "USER_ID"));
   const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
   host_.transaction([&](Tx& tx) {
+    // Deferred by import-defer-indexes (this run's or a killed one's); a no-op otherwise.
+    // Before the aggregates: the per-user rebuilds read pulses by user.
+    for (const SecondaryIndex& i : pulseIndexes(postgres)) tx.query(i.create);
     if (postgres)
       tx.query(
           "LOCK TABLE user_language_xps, user_machine_xps, user_day_xps, user_hour_xps, user_totals IN EXCLUSIVE "
