@@ -10,6 +10,7 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "common/ascii.hpp"
 #include "import_batch.hpp"
@@ -238,6 +239,7 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
     throw Error(CS_E_INVALID, e.what());
   }
   int64_t inserted = 0, present = 0, xpsRows = 0, xpSum = 0, legacy = 0, negative = 0, renumbered = 0;
+  const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
   host_.transaction([&](Tx& tx) {
     inserted = present = xpsRows = xpSum = legacy = negative = renumbered = 0;
     Rows w = tx.query("SELECT pulse_offset, last_pulse_id FROM import_sources WHERE source = $1", {args[0]});
@@ -273,29 +275,23 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
     };
     // The original's id plus the offset where it is free (always, into a target that took
     // no pulses of its own since the first run), else a new one.
-    std::set<int64_t> stored;
+    // PostgreSQL: one statement with the columns as arrays (insertRows).
     constexpr size_t kWidth = 9;
-    size_t done = 0;
-    std::vector<Param> part;
-    for (size_t chunk : {size_t(256), size_t(64), size_t(16), size_t(4), size_t(1)}) {
-      while (todo.size() - done >= chunk) {
-        part.clear();
-        for (size_t i = done; i < done + chunk; ++i)
-          for (Param& v : rowOf(*todo[i], todo[i]->sourceId + offset)) part.push_back(v);
-        Rows r = tx.query(multiRowSql("INSERT INTO pulses (id, user_id, machine_id, sent_at, sent_at_local, "
-                                      "tz_offset, local_day, local_hour, inserted_at) VALUES ",
-                                      " ON CONFLICT (id) DO NOTHING RETURNING id", kWidth, chunk),
-                          part);
-        for (size_t i = 0; i < r.size(); ++i) stored.insert(r[i].i64(0));
-        done += chunk;
-      }
-    }
+    std::vector<Param> pulseValues;
+    pulseValues.reserve(todo.size() * kWidth);
+    for (const ImportedPulse* p : todo)
+      for (Param& v : rowOf(*p, p->sourceId + offset)) pulseValues.push_back(std::move(v));
+    std::vector<int64_t> ids = insertRows(tx,
+                                          "INSERT INTO pulses (id, user_id, machine_id, sent_at, sent_at_local, "
+                                          "tz_offset, local_day, local_hour, inserted_at) VALUES ",
+                                          " ON CONFLICT (id) DO NOTHING RETURNING id", kWidth, pulseValues, postgres);
+    std::unordered_set<int64_t> stored(ids.begin(), ids.end());
     std::vector<Param> xpValues;
     for (const ImportedPulse* p : todo) {
       int64_t id = p->sourceId + offset;
       if (!stored.count(id)) {  // taken by a pulse the target got through its API
-        id = host_.dbBackend() == CS_DB_POSTGRES ? tx.query("SELECT nextval('pulses_id_seq')")[0].i64(0)
-                                                 : tx.query("SELECT COALESCE(MAX(id), 0) + 1 FROM pulses")[0].i64(0);
+        id = postgres ? tx.query("SELECT nextval('pulses_id_seq')")[0].i64(0)
+                      : tx.query("SELECT COALESCE(MAX(id), 0) + 1 FROM pulses")[0].i64(0);
         tx.query(multiRowSql("INSERT INTO pulses (id, user_id, machine_id, sent_at, sent_at_local, tz_offset, "
                              "local_day, local_hour, inserted_at) VALUES ",
                              "", kWidth, 1),
@@ -315,7 +311,7 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
       }
     }
     insertRows(tx, "INSERT INTO xps (pulse_id, language_id, original_language_id, amount) VALUES ", "", 4, xpValues,
-               host_.dbBackend() == CS_DB_POSTGRES);
+               postgres);
     tx.query(
         "UPDATE import_sources SET last_pulse_id = $1, pulses = pulses + $2, xps = xps + $3, updated_at = $4 WHERE "
         "source = $5",
