@@ -79,12 +79,18 @@ std::vector<std::string> accountBatches(const std::vector<OriginalUser>& users,
                                         const std::vector<OriginalMachine>& machines, std::vector<size_t>& sizes) {
   std::map<int64_t, std::vector<const OriginalMachine*>> byUser;
   for (const auto& m : machines) byUser[m.userId].push_back(&m);
+  // New ids (for rows whose id the target has taken) go above every original id.
+  int64_t maxUser = 0, maxMachine = 0;
+  for (const auto& u : users) maxUser = std::max(maxUser, u.id);
+  for (const auto& m : machines) maxMachine = std::max(maxMachine, m.id);
+  const std::string floor =
+      ",\"id_floor\":{\"users\":" + std::to_string(maxUser) + ",\"machines\":" + std::to_string(maxMachine) + "}";
   std::vector<std::string> batches;
   std::string us, ms;
   size_t count = 0;
   auto flush = [&] {
     if (!count) return;
-    batches.push_back("{\"users\":[" + us + "],\"machines\":[" + ms + "]}");
+    batches.push_back("{\"users\":[" + us + "],\"machines\":[" + ms + "]" + floor + "}");
     sizes.push_back(count);
     us.clear();
     ms.clear();
