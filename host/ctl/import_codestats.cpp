@@ -174,12 +174,14 @@ class Importer {
     wrote_ = true;
     auto begin = parseObject(runOrThrow(admin_, "ingest.import-begin", {o_.source}));
     const int64_t offset = begin->getValue<int64_t>("offset");
-    const int64_t watermark = begin->getValue<int64_t>("last_pulse_id");
+    const int64_t watermark = watermark_ = begin->getValue<int64_t>("last_pulse_id");
+    // A killed run's batches are in, their users' aggregates not rebuilt: rebuild everyone.
+    const bool interrupted = begin->optValue<bool>("interrupted", true);
     std::optional<int64_t> lastSnapshot;
     if (!begin->isNull("snapshot_at")) lastSnapshot = begin->getValue<int64_t>("snapshot_at");
     if (watermark > 0)
       std::printf("import-codestats: resuming after original pulse %lld (%s)\n", static_cast<long long>(watermark),
-                  lastSnapshot ? "a delta import" : "an interrupted run");
+                  lastSnapshot && !interrupted ? "a delta import" : "an interrupted run");
     std::printf("import-codestats: %s\n",
                 offset == 0
                     ? "original pulse ids kept"
@@ -222,7 +224,7 @@ class Importer {
     // The aggregates once per run: of every user after a first run or a big delta, else of
     // the users that got pulses.
     std::vector<std::string> finishArgs{o_.source, std::to_string(src.snapshotAt())};
-    const bool all = watermark == 0 || touched_.size() > 2000;
+    const bool all = watermark == 0 || interrupted || touched_.size() > 2000;
     if (all) finishArgs.push_back("--all");
     else
       for (int64_t u : touched_) finishArgs.push_back(std::to_string(u));
@@ -306,7 +308,8 @@ class Importer {
       }
       line += " " + std::to_string(l->second) + " " + std::to_string(ol->second) + " " + std::to_string(x.amount);
     }
-    touched_.insert(u->second);
+    // A look-back pulse may be there already: its user counts if ingest stored it (collect).
+    if (p.id > watermark_) touched_.insert(u->second);
     return line + "\n";
   }
 
@@ -335,6 +338,8 @@ class Importer {
       s_.xp += r->getValue<int64_t>("xp");
       s_.legacy += r->getValue<int64_t>("legacy");
       s_.newIds += r->getValue<int64_t>("new_ids");
+      if (auto a = r->getArray("look_back_users"))
+        for (size_t i = 0; i < a->size(); ++i) touched_.insert(a->getElement<int64_t>(static_cast<unsigned>(i)));
       if (int64_t neg = r->getValue<int64_t>("negative_xps"))
         s_.notes.push_back(std::to_string(neg) +
                            " xps with a negative amount kept as they are (the original's API refused such XP, its "
@@ -537,7 +542,8 @@ class Importer {
   ImportOptions o_;
   bool hasCache_ = false, hasDeferIndexes_ = false, wrote_ = false;
   std::unordered_map<int64_t, int64_t> userMap_, machineMap_, languageMap_;
-  std::set<int64_t> touched_;
+  std::set<int64_t> touched_;  // target ids of users that got pulses in this run
+  int64_t watermark_ = 0;      // the last original pulse id of the runs before this one
   Summary s_;
   StageTimes t_;
 };

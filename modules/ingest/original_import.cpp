@@ -68,11 +68,12 @@ std::string OriginalImport::begin(const std::vector<std::string>& args) {
   std::string answer;
   host_.transaction([&](Tx& tx) {
     Rows r = tx.query(
-        "SELECT pulse_offset, last_pulse_id, snapshot_at, finished_at, pulses, xps FROM import_sources WHERE source = "
-        "$1",
+        "SELECT pulse_offset, last_pulse_id, snapshot_at, finished_at, pulses, xps, updated_at FROM import_sources "
+        "WHERE source = $1",
         {args[0]});
     Rows target = tx.query("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM pulses");
     int64_t offset = 0, last = 0, pulses = 0, xps = 0;
+    bool interrupted = false;
     std::optional<int64_t> snapshot, finished;
     if (r.empty()) {
       offset = target[0].i64(1);  // 0 into an empty target: the original's pulse ids are kept
@@ -88,12 +89,16 @@ std::string OriginalImport::begin(const std::vector<std::string>& args) {
       finished = r[0].optI64(3);
       pulses = r[0].i64(4);
       xps = r[0].i64(5);
+      // Batches committed after the last finished run (or with none finished): their users'
+      // aggregates were not rebuilt.
+      interrupted = last > 0 && (!finished || r[0].i64(6) > *finished);
     }
     auto opt = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : std::string("null"); };
     answer = "{\"offset\":" + std::to_string(offset) + ",\"last_pulse_id\":" + std::to_string(last) +
              ",\"snapshot_at\":" + opt(snapshot) + ",\"finished_at\":" + opt(finished) +
              ",\"pulses\":" + std::to_string(pulses) + ",\"xps\":" + std::to_string(xps) +
-             ",\"target_pulses\":" + std::to_string(target[0].i64(0)) + "}";
+             ",\"target_pulses\":" + std::to_string(target[0].i64(0)) +
+             ",\"interrupted\":" + (interrupted ? "true" : "false") + "}";
   });
   return answer + "\n";
 }
@@ -239,9 +244,11 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
     throw Error(CS_E_INVALID, e.what());
   }
   int64_t inserted = 0, present = 0, xpsRows = 0, xpSum = 0, legacy = 0, negative = 0, renumbered = 0;
+  std::set<int64_t> lookBackUsers;  // users of look-back pulses that were not there yet
   const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
   host_.transaction([&](Tx& tx) {
     inserted = present = xpsRows = xpSum = legacy = negative = renumbered = 0;
+    lookBackUsers.clear();
     Rows w = tx.query("SELECT pulse_offset, last_pulse_id FROM import_sources WHERE source = $1", {args[0]});
     if (w.empty()) throw Error(CS_E_INVALID, "no import of '" + args[0] + "' begun (ingest.import-begin)");
     const int64_t offset = w[0].i64(0);
@@ -299,6 +306,7 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
         ++renumbered;
       }
       ++inserted;
+      if (p->sourceId <= after) lookBackUsers.insert(p->userId);
       if (p->legacy) ++legacy;
       for (const ImportedXp& x : p->xps) {
         // The original's API refused these, its database did not, and its totals count
@@ -317,10 +325,12 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
         "source = $5",
         {std::max(after, through), inserted, xpsRows, nowMs(), args[0]});
   });
+  std::vector<std::string> userIds;
+  for (int64_t u : lookBackUsers) userIds.push_back(std::to_string(u));
   return "{\"pulses\":" + std::to_string(inserted) + ",\"present\":" + std::to_string(present) +
          ",\"xps\":" + std::to_string(xpsRows) + ",\"xp\":" + std::to_string(xpSum) +
          ",\"legacy\":" + std::to_string(legacy) + ",\"negative_xps\":" + std::to_string(negative) +
-         ",\"new_ids\":" + std::to_string(renumbered) + ",\"store_us\":" +
+         ",\"new_ids\":" + std::to_string(renumbered) + ",\"look_back_users\":" + list(userIds) + ",\"store_us\":" +
          std::to_string(
              std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
                  .count()) +
