@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "import_names.hpp"
 
@@ -95,6 +96,7 @@ class AccountImport {
   void run(const std::vector<SourceUser>& users, const std::vector<SourceMachine>& machines) {
     loadMap("user", users_);
     loadMap("machine", machines_);
+    loadImportedUsers();
     for (const SourceUser& u : users) importUser(u);
     std::map<int64_t, std::vector<std::pair<int64_t, std::string>>> byUser;
     for (const SourceMachine& m : machines) byUser[m.userId].emplace_back(m.id, m.name);
@@ -131,6 +133,26 @@ class AccountImport {
     tx_->query("INSERT INTO import_id_map (source, kind, source_id, target_id) VALUES ($1, $2, $3, $4)",
                {source_, kind, sourceId, targetId});
   }
+  // The columns a second run may update, as stored (the id map's users, read once per batch).
+  using UserRow = std::tuple<std::string, std::optional<std::string>, std::string, int64_t, std::string,
+                             std::optional<std::string>>;
+  static UserRow rowOf(const SourceUser& u) {
+    return {u.username, u.email, u.password, u.privateProfile ? 1 : 0, u.termsVersion, u.gravatarEmail};
+  }
+  void loadImportedUsers() {
+    if (users_.empty()) return;
+    Rows r = read(
+        "SELECT u.id, u.username, u.email, u.password_hash, u.private_profile, u.terms_version, u.gravatar_email FROM "
+        "users u JOIN import_id_map m ON m.target_id = u.id WHERE m.source = $1 AND m.kind = 'user'",
+        {source_});
+    auto opt = [&](size_t i, int c) {
+      return r[i].isNull(c) ? std::nullopt : std::optional<std::string>(std::string(r[i].text(c)));
+    };
+    for (size_t i = 0; i < r.size(); ++i)
+      imported_[r[i].i64(0)] = UserRow{std::string(r[i].text(1)), opt(i, 2), std::string(r[i].text(3)), r[i].i64(4),
+                                       std::string(r[i].text(5)), opt(i, 6)};
+  }
+
   bool idFree(const char* table, int64_t id) {
     return read(std::string("SELECT 1 FROM ") + table + " WHERE id = $1", {id}).empty();
   }
@@ -155,6 +177,12 @@ class AccountImport {
     int64_t target = 0;
     if (known != users_.end()) {
       target = known->second;
+      // Unchanged since the last run (every user, in a delta): no write, no user.changed.
+      auto now = imported_.find(target);
+      if (now != imported_.end() && now->second == rowOf(u)) {
+        userPairs_.emplace_back(u.id, target);
+        return;
+      }
       if (tx_)
         tx_->query(
             "UPDATE users SET username = $1, email = $2, password_hash = $3, private_profile = $4, terms_version = "
@@ -245,6 +273,7 @@ class AccountImport {
   Tx* tx_;
   IdFloor floor_;
   IdMap users_, machines_;
+  std::map<int64_t, UserRow> imported_;  // target id -> stored row, of users a run imported before
   std::vector<std::pair<int64_t, int64_t>> userPairs_, machinePairs_;
   int64_t keptIds_ = 0;
   std::vector<std::string> clashes_, mapped_, renamed_, oddUsernames_;

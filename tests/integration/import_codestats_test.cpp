@@ -341,10 +341,14 @@ TEST_CASE("import-codestats: into a target with users, machines and pulses of it
       CHECK(pulseWith(site, tokenOf("foo bar", 4, "$2b$12$CCCCCCCCCCCCCCCCCCCCCC")).status == 201);
       CHECK(targetTotals(site)["own"] == ownXp + 7);  // only its own third pulse
 
-      // A second run maps the same rows again, adds nothing.
+      // A second run maps the same rows again, adds nothing, and updates what changed in
+      // the original (unchanged users are left alone).
+      original.exec("UPDATE users SET private_profile = true WHERE username = 'foo bar'");
       REQUIRE(importInto(site, {original.conninfo()}, out) == 0);
       CHECK(contains(out, "0 imported"));
       CHECK(site.count("users WHERE username = 'Nicd'") == 1);
+      CHECK(site.count("users WHERE username = 'foo bar' AND private_profile = 1") == 1);
+      CHECK(site.count("users WHERE username = 'twins' AND private_profile = 0") == 1);
     }
   }
 }
