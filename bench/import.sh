@@ -7,8 +7,9 @@
 #   USERS=10000 PULSES=1000000 DELTA=10000 DELTA_USERS=USERS PGPORT=55434 BUILD_DIR=build
 # (DELTA_USERS: how many users the delta's pulses belong to; the last minutes before a
 # switch-over touch a few hundred, not all)
-# Prints pulses/s of the full import and the seconds of the delta import. The original and
-# the target share the PostgreSQL server (two databases) for the postgres run.
+# Prints pulses/s of the full import with the CLI's time per stage, the seconds of the delta
+# import and of a run with nothing new. The original and the target share the PostgreSQL
+# server (two databases) for the postgres run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build="${BUILD_DIR:-build}"
@@ -54,16 +55,20 @@ run() {
   t0=$(date +%s.%N)
   "$build/bin/codestatsctl" --var-dir "$dir" import-codestats "$src" >"$dir/import.out"
   t1=$(date +%s.%N)
-  grep -E "^(users|pulses|aggregates|cache):|done in|pulses  " "$dir/import.out" | sed "s/^/  $backend: /"
+  grep -E "^(users|pulses|aggregates|cache):|done in|pulses  |time  " "$dir/import.out" | sed "s/^/  $backend: /"
   awk -v a="$t0" -v b="$t1" -v n="$pulses" -v be="$backend" \
     'BEGIN { printf "%s: full import %.1f s, %.0f pulses/s (the whole run: accounts, pulses, aggregates, cache)\n", be, b - a, n / (b - a) }'
   add_delta
   t0=$(date +%s.%N)
   "$build/bin/codestatsctl" --var-dir "$dir" import-codestats "$src" >"$dir/delta.out"
   t1=$(date +%s.%N)
-  grep -E "pulses  " "$dir/delta.out" | sed "s/^/  $backend delta: /"
+  grep -E "pulses  |time  " "$dir/delta.out" | sed "s/^/  $backend delta: /"
   awk -v a="$t0" -v b="$t1" -v n="$delta" -v be="$backend" \
     'BEGIN { printf "%s: delta import of %d pulses %.1f s\n", be, n, b - a }'
+  t0=$(date +%s.%N)
+  "$build/bin/codestatsctl" --var-dir "$dir" import-codestats "$src" >"$dir/again.out"
+  t1=$(date +%s.%N)
+  awk -v a="$t0" -v b="$t1" -v be="$backend" 'BEGIN { printf "%s: a run with nothing new %.1f s\n", be, b - a }'
   "$build/bin/codestatsctl" --var-dir "$dir" import-codestats "$src" --verify | head -3 | sed "s/^/  $backend: /"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"

@@ -4,6 +4,7 @@
 #include <Poco/JSON/Parser.h>
 #include <libpq-fe.h>
 
+#include <cstring>
 #include <set>
 
 namespace codestats::host::ctl {
@@ -27,6 +28,38 @@ struct CodestatsSource::Result {
     return null(row, col) ? std::nullopt : std::optional<std::string>(text(row, col));
   }
   bool flag(int row, int col) const { return text(row, col) == "t"; }
+
+  // Binary results (execBinary): integers and timestamps, the latter as ms since the epoch.
+  // Saves the server's text formatting and the extract() arithmetic of every timestamp,
+  // which took most of the original's time for the pulses (bench/README.md, "Import").
+  int64_t binI64(int row, int col) const {
+    const auto* v = reinterpret_cast<const unsigned char*>(PQgetvalue(res, row, col));
+    const int len = PQgetlength(res, row, col);
+    uint64_t u = 0;
+    for (int i = 0; i < len; ++i) u = (u << 8) | v[i];
+    switch (PQftype(res, col)) {
+      case kInt2: return static_cast<int16_t>(u);
+      case kInt4: return static_cast<int32_t>(u);
+      case kInt8: return static_cast<int64_t>(u);
+      case kTimestamp:
+      case kTimestampTz: {
+        // Microseconds since 2000-01-01 UTC; floor to ms like floor(extract(epoch) * 1000).
+        const auto us = static_cast<int64_t>(u);
+        if (us == INT64_MIN || us == INT64_MAX)
+          throw SourceError(std::string("the original holds an infinite timestamp in column ") + PQfname(res, col));
+        return us / 1000 - (us % 1000 < 0 ? 1 : 0) + kPostgresEpochMs;
+      }
+      default:
+        throw SourceError(std::string("unexpected type of column ") + PQfname(res, col) + " in the original (oid " +
+                          std::to_string(PQftype(res, col)) + ")");
+    }
+  }
+  std::optional<int64_t> optBinI64(int row, int col) const {
+    return null(row, col) ? std::nullopt : std::optional<int64_t>(binI64(row, col));
+  }
+
+  static constexpr Oid kInt8 = 20, kInt2 = 21, kInt4 = 23, kTimestamp = 1114, kTimestampTz = 1184;
+  static constexpr int64_t kPostgresEpochMs = 946684800000;  // 2000-01-01 in ms since 1970
 };
 
 namespace {
@@ -81,11 +114,12 @@ std::string CodestatsSource::describe() const {
   return std::string("database ") + PQdb(conn_) + " on " + PQhost(conn_) + ":" + PQport(conn_);
 }
 
-CodestatsSource::Result CodestatsSource::exec(const std::string& sql, const std::vector<std::string>& params) {
+CodestatsSource::Result CodestatsSource::exec(const std::string& sql, const std::vector<std::string>& params,
+                                              bool binary) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p.c_str());
-  Result r(
-      PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0));
+  Result r(PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr,
+                        binary ? 1 : 0));
   auto status = PQresultStatus(r.res);
   if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
     std::string msg = PQerrorMessage(conn_);
@@ -169,29 +203,34 @@ std::vector<OriginalLanguage> CodestatsSource::languages() {
 }
 
 std::vector<OriginalPulse> CodestatsSource::pulses(int64_t afterId, int64_t limit) {
-  Result p = exec("SELECT id, user_id, machine_id, " + ms("sent_at") + ", " + ms("sent_at_local") + ", tz_offset, " +
-                      ms("inserted_at") + " FROM pulses WHERE id > $1 ORDER BY id LIMIT $2",
-                  {std::to_string(afterId), std::to_string(limit)});
+  Result p = exec(
+      "SELECT id, user_id, machine_id, sent_at, sent_at_local, tz_offset, inserted_at FROM pulses WHERE id > $1 ORDER "
+      "BY id LIMIT $2",
+      {std::to_string(afterId), std::to_string(limit)}, true);
   std::vector<OriginalPulse> out(static_cast<size_t>(p.rows()));
   if (out.empty()) return out;
-  std::map<int64_t, size_t> index;
   for (int i = 0; i < p.rows(); ++i) {
     OriginalPulse& o = out[static_cast<size_t>(i)];
-    o.id = p.i64(i, 0);
-    o.userId = p.i64(i, 1);
-    o.machineId = p.i64(i, 2);
-    o.sentAt = p.i64(i, 3);
-    o.sentAtLocal = p.optI64(i, 4);
-    o.tzOffset = p.optI64(i, 5);
-    o.insertedAt = p.i64(i, 6);
-    index[o.id] = static_cast<size_t>(i);
+    o.id = p.binI64(i, 0);
+    o.userId = p.binI64(i, 1);
+    o.machineId = p.binI64(i, 2);
+    o.sentAt = p.binI64(i, 3);
+    o.sentAtLocal = p.optBinI64(i, 4);
+    o.tzOffset = p.optBinI64(i, 5);
+    o.insertedAt = p.binI64(i, 6);
   }
   Result x = exec(
       "SELECT pulse_id, language_id, original_language_id, amount FROM xps WHERE pulse_id > $1 AND pulse_id <= $2 "
       "ORDER BY pulse_id, id",
-      {std::to_string(afterId), std::to_string(out.back().id)});
-  for (int i = 0; i < x.rows(); ++i)
-    out[index[x.i64(i, 0)]].xps.push_back(OriginalXp{x.i64(i, 1), x.i64(i, 2), x.i64(i, 3)});
+      {std::to_string(afterId), std::to_string(out.back().id)}, true);
+  // Both results are in pulse id order: one merge, no lookup per xp.
+  size_t at = 0;
+  for (int i = 0; i < x.rows(); ++i) {
+    const int64_t pulse = x.binI64(i, 0);
+    while (at < out.size() && out[at].id < pulse) ++at;
+    if (at == out.size() || out[at].id != pulse) continue;  // deleted pulse's xp: not in this snapshot's pulses
+    out[at].xps.push_back(OriginalXp{x.binI64(i, 1), x.binI64(i, 2), x.binI64(i, 3)});
+  }
   return out;
 }
 

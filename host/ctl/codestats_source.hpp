@@ -87,7 +87,8 @@ class CodestatsSource {
 
  private:
   struct Result;
-  Result exec(const std::string& sql, const std::vector<std::string>& params = {});
+  // Text results, or binary ones (Result::binI64) with `binary`.
+  Result exec(const std::string& sql, const std::vector<std::string>& params = {}, bool binary = false);
   void checkSchema();
 
   pg_conn* conn_ = nullptr;

@@ -79,12 +79,18 @@ std::vector<std::string> accountBatches(const std::vector<OriginalUser>& users,
                                         const std::vector<OriginalMachine>& machines, std::vector<size_t>& sizes) {
   std::map<int64_t, std::vector<const OriginalMachine*>> byUser;
   for (const auto& m : machines) byUser[m.userId].push_back(&m);
+  // New ids (for rows whose id the target has taken) go above every original id.
+  int64_t maxUser = 0, maxMachine = 0;
+  for (const auto& u : users) maxUser = std::max(maxUser, u.id);
+  for (const auto& m : machines) maxMachine = std::max(maxMachine, m.id);
+  const std::string floor =
+      ",\"id_floor\":{\"users\":" + std::to_string(maxUser) + ",\"machines\":" + std::to_string(maxMachine) + "}";
   std::vector<std::string> batches;
   std::string us, ms;
   size_t count = 0;
   auto flush = [&] {
     if (!count) return;
-    batches.push_back("{\"users\":[" + us + "],\"machines\":[" + ms + "]}");
+    batches.push_back("{\"users\":[" + us + "],\"machines\":[" + ms + "]" + floor + "}");
     sizes.push_back(count);
     us.clear();
     ms.clear();
@@ -129,8 +135,20 @@ std::string runOrThrow(const AdminClient& admin, const std::string& command, con
 struct Summary {
   int64_t users = 0, machines = 0, languages = 0, pulses = 0, present = 0, xps = 0, xp = 0, legacy = 0;
   int64_t keptIds = 0, newIds = 0;
+  bool indexesDeferred = false;
   std::vector<std::string> skipped, mapped, renamed, oddUsernames, notes;
 };
+
+// Seconds spent per stage, for the summary: where an import's time goes. The pulse stages
+// overlap (the CLI reads the next page while the host stores the previous one), so they
+// add up to more than the pulses phase; "waited" is the CLI idle, waiting for the host.
+struct StageTimes {
+  double accounts = 0, read = 0, encode = 0, send = 0, store = 0, waited = 0, pulses = 0, aggregates = 0, cache = 0;
+};
+
+double secondsSince(std::chrono::steady_clock::time_point t0) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 class Importer {
  public:
@@ -156,17 +174,20 @@ class Importer {
     wrote_ = true;
     auto begin = parseObject(runOrThrow(admin_, "ingest.import-begin", {o_.source}));
     const int64_t offset = begin->getValue<int64_t>("offset");
-    const int64_t watermark = begin->getValue<int64_t>("last_pulse_id");
+    const int64_t watermark = watermark_ = begin->getValue<int64_t>("last_pulse_id");
+    // A killed run's batches are in, their users' aggregates not rebuilt: rebuild everyone.
+    const bool interrupted = begin->optValue<bool>("interrupted", true);
     std::optional<int64_t> lastSnapshot;
     if (!begin->isNull("snapshot_at")) lastSnapshot = begin->getValue<int64_t>("snapshot_at");
     if (watermark > 0)
       std::printf("import-codestats: resuming after original pulse %lld (%s)\n", static_cast<long long>(watermark),
-                  lastSnapshot ? "a delta import" : "an interrupted run");
+                  lastSnapshot && !interrupted ? "a delta import" : "an interrupted run");
     std::printf("import-codestats: %s\n",
                 offset == 0
                     ? "original pulse ids kept"
                     : ("the target held pulses: original pulse ids are stored plus " + std::to_string(offset)).c_str());
 
+    auto stage = std::chrono::steady_clock::now();
     ImportProgress accounts("users", static_cast<int64_t>(users.size()), stdout);
     for (size_t i = 0; i < batches.size(); ++i) {
       auto r = parseObject(runOrThrow(admin_, "web.import-accounts", {o_.source, "write", batches[i]}));
@@ -183,27 +204,40 @@ class Importer {
       readPairs(r, "languages", languageMap_);
     }
     s_.languages = static_cast<int64_t>(languages.size());
+    t_.accounts = secondsSince(stage);
 
     int64_t start = watermark;
     if (lastSnapshot && watermark > 0)
       if (auto late = src.firstPulseReceivedSince(*lastSnapshot - kLateCommitLookBackMs, watermark))
         start = std::min(start, *late - 1);
-    importPulses(src, start, watermark);
+    stage = std::chrono::steady_clock::now();
+    const int64_t coming = src.countPulsesAfter(start);
+    // A first run (or its resumption) indexes its pulses at the end; a delta's look-back
+    // needs the indexes to find the pulses it has already.
+    if (!lastSnapshot && hasDeferIndexes_)
+      s_.indexesDeferred =
+          parseObject(runOrThrow(admin_, "ingest.import-defer-indexes", {o_.source, std::to_string(coming)}))
+              ->getValue<bool>("deferred");
+    importPulses(src, start, watermark, coming);
+    t_.pulses = secondsSince(stage);
 
     // The aggregates once per run: of every user after a first run or a big delta, else of
     // the users that got pulses.
     std::vector<std::string> finishArgs{o_.source, std::to_string(src.snapshotAt())};
-    const bool all = watermark == 0 || touched_.size() > 2000;
+    const bool all = watermark == 0 || interrupted || touched_.size() > 2000;
     if (all) finishArgs.push_back("--all");
     else
       for (int64_t u : touched_) finishArgs.push_back(std::to_string(u));
-    std::printf("aggregates: rebuilding %s\n",
+    std::printf("aggregates: %srebuilding %s\n", s_.indexesDeferred ? "indexing the pulses, " : "",
                 all ? "every user" : (std::to_string(touched_.size()) + " users").c_str());
     std::fflush(stdout);
+    stage = std::chrono::steady_clock::now();
     runOrThrow(admin_, "ingest.import-finish", finishArgs);
-    warmCache(users, all);
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    printSummary(secs);
+    t_.aggregates = secondsSince(stage);
+    stage = std::chrono::steady_clock::now();
+    warmCache(all);
+    t_.cache = secondsSince(stage);
+    printSummary(secondsSince(t0));
     return 0;
   }
 
@@ -214,7 +248,8 @@ class Importer {
       if (r.body.find(std::string("\"") + c + "\"") == std::string::npos)
         throw Refusal(std::string("the running codestatsd has no command ") + c +
                       ": load web and ingest (a build with import-codestats support)");
-    hasCache_ = r.body.find("\"cache.rebuild\"") != std::string::npos;
+    hasCache_ = r.body.find("\"cache.reload\"") != std::string::npos;
+    hasDeferIndexes_ = r.body.find("\"ingest.import-defer-indexes\"") != std::string::npos;
   }
 
   // Every batch checked before the first write: a clash refuses the whole import.
@@ -273,34 +308,51 @@ class Importer {
       }
       line += " " + std::to_string(l->second) + " " + std::to_string(ol->second) + " " + std::to_string(x.amount);
     }
-    touched_.insert(u->second);
+    // A look-back pulse may be there already: its user counts if ingest stored it (collect).
+    if (p.id > watermark_) touched_.insert(u->second);
     return line + "\n";
   }
 
-  void importPulses(CodestatsSource& src, int64_t start, int64_t watermark) {
-    ImportProgress progress("pulses", src.countPulsesAfter(start), stdout);
+  void importPulses(CodestatsSource& src, int64_t start, int64_t watermark, int64_t coming) {
+    ImportProgress progress("pulses", coming, stdout);
     int64_t cursor = start, after = watermark;
-    std::future<std::pair<std::string, int64_t>> inFlight;  // (output, pulses in the call)
+    struct Call {
+      std::string output;
+      int64_t pulses = 0;
+      double seconds = 0;  // the call's round trip
+    };
+    std::future<Call> inFlight;
     auto collect = [&] {
       if (!inFlight.valid()) return;
-      auto [out, n] = inFlight.get();
-      auto r = parseObject(out);
+      auto waitStart = std::chrono::steady_clock::now();
+      Call call = inFlight.get();
+      t_.waited += secondsSince(waitStart);
+      auto r = parseObject(call.output);
+      // The host's own time (parse and transaction); the rest of the round trip is transfer.
+      double store = r->optValue<int64_t>("store_us", 0) / 1e6;
+      t_.store += store;
+      t_.send += std::max(0.0, call.seconds - store);
       s_.pulses += r->getValue<int64_t>("pulses");
       s_.present += r->getValue<int64_t>("present");
       s_.xps += r->getValue<int64_t>("xps");
       s_.xp += r->getValue<int64_t>("xp");
       s_.legacy += r->getValue<int64_t>("legacy");
       s_.newIds += r->getValue<int64_t>("new_ids");
+      if (auto a = r->getArray("look_back_users"))
+        for (size_t i = 0; i < a->size(); ++i) touched_.insert(a->getElement<int64_t>(static_cast<unsigned>(i)));
       if (int64_t neg = r->getValue<int64_t>("negative_xps"))
         s_.notes.push_back(std::to_string(neg) +
                            " xps with a negative amount kept as they are (the original's API refused such XP, its "
                            "database held them and its totals count them)");
-      progress.advance(n);
+      progress.advance(call.pulses);
     };
     // Reading the next page overlaps with the host writing the previous one.
     while (true) {
+      auto readStart = std::chrono::steady_clock::now();
       auto page = src.pulses(cursor, o_.batchPulses);
+      t_.read += secondsSince(readStart);
       if (page.empty()) break;
+      auto encodeStart = std::chrono::steady_clock::now();
       cursor = page.back().id;
       std::vector<std::pair<std::string, int64_t>> calls;  // (lines, through)
       std::string lines;
@@ -317,6 +369,7 @@ class Importer {
         }
       }
       if (!lines.empty() || calls.empty()) calls.emplace_back(std::move(lines), cursor);
+      t_.encode += secondsSince(encodeStart);
       for (auto& [text, through] : calls) {
         collect();
         int64_t callAfter = after;
@@ -324,9 +377,13 @@ class Importer {
         int64_t pulsesInCall = calls.size() == 1 ? n : 0;
         inFlight =
             std::async(std::launch::async, [this, text = std::move(text), callAfter, through = after, pulsesInCall] {
-              return std::make_pair(runOrThrow(admin_, "ingest.import-pulses",
-                                               {o_.source, std::to_string(callAfter), std::to_string(through), text}),
-                                    pulsesInCall);
+              auto callStart = std::chrono::steady_clock::now();
+              Call call;
+              call.output = runOrThrow(admin_, "ingest.import-pulses",
+                                       {o_.source, std::to_string(callAfter), std::to_string(through), text});
+              call.pulses = pulsesInCall;
+              call.seconds = secondsSince(callStart);
+              return call;
             });
       }
       if (calls.size() != 1) progress.advance(n);
@@ -335,10 +392,11 @@ class Importer {
     progress.finish();
   }
 
-  // The cache reads the new accounts from web's events, then rebuilds from the pulses
-  // table every user (a first run, a big delta) or those that got pulses, so the first
-  // profile views are warm and exact (it gets no event per imported pulse).
-  void warmCache(const std::vector<OriginalUser>& users, bool all) {
+  // The cache reads the new accounts from web's events, then loads every user (a first
+  // run, a big delta) or those that got pulses from the aggregate tables import-finish has
+  // just rebuilt from the pulses, so the first profile views are warm and exact (it gets
+  // no event per imported pulse).
+  void warmCache(bool all) {
     if (!hasCache_ || (!all && touched_.empty())) return;
     for (int i = 0; i < 600; ++i) {  // wait until the cache has read the account events
       Reply r = admin_.call("GET", "/admin/modules/cache");
@@ -347,29 +405,23 @@ class Importer {
       if (!ev || ev->getValue<int64_t>("lag_events") == 0) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+    std::vector<std::string> args{"--all"};
     if (!all) {
-      ImportProgress progress("cache", static_cast<int64_t>(touched_.size()), stdout);
-      for (const auto& u : users) {
-        auto t = userMap_.find(u.id);
-        if (t == userMap_.end() || !touched_.count(t->second)) continue;
-        admin_.run("cache.rebuild", {u.username});
-        progress.advance(1);
-      }
-      progress.finish();
-      return;
+      args.clear();
+      for (int64_t u : touched_) args.push_back(std::to_string(u));
     }
-    if (!admin_.run("cache.rebuild", {"--all"}).ok()) return;
+    if (!admin_.run("cache.reload", args).ok()) return;
     int64_t total = 0;
     std::optional<ImportProgress> progress;
     for (int64_t last = 0;;) {
       auto st = parseObject(runOrThrow(admin_, "cache.status", {}));
-      auto rb = st->getObject("rebuild");
+      auto rb = st->getObject("reload");
       int64_t done = rb ? rb->getValue<int64_t>("done") : 0;
       if (!progress) progress.emplace("cache", total = rb ? rb->getValue<int64_t>("total") : 0, stdout);
       progress->advance(done - last);
       last = done;
       if (!st->getValue<bool>("busy") || done >= total) break;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     progress->finish();
   }
@@ -397,6 +449,10 @@ class Importer {
     section("machines renamed (case-only twins; tokens and XP unchanged)", s_.renamed);
     section("usernames kept although signup refuses them", s_.oddUsernames);
     section("notes", s_.notes);
+    std::printf(
+        "  time        accounts %.1f s, pulses %.1f s (read %.1f, encode %.1f, send %.1f, store %.1f, waited %.1f), "
+        "aggregates %.1f s, cache %.1f s\n",
+        t_.accounts, t_.pulses, t_.read, t_.encode, t_.send, t_.store, t_.waited, t_.aggregates, t_.cache);
   }
 
   int verify(CodestatsSource& src, const std::vector<OriginalUser>& users, const std::vector<OriginalMachine>& machines,
@@ -484,10 +540,12 @@ class Importer {
 
   const AdminClient& admin_;
   ImportOptions o_;
-  bool hasCache_ = false, wrote_ = false;
+  bool hasCache_ = false, hasDeferIndexes_ = false, wrote_ = false;
   std::unordered_map<int64_t, int64_t> userMap_, machineMap_, languageMap_;
-  std::set<int64_t> touched_;
+  std::set<int64_t> touched_;  // target ids of users that got pulses in this run
+  int64_t watermark_ = 0;      // the last original pulse id of the runs before this one
   Summary s_;
+  StageTimes t_;
 };
 
 }  // namespace

@@ -14,8 +14,11 @@ ImportProgress::ImportProgress(std::string table, int64_t total, std::FILE* out)
 void ImportProgress::advance(int64_t rows) {
   done_ += rows;
   auto now = std::chrono::steady_clock::now();
-  // A terminal is redrawn 5 times a second, a log gets a line every 5 s.
-  if (now - lastDraw_ >= (tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000))) {
+  // A terminal shows the bar at once and redraws it 5 times a second; a log gets a line
+  // every 5 s.
+  if ((tty_ && !drawn_) ||
+      now - lastDraw_ >= (tty_ ? std::chrono::milliseconds(200) : std::chrono::milliseconds(5000))) {
+    drawn_ = true;
     lastDraw_ = now;
     draw(false);
   }
@@ -32,7 +35,8 @@ void ImportProgress::draw(bool last) {
   double fraction = total_ > 0 ? std::min(1.0, static_cast<double>(done_) / static_cast<double>(total_)) : 1.0;
   long eta = rate > 0 ? static_cast<long>(static_cast<double>(std::max<int64_t>(0, total_ - done_)) / rate) : 0;
   char etaText[32];
-  std::snprintf(etaText, sizeof etaText, "%ld:%02ld", eta / 60, eta % 60);
+  if (rate > 0 || done_ >= total_) std::snprintf(etaText, sizeof etaText, "%ld:%02ld", eta / 60, eta % 60);
+  else std::snprintf(etaText, sizeof etaText, "--:--");  // nothing done yet: no rate to go by
   if (tty_) {
     constexpr int kWidth = 30;
     int filled = static_cast<int>(fraction * kWidth);

@@ -22,7 +22,7 @@ class ImportProgress {
   std::string table_;
   int64_t total_, done_ = 0;
   std::FILE* out_;
-  bool tty_;
+  bool tty_, drawn_ = false;
   std::chrono::steady_clock::time_point start_, lastDraw_;
 };
 

@@ -55,6 +55,10 @@ class CacheModule : public codestats::Module {
     command("rebuild",
             "rebuild USERNAME|--all: recomputes cached aggregates from the pulses table (--all in the background)",
             [this](const Args& a) { return cache_.rebuildCommand(a); });
+    command("reload",
+            "reload --all|USER_ID...: loads users from the aggregate tables (after an import rebuilt them; in the "
+            "background)",
+            [this](const Args& a) { return cache_.reloadCommand(a); });
     command("status", "status: warm-up progress, warm users, queues and memory (JSON)",
             [this](const Args&) { return cache_.statusJson(); });
     command("frontpage", "frontpage: the cache.v1 frontpage answer (JSON)",

@@ -5,6 +5,7 @@
 #include <malloc.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <random>
@@ -95,7 +96,7 @@ void WarmCache::pumpSlice() {
 bool WarmCache::hasWork() {
   if (!directoryLoaded_ || front_.needsLoad()) return true;
   std::lock_guard lock(workMutex_);
-  return !staleQueue_.empty() || !rebuildQueue_.empty() || (settings_.warmup && !warmupDone_);
+  return !staleQueue_.empty() || !rebuildQueue_.empty() || !reloadQueue_.empty() || (settings_.warmup && !warmupDone_);
 }
 
 bool WarmCache::pumpOnce() {
@@ -136,6 +137,28 @@ bool WarmCache::pumpOnce() {
       if (done == total || done % 1000 < batch.size())
         host_.info("cache: rebuild from pulses: " + std::to_string(done) + "/" + std::to_string(total) + " users");
     }
+    return true;
+  }
+  // A reload slice: ids close together, so the slice's one statement reads few others.
+  std::vector<int64_t> reload;
+  {
+    std::lock_guard lock(workMutex_);
+    while (!reloadQueue_.empty() && reload.size() < static_cast<size_t>(settings_.sliceUsers) &&
+           (reload.empty() || reloadQueue_.front() - reload.front() < 4 * settings_.sliceUsers)) {
+      reload.push_back(reloadQueue_.front());
+      reloadQueue_.pop_front();
+    }
+  }
+  if (!reload.empty()) {
+    loadUsers(reload, Source::Aggregates);
+    size_t done, total;
+    {
+      std::lock_guard lock(workMutex_);
+      done = reloadDone_ += reload.size();
+      total = reloadTotal_;
+    }
+    if (done == total || done % 1000 < reload.size())
+      host_.info("cache: reload from the aggregates: " + std::to_string(done) + "/" + std::to_string(total) + " users");
     return true;
   }
   if (!settings_.warmup) return false;
@@ -486,18 +509,46 @@ std::string WarmCache::rebuildCommand(const std::vector<std::string>& args) {
          ",\"ms\":" + std::to_string(now() - t0) + "}\n";
 }
 
+std::string WarmCache::reloadCommand(const std::vector<std::string>& args) {
+  if (args.empty()) throw Error(CS_E_INVALID, "usage: cache.reload --all|USER_ID...");
+  std::vector<int64_t> ids;
+  if (args.size() == 1 && args[0] == "--all") {
+    ids = dir_.userIds();
+  } else {
+    for (const auto& a : args) {
+      int64_t id = 0;
+      auto [end, ec] = std::from_chars(a.data(), a.data() + a.size(), id);
+      if (ec != std::errc() || end != a.data() + a.size()) throw Error(CS_E_INVALID, "not a user id: '" + a + "'");
+      ids.push_back(id);
+    }
+    std::sort(ids.begin(), ids.end());
+    ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  }
+  {
+    std::lock_guard lock(workMutex_);
+    reloadQueue_.assign(ids.begin(), ids.end());
+    reloadTotal_ = ids.size();
+    reloadDone_ = 0;
+  }
+  kick();
+  return "queued a reload of " + std::to_string(ids.size()) +
+         " users from the aggregate tables; progress: codestatsctl run cache.status\n";
+}
+
 std::string WarmCache::statusJson() {
   auto st = users_.stats();
   std::lock_guard lock(workMutex_);
-  bool busy = pumpRunning_ || !staleQueue_.empty() || !rebuildQueue_.empty() || front_.needsLoad() ||
-              !directoryLoaded_ || (settings_.warmup && !warmupDone_);
+  bool busy = pumpRunning_ || !staleQueue_.empty() || !rebuildQueue_.empty() || !reloadQueue_.empty() ||
+              front_.needsLoad() || !directoryLoaded_ || (settings_.warmup && !warmupDone_);
   auto b = [](bool v) { return std::string(v ? "true" : "false"); };
   std::string out =
       "{\"busy\":" + b(busy) + ",\"users_known\":" + std::to_string(dir_.userCount()) +
       ",\"users_warm\":" + std::to_string(st.warm) + ",\"users_loading\":" + std::to_string(st.loading) +
       ",\"users_stale\":" + std::to_string(st.stale) + ",\"stale_queue\":" + std::to_string(staleQueue_.size()) +
       ",\"rebuild\":{\"queued\":" + std::to_string(rebuildQueue_.size()) + ",\"done\":" + std::to_string(rebuildDone_) +
-      ",\"total\":" + std::to_string(rebuildTotal_) + "},\"warmup\":{\"done\":" + b(warmupDone_) +
+      ",\"total\":" + std::to_string(rebuildTotal_) +
+      "},\"reload\":{\"queued\":" + std::to_string(reloadQueue_.size()) + ",\"done\":" + std::to_string(reloadDone_) +
+      ",\"total\":" + std::to_string(reloadTotal_) + "},\"warmup\":{\"done\":" + b(warmupDone_) +
       ",\"users\":" + std::to_string(warmUsers_) + ",\"pulses\":" + std::to_string(warmPulses_) +
       ",\"seconds\":" + num(warmupDone_ ? warmSeconds_ : 0.0, "%.3f") + "},\"frontpage_loaded\":" + b(front_.loaded()) +
       ",\"bytes\":" + std::to_string(st.bytes) +

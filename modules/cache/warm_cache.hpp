@@ -43,6 +43,9 @@ class WarmCache {
   void refreshTick();
 
   std::string rebuildCommand(const std::vector<std::string>& args);
+  // reload --all|USER_ID...: queues users for a load from the aggregate tables in warm-up
+  // slices, for after ingest rebuilt those tables from the pulses (an import).
+  std::string reloadCommand(const std::vector<std::string>& args);
   std::string statusJson();
   UserStore::Stats storeStats() const { return users_.stats(); }
 
@@ -85,6 +88,8 @@ class WarmCache {
   std::set<int64_t> staleSet_;
   std::deque<int64_t> rebuildQueue_;
   size_t rebuildTotal_ = 0, rebuildDone_ = 0;
+  std::deque<int64_t> reloadQueue_;  // sorted ids
+  size_t reloadTotal_ = 0, reloadDone_ = 0;
   std::vector<int64_t> warmIds_;  // directory ids to warm, in order
   size_t warmNext_ = 0;
   bool warmupDone_ = false;

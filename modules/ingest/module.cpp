@@ -52,6 +52,9 @@ class IngestModule : public codestats::Module {
     // codestatsctl import-codestats hands an original Code::Stats database over through these.
     command("import-begin", "import-begin SOURCE: starts or resumes an import; its watermark (JSON)",
             [this](const Args& a) { return import_.begin(a); });
+    command("import-defer-indexes",
+            "import-defer-indexes SOURCE PULSES: drops the pulse indexes before a big first run (JSON)",
+            [this](const Args& a) { return import_.deferIndexes(a); });
     command("import-languages", "import-languages SOURCE check|write JSON: languages and aliases of an import",
             [this](const Args& a) { return import_.languages(a); });
     command("import-pulses", "import-pulses SOURCE AFTER THROUGH BATCH: one batch of pulses and xps of an import",

@@ -10,9 +10,11 @@
 #include <optional>
 #include <set>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "common/ascii.hpp"
 #include "import_batch.hpp"
+#include "schema.hpp"
 #include "store.hpp"
 
 namespace codestats::ingest {
@@ -66,11 +68,12 @@ std::string OriginalImport::begin(const std::vector<std::string>& args) {
   std::string answer;
   host_.transaction([&](Tx& tx) {
     Rows r = tx.query(
-        "SELECT pulse_offset, last_pulse_id, snapshot_at, finished_at, pulses, xps FROM import_sources WHERE source = "
-        "$1",
+        "SELECT pulse_offset, last_pulse_id, snapshot_at, finished_at, pulses, xps, updated_at FROM import_sources "
+        "WHERE source = $1",
         {args[0]});
     Rows target = tx.query("SELECT COUNT(*), COALESCE(MAX(id), 0) FROM pulses");
     int64_t offset = 0, last = 0, pulses = 0, xps = 0;
+    bool interrupted = false;
     std::optional<int64_t> snapshot, finished;
     if (r.empty()) {
       offset = target[0].i64(1);  // 0 into an empty target: the original's pulse ids are kept
@@ -86,14 +89,39 @@ std::string OriginalImport::begin(const std::vector<std::string>& args) {
       finished = r[0].optI64(3);
       pulses = r[0].i64(4);
       xps = r[0].i64(5);
+      // Batches committed after the last finished run (or with none finished): their users'
+      // aggregates were not rebuilt.
+      interrupted = last > 0 && (!finished || r[0].i64(6) > *finished);
     }
     auto opt = [](const std::optional<int64_t>& v) { return v ? std::to_string(*v) : std::string("null"); };
     answer = "{\"offset\":" + std::to_string(offset) + ",\"last_pulse_id\":" + std::to_string(last) +
              ",\"snapshot_at\":" + opt(snapshot) + ",\"finished_at\":" + opt(finished) +
              ",\"pulses\":" + std::to_string(pulses) + ",\"xps\":" + std::to_string(xps) +
-             ",\"target_pulses\":" + std::to_string(target[0].i64(0)) + "}";
+             ",\"target_pulses\":" + std::to_string(target[0].i64(0)) +
+             ",\"interrupted\":" + (interrupted ? "true" : "false") + "}";
   });
   return answer + "\n";
+}
+
+std::string OriginalImport::deferIndexes(const std::vector<std::string>& args) {
+  if (args.size() != 2) throw Error(CS_E_INVALID, "usage: ingest.import-defer-indexes SOURCE PULSES");
+  const int64_t coming = parseId(args[1], "PULSES");
+  // Each pulse inserted into an index lands at a random place (user and time are not in id
+  // order): with 1M pulses that was 9 of every 10 seconds of the SQLite import, while
+  // building the index afterwards from sorted keys takes about what 50k such inserts do
+  // (bench/README.md, "Import"). So: worth it for many pulses against what is there.
+  constexpr int64_t kMinPulses = 50000;
+  bool deferred = false;
+  const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
+  host_.transaction([&](Tx& tx) {
+    if (tx.query("SELECT 1 FROM import_sources WHERE source = $1", {args[0]}).empty())
+      throw Error(CS_E_INVALID, "no import of '" + args[0] + "' begun (ingest.import-begin)");
+    const int64_t present = tx.query("SELECT COUNT(*) FROM pulses")[0].i64(0);
+    deferred = coming >= kMinPulses && coming * 10 >= present;
+    if (!deferred) return;
+    for (const SecondaryIndex& i : pulseIndexes(postgres)) tx.query(std::string("DROP INDEX IF EXISTS ") + i.name);
+  });
+  return std::string("{\"deferred\":") + (deferred ? "true" : "false") + "}\n";
 }
 
 std::string OriginalImport::languages(const std::vector<std::string>& args) {
@@ -207,6 +235,7 @@ std::string OriginalImport::languages(const std::vector<std::string>& args) {
 
 std::string OriginalImport::pulses(const std::vector<std::string>& args) {
   if (args.size() != 4) throw Error(CS_E_INVALID, "usage: ingest.import-pulses SOURCE AFTER THROUGH BATCH");
+  const auto started = std::chrono::steady_clock::now();
   const int64_t after = parseId(args[1], "AFTER"), through = parseId(args[2], "THROUGH");
   std::vector<ImportedPulse> batch;
   try {
@@ -215,8 +244,11 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
     throw Error(CS_E_INVALID, e.what());
   }
   int64_t inserted = 0, present = 0, xpsRows = 0, xpSum = 0, legacy = 0, negative = 0, renumbered = 0;
+  std::set<int64_t> lookBackUsers;  // users of look-back pulses that were not there yet
+  const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
   host_.transaction([&](Tx& tx) {
     inserted = present = xpsRows = xpSum = legacy = negative = renumbered = 0;
+    lookBackUsers.clear();
     Rows w = tx.query("SELECT pulse_offset, last_pulse_id FROM import_sources WHERE source = $1", {args[0]});
     if (w.empty()) throw Error(CS_E_INVALID, "no import of '" + args[0] + "' begun (ingest.import-begin)");
     const int64_t offset = w[0].i64(0);
@@ -250,29 +282,23 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
     };
     // The original's id plus the offset where it is free (always, into a target that took
     // no pulses of its own since the first run), else a new one.
-    std::set<int64_t> stored;
+    // PostgreSQL: one statement with the columns as arrays (insertRows).
     constexpr size_t kWidth = 9;
-    size_t done = 0;
-    std::vector<Param> part;
-    for (size_t chunk : {size_t(256), size_t(64), size_t(16), size_t(4), size_t(1)}) {
-      while (todo.size() - done >= chunk) {
-        part.clear();
-        for (size_t i = done; i < done + chunk; ++i)
-          for (Param& v : rowOf(*todo[i], todo[i]->sourceId + offset)) part.push_back(v);
-        Rows r = tx.query(multiRowSql("INSERT INTO pulses (id, user_id, machine_id, sent_at, sent_at_local, "
-                                      "tz_offset, local_day, local_hour, inserted_at) VALUES ",
-                                      " ON CONFLICT (id) DO NOTHING RETURNING id", kWidth, chunk),
-                          part);
-        for (size_t i = 0; i < r.size(); ++i) stored.insert(r[i].i64(0));
-        done += chunk;
-      }
-    }
+    std::vector<Param> pulseValues;
+    pulseValues.reserve(todo.size() * kWidth);
+    for (const ImportedPulse* p : todo)
+      for (Param& v : rowOf(*p, p->sourceId + offset)) pulseValues.push_back(std::move(v));
+    std::vector<int64_t> ids = insertRows(tx,
+                                          "INSERT INTO pulses (id, user_id, machine_id, sent_at, sent_at_local, "
+                                          "tz_offset, local_day, local_hour, inserted_at) VALUES ",
+                                          " ON CONFLICT (id) DO NOTHING RETURNING id", kWidth, pulseValues, postgres);
+    std::unordered_set<int64_t> stored(ids.begin(), ids.end());
     std::vector<Param> xpValues;
     for (const ImportedPulse* p : todo) {
       int64_t id = p->sourceId + offset;
       if (!stored.count(id)) {  // taken by a pulse the target got through its API
-        id = host_.dbBackend() == CS_DB_POSTGRES ? tx.query("SELECT nextval('pulses_id_seq')")[0].i64(0)
-                                                 : tx.query("SELECT COALESCE(MAX(id), 0) + 1 FROM pulses")[0].i64(0);
+        id = postgres ? tx.query("SELECT nextval('pulses_id_seq')")[0].i64(0)
+                      : tx.query("SELECT COALESCE(MAX(id), 0) + 1 FROM pulses")[0].i64(0);
         tx.query(multiRowSql("INSERT INTO pulses (id, user_id, machine_id, sent_at, sent_at_local, tz_offset, "
                              "local_day, local_hour, inserted_at) VALUES ",
                              "", kWidth, 1),
@@ -280,6 +306,7 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
         ++renumbered;
       }
       ++inserted;
+      if (p->sourceId <= after) lookBackUsers.insert(p->userId);
       if (p->legacy) ++legacy;
       for (const ImportedXp& x : p->xps) {
         // The original's API refused these, its database did not, and its totals count
@@ -292,16 +319,22 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
       }
     }
     insertRows(tx, "INSERT INTO xps (pulse_id, language_id, original_language_id, amount) VALUES ", "", 4, xpValues,
-               host_.dbBackend() == CS_DB_POSTGRES);
+               postgres);
     tx.query(
         "UPDATE import_sources SET last_pulse_id = $1, pulses = pulses + $2, xps = xps + $3, updated_at = $4 WHERE "
         "source = $5",
         {std::max(after, through), inserted, xpsRows, nowMs(), args[0]});
   });
+  std::vector<std::string> userIds;
+  for (int64_t u : lookBackUsers) userIds.push_back(std::to_string(u));
   return "{\"pulses\":" + std::to_string(inserted) + ",\"present\":" + std::to_string(present) +
          ",\"xps\":" + std::to_string(xpsRows) + ",\"xp\":" + std::to_string(xpSum) +
          ",\"legacy\":" + std::to_string(legacy) + ",\"negative_xps\":" + std::to_string(negative) +
-         ",\"new_ids\":" + std::to_string(renumbered) + "}\n";
+         ",\"new_ids\":" + std::to_string(renumbered) + ",\"look_back_users\":" + list(userIds) + ",\"store_us\":" +
+         std::to_string(
+             std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
+                 .count()) +
+         "}\n";
 }
 
 std::string OriginalImport::finish(const std::vector<std::string>& args) {
@@ -314,6 +347,9 @@ std::string OriginalImport::finish(const std::vector<std::string>& args) {
     for (size_t i = 2; i < args.size(); ++i) users.push_back(parseId(args[i], "USER_ID"));
   const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
   host_.transaction([&](Tx& tx) {
+    // Deferred by import-defer-indexes (this run's or a killed one's); a no-op otherwise.
+    // Before the aggregates: the per-user rebuilds read pulses by user.
+    for (const SecondaryIndex& i : pulseIndexes(postgres)) tx.query(i.create);
     if (postgres)
       tx.query(
           "LOCK TABLE user_language_xps, user_machine_xps, user_day_xps, user_hour_xps, user_totals IN EXCLUSIVE "

@@ -19,18 +19,24 @@ class OriginalImport {
       : host_(host), languagesChanged_(std::move(languagesChanged)) {}
 
   // import-begin SOURCE: the source's watermark row, created on the first run (its pulse id
-  // offset is fixed then: 0 into a target without pulses, else the target's highest id).
+  // offset is fixed then: 0 into a target without pulses, else the target's highest id);
+  // "interrupted": batches were committed after the last finished run (a killed run).
   std::string begin(const std::vector<std::string>& args);
+  // import-defer-indexes SOURCE PULSES: before a first run's PULSES pulses, drops the
+  // secondary indexes of pulses and xps when that many rows are cheaper to index at once
+  // afterwards (import-finish builds them again); a delta keeps them. JSON {"deferred":bool}.
+  std::string deferIndexes(const std::vector<std::string>& args);
   // import-languages SOURCE check|write JSON: [{"id","name","alias_of","inserted_at"}].
   std::string languages(const std::vector<std::string>& args);
   // import-pulses SOURCE AFTER THROUGH BATCH (import_batch.hpp): one transaction with the
   // watermark, which must be AFTER and becomes THROUGH. Pulses at or below AFTER (a delta's
   // look-back) that are there already are skipped; a pulse whose id the target gave to a
-  // pulse of its own meanwhile gets a new id.
+  // pulse of its own meanwhile gets a new id. The answer names the users of look-back
+  // pulses that were stored (their aggregates need a rebuild too).
   std::string pulses(const std::vector<std::string>& args);
-  // import-finish SOURCE SNAPSHOT_AT_MS [--all|USER_ID...]: the aggregates of those users
-  // rebuilt from the pulses (once per run, not per batch), sequences moved past the
-  // explicit ids, the run recorded.
+  // import-finish SOURCE SNAPSHOT_AT_MS [--all|USER_ID...]: the deferred indexes built
+  // again, the aggregates of those users rebuilt from the pulses (once per run, not per
+  // batch), sequences moved past the explicit ids, the run recorded.
   std::string finish(const std::vector<std::string>& args);
   // import-compare JSON: [{"user_id","total","languages":{id:xp},"machines":{id:xp}}] (target
   // ids) against the aggregates; the differences as JSON.

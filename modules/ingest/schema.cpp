@@ -82,4 +82,22 @@ const std::vector<Migrations>& ingestMigrations() {
   return kList;
 }
 
+const std::vector<SecondaryIndex>& pulseIndexes(bool postgres) {
+  static const std::vector<SecondaryIndex> kSqlite = {
+      {"pulses_user_id_sent_at_index",
+       "CREATE INDEX IF NOT EXISTS pulses_user_id_sent_at_index ON pulses (user_id, sent_at)"},
+      {"pulses_sent_at_index", "CREATE INDEX IF NOT EXISTS pulses_sent_at_index ON pulses (sent_at)"},
+      {"xps_pulse_id_index", "CREATE INDEX IF NOT EXISTS xps_pulse_id_index ON xps (pulse_id)"},
+  };
+  static const std::vector<SecondaryIndex> kPostgres = [] {
+    auto all = kSqlite;
+    all.push_back({"pulses_machine_id_sent_at_index",
+                   "CREATE INDEX IF NOT EXISTS pulses_machine_id_sent_at_index ON pulses (machine_id, sent_at)"});
+    all.push_back({"xps_original_language_id_index",
+                   "CREATE INDEX IF NOT EXISTS xps_original_language_id_index ON xps (original_language_id)"});
+    return all;
+  }();
+  return postgres ? kPostgres : kSqlite;
+}
+
 }  // namespace codestats::ingest

@@ -17,4 +17,13 @@ struct Migrations {
 // Ingest's migrations (languages, pulses, xps, aggregates), in order.
 const std::vector<Migrations>& ingestMigrations();
 
+// The secondary indexes of pulses and xps after the last migration, per backend (SQLite
+// dropped two in migration 4). A bulk import drops them and builds them again at its end
+// (original_import.hpp); schema_test checks the SQLite list against the migrated catalog.
+struct SecondaryIndex {
+  const char* name;
+  const char* create;  // CREATE INDEX IF NOT EXISTS ...
+};
+const std::vector<SecondaryIndex>& pulseIndexes(bool postgres);
+
 }  // namespace codestats::ingest

@@ -69,9 +69,10 @@ const std::string& multiRowSql(const char* head, const char* tail, size_t width,
 // Runs a multi-row INSERT ("... VALUES ", tail) for `rows` rows of `width` values. SQLite: in
 // chunks of 64, 16, 4 and 1 rows, so that only four statement texts per table reach the
 // prepared-statement cache. PostgreSQL: one statement, the columns as arrays, when every
-// value is an integer (a round trip is most of a statement's cost there).
-void insertRows(Tx& tx, const char* head, const char* tail, size_t width, const std::vector<Param>& values,
-                bool postgres);
+// value is an integer (a round trip is most of a statement's cost there). Returns the first
+// column of the rows a RETURNING tail gives, in the statements' order.
+std::vector<int64_t> insertRows(Tx& tx, const char* head, const char* tail, size_t width,
+                                const std::vector<Param>& values, bool postgres);
 
 // Inserts the pulses and xps and applies their aggregate deltas (in key order, so that
 // concurrent batches never deadlock). Multi-row statements; pulse ids are allocated up

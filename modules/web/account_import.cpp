@@ -4,9 +4,11 @@
 
 #include <codestats/json.hpp>
 
+#include <algorithm>
 #include <map>
 #include <optional>
 #include <set>
+#include <tuple>
 
 #include "import_names.hpp"
 
@@ -49,7 +51,14 @@ bool flag(const rapidjson::Value& o, const char* key) {
   return it->value.GetBool();
 }
 
-void parseBatch(const std::string& json, std::vector<SourceUser>& users, std::vector<SourceMachine>& machines) {
+// The original's highest ids: a new id goes above them, so it never takes the id of a row
+// a later batch keeps (else one taken id would move every following row to a new one).
+struct IdFloor {
+  int64_t users = 0, machines = 0;
+};
+
+void parseBatch(const std::string& json, std::vector<SourceUser>& users, std::vector<SourceMachine>& machines,
+                IdFloor& floor) {
   rapidjson::Document d;
   d.Parse(json.data(), json.size());
   if (d.HasParseError() || !d.IsObject()) throw Error(CS_E_INVALID, "the batch is not a JSON object");
@@ -69,6 +78,11 @@ void parseBatch(const std::string& json, std::vector<SourceUser>& users, std::ve
     machines.push_back(SourceMachine{num(m, "id"), num(m, "user_id"), str(m, "name"), str(m, "api_salt"),
                                      flag(m, "active"), num(m, "inserted_at"), num(m, "updated_at")});
   }
+  if (auto it = d.FindMember("id_floor"); it != d.MemberEnd()) {
+    if (!it->value.IsObject()) throw Error(CS_E_INVALID, "id_floor must be an object");
+    floor.users = num(it->value, "users");
+    floor.machines = num(it->value, "machines");
+  }
 }
 
 using IdMap = std::map<int64_t, int64_t>;
@@ -76,11 +90,13 @@ using IdMap = std::map<int64_t, int64_t>;
 // What one batch does; `tx` is null in check mode (reads through the host, writes nothing).
 class AccountImport {
  public:
-  AccountImport(App& app, std::string source, Tx* tx) : app_(app), source_(std::move(source)), tx_(tx) {}
+  AccountImport(App& app, std::string source, Tx* tx, IdFloor floor)
+      : app_(app), source_(std::move(source)), tx_(tx), floor_(floor) {}
 
   void run(const std::vector<SourceUser>& users, const std::vector<SourceMachine>& machines) {
     loadMap("user", users_);
     loadMap("machine", machines_);
+    loadImportedUsers();
     for (const SourceUser& u : users) importUser(u);
     std::map<int64_t, std::vector<std::pair<int64_t, std::string>>> byUser;
     for (const SourceMachine& m : machines) byUser[m.userId].emplace_back(m.id, m.name);
@@ -117,8 +133,33 @@ class AccountImport {
     tx_->query("INSERT INTO import_id_map (source, kind, source_id, target_id) VALUES ($1, $2, $3, $4)",
                {source_, kind, sourceId, targetId});
   }
+  // The columns a second run may update, as stored (the id map's users, read once per batch).
+  using UserRow = std::tuple<std::string, std::optional<std::string>, std::string, int64_t, std::string,
+                             std::optional<std::string>>;
+  static UserRow rowOf(const SourceUser& u) {
+    return {u.username, u.email, u.password, u.privateProfile ? 1 : 0, u.termsVersion, u.gravatarEmail};
+  }
+  void loadImportedUsers() {
+    if (users_.empty()) return;
+    Rows r = read(
+        "SELECT u.id, u.username, u.email, u.password_hash, u.private_profile, u.terms_version, u.gravatar_email FROM "
+        "users u JOIN import_id_map m ON m.target_id = u.id WHERE m.source = $1 AND m.kind = 'user'",
+        {source_});
+    auto opt = [&](size_t i, int c) {
+      return r[i].isNull(c) ? std::nullopt : std::optional<std::string>(std::string(r[i].text(c)));
+    };
+    for (size_t i = 0; i < r.size(); ++i)
+      imported_[r[i].i64(0)] = UserRow{std::string(r[i].text(1)), opt(i, 2), std::string(r[i].text(3)), r[i].i64(4),
+                                       std::string(r[i].text(5)), opt(i, 6)};
+  }
+
   bool idFree(const char* table, int64_t id) {
     return read(std::string("SELECT 1 FROM ") + table + " WHERE id = $1", {id}).empty();
+  }
+  // A mapped row's new id: above the target's ids and the original's.
+  int64_t freshId(const char* table, int64_t floor) {
+    Rows r = read(std::string("SELECT COALESCE(MAX(id), 0) FROM ") + table, {});
+    return std::max(r[0].i64(0), floor) + 1;
   }
 
   void importUser(const SourceUser& u) {
@@ -136,6 +177,12 @@ class AccountImport {
     int64_t target = 0;
     if (known != users_.end()) {
       target = known->second;
+      // Unchanged since the last run (every user, in a delta): no write, no user.changed.
+      auto now = imported_.find(target);
+      if (now != imported_.end() && now->second == rowOf(u)) {
+        userPairs_.emplace_back(u.id, target);
+        return;
+      }
       if (tx_)
         tx_->query(
             "UPDATE users SET username = $1, email = $2, password_hash = $3, private_profile = $4, terms_version = "
@@ -151,14 +198,10 @@ class AccountImport {
                                      "and machine ids, not the user id, so they keep working)"));
       if (tx_ && clashes_.empty()) {
         Rows r = tx_->query(
-            std::string("INSERT INTO users (") + (keep ? "id, " : "") +
-                "username, email, password_hash, private_profile, terms_version, gravatar_email, inserted_at, "
-                "updated_at) VALUES (" +
-                (keep ? "$9, " : "") + "$1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            keep ? std::vector<Param>{u.username, u.email, u.password, u.privateProfile ? 1 : 0, u.termsVersion,
-                                      u.gravatarEmail, u.insertedAt, u.updatedAt, u.id}
-                 : std::vector<Param>{u.username, u.email, u.password, u.privateProfile ? 1 : 0, u.termsVersion,
-                                      u.gravatarEmail, u.insertedAt, u.updatedAt});
+            "INSERT INTO users (id, username, email, password_hash, private_profile, terms_version, gravatar_email, "
+            "inserted_at, updated_at) VALUES ($9, $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
+            {u.username, u.email, u.password, u.privateProfile ? 1 : 0, u.termsVersion, u.gravatarEmail, u.insertedAt,
+             u.updatedAt, keep ? u.id : freshId("users", floor_.users)});
         target = r[0].i64(0);
         remember("user", u.id, target);
       } else {
@@ -198,12 +241,11 @@ class AccountImport {
                                      " is taken in the target; a new id is given, so its API token changes (the "
                                      "token carries the machine id): its owner must copy the new key"));
       if (tx_ && clashes_.empty()) {
-        std::vector<Param> params{owner->second, name, m.active ? 1 : 0, m.apiSalt, m.insertedAt, m.updatedAt};
-        if (keep) params.emplace_back(m.id);
-        Rows r = tx_->query(std::string("INSERT INTO machines (") + (keep ? "id, " : "") +
-                                "user_id, name, active, api_salt, inserted_at, updated_at) VALUES (" +
-                                (keep ? "$7, " : "") + "$1, $2, $3, $4, $5, $6) RETURNING id",
-                            params);
+        Rows r = tx_->query(
+            "INSERT INTO machines (id, user_id, name, active, api_salt, inserted_at, updated_at) VALUES ($7, $1, $2, "
+            "$3, $4, $5, $6) RETURNING id",
+            {owner->second, name, m.active ? 1 : 0, m.apiSalt, m.insertedAt, m.updatedAt,
+             keep ? m.id : freshId("machines", floor_.machines)});
         target = r[0].i64(0);
         remember("machine", m.id, target);
       } else {
@@ -229,7 +271,9 @@ class AccountImport {
   App& app_;
   std::string source_;
   Tx* tx_;
+  IdFloor floor_;
   IdMap users_, machines_;
+  std::map<int64_t, UserRow> imported_;  // target id -> stored row, of users a run imported before
   std::vector<std::pair<int64_t, int64_t>> userPairs_, machinePairs_;
   int64_t keptIds_ = 0;
   std::vector<std::string> clashes_, mapped_, renamed_, oddUsernames_;
@@ -242,15 +286,16 @@ std::string cmdImportAccounts(App& app, const std::vector<std::string>& args) {
     throw Error(CS_E_INVALID, "usage: web.import-accounts SOURCE check|write JSON");
   std::vector<SourceUser> users;
   std::vector<SourceMachine> machines;
-  parseBatch(args[2], users, machines);
+  IdFloor floor;
+  parseBatch(args[2], users, machines, floor);
   if (args[1] == "check") {
-    AccountImport check(app, args[0], nullptr);
+    AccountImport check(app, args[0], nullptr, floor);
     check.run(users, machines);
     return check.answer() + "\n";
   }
   std::string answer;
   app.host().transaction([&](Tx& tx) {
-    AccountImport write(app, args[0], &tx);
+    AccountImport write(app, args[0], &tx, floor);
     write.run(users, machines);
     answer = write.answer();
     // Nothing of the batch is kept: the caller checked first, so this is a race.

@@ -13,8 +13,10 @@ namespace codestats::web {
 // web.import-accounts SOURCE check|write JSON
 //   JSON: {"users":[{"id","username","email","password","private","terms_version",
 //          "inserted_at","updated_at","gravatar_email"}], "machines":[{"id","user_id","name",
-//          "api_salt","active","inserted_at","updated_at"}]} with source ids and times in ms;
-//          every machine's user is in the same batch or an earlier one.
+//          "api_salt","active","inserted_at","updated_at"}], "id_floor":{"users","machines"}}
+//          with source ids and times in ms; every machine's user is in the same batch or an
+//          earlier one. id_floor (optional): the original's highest ids; a row whose id is
+//          taken in the target gets one above them and above the target's.
 // Answers {"users":[[source id, target id]...], "machines":[[...]...], "clashes":[...],
 // "kept_ids":N, "mapped":[...], "renamed_machines":[...], "odd_usernames":[...]}.
 // `check` writes nothing; `write` refuses (writing nothing) when a clash is found, else

@@ -3,12 +3,16 @@
 // backend: totals equal the original's, original tokens and bcrypt passwords work, clashes
 // and bad sources are refused with nothing written, a killed import resumes, a second run
 // imports only what is new.
+#include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <fstream>
 #include <map>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <thread>
 
@@ -76,6 +80,19 @@ std::map<std::string, int64_t> targetTotals(const WebSite& site) {
 
 int importInto(const WebSite& site, const std::vector<std::string>& args, std::string& out) {
   return site.h->ctl(std::vector<std::string>{"import-codestats"} + args, out);
+}
+
+// The secondary indexes of pulses and xps (a bulk import drops them until its end), by name.
+std::set<std::string> pulseIndexes(const WebSite& site) {
+  auto r = site.db.schema ? site.sql(
+                                "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename IN "
+                                "('pulses', 'xps') AND indexname NOT LIKE '%_pkey'")
+                          : site.sql(
+                                "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('pulses', 'xps') "
+                                "AND name NOT LIKE 'sqlite_%'");
+  std::set<std::string> out;
+  for (size_t i = 0; i < r.rows(); ++i) out.insert(r.at(i, 0).s);
+  return out;
 }
 
 HttpReply pulseWith(const WebSite& site, const std::string& token) {
@@ -236,8 +253,11 @@ TEST_CASE("import-codestats: an import killed with SIGKILL resumes", "[import][d
   if (!haveSourcePostgres()) return;
   for (const auto& backend : testBackends()) {
     DYNAMIC_SECTION(backend) {
-      Original original({"schema.sql", "generate.sql"}, {{"users", "50"}, {"pulses", "6000"}});
+      // Enough pulses for a bulk run (ingest defers the pulse indexes from 50,000 on).
+      Original original({"schema.sql", "generate.sql"}, {{"users", "50"}, {"pulses", "60000"}});
       WebSite site(backend, "web,ingest", {"--set", "secret_key_base=" + kSecret});
+      const std::set<std::string> indexes = pulseIndexes(site);
+      REQUIRE(indexes.size() >= 3);
       pid_t ctl = spawnProcess(
           {ctlBinary(), "--var-dir", site.h->varDir(), "import-codestats", original.conninfo(), "--batch", "10"});
       auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
@@ -249,14 +269,157 @@ TEST_CASE("import-codestats: an import killed with SIGKILL resumes", "[import][d
       int64_t partial = site.count("pulses");
       INFO("pulses after the kill: " << partial);
       CHECK(partial > 0);
-      CHECK(partial < 6000);
+      CHECK(partial < 60000);
+      CHECK(pulseIndexes(site).empty());  // deferred, and still off after the kill
       std::string out;
-      REQUIRE(site.h->ctl({"import-codestats", original.conninfo(), "--batch", "500"}, out) == 0);
+      REQUIRE(site.h->ctl({"import-codestats", original.conninfo(), "--batch", "2000"}, out) == 0);
       INFO(out);
       CHECK(contains(out, "resuming after original pulse"));
-      CHECK(site.count("pulses") == 6000);
+      CHECK(contains(out, "indexing the pulses"));
+      CHECK(pulseIndexes(site) == indexes);
+      CHECK(site.count("pulses") == 60000);
       CHECK(targetTotals(site) == originalTotals(original));
       CHECK(site.h->ctl({"import-codestats", original.conninfo(), "--verify"}, out) == 0);
     }
   }
+}
+
+TEST_CASE("import-codestats: into a target with users, machines and pulses of its own", "[import][db]") {
+  if (!haveSourcePostgres()) return;
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      Original original({"schema.sql", "rows.sql"});
+      WebSite site(backend, "web,ingest,cache", {"--set", "secret_key_base=" + kSecret});
+      // The target's own account: user id 1 and machine id 1, as the original's Nicd and
+      // his 'Desktop'; its pulses take ids 1 and 2, as the original's first pulses.
+      site.run({"run", "web.create-user", "own"});
+      const std::string ownToken = trimmed(site.run({"run", "web.create-machine", "own", "box"}));
+      REQUIRE(site.count("users WHERE id = 1 AND username = 'own'") == 1);
+      REQUIRE(site.count("machines WHERE id = 1") == 1);
+      REQUIRE(pulseWith(site, ownToken).status == 201);
+      REQUIRE(pulseWith(site, ownToken).status == 201);
+      const int64_t ownXp = targetTotals(site)["own"];
+      REQUIRE(ownXp == 14);
+
+      std::string out;
+      REQUIRE(importInto(site, {original.conninfo()}, out) == 0);
+      INFO(out);
+      CHECK(contains(out, "the target held pulses: original pulse ids are stored plus 2"));
+      CHECK(contains(out, "ids mapped (2)"));  // Nicd and Desktop, nothing after them
+      CHECK(contains(out, "user 'Nicd': id 1 is taken in the target"));
+      CHECK(contains(out, "machine 'Desktop' (user id 1): id 1 is taken in the target"));
+
+      // The target's own data untouched.
+      CHECK(site.count("users WHERE id = 1 AND username = 'own'") == 1);
+      CHECK(site.count("machines WHERE id = 1 AND user_id = 1 AND name = 'box'") == 1);
+      CHECK(site.count("pulses WHERE user_id = 1") == 2);
+      auto totals = targetTotals(site);
+      CHECK(totals["own"] == ownXp);
+      CHECK(pulseWith(site, ownToken).status == 201);
+      // Every imported user's total equals the original's.
+      for (const auto& [name, xp] : originalTotals(original)) {
+        INFO(name);
+        CHECK(totals[name] == xp);
+      }
+      // Nicd and Desktop got ids above every original id; the other ids are kept.
+      auto nicd = site.sql("SELECT id FROM users WHERE username = 'Nicd'");
+      auto desktop = site.sql(
+          "SELECT m.id FROM machines m JOIN users u ON u.id = m.user_id WHERE u.username = "
+          "'Nicd' AND m.name = 'Desktop'");
+      REQUIRE(nicd.rows() == 1);
+      REQUIRE(desktop.rows() == 1);
+      CHECK(nicd.at(0, 0).i > 7);
+      CHECK(desktop.at(0, 0).i > 9);
+      CHECK(site.count("users WHERE id = 3 AND username = 'foo bar'") == 1);
+      CHECK(site.count("machines WHERE id = 4 AND name = 'pc' AND user_id = 3") == 1);
+
+      // The mapped machine's old token (machine id 1) is refused, its new one works; a
+      // kept-id machine's original token works unchanged.
+      const std::string desktopSalt = "$2b$12$abcdefghijklmnopqrstuu";
+      CHECK(pulseWith(site, tokenOf("Nicd", 1, desktopSalt)).status == 403);
+      CHECK(pulseWith(site, tokenOf("Nicd", desktop.at(0, 0).i, desktopSalt)).status == 201);
+      CHECK(pulseWith(site, tokenOf("foo bar", 4, "$2b$12$CCCCCCCCCCCCCCCCCCCCCC")).status == 201);
+      CHECK(targetTotals(site)["own"] == ownXp + 7);  // only its own third pulse
+
+      // A second run maps the same rows again, adds nothing, and updates what changed in
+      // the original (unchanged users are left alone).
+      original.exec("UPDATE users SET private_profile = true WHERE username = 'foo bar'");
+      REQUIRE(importInto(site, {original.conninfo()}, out) == 0);
+      CHECK(contains(out, "0 imported"));
+      CHECK(site.count("users WHERE username = 'Nicd'") == 1);
+      CHECK(site.count("users WHERE username = 'foo bar' AND private_profile = 1") == 1);
+      CHECK(site.count("users WHERE username = 'twins' AND private_profile = 0") == 1);
+    }
+  }
+}
+
+namespace {
+
+// Runs codestatsctl with its standard output and error on a pseudo-terminal; returns the
+// exit status and everything it wrote there.
+int ctlOnTerminal(const std::vector<std::string>& args, std::string& out) {
+  int master = -1, slave = -1;
+  REQUIRE(::openpty(&master, &slave, nullptr, nullptr, nullptr) == 0);
+  pid_t pid = ::fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    ::dup2(slave, 1);
+    ::dup2(slave, 2);
+    ::close(master);
+    ::close(slave);
+    std::vector<char*> argv;
+    std::string bin = ctlBinary();
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    ::execv(bin.c_str(), argv.data());
+    ::_exit(127);
+  }
+  ::close(slave);
+  out.clear();
+  char buf[4096];
+  for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;) out.append(buf, static_cast<size_t>(n));
+  ::close(master);  // read() fails with EIO once the child has closed its side
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+}  // namespace
+
+TEST_CASE("import-codestats: a progress bar per table on a terminal, plain lines otherwise", "[import][db]") {
+  if (!haveSourcePostgres()) return;
+  Original original({"schema.sql", "generate.sql"}, {{"users", "30"}, {"pulses", "3000"}});
+  WebSite site("sqlite", "web,ingest,cache", {"--set", "secret_key_base=" + kSecret});
+  std::string tty;
+  REQUIRE(ctlOnTerminal({"--var-dir", site.h->varDir(), "import-codestats", original.conninfo(), "--batch", "100"},
+                        tty) == 0);
+  INFO(tty);
+  // Each table's bar is drawn at once and redrawn in place (\r, erase to the end of the
+  // line), with rows/s and the ETA, and ends with the time taken.
+  for (const std::string table : {"users", "pulses", "cache"}) {
+    INFO(table);
+    CHECK(contains(tty, "\r" + table));
+    CHECK(std::regex_search(tty, std::regex("\r" + table +
+                                            " +\\[[#.]{30}\\] +[0-9]+% [0-9]+/[0-9]+  [0-9]+ rows/s  "
+                                            "ETA ([0-9]+:[0-9]{2}|--:--)\x1b\\[K")));
+    CHECK(std::regex_search(tty, std::regex("\r" + table +
+                                            " +\\[#{30}\\] 100% ([0-9]+)/\\1  [0-9]+ rows/s  in [0-9]+ "
+                                            "s\x1b\\[K\r?\n")));
+  }
+  CHECK(contains(tty, "pulses     [##############################] 100% 3000/3000"));
+
+  // Not a terminal (a pipe): no bar, no control characters, a plain line per table.
+  Original second({"schema.sql", "generate.sql"}, {{"users", "30"}, {"pulses", "3000"}});
+  WebSite other("sqlite", "web,ingest,cache", {"--set", "secret_key_base=" + kSecret});
+  std::string plain;
+  REQUIRE(other.h->ctl({"import-codestats", second.conninfo(), "--batch", "100"}, plain) == 0);
+  INFO(plain);
+  CHECK_FALSE(contains(plain, "\r"));
+  CHECK_FALSE(contains(plain, "\x1b["));
+  CHECK_FALSE(contains(plain, "[###"));
+  CHECK(std::regex_search(plain, std::regex("\nusers: 30/30 \\(100%\\), [0-9]+ rows/s, took [0-9]+ s\n")));
+  CHECK(std::regex_search(plain, std::regex("\npulses: 3000/3000 \\(100%\\), [0-9]+ rows/s, took [0-9]+ s\n")));
+  CHECK(std::regex_search(plain, std::regex("\ncache: 30/30 \\(100%\\), [0-9]+ rows/s, took [0-9]+ s\n")));
 }

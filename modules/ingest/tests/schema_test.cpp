@@ -117,3 +117,18 @@ INSERT INTO user_totals VALUES (7, 18, 1795700060000);
   // Re-running the last migration (a second host racing the first) is harmless.
   db.exec(m.back().sqlite);
 }
+
+TEST_CASE("ingest schema: the bulk import's index list is every secondary index of pulses and xps",
+          "[ingest][schema]") {
+  SqliteFile db;
+  for (const auto& m : ingestMigrations()) db.exec(m.sqlite);
+  std::set<std::string> listed;
+  for (const auto& i : codestats::ingest::pulseIndexes(false)) listed.insert(i.name);
+  CHECK(db.indexes() == listed);
+  // Dropped and built again from the list, the catalog is what the migrations made.
+  std::string before = db.rows("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name");
+  for (const auto& i : codestats::ingest::pulseIndexes(false)) db.exec(std::string("DROP INDEX ") + i.name);
+  CHECK(db.indexes().empty());
+  for (const auto& i : codestats::ingest::pulseIndexes(false)) db.exec(i.create);
+  CHECK(db.rows("SELECT name, tbl_name, sql FROM sqlite_master WHERE type = 'index' ORDER BY name") == before);
+}
