@@ -255,7 +255,9 @@ TEST_CASE("security: everything the host creates under var/ is private, whatever
       };
       REQUIRE(eventually([&] { return anyFileIn("mail", ".eml"); }));
       REQUIRE(eventually([&] { return anyFileIn("state/known-good", ".so"); }));
-      std::vector<std::string> expected{"admin.token", "secret_key_base", "codestatsd.ports", "run/web", "state"};
+      // Module copies live in run/<pid>/ (a host and its upgrade successor run at once).
+      std::vector<std::string> expected{"admin.token", "secret_key_base", "codestatsd.ports",
+                                        "run/" + std::to_string(h.pid()) + "/web", "state"};
       if (backend == "sqlite") expected.insert(expected.end(), {"codestats.db", "codestats.db-wal"});
       for (const auto& e : expected) {
         INFO(e);

@@ -116,7 +116,8 @@ int mappedGenerations(pid_t pid) {
   std::string line;
   std::vector<std::string> paths;
   while (std::getline(maps, line)) {
-    auto pos = line.find("/run/hello/");
+    // the host's module copies: var/run/<pid>/hello/<generation>-<sha8>.so
+    auto pos = line.find("/run/" + std::to_string(pid) + "/hello/");
     if (pos == std::string::npos) continue;
     std::string path = line.substr(line.find('/'));
     if (std::find(paths.begin(), paths.end(), path) == paths.end()) paths.push_back(path);
