@@ -711,7 +711,8 @@ TEST_CASE("event bus: another writer's commits in between are read from the data
   }
 }
 
-TEST_CASE("event bus: after a gap the consumers fall back to the database and catch up", "[events][db][fastpath]") {
+TEST_CASE("event bus: a commit that never reports is read by the poll, with the commits behind it",
+          "[events][db][fastpath]") {
   for (const auto& backend : testBackends()) {
     DYNAMIC_SECTION(backend) {
       TempDir dir;
@@ -731,19 +732,39 @@ TEST_CASE("event bus: after a gap the consumers fall back to the database and ca
       auto unreported = t.commit(4);
       t.commitAndReport(2);
       CHECK(complete());
-      // A transaction that drew numbers and rolled back (PostgreSQL's sequence skips them;
-      // SQLite gives them again).
+    }
+  }
+}
+
+TEST_CASE("event bus: a rolled back append leaves no consumer waiting", "[events][db][fastpath]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      TempDir dir;
+      BackendArgs b = backendArgs(backend);
+      auto pool = openLogDb(b, dir, 4);
+      const uint64_t start = ev::EventLog::head(*pool->acquire());
+      BusUnderTest t(*pool, "h1", std::chrono::minutes(1));  // no poll: only the bus's own signals
+      t.consume("m");
+      REQUIRE(eventually([&] { return t.reads() == 1; }));
+      t.commitAndReport(2);
+      // A transaction draws numbers and rolls back; the next one commits and reports before
+      // the first is known as abandoned (its thread was slower). PostgreSQL's sequence skips
+      // the numbers, so the next commit waits behind a hole that looked like this host's own;
+      // SQLite gives the numbers again.
+      std::vector<ev::LoggedEvent> rolledBack;
       {
         auto conn = pool->acquireWriter();
         conn->begin();
-        auto appended = t.bus.appendInTransaction(*conn, {ev::PendingEvent{"t", "test", "{}"}});
+        rolledBack = t.bus.appendInTransaction(*conn, {ev::PendingEvent{"t", "test", "{}"}});
         conn->rollback();
-        t.bus.abandoned(appended);
       }
       t.commitAndReport(5);
-      CHECK(complete());
-      if (b.schema)  // the number the rollback drew stays unused: a hole before the next commit
-        CHECK(storedAfter(*pool, start).size() < ev::EventLog::head(*pool->acquire()) - start);
+      t.bus.abandoned(rolledBack);
+      const auto expected = storedAfter(*pool, start);
+      REQUIRE(expected.size() == 7);
+      CHECK(eventually([&] { return t.of("m") == expected; }));
+      if (b.schema)  // the number the rollback drew stays unused
+        CHECK(ev::EventLog::head(*pool->acquire()) - start == 8);
     }
   }
 }
