@@ -199,12 +199,19 @@ uint64_t EventLog::openCursor(db::Pool& pool, const std::string& consumer, int64
 }
 
 void EventLog::saveCursor(db::Pool& pool, const std::string& consumer, uint64_t seq, int64_t nowMs) {
+  // Committed without waiting for its sync (SQLite): a statement outside a transaction would
+  // hold the one writer through an fdatasync, stalling every ingest batch behind it, once a
+  // second per reader. A cursor write a crash loses only delivers the events after the
+  // previous one again (at least once); the next synced commit covers it.
   auto conn = pool.acquireWriter();
   const cs_value p[] = {textValue(consumer), intValue(static_cast<int64_t>(seq)), intValue(nowMs)};
-  conn->query(
-      "INSERT INTO codestats_event_cursors (consumer, seq, updated_at) VALUES ($1, $2, $3) "
-      "ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
-      p, 3);
+  conn->begin();
+  db::finishTransaction(*conn, [&] {
+    conn->query(
+        "INSERT INTO codestats_event_cursors (consumer, seq, updated_at) VALUES ($1, $2, $3) "
+        "ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
+        p, 3);
+  });
 }
 
 TrimResult EventLog::trim(db::Pool& pool, int64_t nowMs, int64_t maxAgeMs) {
