@@ -105,6 +105,9 @@ void EventWindow::dropThrough(uint64_t seq) {
     events_ -= pieces_.front().events->size();
     pieces_.pop_front();
   }
+  // Waiting transactions every reader has passed (a host without readers never learns
+  // where the log is, so its commits would only wait).
+  while (!waiting_.empty() && waiting_.begin()->second.back().seq <= seq) waiting_.erase(waiting_.begin());
 }
 
 void EventWindow::append(Piece piece) {

@@ -61,7 +61,8 @@ class EventWindow {
   // One committed transaction's events of this host, numbered one after the other.
   Placed addCommitted(std::vector<LoggedEvent> events);
 
-  // Drops the pieces up to `seq` (every reader has passed it). The window's end stays.
+  // Drops the pieces and waiting transactions up to `seq` (every reader has passed it). The
+  // window's end stays.
   void dropThrough(uint64_t seq);
 
   bool known() const { return known_; }
