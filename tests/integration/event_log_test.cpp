@@ -7,6 +7,10 @@
 // - A burst of 400 connections posting pulses with the cache's refresher off: afterwards
 //   every user's /api/users total equals the database, nothing was dropped, and the log has
 //   no flood of warnings (the in-memory bus dropped 204,897 events and logged 264,920 lines).
+// - The bus's fast path: a host's own commits reach its consumers from memory (no read of the
+//   database), every event once and in order, whatever order the commits report in; another
+//   writer's commits in between, a report that never comes, a rollback and a consumer left
+//   behind the window make the consumers read the database, and nothing is skipped.
 // - kill -9 during a burst and a restart: the cache is exact although the events after the
 //   last written cursor are delivered again.
 #include <catch2/catch.hpp>
@@ -16,6 +20,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -26,9 +31,11 @@
 
 #include "backends.hpp"
 #include "db/host_statements.hpp"
+#include "events/event_bus.hpp"
 #include "events/event_log.hpp"
 #include "events/pg_listener.hpp"
 #include "ops_helpers.hpp"
+#include "services/metrics.hpp"
 #include "raw_http_connection.hpp"
 
 using namespace codestats::test;
@@ -66,6 +73,72 @@ void appendTx(db::Pool& pool, const std::string& topic, int n, std::chrono::mill
   ev::EventLog::append(*conn, pool.backend(), events, 1000);
   if (holdBeforeCommit.count()) std::this_thread::sleep_for(holdBeforeCommit);
   tx.commit();
+}
+
+// A host's event bus without the host: consumers whose deliveries are recorded per module,
+// and transactions written the way the host writes a module's (host_api.cpp dbTransaction),
+// reported when the test says.
+struct BusUnderTest {
+  codestats::host::Metrics metrics;
+  std::mutex mu;
+  std::map<std::string, std::vector<uint64_t>> delivered;  // module -> numbers, in delivery order
+  std::function<void(const std::string&)> beforeDelivery = [](const std::string&) {};
+  ev::EventBus bus;
+  db::Pool& pool;
+
+  BusUnderTest(db::Pool& p, const std::string& hostId, std::chrono::milliseconds poll)
+      : bus(p, metrics, settings(hostId, poll),
+            [this](const std::string& module, const ev::LoggedEvent& e) {
+              beforeDelivery(module);
+              std::lock_guard lock(mu);
+              delivered[module].push_back(e.seq);
+            }),
+        pool(p) {
+    bus.open();
+  }
+  ~BusUnderTest() { bus.close(); }
+  static ev::EventBusSettings settings(const std::string& hostId, std::chrono::milliseconds poll) {
+    ev::EventBusSettings s;
+    s.hostId = hostId;
+    s.pollInterval = poll;
+    s.trimInterval = std::chrono::hours(1);
+    return s;
+  }
+  void consume(const std::string& module) {
+    bus.prepareConsumer(module);
+    bus.startConsumer(module);
+  }
+  // Commits a transaction of `n` events; returns them numbered, not yet reported.
+  std::vector<ev::LoggedEvent> commit(int n) {
+    std::vector<ev::PendingEvent> events;
+    for (int i = 0; i < n; ++i) events.push_back(ev::PendingEvent{"t", "test", "{\"i\":" + std::to_string(i) + "}"});
+    std::vector<ev::LoggedEvent> appended;
+    uint64_t durableAt = 0;
+    {
+      auto conn = pool.acquireWriter();
+      conn->begin();
+      durableAt = db::finishTransaction(*conn, [&] { appended = bus.appendInTransaction(*conn, std::move(events)); });
+    }
+    pool.syncThrough(durableAt);
+    return appended;
+  }
+  void commitAndReport(int n) { bus.committed(commit(n)); }
+  std::vector<uint64_t> of(const std::string& module) {
+    std::lock_guard lock(mu);
+    return delivered[module];
+  }
+  int64_t reads() const { return metrics.value("codestats_event_log_reads_total"); }
+};
+
+// The numbers of the events stored after `after` (a rollback on PostgreSQL leaves numbers unused).
+std::vector<uint64_t> storedAfter(db::Pool& pool, uint64_t after) {
+  std::vector<uint64_t> out;
+  for (;;) {
+    auto read = ev::EventLog::read(*pool.acquire(), after, 64);
+    for (const auto& e : read.events) out.push_back(e.seq);
+    if (!read.through) return out;
+    after = read.through;
+  }
 }
 
 int64_t count(db::Pool& pool, const std::string& sql) { return pool.acquire()->query(sql, nullptr, 0).at(0, 0).i; }
@@ -550,6 +623,184 @@ TEST_CASE("event log: readers pass a row that does not hold its events, once war
       CHECK(eventually([&] { return metricSum(h, "codestats_events_delivered_total{module=\"cache\"}") >= 6; }));
       // Warned, but not at every wake-up: the cursor moved past the row.
       CHECK(countLines(h.log(), "do not hold their events") == 1);
+    }
+  }
+}
+
+TEST_CASE(
+    "event bus: a host's own commits reach its consumers from memory, once each and in order, reported in any order",
+    "[events][db][fastpath]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      TempDir dir;
+      BackendArgs b = backendArgs(backend);
+      auto pool = openLogDb(b, dir, 8);
+      appendTx(*pool, "before", 3);  // the consumers start at the head, after these
+      const uint64_t start = ev::EventLog::head(*pool->acquire());
+      BusUnderTest t(*pool, "h1", std::chrono::minutes(1));  // no poll during the test
+      t.consume("a");
+      t.consume("b");
+      // Both consumers at the head: one read of the database between them tells the window where it starts.
+      REQUIRE(eventually([&] { return t.reads() == 1; }));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      const int64_t readsBefore = t.reads();
+      // Four writers; each reports its commit after a random pause, so later commits often
+      // report before earlier ones.
+      constexpr int kWriters = 4, kTxPerWriter = 40;
+      std::vector<std::thread> writers;
+      for (int w = 0; w < kWriters; ++w)
+        writers.emplace_back([&, w] {
+          std::mt19937 rng(static_cast<unsigned>(w));
+          for (int i = 0; i < kTxPerWriter; ++i) {
+            auto appended = t.commit(1 + static_cast<int>(rng() % 20));
+            std::this_thread::sleep_for(std::chrono::microseconds(rng() % 3000));
+            t.bus.committed(std::move(appended));
+          }
+        });
+      for (auto& w : writers) w.join();
+      const uint64_t head = ev::EventLog::head(*pool->acquire());
+      REQUIRE(head > start + kWriters * kTxPerWriter);
+      const auto expected = storedAfter(*pool, start);
+      REQUIRE(expected.size() == head - start);  // no number left unused
+      REQUIRE(eventually([&] { return t.of("a").size() >= expected.size() && t.of("b").size() >= expected.size(); }));
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // nothing more comes
+      CHECK(t.of("a") == expected);
+      CHECK(t.of("b") == expected);
+      // All of it from memory: not one read of the database since the start.
+      CHECK(t.reads() == readsBefore);
+    }
+  }
+}
+
+TEST_CASE("event bus: another writer's commits in between are read from the database, none skipped",
+          "[events][db][fastpath]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      TempDir dir;
+      BackendArgs b = backendArgs(backend);
+      // Two buses on one database, as two hosts on PostgreSQL or two processes on one SQLite
+      // file during an upgrade. No NOTIFY and no poll here: a bus learns of the other's commits
+      // only from the hole they leave before its own next commit.
+      auto poolA = openLogDb(b, dir, 4);
+      auto poolB = openLogDb(b, dir, 4);
+      const uint64_t start = ev::EventLog::head(*poolA->acquire());
+      BusUnderTest a(*poolA, "hA", std::chrono::minutes(1));
+      BusUnderTest other(*poolB, "hB", std::chrono::minutes(1));
+      a.consume("m");
+      other.consume("m");
+      REQUIRE(eventually([&] { return a.reads() == 1 && other.reads() == 1; }));
+      std::mt19937 rng(7);
+      int fromOther = 0;
+      for (int i = 0; i < 120; ++i) {
+        const bool mine = rng() % 3 != 0;
+        (mine ? a : other).commitAndReport(1 + static_cast<int>(rng() % 10));
+        fromOther += mine ? 0 : 1;
+      }
+      REQUIRE(fromOther > 10);
+      a.commitAndReport(1);  // the last commit is a's: its consumer has everything without a poll
+      auto expected = storedAfter(*poolA, start);
+      REQUIRE(eventually([&] { return a.of("m").size() >= expected.size(); }));
+      CHECK(a.of("m") == expected);
+      CHECK(a.reads() > 1);      // the holes were read
+      other.commitAndReport(1);  // now the other's
+      expected = storedAfter(*poolA, start);
+      REQUIRE(eventually([&] { return other.of("m").size() >= expected.size(); }));
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));  // nothing more comes
+      CHECK(other.of("m") == expected);
+    }
+  }
+}
+
+TEST_CASE("event bus: a commit that never reports is read by the poll, with the commits behind it",
+          "[events][db][fastpath]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      TempDir dir;
+      BackendArgs b = backendArgs(backend);
+      auto pool = openLogDb(b, dir, 4);
+      const uint64_t start = ev::EventLog::head(*pool->acquire());
+      BusUnderTest t(*pool, "h1", std::chrono::milliseconds(300));
+      t.consume("m");
+      REQUIRE(eventually([&] { return t.reads() >= 1; }));
+      auto complete = [&] {
+        const auto expected = storedAfter(*pool, start);
+        return eventually([&] { return t.of("m") == expected; });
+      };
+      t.commitAndReport(3);
+      // A commit whose report never comes (its thread died between commit and report): the
+      // ones after it wait behind it, and the poll's read brings both.
+      auto unreported = t.commit(4);
+      t.commitAndReport(2);
+      CHECK(complete());
+    }
+  }
+}
+
+TEST_CASE("event bus: a rolled back append leaves no consumer waiting", "[events][db][fastpath]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      TempDir dir;
+      BackendArgs b = backendArgs(backend);
+      auto pool = openLogDb(b, dir, 4);
+      const uint64_t start = ev::EventLog::head(*pool->acquire());
+      BusUnderTest t(*pool, "h1", std::chrono::minutes(1));  // no poll: only the bus's own signals
+      t.consume("m");
+      REQUIRE(eventually([&] { return t.reads() == 1; }));
+      t.commitAndReport(2);
+      // A transaction draws numbers and rolls back; the next one commits and reports before
+      // the first is known as abandoned (its thread was slower). PostgreSQL's sequence skips
+      // the numbers, so the next commit waits behind a hole that looked like this host's own;
+      // SQLite gives the numbers again.
+      std::vector<ev::LoggedEvent> rolledBack;
+      {
+        auto conn = pool->acquireWriter();
+        conn->begin();
+        rolledBack = t.bus.appendInTransaction(*conn, {ev::PendingEvent{"t", "test", "{}"}});
+        conn->rollback();
+      }
+      t.commitAndReport(5);
+      t.bus.abandoned(rolledBack);
+      const auto expected = storedAfter(*pool, start);
+      REQUIRE(expected.size() == 7);
+      CHECK(eventually([&] { return t.of("m") == expected; }));
+      if (b.schema)  // the number the rollback drew stays unused
+        CHECK(ev::EventLog::head(*pool->acquire()) - start == 8);
+    }
+  }
+}
+
+TEST_CASE("event bus: a consumer left behind the window reads the database, the others stay in memory",
+          "[events][db][fastpath]") {
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      TempDir dir;
+      BackendArgs b = backendArgs(backend);
+      auto pool = openLogDb(b, dir, 4);
+      const uint64_t start = ev::EventLog::head(*pool->acquire());
+      BusUnderTest t(*pool, "h1", std::chrono::minutes(1));  // no poll during the test
+      std::atomic<bool> hold{true}, held{false};
+      t.beforeDelivery = [&](const std::string& module) {
+        while (module == "slow" && hold) {
+          held = true;
+          std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+      };
+      t.consume("fast");
+      t.consume("slow");
+      REQUIRE(eventually([&] { return t.reads() == 1; }));
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      t.commitAndReport(1);  // the slow consumer takes it and is held there
+      REQUIRE(eventually([&] { return held.load(); }));
+      const int64_t readsBefore = t.reads();
+      for (int i = 0; i < 90; ++i) t.commitAndReport(250);  // 22,500 events: more than the window keeps
+      const auto expected = storedAfter(*pool, start);
+      REQUIRE(eventually([&] { return t.of("fast").size() >= expected.size(); }));
+      CHECK(t.of("fast") == expected);
+      CHECK(t.reads() == readsBefore);  // the fast one read it all from memory
+      hold = false;
+      CHECK(eventually([&] { return t.of("slow").size() >= expected.size(); }, 60000));
+      CHECK(t.of("slow") == expected);
+      CHECK(t.reads() > readsBefore);  // what the window no longer held came from the database
     }
   }
 }

@@ -314,6 +314,7 @@ cs_status dbTransaction(cs_host* h, cs_tx_fn fn, void* ud, cs_buf* err) {
     db::Pool& pool = *h->services->db;
     uint64_t durableAt = 0;
     bool appended = false;
+    std::vector<events::LoggedEvent> numbered;  // the appended events with their numbers
     {
       auto conn = pool.acquireWriter();
       conn->begin();
@@ -329,12 +330,17 @@ cs_status dbTransaction(cs_host* h, cs_tx_fn fn, void* ud, cs_buf* err) {
         return rc;
       }
       appended = !tx.events.empty();
-      durableAt = db::finishTransaction(*conn, [&] {
-        if (appended) h->services->events->appendInTransaction(*conn, tx.events);
-      });
+      try {
+        durableAt = db::finishTransaction(*conn, [&] {
+          if (appended) numbered = h->services->events->appendInTransaction(*conn, std::move(tx.events));
+        });
+      } catch (...) {
+        if (appended) h->services->events->abandoned(numbered);
+        throw;
+      }
     }  // the connection (SQLite: the writer) serves the next transaction while this one syncs
     pool.syncThrough(durableAt);
-    if (appended) h->services->events->committed();
+    if (appended) h->services->events->committed(std::move(numbered));
     return CS_OK;
   });
 }

@@ -13,7 +13,8 @@
 namespace codestats::host::events {
 
 EventBus::EventBus(db::Pool& pool, Metrics& metrics, EventBusSettings settings, Deliver deliver)
-    : pool_(pool), metrics_(metrics), settings_(std::move(settings)), deliver_(std::move(deliver)) {}
+    : pool_(pool), metrics_(metrics), settings_(std::move(settings)), deliver_(std::move(deliver)),
+      reads_(metrics.counter("codestats_event_log_reads_total")) {}
 
 EventBus::~EventBus() { close(); }
 
@@ -42,8 +43,20 @@ std::string EventBus::listenerName() const {
   return listenerPrefix() + hash8(id) + " " + (id.size() > 27 ? id.substr(id.size() - 27) : id);
 }
 
-void EventBus::committed() {
-  wake_.notify();
+void EventBus::committed(std::vector<LoggedEvent> appended) {
+  bool wake = true;
+  if (!appended.empty()) {
+    EventWindow::Placed placed;
+    {
+      std::lock_guard lock(windowMu_);
+      placed = window_.addCommitted(std::move(appended));
+      if (placed == EventWindow::Placed::waitsForOthers) ++outsideCommits_;  // the readers read the hole
+    }
+    // Behind this host's own transactions: the first of them wakes the readers when it reports.
+    wake = placed != EventWindow::Placed::waitsForOwn;
+    dropPassed();
+  }
+  if (wake) wake_.notify();
   // A NOTIFY costs PostgreSQL a transaction and a signal to every listener: none is sent
   // while no other host listens (looked up every events.poll_ms; a host that just started
   // reads by its poll until then).
@@ -81,7 +94,7 @@ void EventBus::open() {
   if (!settings_.postgresConninfo.empty()) notifier_ = std::thread([this] { notifier(); });
   if (!settings_.postgresConninfo.empty())
     listener_ = std::make_unique<PgListener>(settings_.postgresConninfo, listenerName(), EventLog::kChannel,
-                                             settings_.hostId, [this] { wake_.notify(); });
+                                             settings_.hostId, [this] { outsideCommit(); });
   maintenance_ = std::thread([this] { maintain(); });
 }
 
@@ -107,22 +120,50 @@ void EventBus::close() {
   listener_.reset();
 }
 
-void EventBus::appendInTransaction(db::Connection& c, const std::vector<PendingEvent>& events) {
-  EventLog::append(c, pool_.backend(), events, nowMs());
+std::vector<LoggedEvent> EventBus::appendInTransaction(db::Connection& c, std::vector<PendingEvent> events) {
+  const int64_t now = nowMs();
+  const std::vector<uint64_t> numbers = EventLog::append(c, pool_.backend(), events, now);
   metrics_.counter("codestats_events_appended_total") += static_cast<int64_t>(events.size());
+  std::vector<LoggedEvent> appended;
+  appended.reserve(events.size());
+  for (size_t i = 0; i < events.size(); ++i)
+    appended.push_back(LoggedEvent{numbers[i], std::move(events[i].topic), std::move(events[i].payload), now});
+  if (!numbers.empty()) {
+    std::lock_guard lock(windowMu_);
+    window_.appending(numbers.front(), numbers.back());
+  }
+  return appended;
+}
+
+void EventBus::abandoned(const std::vector<LoggedEvent>& appended) {
+  if (appended.empty()) return;
+  {
+    std::lock_guard lock(windowMu_);
+    window_.abandon(appended.front().seq);
+    // A later commit may wait behind these numbers, which now nobody fills (PostgreSQL's
+    // sequence skips them): the readers read the database.
+    ++outsideCommits_;
+  }
+  wake_.notify();
 }
 
 void EventBus::publish(const std::string& producer, const std::string& topic, const std::string& payload) {
   uint64_t durableAt = 0;
+  std::vector<LoggedEvent> appended;
   {
     auto conn = pool_.acquireWriter();
     conn->begin();
-    durableAt = db::finishTransaction(*conn, [&] {
-      appendInTransaction(*conn, {PendingEvent{topic, producer, payload}});
-    });
+    try {
+      durableAt = db::finishTransaction(*conn, [&] {
+        appended = appendInTransaction(*conn, {PendingEvent{topic, producer, payload}});
+      });
+    } catch (...) {
+      abandoned(appended);
+      throw;
+    }
   }  // the writer serves the next transaction while this one syncs
   pool_.syncThrough(durableAt);
-  committed();
+  committed(std::move(appended));
 }
 
 void EventBus::prepareConsumer(const std::string& module) {
@@ -142,16 +183,39 @@ void EventBus::prepareConsumer(const std::string& module) {
   consumers_.emplace(module, std::move(consumer));
 }
 
+void EventBus::outsideCommit() {
+  {
+    std::lock_guard lock(windowMu_);
+    ++outsideCommits_;
+  }
+  wake_.notify();
+}
+
 LogSlice EventBus::readAfter(uint64_t after) {
-  std::lock_guard lock(readMu_);
-  const auto& held = window_.events;
-  if (held && window_.after <= after && after < window_.through) {
-    auto first = std::upper_bound(held->begin(), held->end(), after,
-                                  [](uint64_t seq, const LoggedEvent& e) { return seq < e.seq; });
-    return LogSlice{held, static_cast<size_t>(first - held->begin()), window_.full, window_.trimmedThrough,
-                    window_.through};
+  static const auto none = std::make_shared<const std::vector<LoggedEvent>>();
+  // From memory: inside the window, or at its end while nothing can have committed beyond it.
+  auto fromWindow = [&]() -> std::optional<LogSlice> {
+    if (auto slice = window_.sliceAfter(after)) return slice;
+    if (window_.known() && after == window_.through() && outsideCommitsRead_ == outsideCommits_ &&
+        std::chrono::steady_clock::now() - completeReadAt_ < settings_.pollInterval / 2)
+      return LogSlice{none, 0, false, 0, after};
+    return std::nullopt;
+  };
+  {
+    std::lock_guard lock(windowMu_);
+    if (auto slice = fromWindow()) return *slice;
+  }
+  std::lock_guard readLock(readMu_);
+  uint64_t outsideBefore = 0;
+  std::chrono::steady_clock::time_point readAt;
+  {
+    std::lock_guard lock(windowMu_);  // another reader may have read it meanwhile
+    if (auto slice = fromWindow()) return *slice;
+    outsideBefore = outsideCommits_;
+    readAt = std::chrono::steady_clock::now();
   }
   LogRead read = EventLog::read(*pool_.acquire(), after, kBatchRows);
+  ++reads_;
   if (read.undecodable) {
     uint64_t suppressed = 0;
     if (undecodable_.allow(suppressed))
@@ -161,11 +225,25 @@ LogSlice EventBus::readAfter(uint64_t after) {
           read.undecodable, suppressed);
   }
   auto events = std::make_shared<const std::vector<LoggedEvent>>(std::move(read.events));
-  // Only a read ahead of the window replaces it: a reader far behind does not push the
-  // others back to the database.
-  if (read.through > 0 && after >= window_.through)
-    window_ = {after, read.trimmedThrough, read.full, read.through, events};
+  {
+    std::lock_guard lock(windowMu_);
+    window_.addRead(after, events, read.through, read.full, read.trimmedThrough);
+    if (!read.full) {  // it saw everything committed before it started
+      outsideCommitsRead_ = std::max(outsideCommitsRead_, outsideBefore);
+      completeReadAt_ = std::max(completeReadAt_, readAt);
+    }
+  }
   return LogSlice{events, 0, read.full, read.trimmedThrough, read.through};
+}
+
+void EventBus::dropPassed() {
+  uint64_t slowest = UINT64_MAX;  // no consumer: the window keeps only its end
+  {
+    std::lock_guard lock(mu_);
+    for (const auto& [module, consumer] : consumers_) slowest = std::min(slowest, consumer->cursor());
+  }
+  std::lock_guard lock(windowMu_);
+  window_.dropThrough(slowest);
 }
 
 void EventBus::startConsumer(const std::string& module) {

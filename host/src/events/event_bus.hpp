@@ -19,6 +19,7 @@
 #include "db/database.hpp"
 #include "events/event_consumer.hpp"
 #include "events/event_log.hpp"
+#include "events/event_window.hpp"
 #include "events/wake_signal.hpp"
 #include "util/log_limiter.hpp"
 
@@ -58,11 +59,16 @@ class EventBus {
   // Stops every consumer (writing their cursors), the listener and the maintenance thread.
   void close();
 
-  // Producers. Inside the producer's write transaction, just before its commit:
-  void appendInTransaction(db::Connection& c, const std::vector<PendingEvent>& events);
-  // After that transaction committed (and is durable): wakes this host's consumers and (on
-  // PostgreSQL) asks the notifier to wake every other host's.
-  void committed();
+  // Producers. Inside the producer's write transaction, just before its commit; returns
+  // the events with their numbers, for committed():
+  std::vector<LoggedEvent> appendInTransaction(db::Connection& c, std::vector<PendingEvent> events);
+  // After that transaction committed (and is durable), with what appendInTransaction()
+  // returned: the events join the window when they follow it (the readers then read them
+  // from memory), this host's consumers wake, and (on PostgreSQL) the notifier is asked to
+  // wake every other host's.
+  void committed(std::vector<LoggedEvent> appended);
+  // Instead of committed(), when that transaction did not commit.
+  void abandoned(const std::vector<LoggedEvent>& appended);
   // An event that reports no change of its own: appended in a transaction of its own.
   void publish(const std::string& producer, const std::string& topic, const std::string& payload);
 
@@ -88,9 +94,11 @@ class EventBus {
   const std::string& hostId() const { return settings_.hostId; }
 
  private:
-  // The events after `after`: from the last batch read when it holds them (the host's readers
-  // are usually at the same place), else one read of the database.
+  // The events after `after`: from the window when it holds them (the host's readers are
+  // usually at the same place, and its own commits extend it), else one read of the database.
   LogSlice readAfter(uint64_t after);
+  // The window keeps what the slowest consumer has not passed.
+  void dropPassed();
   void maintain();
   // PostgreSQL: one NOTIFY per burst of commits, from its own thread and outside any
   // transaction (event_log.hpp says why).
@@ -113,18 +121,23 @@ class EventBus {
   bool holding_ = false;
   std::vector<std::string> held_;  // startConsumer() while holding
 
-  // The newest batch read from the database: every event in (after, last seq] is in it.
-  struct Window {
-    uint64_t after = 0;
-    uint64_t trimmedThrough = 0;
-    bool full = false;     // the read stopped at its row limit
-    uint64_t through = 0;  // the highest row read
-    std::shared_ptr<const std::vector<LoggedEvent>> events;
-  };
   // Rows per read: an ingest batch's row holds ~20 events, a row at most 256.
   static constexpr size_t kBatchRows = 64;
-  std::mutex readMu_;  // one database read at a time; the others then find it in the window
-  Window window_;
+  std::mutex readMu_;    // one database read at a time; the others then find it in the window
+  std::mutex windowMu_;  // guards window_ and what follows; never held during a database read
+  EventWindow window_;
+  // Whether the database may hold events after the window's end that it lacks: a reader at
+  // the end reads the database only then, else a wake-up by a commit whose events it already
+  // read from memory would cost a SELECT. Bumped when another host notifies or a commit of
+  // this host leaves a hole; a complete read (not cut at its row limit) catches up to the
+  // count it saw before it started. A read also goes to the database once half a poll
+  // interval passed since the last complete one (another process's commit wakes nobody here).
+  uint64_t outsideCommits_ = 1;  // the window starts unknown
+  uint64_t outsideCommitsRead_ = 0;
+  std::chrono::steady_clock::time_point completeReadAt_{};
+  std::atomic<int64_t>& reads_;  // codestats_event_log_reads_total
+  // Called for another host's notification.
+  void outsideCommit();
 
   std::unique_ptr<PgListener> listener_;
   std::thread notifier_;

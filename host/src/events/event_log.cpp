@@ -41,13 +41,13 @@ constexpr const char* kAppendPostgres =
     "WITH lock AS MATERIALIZED (SELECT pg_advisory_xact_lock(7165055919061229941)) "
     "INSERT INTO codestats_events (seq, events, topic, producer, payload, created_at, packed) "
     "SELECT setval('codestats_events_seq_seq', nextval('codestats_events_seq_seq') + $1::bigint - 1), $1::bigint, "
-    "$2, $3, $4, $5, $6 FROM lock";
+    "$2, $3, $4, $5, $6 FROM lock RETURNING seq";
 // SQLite: one writer, so the next numbers follow the highest ever given (sqlite_sequence
 // keeps it even if the newest rows were deleted by hand; trimming always keeps the newest).
 constexpr const char* kAppendSqlite =
     "INSERT INTO codestats_events (seq, events, topic, producer, payload, created_at, packed) VALUES ("
     "(SELECT MAX(s) FROM (SELECT COALESCE(MAX(seq), 0) AS s FROM codestats_events UNION ALL "
-    "SELECT seq FROM sqlite_sequence WHERE name = 'codestats_events')) + $1, $1, $2, $3, $4, $5, $6)";
+    "SELECT seq FROM sqlite_sequence WHERE name = 'codestats_events')) + $1, $1, $2, $3, $4, $5, $6) RETURNING seq";
 
 uint64_t asSeq(const db::Value& v) { return v.type == CS_VAL_NULL || v.i < 0 ? 0 : static_cast<uint64_t>(v.i); }
 
@@ -76,8 +76,11 @@ void EventLog::createTables(db::Pool& pool) {
   tx.commit();
 }
 
-void EventLog::append(db::Connection& c, db::Backend backend, const std::vector<PendingEvent>& events, int64_t nowMs) {
+std::vector<uint64_t> EventLog::append(db::Connection& c, db::Backend backend, const std::vector<PendingEvent>& events,
+                                       int64_t nowMs) {
   const char* sql = backend == db::Backend::Postgres ? kAppendPostgres : kAppendSqlite;
+  std::vector<uint64_t> numbers;
+  numbers.reserve(events.size());
   for (size_t first = 0; first < events.size();) {
     size_t count = 1;
     while (first + count < events.size() && count < kFrameEvents &&
@@ -96,9 +99,13 @@ void EventLog::append(db::Connection& c, db::Backend backend, const std::vector<
                           textValue(frame.payload),
                           intValue(nowMs),
                           packed};
-    c.query(sql, p, 6);
+    db::ResultSet rs = c.query(sql, p, 6);
+    const uint64_t last = rs.rows() ? asSeq(rs.at(0, 0)) : 0;
+    if (last < count) throw db::DbError(db::DbError::Kind::Generic, "event log: an append returned no number");
+    for (uint64_t seq = last - count + 1; seq <= last; ++seq) numbers.push_back(seq);
     first += count;
   }
+  return numbers;
 }
 
 void EventLog::notify(db::Connection& c, const std::string& sender) {
@@ -192,12 +199,19 @@ uint64_t EventLog::openCursor(db::Pool& pool, const std::string& consumer, int64
 }
 
 void EventLog::saveCursor(db::Pool& pool, const std::string& consumer, uint64_t seq, int64_t nowMs) {
+  // Committed without waiting for its sync (SQLite): a statement outside a transaction would
+  // hold the one writer through an fdatasync, stalling every ingest batch behind it, once a
+  // second per reader. A cursor write a crash loses only delivers the events after the
+  // previous one again (at least once); the next synced commit covers it.
   auto conn = pool.acquireWriter();
   const cs_value p[] = {textValue(consumer), intValue(static_cast<int64_t>(seq)), intValue(nowMs)};
-  conn->query(
-      "INSERT INTO codestats_event_cursors (consumer, seq, updated_at) VALUES ($1, $2, $3) "
-      "ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
-      p, 3);
+  conn->begin();
+  db::finishTransaction(*conn, [&] {
+    conn->query(
+        "INSERT INTO codestats_event_cursors (consumer, seq, updated_at) VALUES ($1, $2, $3) "
+        "ON CONFLICT (consumer) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at",
+        p, 3);
+  });
 }
 
 TrimResult EventLog::trim(db::Pool& pool, int64_t nowMs, int64_t maxAgeMs) {

@@ -36,8 +36,9 @@ class EventLog {
   // event_frame.hpp) per producer and up to kFrameEvents events. PostgreSQL: the same
   // statement takes the log's transaction-level advisory lock before it draws numbers, so
   // sequence numbers are handed out in commit order (no reader can pass a lower number
-  // still uncommitted).
-  static void append(db::Connection& c, db::Backend backend, const std::vector<PendingEvent>& events, int64_t nowMs);
+  // still uncommitted). Returns each event's number, in order.
+  static std::vector<uint64_t> append(db::Connection& c, db::Backend backend, const std::vector<PendingEvent>& events,
+                                      int64_t nowMs);
 
   // The events after `after` in sequence order, from at most `rows` rows, and the trim point.
   static LogRead read(db::Connection& c, uint64_t after, size_t rows);
