@@ -96,6 +96,23 @@ std::string writeScript(const std::string& dir, const std::string& name, const s
   return path;
 }
 
+// Starts `codestatsctl upgrade` to a successor that takes its time (the real binary, started
+// `delaySeconds` late) and returns once the host has started it; the future gives the
+// command's exit code and output.
+std::future<std::pair<int, std::string>> startSlowUpgrade(UpgradeHost& u, int delaySeconds) {
+  std::string slow = writeScript(u.h->varDir(), "slow-codestatsd",
+                                 "sleep " + std::to_string(delaySeconds) + "; exec '" + hostBinary() + "' \"$@\"");
+  auto upgrade = std::async(std::launch::async, [&u, slow] {
+    std::string out;
+    int rc = u.h->ctl({"upgrade", slow}, out);
+    return std::make_pair(rc, out);
+  });
+  auto end = Clock::now() + std::chrono::seconds(30);
+  while (u.h->log().find("[upgrade] started") == std::string::npos && Clock::now() < end)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return upgrade;
+}
+
 }  // namespace
 
 TEST_CASE("an upgrade hands sockets, module state and live joins to a new process", "[upgrade]") {
@@ -195,16 +212,7 @@ TEST_CASE("a successor that never gets ready is killed after upgrade.timeout_ms"
 
 TEST_CASE("a second upgrade while one runs is refused with 409", "[upgrade]") {
   UpgradeHost u("sqlite");
-  // A successor that takes its time: the real binary, started a second late.
-  std::string slow = writeScript(u.h->varDir(), "slow-codestatsd", "sleep 1; exec '" + hostBinary() + "' \"$@\"");
-  auto first = std::async(std::launch::async, [&] {
-    std::string out;
-    int rc = u.h->ctl({"upgrade", slow}, out);
-    return std::make_pair(rc, out);
-  });
-  auto end = Clock::now() + std::chrono::seconds(30);
-  while (u.h->log().find("[upgrade] started") == std::string::npos && Clock::now() < end)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto first = startSlowUpgrade(u, 1);
   std::string out;
   int rc = u.h->ctl({"upgrade"}, out);
   INFO(out);
@@ -220,15 +228,7 @@ TEST_CASE("a second upgrade while one runs is refused with 409", "[upgrade]") {
 
 TEST_CASE("SIGTERM during an upgrade ends it: the new process is killed, the host exits 0", "[upgrade]") {
   UpgradeHost u("sqlite");
-  std::string slow = writeScript(u.h->varDir(), "slow-codestatsd", "sleep 2; exec '" + hostBinary() + "' \"$@\"");
-  auto upgrade = std::async(std::launch::async, [&] {
-    std::string out;
-    int rc = u.h->ctl({"upgrade", slow}, out);
-    return std::make_pair(rc, out);
-  });
-  auto end = Clock::now() + std::chrono::seconds(30);
-  while (u.h->log().find("[upgrade] started") == std::string::npos && Clock::now() < end)
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  auto upgrade = startSlowUpgrade(u, 2);
   auto at = u.h->log().find(" as pid ");
   REQUIRE(at != std::string::npos);
   const pid_t successor = std::atoi(u.h->log().c_str() + at + 8);
