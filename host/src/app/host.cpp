@@ -393,7 +393,7 @@ int Host::serve() {
     if (sig == SIGUSR2) {  // systemctl reload (deploy/codestatsd.service)
       if (hostUpgrade.handedOver()) continue;
       spdlog::info("[host] SIGUSR2: upgrading to {}", launch_.binary);
-      auto outcome = hostUpgrade.run("");
+      hostUpgrade.run("");                      // its outcome is logged
       if (!hostUpgrade.handedOver()) continue;  // failed: logged, this host keeps serving
       adminServer.stopAccepting();
       break;
