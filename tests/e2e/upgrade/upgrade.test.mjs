@@ -42,7 +42,17 @@ const upgrades = [];  // {binary, start, end, oldPid, newPid, exe, outcome}
 let stopping = false;
 let nextXp = 1;
 
-function send(method, path, body) {
+// A GET that finds its reused keep-alive connection closed by the draining old host (the
+// close raced the request; nothing was served) is sent again, as HTTP clients do for
+// idempotent requests (RFC 9112 9.3.1; Node's req.reusedSocket). A POST is never retried.
+async function send(method, path, body) {
+  for (;;) {
+    const r = await sendOnce(method, path, body);
+    if (!(method === 'GET' && r.status === 0 && r.reused && /ECONNRESET|socket hang up/.test(r.text))) return r;
+  }
+}
+
+function sendOnce(method, path, body) {
   const at = performance.now();
   return new Promise((resolve) => {
     const req = http.request(`${base}${path}`, {
@@ -58,7 +68,7 @@ function send(method, path, body) {
       res.on('error', (e) => resolve({ at, ms: performance.now() - at, status: 0, text: String(e) }));
     });
     req.on('timeout', () => req.destroy(new Error('no answer within 30 s')));
-    req.on('error', (e) => resolve({ at, ms: performance.now() - at, status: 0, text: String(e) }));
+    req.on('error', (e) => resolve({ at, ms: performance.now() - at, status: 0, text: String(e), reused: req.reusedSocket }));
     req.end(body);
   });
 }
