@@ -35,23 +35,6 @@ std::string join(const std::string& ref, const std::string& topic, const std::st
   return "[\"" + ref + "\",\"" + ref + "\",\"" + topic + "\",\"phx_join\"," + payload + "]";
 }
 
-// A client frame as WsClient would send it, to send in pieces.
-std::string maskedFrame(int opcode, const std::string& payload, bool fin = true) {
-  std::string f;
-  f.push_back(static_cast<char>((fin ? 0x80 : 0) | opcode));
-  if (payload.size() < 126) {
-    f.push_back(static_cast<char>(0x80 | payload.size()));
-  } else {
-    f.push_back(static_cast<char>(0x80 | 126));
-    f.push_back(static_cast<char>(payload.size() >> 8));
-    f.push_back(static_cast<char>(payload.size() & 0xFF));
-  }
-  const char key[4] = {0x1f, 0x2e, 0x3d, 0x4c};
-  f.append(key, 4);
-  for (size_t i = 0; i < payload.size(); ++i) f.push_back(static_cast<char>(payload[i] ^ key[i & 3]));
-  return f;
-}
-
 // detachAll on `from`, adopt() of each socket on `to`; the states, for tests that look inside.
 std::vector<ws::SocketState> handOver(InProcessHost& from, InProcessHost& to,
                                       std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
@@ -225,8 +208,8 @@ TEST_CASE("a message half sent before the move is completed and answered by the 
       // A message in two fragments, the second one cut in half. The ping between the
       // fragments is answered only once the old hub has decoded the first fragment.
       const std::string message = R"(["1","2","room:h","echo",{"said":"in two hubs"}])";
-      const std::string second = maskedFrame(0, message.substr(20));
-      c.sendRaw(maskedFrame(1, message.substr(0, 20), false) + maskedFrame(9, "p") + second.substr(0, 9));
+      const std::string second = maskedClientFrame(0, message.substr(20));
+      c.sendRaw(maskedClientFrame(1, message.substr(0, 20), false) + maskedClientFrame(9, "p") + second.substr(0, 9));
       WsFrame pong = c.next();
       REQUIRE(pong.opcode == 10);
 

@@ -50,7 +50,7 @@ void WsClient::sendRaw(const std::string& bytes) {
     sent += static_cast<size_t>(sock_.sendBytes(bytes.data() + sent, static_cast<int>(bytes.size() - sent)));
 }
 
-void WsClient::sendFrame(int opcode, const std::string& payload, bool fin) {
+std::string maskedClientFrame(int opcode, const std::string& payload, bool fin) {
   std::string f;
   f.push_back(static_cast<char>((fin ? 0x80 : 0) | opcode));
   size_t n = payload.size();
@@ -67,7 +67,11 @@ void WsClient::sendFrame(int opcode, const std::string& payload, bool fin) {
   unsigned char mask[4] = {0x12, 0x34, 0x56, 0x78};
   f.append(reinterpret_cast<char*>(mask), 4);
   for (size_t i = 0; i < n; ++i) f.push_back(static_cast<char>(payload[i] ^ mask[i & 3]));
-  sendRaw(f);
+  return f;
+}
+
+void WsClient::sendFrame(int opcode, const std::string& payload, bool fin) {
+  sendRaw(maskedClientFrame(opcode, payload, fin));
 }
 
 bool WsClient::fill(size_t n, int timeoutMs) {

@@ -20,6 +20,9 @@ struct WsFrame {
   }
 };
 
+// One frame as a client sends it (masked), for tests that send frames in pieces.
+std::string maskedClientFrame(int opcode, const std::string& payload, bool fin = true);
+
 class WsClient {
  public:
   // Connects and upgrades; `status` gets the HTTP status of the handshake (101 on success).
