@@ -26,6 +26,8 @@ constexpr size_t kMaxBatchBytes = 600 * 1024;
 // A delta import also reads pulses received this long before the last run's snapshot: a
 // pulse committed after that snapshot may carry a lower id than the watermark.
 constexpr int64_t kLateCommitLookBackMs = 10 * 60 * 1000;
+// Users named in one cache.reload (their ids fit the admin API's 1 MiB body); more: --all.
+constexpr size_t kMaxReloadIds = 50000;
 
 std::string quote(const std::string& s) { return Poco::toJSON(s, Poco::JSON_WRAP_STRINGS); }
 std::string optQuote(const std::optional<std::string>& s) { return s ? quote(*s) : "null"; }
@@ -179,6 +181,8 @@ class Importer {
     const bool interrupted = begin->optValue<bool>("interrupted", true);
     std::optional<int64_t> lastSnapshot;
     if (!begin->isNull("snapshot_at")) lastSnapshot = begin->getValue<int64_t>("snapshot_at");
+    // After a finished run nothing killed since: the aggregates hold every imported pulse.
+    delta_ = lastSnapshot && !interrupted;
     if (watermark > 0)
       std::printf("import-codestats: resuming after original pulse %lld (%s)\n", static_cast<long long>(watermark),
                   lastSnapshot && !interrupted ? "a delta import" : "an interrupted run");
@@ -221,15 +225,13 @@ class Importer {
     importPulses(src, start, watermark, coming);
     t_.pulses = secondsSince(stage);
 
-    // The aggregates once per run: of every user after a first run or a big delta, else of
-    // the users that got pulses.
+    // A delta's batches added to the aggregates as they went; any other run rebuilds every
+    // user's once at the end.
     std::vector<std::string> finishArgs{o_.source, std::to_string(src.snapshotAt())};
-    const bool all = watermark == 0 || interrupted || touched_.size() > 2000;
+    const bool all = !delta_;
     if (all) finishArgs.push_back("--all");
-    else
-      for (int64_t u : touched_) finishArgs.push_back(std::to_string(u));
-    std::printf("aggregates: %srebuilding %s\n", s_.indexesDeferred ? "indexing the pulses, " : "",
-                all ? "every user" : (std::to_string(touched_.size()) + " users").c_str());
+    std::printf("aggregates: %s%s\n", s_.indexesDeferred ? "indexing the pulses, " : "",
+                all ? "rebuilding every user" : "added per batch");
     std::fflush(stdout);
     stage = std::chrono::steady_clock::now();
     runOrThrow(admin_, "ingest.import-finish", finishArgs);
@@ -379,8 +381,9 @@ class Importer {
             std::async(std::launch::async, [this, text = std::move(text), callAfter, through = after, pulsesInCall] {
               auto callStart = std::chrono::steady_clock::now();
               Call call;
-              call.output = runOrThrow(admin_, "ingest.import-pulses",
-                                       {o_.source, std::to_string(callAfter), std::to_string(through), text});
+              std::vector<std::string> args{o_.source, std::to_string(callAfter), std::to_string(through), text};
+              if (delta_) args.push_back("--add-to-aggregates");
+              call.output = runOrThrow(admin_, "ingest.import-pulses", args);
               call.pulses = pulsesInCall;
               call.seconds = secondsSince(callStart);
               return call;
@@ -392,10 +395,9 @@ class Importer {
     progress.finish();
   }
 
-  // The cache reads the new accounts from web's events, then loads every user (a first
-  // run, a big delta) or those that got pulses from the aggregate tables import-finish has
-  // just rebuilt from the pulses, so the first profile views are warm and exact (it gets
-  // no event per imported pulse).
+  // The cache reads the new accounts from web's events, then loads every user (after a
+  // rebuild of every user) or those that got pulses from the aggregate tables, so the first
+  // profile views are warm and exact (it gets no event per imported pulse).
   void warmCache(bool all) {
     if (!hasCache_ || (!all && touched_.empty())) return;
     for (int i = 0; i < 600; ++i) {  // wait until the cache has read the account events
@@ -406,7 +408,7 @@ class Importer {
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     std::vector<std::string> args{"--all"};
-    if (!all) {
+    if (!all && touched_.size() <= kMaxReloadIds) {
       args.clear();
       for (int64_t u : touched_) args.push_back(std::to_string(u));
     }
@@ -541,6 +543,7 @@ class Importer {
   const AdminClient& admin_;
   ImportOptions o_;
   bool hasCache_ = false, hasDeferIndexes_ = false, wrote_ = false;
+  bool delta_ = false;  // this run's batches add to the aggregates (import-pulses --add-to-aggregates)
   std::unordered_map<int64_t, int64_t> userMap_, machineMap_, languageMap_;
   std::set<int64_t> touched_;  // target ids of users that got pulses in this run
   int64_t watermark_ = 0;      // the last original pulse id of the runs before this one

@@ -74,6 +74,18 @@ TEST_CASE("each backend names the tables a statement reads and writes", "[db][ow
       a = c->describeAccess("CREATE INDEX IF NOT EXISTS pulses_user ON pulses (user_id)", nullptr, 0);
       CHECK(touches(a, "pulses", TableUse::Schema));
 
+      if (b == Backend::Postgres) {  // what an import's rebuild runs there
+        a = c->describeAccess("ANALYZE pulses, users", nullptr, 0);
+        CHECK(touches(a, "pulses", TableUse::Write));
+        CHECK(touches(a, "users", TableUse::Write));
+        CHECK(a.unsupported.empty());
+        a = c->describeAccess("SET LOCAL work_mem = '64MB'", nullptr, 0);
+        CHECK(a.unsupported.empty());
+        CHECK(a.tables.empty());
+        CHECK_FALSE(c->describeAccess("SET work_mem = '64MB'", nullptr, 0).unsupported.empty());
+        CHECK_FALSE(c->describeAccess("ANALYZE", nullptr, 0).unsupported.empty());
+      }
+
       // Nothing ran: the insert above did not store a row.
       CHECK(q(*c, "SELECT COUNT(*) FROM sessions").at(0, 0).i == 0);
 

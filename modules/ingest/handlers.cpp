@@ -14,6 +14,7 @@
 
 #include "common/ascii.hpp"
 #include "common/timestamp.hpp"
+#include "aggregate_rebuild.hpp"
 #include "common/token.hpp"
 #include "pulse_body.hpp"
 
@@ -134,7 +135,8 @@ std::vector<PendingPulse*> heldOnly(const std::vector<PendingPulse*>& pulses, co
 }  // namespace
 
 BatchOptions ingestBatchOptions(Host& host) {
-  host.rejectUnknownConfig({"batch_max", "batch_wait_us", "max_inflight"});
+  host.rejectUnknownConfig({"batch_max", "batch_wait_us", "max_inflight", "rebuild_pulses_per_pass"});
+  rebuildPulsesPerPass(host);  // checked now, read again by each rebuild
   int64_t batchMax = host.configInt("modules.ingest.batch_max", 256);
   int64_t waitUs = host.configInt("modules.ingest.batch_wait_us", 500);
   // 2 calls at once: one writes while the other syncs its WAL frames (SQLite: the host
@@ -527,12 +529,14 @@ std::string Ingest::rebuild(const std::vector<std::string>& args) {
     userId = findUserId(host_, args[0]);
     if (!userId) throw Error(CS_E_NOT_FOUND, "no user '" + args[0] + "'");
   }
+  const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
   host_.transaction([&](Tx& tx) {
-    if (host_.dbBackend() == CS_DB_POSTGRES)
+    if (!userId) return rebuildEveryUser(host_, tx, postgres, rebuildPulsesPerPass(host_), [](Tx&) {});
+    if (postgres)
       tx.query(
           "LOCK TABLE user_language_xps, user_machine_xps, user_day_xps, user_hour_xps, user_totals IN "
           "EXCLUSIVE MODE");
-    rebuildAggregates(tx, userId);
+    rebuildAggregates(tx, *userId);
   });
   return "rebuilt aggregates of " + (userId ? args[0] : std::string("every user")) + "\n";
 }

@@ -57,7 +57,8 @@ class IngestModule : public codestats::Module {
             [this](const Args& a) { return import_.deferIndexes(a); });
     command("import-languages", "import-languages SOURCE check|write JSON: languages and aliases of an import",
             [this](const Args& a) { return import_.languages(a); });
-    command("import-pulses", "import-pulses SOURCE AFTER THROUGH BATCH: one batch of pulses and xps of an import",
+    command("import-pulses",
+            "import-pulses SOURCE AFTER THROUGH BATCH [--add-to-aggregates]: one batch of pulses and xps of an import",
             [this](const Args& a) { return import_.pulses(a); });
     command("import-finish", "import-finish SOURCE SNAPSHOT_AT_MS [--all|USER_ID...]: aggregates of an import",
             [this](const Args& a) { return import_.finish(a); });

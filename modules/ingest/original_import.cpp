@@ -12,6 +12,7 @@
 #include <stdexcept>
 #include <unordered_set>
 
+#include "aggregate_rebuild.hpp"
 #include "common/ascii.hpp"
 #include "import_batch.hpp"
 #include "schema.hpp"
@@ -234,7 +235,9 @@ std::string OriginalImport::languages(const std::vector<std::string>& args) {
 }
 
 std::string OriginalImport::pulses(const std::vector<std::string>& args) {
-  if (args.size() != 4) throw Error(CS_E_INVALID, "usage: ingest.import-pulses SOURCE AFTER THROUGH BATCH");
+  const bool addToSums = args.size() == 5 && args[4] == "--add-to-aggregates";
+  if (args.size() != 4 && !addToSums)
+    throw Error(CS_E_INVALID, "usage: ingest.import-pulses SOURCE AFTER THROUGH BATCH [--add-to-aggregates]");
   const auto started = std::chrono::steady_clock::now();
   const int64_t after = parseId(args[1], "AFTER"), through = parseId(args[2], "THROUGH");
   std::vector<ImportedPulse> batch;
@@ -294,6 +297,7 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
                                           " ON CONFLICT (id) DO NOTHING RETURNING id", kWidth, pulseValues, postgres);
     std::unordered_set<int64_t> stored(ids.begin(), ids.end());
     std::vector<Param> xpValues;
+    AggregateSums sums;
     for (const ImportedPulse* p : todo) {
       int64_t id = p->sourceId + offset;
       if (!stored.count(id)) {  // taken by a pulse the target got through its API
@@ -308,6 +312,7 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
       ++inserted;
       if (p->sourceId <= after) lookBackUsers.insert(p->userId);
       if (p->legacy) ++legacy;
+      int64_t pulseXp = 0;
       for (const ImportedXp& x : p->xps) {
         // The original's API refused these, its database did not, and its totals count
         // them: kept as they are, and reported.
@@ -316,10 +321,18 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
           xpValues.push_back(v);
         ++xpsRows;
         xpSum += x.amount;
+        pulseXp += x.amount;
+        sums.addXp(p->userId, x.languageId, x.amount);
       }
+      // As a rebuild counts them: no machine, day or hour row for a pulse without xps.
+      if (!p->xps.empty()) sums.addPulseRows(p->userId, p->machineId, p->time.localDay, p->time.localHour, pulseXp);
+      sums.addTotal(p->userId, p->time.sentAtMs, pulseXp);
     }
     insertRows(tx, "INSERT INTO xps (pulse_id, language_id, original_language_id, amount) VALUES ", "", 4, xpValues,
                postgres);
+    // A delta after a finished run: the batch's sums go straight into the aggregates, as
+    // live pulses' do (no rebuild of its users at the end).
+    if (addToSums) addToAggregates(tx, sums, postgres);
     tx.query(
         "UPDATE import_sources SET last_pulse_id = $1, pulses = pulses + $2, xps = xps + $3, updated_at = $4 WHERE "
         "source = $5",
@@ -346,16 +359,24 @@ std::string OriginalImport::finish(const std::vector<std::string>& args) {
   if (!all)
     for (size_t i = 2; i < args.size(); ++i) users.push_back(parseId(args[i], "USER_ID"));
   const bool postgres = host_.dbBackend() == CS_DB_POSTGRES;
+  const int64_t perPass = rebuildPulsesPerPass(host_);
   host_.transaction([&](Tx& tx) {
     // Deferred by import-defer-indexes (this run's or a killed one's); a no-op otherwise.
-    // Before the aggregates: the per-user rebuilds read pulses by user.
-    for (const SecondaryIndex& i : pulseIndexes(postgres)) tx.query(i.create);
-    if (postgres)
-      tx.query(
-          "LOCK TABLE user_language_xps, user_machine_xps, user_day_xps, user_hour_xps, user_totals IN EXCLUSIVE "
-          "MODE");
-    if (all) rebuildAggregates(tx, std::nullopt);
-    for (int64_t u : users) rebuildAggregates(tx, u);
+    // Before the per-user rebuilds, which read pulses by user; alongside the sums of every
+    // user (SQLite: on another core).
+    auto buildIndexes = [postgres](Tx& t) {
+      for (const SecondaryIndex& i : pulseIndexes(postgres)) t.query(i.create);
+    };
+    if (all) {
+      rebuildEveryUser(host_, tx, postgres, perPass, buildIndexes);
+    } else {
+      buildIndexes(tx);
+      if (postgres && !users.empty())
+        tx.query(
+            "LOCK TABLE user_language_xps, user_machine_xps, user_day_xps, user_hour_xps, user_totals IN EXCLUSIVE "
+            "MODE");
+      for (int64_t u : users) rebuildAggregates(tx, u);
+    }
     if (postgres) {
       // Explicit ids leave the sequences behind: the next live pulse would clash.
       tx.query("SELECT setval('pulses_id_seq', (SELECT COALESCE(MAX(id), 1) FROM pulses))");

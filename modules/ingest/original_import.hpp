@@ -32,7 +32,10 @@ class OriginalImport {
   // watermark, which must be AFTER and becomes THROUGH. Pulses at or below AFTER (a delta's
   // look-back) that are there already are skipped; a pulse whose id the target gave to a
   // pulse of its own meanwhile gets a new id. The answer names the users of look-back
-  // pulses that were stored (their aggregates need a rebuild too).
+  // pulses that were stored (their aggregates need a rebuild too). --add-to-aggregates (a
+  // delta after a finished run, whose aggregates hold every earlier pulse): the batch's
+  // sums are added to the aggregates in the same transaction, so import-finish rebuilds
+  // nobody.
   std::string pulses(const std::vector<std::string>& args);
   // import-finish SOURCE SNAPSHOT_AT_MS [--all|USER_ID...]: the deferred indexes built
   // again, the aggregates of those users rebuilt from the pulses (once per run, not per

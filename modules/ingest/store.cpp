@@ -43,11 +43,14 @@ LanguageRef languageWith(Q& q, const std::string& name) {
   throw Error(CS_E_DB, "language '" + name + "' could not be created");
 }
 
-void rebuildWhere(Tx& tx, const std::string& userFilter, const std::vector<Param>& params) {
-  // userFilter is "" or " WHERE p.user_id = $1"; the DELETEs use the same parameter.
+// userFilter is "" or " WHERE p.user_id = $1"; the DELETEs use the same parameter.
+void deleteAggregates(Tx& tx, const std::string& userFilter, const std::vector<Param>& params) {
   std::string del = userFilter.empty() ? "" : " WHERE user_id = $1";
   for (const char* t : {"user_language_xps", "user_machine_xps", "user_day_xps", "user_hour_xps", "user_totals"})
     tx.query(std::string("DELETE FROM ") + t + del, params);
+}
+
+void insertSumsBySql(Tx& tx, const std::string& userFilter, const std::vector<Param>& params) {
   std::string from = " FROM pulses p JOIN xps x ON x.pulse_id = p.id" + userFilter;
   // In key order: PostgreSQL's hash aggregation would scatter a user's rows over the heap
   // (a cache load of 50 users then read 3,246 pages for 5,000 day rows); SQLite's sorter
@@ -64,8 +67,12 @@ void rebuildWhere(Tx& tx, const std::string& userFilter, const std::vector<Param
   tx.query("INSERT INTO user_hour_xps (user_id, hour, xp) SELECT p.user_id, p.local_hour, SUM(x.amount)" + from +
                " GROUP BY p.user_id, p.local_hour ORDER BY 1, 2",
            params);
-  // The total is the sum of the language rows just written (the same xps): a second join
-  // of xps and pulses per user took 9 of the 14 s of rebuilding 1M pulses on SQLite.
+}
+
+// The total is the sum of the language rows just written (the same xps): a second join
+// of xps and pulses per user took 9 of the 14 s of rebuilding 1M pulses on SQLite. The last
+// pulse comes from the pulses (one without xps counts too).
+void insertTotals(Tx& tx, const std::string& userFilter, const std::vector<Param>& params) {
   tx.query(
       "INSERT INTO user_totals (user_id, xp, last_pulse_at) SELECT p.user_id, "
       "COALESCE((SELECT SUM(l.xp) FROM user_language_xps l WHERE l.user_id = p.user_id), 0), "
@@ -256,8 +263,7 @@ BatchStart startBatch(Tx& tx, const std::vector<const MachineAuth*>& auths, bool
 void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs, bool postgres,
                  const std::vector<int64_t>* given) {
   if (pulses.empty()) return;
-  std::map<std::pair<int64_t, int64_t>, int64_t> byLanguage, byMachine, byDay, byHour;
-  std::map<int64_t, std::pair<int64_t, int64_t>> totals;  // user -> (xp, last sent_at)
+  AggregateSums sums;
   std::vector<int64_t> ids =
       given && given->size() >= pulses.size() ? *given : allocatePulseIds(tx, pulses.size(), postgres);
   std::vector<Param> pulseValues, xpValues;
@@ -273,15 +279,10 @@ void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs
     for (const PendingXp& x : p->xps) {
       for (Param v : {Param(p->pulseId), Param(x.language.effectiveId), Param(x.language.id), Param(x.amount)})
         xpValues.push_back(v);
-      byLanguage[{p->userId, x.language.effectiveId}] += x.amount;
+      sums.addXp(p->userId, x.language.effectiveId, x.amount);
       sum += x.amount;
     }
-    byMachine[{p->userId, p->machineId}] += sum;
-    byDay[{p->userId, p->time.localDay}] += sum;
-    byHour[{p->userId, p->time.localHour}] += sum;
-    auto& t = totals[p->userId];
-    t.first += sum;
-    if (p->time.sentAtMs > t.second) t.second = p->time.sentAtMs;
+    sums.addPulse(p->userId, p->machineId, p->time.localDay, p->time.localHour, p->time.sentAtMs, sum);
   }
   insertRows(tx,
              "INSERT INTO pulses (id, user_id, machine_id, sent_at, sent_at_local, tz_offset, local_day, local_hour, "
@@ -289,30 +290,34 @@ void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs
              "", 9, pulseValues, postgres);
   insertRows(tx, "INSERT INTO xps (pulse_id, language_id, original_language_id, amount) VALUES ", "", 4, xpValues,
              postgres);
+  addToAggregates(tx, sums, postgres);
+}
+
+void addToAggregates(Tx& tx, const AggregateSums& sums, bool postgres) {
   // Fixed order of tables and keys: concurrent batches lock rows in the same order.
-  auto upsert = [&](const std::map<std::pair<int64_t, int64_t>, int64_t>& m, const char* head, const char* tail) {
+  auto upsert = [&](const std::vector<AggregateRow>& rows, const char* head, const char* tail) {
     std::vector<Param> v;
-    v.reserve(m.size() * 3);
-    for (const auto& [k, xp] : m) {
-      v.emplace_back(k.first);
-      v.emplace_back(k.second);
-      v.emplace_back(xp);
+    v.reserve(rows.size() * 3);
+    for (const AggregateRow& r : rows) {
+      v.emplace_back(r.user);
+      v.emplace_back(r.key);
+      v.emplace_back(r.xp);
     }
     insertRows(tx, head, tail, 3, v, postgres);
   };
-  upsert(byLanguage, "INSERT INTO user_language_xps (user_id, language_id, xp) VALUES ",
+  upsert(sums.languages(), "INSERT INTO user_language_xps (user_id, language_id, xp) VALUES ",
          " ON CONFLICT (user_id, language_id) DO UPDATE SET xp = user_language_xps.xp + excluded.xp");
-  upsert(byMachine, "INSERT INTO user_machine_xps (user_id, machine_id, xp) VALUES ",
+  upsert(sums.machines(), "INSERT INTO user_machine_xps (user_id, machine_id, xp) VALUES ",
          " ON CONFLICT (user_id, machine_id) DO UPDATE SET xp = user_machine_xps.xp + excluded.xp");
-  upsert(byDay, "INSERT INTO user_day_xps (user_id, day, xp) VALUES ",
+  upsert(sums.days(), "INSERT INTO user_day_xps (user_id, day, xp) VALUES ",
          " ON CONFLICT (user_id, day) DO UPDATE SET xp = user_day_xps.xp + excluded.xp");
-  upsert(byHour, "INSERT INTO user_hour_xps (user_id, hour, xp) VALUES ",
+  upsert(sums.hours(), "INSERT INTO user_hour_xps (user_id, hour, xp) VALUES ",
          " ON CONFLICT (user_id, hour) DO UPDATE SET xp = user_hour_xps.xp + excluded.xp");
   std::vector<Param> tv;
-  for (const auto& [u, t] : totals) {
-    tv.emplace_back(u);
-    tv.emplace_back(t.first);
-    tv.emplace_back(t.second);
+  for (const UserTotal& t : sums.totals()) {
+    tv.emplace_back(t.user);
+    tv.emplace_back(t.xp);
+    tv.emplace_back(t.lastPulseAt);
   }
   insertRows(tx, "INSERT INTO user_totals (user_id, xp, last_pulse_at) VALUES ",
              " ON CONFLICT (user_id) DO UPDATE SET xp = user_totals.xp + excluded.xp, last_pulse_at = CASE WHEN "
@@ -321,10 +326,16 @@ void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs
              3, tv, postgres);
 }
 
-void rebuildAggregates(Tx& tx, std::optional<int64_t> userId) {
-  if (userId) rebuildWhere(tx, " WHERE p.user_id = $1", {Param(*userId)});
-  else rebuildWhere(tx, "", {});
+void rebuildAggregates(Tx& tx, int64_t userId) {
+  const std::string filter = " WHERE p.user_id = $1";
+  deleteAggregates(tx, filter, {Param(userId)});
+  insertSumsBySql(tx, filter, {Param(userId)});
+  insertTotals(tx, filter, {Param(userId)});
 }
+
+void deleteEveryAggregate(Tx& tx) { deleteAggregates(tx, "", {}); }
+void insertEverySumBySql(Tx& tx) { insertSumsBySql(tx, "", {}); }
+void insertEveryTotal(Tx& tx) { insertTotals(tx, "", {}); }
 
 void rebuildLanguageAggregates(Tx& tx, int64_t languageId) {
   std::string users =

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "aggregate_sums.hpp"
 #include "schema.hpp"
 #include "common/timestamp.hpp"
 
@@ -81,8 +82,17 @@ std::vector<int64_t> insertRows(Tx& tx, const char* head, const char* tail, size
 void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs, bool postgres,
                  const std::vector<int64_t>* ids = nullptr);
 
-// Recomputes every aggregate of one user (or all users) from pulses and xps.
-void rebuildAggregates(Tx& tx, std::optional<int64_t> userId);
+// Adds the sums to the aggregate tables (upserts in key order).
+void addToAggregates(Tx& tx, const AggregateSums& sums, bool postgres);
+
+// Recomputes every aggregate of one user from pulses and xps (every user's:
+// aggregate_rebuild.hpp, from these parts).
+void rebuildAggregates(Tx& tx, int64_t userId);
+void deleteEveryAggregate(Tx& tx);
+// user_language_xps, user_machine_xps, user_day_xps and user_hour_xps by INSERT ... SELECT.
+void insertEverySumBySql(Tx& tx);
+// user_totals from user_language_xps (written first) and the pulses.
+void insertEveryTotal(Tx& tx);
 // Recomputes user_language_xps for the users that have xps originally sent as `languageId`.
 void rebuildLanguageAggregates(Tx& tx, int64_t languageId);
 

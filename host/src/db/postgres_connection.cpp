@@ -576,16 +576,18 @@ StatementAccess PostgresConnection::describeAccess(std::string_view sql, const c
       keyword == "VALUES" || keyword == "TABLE" || keyword == "MERGE") {
     explainInto(sql, params, n, out);
   } else if (keyword == "BEGIN" || keyword == "COMMIT" || keyword == "ROLLBACK" || keyword == "SAVEPOINT" ||
-             keyword == "RELEASE" || keyword == "START" || keyword == "END" || keyword == "SHOW") {
+             keyword == "RELEASE" || keyword == "START" || keyword == "END" || keyword == "SHOW" ||
+             (keyword == "SET" && sqltext::isSetLocal(sql))) {
     // no table
   } else if (keyword == "CREATE" || keyword == "ALTER" || keyword == "DROP" || keyword == "TRUNCATE" ||
-             keyword == "LOCK") {
+             keyword == "LOCK" || keyword == "ANALYZE") {
     sqltext::DdlTargets t = sqltext::ddlTargets(sql);
     if (!t.recognised) {
       out.unsupported = "this form of " + keyword;
       return out;
     }
-    const TableUse use = keyword == "TRUNCATE" || keyword == "LOCK" ? TableUse::Write : TableUse::Schema;
+    const TableUse use =
+        keyword == "TRUNCATE" || keyword == "LOCK" || keyword == "ANALYZE" ? TableUse::Write : TableUse::Schema;
     for (auto& name : t.tables) out.tables.push_back(touch(name, use));
     for (auto& index : t.indexes) {
       TableTouch i = touch(index, TableUse::Schema);

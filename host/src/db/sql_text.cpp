@@ -265,8 +265,17 @@ DdlTargets ddlTargets(std::string_view statement) {
     r.take("table");
     out.tables = r.names();
     out.recognised = !out.tables.empty();
+  } else if (r.take("analyze")) {  // without names it would cover every table
+    r.take("verbose");
+    out.tables = r.names();
+    out.recognised = !out.tables.empty();
   }
   return out;
+}
+
+bool isSetLocal(std::string_view statement) {
+  Reader r(tokenize(statement));
+  return r.take("set") && r.take("local");
 }
 
 }  // namespace codestats::host::db::sqltext

@@ -26,6 +26,11 @@ struct DdlTargets {
   std::string_view query;            // CREATE VIEW ... AS <query>: the query, to be checked as a read
 };
 // Identifiers come back lower case unless quoted; a qualified name keeps its schema ("s.t").
+// ANALYZE counts among them (statistics of named tables).
 DdlTargets ddlTargets(std::string_view statement);
+
+// SET LOCAL: a setting that ends with its transaction (a plain SET would stay on the pooled
+// connection for whoever uses it next).
+bool isSetLocal(std::string_view statement);
 
 }  // namespace codestats::host::db::sqltext
