@@ -1,6 +1,5 @@
 #include "admin_client.hpp"
 
-#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -8,6 +7,8 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
 
 #include <cstdlib>
 #include <iostream>
@@ -41,13 +42,15 @@ Reply AdminClient::call(const std::string& method, const std::string& path, cons
 }
 
 CommandResult AdminClient::run(const std::string& command, const std::vector<std::string>& args) const {
-  Poco::JSON::Object body;
-  Poco::JSON::Array list;
-  for (const auto& a : args) list.add(a);
-  body.set("args", list);
-  std::ostringstream s;
-  body.stringify(s);
-  Reply r = call("POST", "/admin/commands/" + command, s.str());
+  rapidjson::StringBuffer body;
+  rapidjson::Writer<rapidjson::StringBuffer> w(body);
+  w.StartObject();
+  w.Key("args");
+  w.StartArray();
+  for (const auto& a : args) w.String(a.data(), static_cast<rapidjson::SizeType>(a.size()));
+  w.EndArray();
+  w.EndObject();
+  Reply r = call("POST", "/admin/commands/" + command, std::string(body.GetString(), body.GetSize()));
   CommandResult out;
   out.status = r.status;
   try {
