@@ -38,15 +38,26 @@ AggregateSums sumUsers(Host& host, UserRange range) {
   }
 }
 
-// One pass for up to `perPass` pulses, else user ranges of about that many.
+// User ranges of at most `perPass` pulses each (the sums' memory), and for a big rebuild
+// at least kPipelinePasses of them: the writer inserts one pass's rows while the reader
+// sums the next.
+constexpr int64_t kPipelineFrom = 100000;
+constexpr int64_t kPipelinePasses = 4;
+
 std::vector<UserRange> planPasses(Host& host, int64_t perPass) {
   constexpr int64_t kMin = std::numeric_limits<int64_t>::min(), kMax = std::numeric_limits<int64_t>::max();
-  if (host.query("SELECT COUNT(*) FROM pulses")[0].i64(0) <= perPass) return {UserRange{kMin, kMax}};
-  Rows r = host.query("SELECT user_id, COUNT(*) FROM pulses GROUP BY user_id ORDER BY user_id");
-  std::vector<std::pair<int64_t, int64_t>> counts;
-  counts.reserve(r.size());
-  for (size_t i = 0; i < r.size(); ++i) counts.emplace_back(r[i].i64(0), r[i].i64(1));
-  std::vector<UserRange> passes = splitUsers(counts, perPass);
+  Rows c = host.query("SELECT COUNT(*), COALESCE(MIN(user_id), 0), COALESCE(MAX(user_id), 0) FROM pulses");
+  const int64_t pulses = c[0].i64(0);
+  std::vector<UserRange> passes;
+  if (pulses > perPass) {
+    Rows r = host.query("SELECT user_id, COUNT(*) FROM pulses GROUP BY user_id ORDER BY user_id");
+    std::vector<std::pair<int64_t, int64_t>> counts;
+    counts.reserve(r.size());
+    for (size_t i = 0; i < r.size(); ++i) counts.emplace_back(r[i].i64(0), r[i].i64(1));
+    passes = splitUsers(counts, perPass);
+  } else if (pulses >= kPipelineFrom) {
+    passes = evenUserRanges(c[0].i64(1), c[0].i64(2), kPipelinePasses);
+  }
   if (passes.empty()) return {UserRange{kMin, kMax}};
   passes.front().from = kMin;
   passes.back().to = kMax;
@@ -93,11 +104,17 @@ void rebuildEveryUser(Host& host, Tx& tx, bool postgres, int64_t pulsesPerPass,
     return;
   }
   std::vector<UserRange> passes = planPasses(host, pulsesPerPass);
-  auto first = std::async(std::launch::async, [&host, range = passes.front()] { return sumUsers(host, range); });
+  auto sumLater = [&host](UserRange range) {
+    return std::async(std::launch::async, [&host, range] { return sumUsers(host, range); });
+  };
+  auto next = sumLater(passes.front());
   alongside(tx);
   deleteEveryAggregate(tx);
-  insertSums(tx, first.get());
-  for (size_t i = 1; i < passes.size(); ++i) insertSums(tx, sumUsers(host, passes[i]));
+  for (size_t i = 0; i < passes.size(); ++i) {
+    AggregateSums sums = next.get();
+    if (i + 1 < passes.size()) next = sumLater(passes[i + 1]);  // summed while these are written
+    insertSums(tx, sums);
+  }
   insertEveryTotal(tx);
 }
 

@@ -53,4 +53,16 @@ std::vector<UserRange> splitUsers(const std::vector<std::pair<int64_t, int64_t>>
   return out;
 }
 
+std::vector<UserRange> evenUserRanges(int64_t first, int64_t last, int64_t parts) {
+  std::vector<UserRange> out;
+  if (last < first || parts < 1) return out;
+  const auto span = static_cast<unsigned __int128>(static_cast<__int128>(last) - first) + 1;
+  const auto width = static_cast<int64_t>((span + static_cast<unsigned>(parts) - 1) / static_cast<unsigned>(parts));
+  for (int64_t from = first;; from += width) {
+    const bool lastPart = static_cast<__int128>(last) - from < width;
+    out.push_back(UserRange{from, lastPart ? last : from + width - 1});
+    if (lastPart) return out;
+  }
+}
+
 }  // namespace codestats::ingest

@@ -66,5 +66,7 @@ struct UserRange {
   bool operator==(const UserRange&) const = default;
 };
 std::vector<UserRange> splitUsers(const std::vector<std::pair<int64_t, int64_t>>& pulsesPerUser, int64_t perPass);
+// `parts` ranges of equal width covering first..last (fewer when there are fewer ids).
+std::vector<UserRange> evenUserRanges(int64_t first, int64_t last, int64_t parts);
 
 }  // namespace codestats::ingest

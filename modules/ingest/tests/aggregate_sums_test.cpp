@@ -51,3 +51,11 @@ TEST_CASE("a rebuild's passes: consecutive user ranges of at most the pulses per
   CHECK(splitUsers(Counts{{1, 2}, {4, 25}, {8, 2}, {9, 2}}, 10) == std::vector<UserRange>{{1, 1}, {4, 4}, {8, 9}});
   CHECK(splitUsers(Counts{{3, 25}}, 10) == std::vector<UserRange>{{3, 3}});
 }
+
+TEST_CASE("a rebuild's pipeline: equal user id ranges", "[import]") {
+  CHECK(evenUserRanges(1, 10000, 4) == std::vector<UserRange>{{1, 2500}, {2501, 5000}, {5001, 7500}, {7501, 10000}});
+  CHECK(evenUserRanges(1, 10, 4) == std::vector<UserRange>{{1, 3}, {4, 6}, {7, 9}, {10, 10}});
+  CHECK(evenUserRanges(5, 6, 4) == std::vector<UserRange>{{5, 5}, {6, 6}});
+  CHECK(evenUserRanges(7, 7, 4) == std::vector<UserRange>{{7, 7}});
+  CHECK(evenUserRanges(8, 7, 4).empty());
+}
