@@ -4,31 +4,14 @@
 
 #include <codestats/json.hpp>
 
-#include <algorithm>
-#include <map>
-#include <optional>
 #include <set>
-#include <tuple>
+#include <stdexcept>
 
-#include "import_names.hpp"
+#include "account_import_plan.hpp"
+#include "batch_table.hpp"
 
 namespace codestats::web {
 namespace {
-
-struct SourceUser {
-  int64_t id = 0;
-  std::string username, password, termsVersion;
-  std::optional<std::string> email, gravatarEmail;
-  bool privateProfile = false;
-  int64_t insertedAt = 0, updatedAt = 0;
-};
-
-struct SourceMachine {
-  int64_t id = 0, userId = 0;
-  std::string name, apiSalt;
-  bool active = true;
-  int64_t insertedAt = 0, updatedAt = 0;
-};
 
 std::string str(const rapidjson::Value& o, const char* key) {
   auto it = o.FindMember(key);
@@ -51,14 +34,7 @@ bool flag(const rapidjson::Value& o, const char* key) {
   return it->value.GetBool();
 }
 
-// The original's highest ids: a new id goes above them, so it never takes the id of a row
-// a later batch keeps (else one taken id would move every following row to a new one).
-struct IdFloor {
-  int64_t users = 0, machines = 0;
-};
-
-void parseBatch(const std::string& json, std::vector<SourceUser>& users, std::vector<SourceMachine>& machines,
-                IdFloor& floor) {
+AccountBatch parseBatch(const std::string& json) {
   rapidjson::Document d;
   d.Parse(json.data(), json.size());
   if (d.HasParseError() || !d.IsObject()) throw Error(CS_E_INVALID, "the batch is not a JSON object");
@@ -67,239 +43,190 @@ void parseBatch(const std::string& json, std::vector<SourceUser>& users, std::ve
     if (it == d.MemberEnd() || !it->value.IsArray()) throw Error(CS_E_INVALID, std::string("missing array ") + key);
     return it->value.GetArray();
   };
+  AccountBatch batch;
   for (const auto& u : list("users")) {
     if (!u.IsObject()) throw Error(CS_E_INVALID, "a user is not an object");
-    users.push_back(SourceUser{num(u, "id"), str(u, "username"), str(u, "password"), str(u, "terms_version"),
-                               optStr(u, "email"), optStr(u, "gravatar_email"), flag(u, "private"),
-                               num(u, "inserted_at"), num(u, "updated_at")});
+    batch.users.push_back(SourceUser{num(u, "id"), str(u, "username"), str(u, "password"), str(u, "terms_version"),
+                                     optStr(u, "email"), optStr(u, "gravatar_email"), flag(u, "private"),
+                                     num(u, "inserted_at"), num(u, "updated_at")});
   }
   for (const auto& m : list("machines")) {
     if (!m.IsObject()) throw Error(CS_E_INVALID, "a machine is not an object");
-    machines.push_back(SourceMachine{num(m, "id"), num(m, "user_id"), str(m, "name"), str(m, "api_salt"),
-                                     flag(m, "active"), num(m, "inserted_at"), num(m, "updated_at")});
+    batch.machines.push_back(SourceMachine{num(m, "id"), num(m, "user_id"), str(m, "name"), str(m, "api_salt"),
+                                           flag(m, "active"), num(m, "inserted_at"), num(m, "updated_at")});
   }
   if (auto it = d.FindMember("id_floor"); it != d.MemberEnd()) {
     if (!it->value.IsObject()) throw Error(CS_E_INVALID, "id_floor must be an object");
-    floor.users = num(it->value, "users");
-    floor.machines = num(it->value, "machines");
+    batch.floor.users = num(it->value, "users");
+    batch.floor.machines = num(it->value, "machines");
   }
+  return batch;
 }
 
-using IdMap = std::map<int64_t, int64_t>;
-
-// What one batch does; `tx` is null in check mode (reads through the host, writes nothing).
-class AccountImport {
+// The batch's reads and writes: a few statements per batch whatever its size
+// (batch_table.hpp). `tx` is null in check mode (reads through the host, writes nothing).
+class AccountStore {
  public:
-  AccountImport(App& app, std::string source, Tx* tx, IdFloor floor)
-      : app_(app), source_(std::move(source)), tx_(tx), floor_(floor) {}
+  AccountStore(App& app, std::string source, Tx* tx)
+      : app_(app), source_(std::move(source)), tx_(tx), postgres_(app.host().dbBackend() == CS_DB_POSTGRES) {}
 
-  void run(const std::vector<SourceUser>& users, const std::vector<SourceMachine>& machines) {
-    loadMap("user", users_);
-    loadMap("machine", machines_);
-    loadImportedUsers();
-    for (const SourceUser& u : users) importUser(u);
-    std::map<int64_t, std::vector<std::pair<int64_t, std::string>>> byUser;
-    for (const SourceMachine& m : machines) byUser[m.userId].emplace_back(m.id, m.name);
-    std::map<int64_t, std::string> names;
-    for (const auto& [user, list] : byUser)
-      for (auto& [id, name] : uniqueMachineNames(list)) names[id] = name;
-    for (const SourceMachine& m : machines) importMachine(m, names[m.id]);
-    if (tx_ && app_.host().dbBackend() == CS_DB_POSTGRES) {
-      // Explicit ids leave the SERIAL sequences behind: the next signup would clash.
-      tx_->query("SELECT setval('users_id_seq', (SELECT COALESCE(MAX(id), 1) FROM users))");
-      tx_->query("SELECT setval('machines_id_seq', (SELECT COALESCE(MAX(id), 1) FROM machines))");
+  AccountTarget read(const AccountBatch& batch) {
+    AccountTarget t;
+    t.loweredNames.resize(batch.users.size());
+    t.sameNames.resize(batch.users.size());
+    // lower() by the database that enforces users_lower_username_index, not by us.
+    BatchTable names{{"i", "BIGINT"}, {"id", "BIGINT"}, {"username", "TEXT"}};
+    for (size_t i = 0; i < batch.users.size(); ++i)
+      names.add({static_cast<int64_t>(i), batch.users[i].id, batch.users[i].username});
+    run(names,
+        "SELECT v.i, lower(v.username), CASE WHEN EXISTS (SELECT 1 FROM users t WHERE t.id = v.id) THEN 1 ELSE 0 "
+        "END, u.id, u.username FROM v LEFT JOIN users u ON lower(u.username) = lower(v.username)",
+        {}, [&](const Row& row) {
+          auto i = static_cast<size_t>(row.i64(0));
+          if (i >= batch.users.size()) throw Error(CS_E_DB, "web.import-accounts: a row out of the batch");
+          t.loweredNames[i] = std::string(row.text(1));
+          if (row.i64(2)) t.takenUserIds.insert(batch.users[i].id);
+          if (!row.isNull(3)) t.sameNames[i].push_back({row.i64(3), std::string(row.text(4))});
+        });
+
+    // Joins from v (a batch's rows) to the tables' indexes: with `source_id IN (SELECT ...
+    // FROM v)` PostgreSQL scanned import_id_map per batch, 1-2.6 s a batch late in a first run.
+    std::set<int64_t> userIds, machineIds;
+    for (const SourceUser& u : batch.users) userIds.insert(u.id);
+    for (const SourceMachine& m : batch.machines) {
+      userIds.insert(m.userId);
+      machineIds.insert(m.id);
     }
+    run(ids(userIds),
+        "SELECT m.source_id, m.target_id, u.id, u.username, u.email, u.password_hash, u.private_profile, "
+        "u.terms_version, u.gravatar_email, lower(u.username) FROM v JOIN import_id_map m ON m.source = $1 AND "
+        "m.kind = 'user' AND m.source_id = v.id LEFT JOIN users u ON u.id = m.target_id",
+        {source_}, [&](const Row& row) {
+          t.userIds[row.i64(0)] = row.i64(1);
+          if (!row.isNull(2))
+            t.mappedUsers[row.i64(2)] =
+                StoredUser{std::string(row.text(3)), row.optText(4), std::string(row.text(5)), row.i64(6) != 0,
+                           std::string(row.text(7)), row.optText(8), std::string(row.text(9))};
+        });
+    BatchTable machines = ids(machineIds);
+    run(machines,
+        "SELECT m.source_id, m.target_id FROM v JOIN import_id_map m ON m.source = $1 AND m.kind = 'machine' AND "
+        "m.source_id = v.id",
+        {source_}, [&](const Row& row) { t.machineIds[row.i64(0)] = row.i64(1); });
+    run(machines, "SELECT t.id FROM v JOIN machines t ON t.id = v.id", {},
+        [&](const Row& row) { t.takenMachineIds.insert(row.i64(0)); });
+    Rows r = query("SELECT (SELECT COALESCE(MAX(id), 0) FROM users), (SELECT COALESCE(MAX(id), 0) FROM machines)", {});
+    t.maxUserId = r[0].i64(0);
+    t.maxMachineId = r[0].i64(1);
+    return t;
   }
 
-  std::string answer() const {
-    std::string out = "{\"users\":" + pairs(userPairs_) + ",\"machines\":" + pairs(machinePairs_) +
-                      ",\"kept_ids\":" + std::to_string(keptIds_) + ",\"clashes\":" + list(clashes_) +
-                      ",\"mapped\":" + list(mapped_) + ",\"renamed_machines\":" + list(renamed_) +
-                      ",\"odd_usernames\":" + list(oddUsernames_) + "}";
-    return out;
+  // Changed rows before new ones: a renamed row may free the name a new one takes.
+  void write(const AccountPlan& plan) {
+    run(users(plan.changedUsers),
+        "UPDATE users SET username = v.username, email = v.email, password_hash = v.password_hash, private_profile "
+        "= v.private_profile, terms_version = v.terms_version, gravatar_email = v.gravatar_email, updated_at = "
+        "v.updated_at FROM v WHERE users.id = v.id",
+        {});
+    run(users(plan.newUsers),
+        "INSERT INTO users (id, username, email, password_hash, private_profile, terms_version, gravatar_email, "
+        "inserted_at, updated_at) SELECT id, username, email, password_hash, private_profile, terms_version, "
+        "gravatar_email, inserted_at, updated_at FROM v",
+        {});
+    // Known machines as the original has them now (a regenerated key's salt); those that
+    // did not change are not written.
+    run(machines(plan.knownMachines),
+        "UPDATE machines SET user_id = v.user_id, name = v.name, active = v.active, api_salt = v.api_salt, "
+        "updated_at = v.updated_at FROM v WHERE machines.id = v.id AND (machines.user_id <> v.user_id OR "
+        "machines.name <> v.name OR machines.active <> v.active OR machines.api_salt <> v.api_salt OR "
+        "machines.updated_at <> v.updated_at)",
+        {});
+    run(machines(plan.newMachines),
+        "INSERT INTO machines (id, user_id, name, active, api_salt, inserted_at, updated_at) SELECT id, user_id, "
+        "name, active, api_salt, inserted_at, updated_at FROM v",
+        {});
+    BatchTable idMap{{"kind", "TEXT"}, {"source_id", "BIGINT"}, {"target_id", "BIGINT"}};
+    for (const IdMapRow& m : plan.idMap) idMap.add({m.kind, m.sourceId, m.targetId});
+    run(idMap,
+        "INSERT INTO import_id_map (source, kind, source_id, target_id) SELECT CAST($1 AS TEXT), kind, source_id, "
+        "target_id FROM v",
+        {source_});
+    if (postgres_)  // explicit ids leave the SERIAL sequences behind: the next signup would clash
+      tx_->query(
+          "SELECT setval('users_id_seq', (SELECT COALESCE(MAX(id), 1) FROM users)), setval('machines_id_seq', "
+          "(SELECT COALESCE(MAX(id), 1) FROM machines))");
+    for (const UserWrite& w : plan.events)
+      tx_->publish("user.changed", "{\"user_id\":" + std::to_string(w.target) +
+                                       ",\"username\":" + jsonString(w.user->username) +
+                                       ",\"private\":" + (w.user->privateProfile ? "true" : "false") + "}");
   }
-  bool clashed() const { return !clashes_.empty(); }
 
  private:
-  Rows read(const std::string& sql, std::initializer_list<Param> params) {
+  Rows query(const std::string& sql, const std::vector<Param>& params) {
     return tx_ ? tx_->query(sql, params) : app_.host().query(sql, params);
   }
-
-  void loadMap(const char* kind, IdMap& into) {
-    Rows r = read("SELECT source_id, target_id FROM import_id_map WHERE source = $1 AND kind = $2", {source_, kind});
-    for (size_t i = 0; i < r.size(); ++i) into[r[i].i64(0)] = r[i].i64(1);
+  void run(const BatchTable& table, const std::string& statement, const std::vector<Param>& params,
+           const std::function<void(const Row&)>& each = {}) {
+    table.run([this](const std::string& sql, const std::vector<Param>& p) { return query(sql, p); }, postgres_,
+              statement, params, each);
   }
-  void remember(const char* kind, int64_t sourceId, int64_t targetId) {
-    tx_->query("INSERT INTO import_id_map (source, kind, source_id, target_id) VALUES ($1, $2, $3, $4)",
-               {source_, kind, sourceId, targetId});
+  static BatchTable ids(const std::set<int64_t>& ids) {
+    BatchTable table{{"id", "BIGINT"}};
+    for (int64_t id : ids) table.add({id});
+    return table;
   }
-  // The columns a second run may update, as stored (the id map's users, read once per batch).
-  using UserRow = std::tuple<std::string, std::optional<std::string>, std::string, int64_t, std::string,
-                             std::optional<std::string>>;
-  static UserRow rowOf(const SourceUser& u) {
-    return {u.username, u.email, u.password, u.privateProfile ? 1 : 0, u.termsVersion, u.gravatarEmail};
-  }
-  void loadImportedUsers() {
-    if (users_.empty()) return;
-    Rows r = read(
-        "SELECT u.id, u.username, u.email, u.password_hash, u.private_profile, u.terms_version, u.gravatar_email FROM "
-        "users u JOIN import_id_map m ON m.target_id = u.id WHERE m.source = $1 AND m.kind = 'user'",
-        {source_});
-    auto opt = [&](size_t i, int c) {
-      return r[i].isNull(c) ? std::nullopt : std::optional<std::string>(std::string(r[i].text(c)));
-    };
-    for (size_t i = 0; i < r.size(); ++i)
-      imported_[r[i].i64(0)] = UserRow{std::string(r[i].text(1)), opt(i, 2), std::string(r[i].text(3)), r[i].i64(4),
-                                       std::string(r[i].text(5)), opt(i, 6)};
-  }
-
-  bool idFree(const char* table, int64_t id) {
-    return read(std::string("SELECT 1 FROM ") + table + " WHERE id = $1", {id}).empty();
-  }
-  // A mapped row's new id: above the target's ids and the original's.
-  int64_t freshId(const char* table, int64_t floor) {
-    Rows r = read(std::string("SELECT COALESCE(MAX(id), 0) FROM ") + table, {});
-    return std::max(r[0].i64(0), floor) + 1;
-  }
-
-  void importUser(const SourceUser& u) {
-    if (std::string why = usernameOddity(u.username); !why.empty())
-      oddUsernames_.push_back("{\"username\":" + jsonString(u.username) + ",\"kept\":true,\"reason\":" +
-                              jsonString("signup would refuse it (" + why + "); kept, its tokens carry it") + "}");
-    auto known = users_.find(u.id);
-    Rows same = read("SELECT id, username FROM users WHERE lower(username) = lower($1)", {u.username});
-    for (size_t i = 0; i < same.size(); ++i) {
-      if (known != users_.end() && same[i].i64(0) == known->second) continue;
-      clashes_.push_back(jsonString("username '" + u.username + "' (original id " + std::to_string(u.id) +
-                                    ") is taken by user '" + std::string(same[i].text(1)) + "' (id " +
-                                    std::to_string(same[i].i64(0)) + "), which was not imported from this source"));
+  static BatchTable users(const std::vector<UserWrite>& users) {
+    BatchTable table{{"id", "BIGINT"},           {"username", "TEXT"},           {"email", "TEXT"},
+                     {"password_hash", "TEXT"},  {"private_profile", "INTEGER"}, {"terms_version", "TEXT"},
+                     {"gravatar_email", "TEXT"}, {"inserted_at", "BIGINT"},      {"updated_at", "BIGINT"}};
+    for (const UserWrite& w : users) {
+      const SourceUser& u = *w.user;
+      table.add({w.target, u.username, u.email, u.password, u.privateProfile, u.termsVersion, u.gravatarEmail,
+                 u.insertedAt, u.updatedAt});
     }
-    int64_t target = 0;
-    if (known != users_.end()) {
-      target = known->second;
-      // Unchanged since the last run (every user, in a delta): no write, no user.changed.
-      auto now = imported_.find(target);
-      if (now != imported_.end() && now->second == rowOf(u)) {
-        userPairs_.emplace_back(u.id, target);
-        return;
-      }
-      if (tx_)
-        tx_->query(
-            "UPDATE users SET username = $1, email = $2, password_hash = $3, private_profile = $4, terms_version = "
-            "$5, gravatar_email = $6, updated_at = $7 WHERE id = $8",
-            {u.username, u.email, u.password, u.privateProfile ? 1 : 0, u.termsVersion, u.gravatarEmail, u.updatedAt,
-             target});
-    } else {
-      bool keep = idFree("users", u.id);
-      if (keep) ++keptIds_;
-      else
-        mapped_.push_back(jsonString("user '" + u.username + "': id " + std::to_string(u.id) +
-                                     " is taken in the target; a new id is given (its tokens carry the username "
-                                     "and machine ids, not the user id, so they keep working)"));
-      if (tx_ && clashes_.empty()) {
-        Rows r = tx_->query(
-            "INSERT INTO users (id, username, email, password_hash, private_profile, terms_version, gravatar_email, "
-            "inserted_at, updated_at) VALUES ($9, $1, $2, $3, $4, $5, $6, $7, $8) RETURNING id",
-            {u.username, u.email, u.password, u.privateProfile ? 1 : 0, u.termsVersion, u.gravatarEmail, u.insertedAt,
-             u.updatedAt, keep ? u.id : freshId("users", floor_.users)});
-        target = r[0].i64(0);
-        remember("user", u.id, target);
-      } else {
-        target = keep ? u.id : 0;  // check mode: not known yet
-      }
-      users_[u.id] = target;
-    }
-    userPairs_.emplace_back(u.id, target);
-    if (tx_)
-      tx_->publish("user.changed", "{\"user_id\":" + std::to_string(target) +
-                                       ",\"username\":" + jsonString(u.username) +
-                                       ",\"private\":" + (u.privateProfile ? "true" : "false") + "}");
+    return table;
   }
-
-  void importMachine(const SourceMachine& m, const std::string& name) {
-    auto owner = users_.find(m.userId);
-    if (owner == users_.end())
-      throw Error(CS_E_INVALID, "machine " + std::to_string(m.id) + ": its user " + std::to_string(m.userId) +
-                                    " is in no batch so far");
-    if (name != m.name)
-      renamed_.push_back("{\"machine_id\":" + std::to_string(m.id) + ",\"user_id\":" + std::to_string(m.userId) +
-                         ",\"from\":" + jsonString(m.name) + ",\"to\":" + jsonString(name) + "}");
-    auto known = machines_.find(m.id);
-    int64_t target = 0;
-    if (known != machines_.end()) {
-      target = known->second;
-      if (tx_)
-        tx_->query(
-            "UPDATE machines SET user_id = $1, name = $2, active = $3, api_salt = $4, updated_at = $5 WHERE id = $6",
-            {owner->second, name, m.active ? 1 : 0, m.apiSalt, m.updatedAt, target});
-    } else {
-      bool keep = idFree("machines", m.id);
-      if (keep) ++keptIds_;
-      else
-        mapped_.push_back(jsonString("machine '" + m.name + "' (user id " + std::to_string(m.userId) + "): id " +
-                                     std::to_string(m.id) +
-                                     " is taken in the target; a new id is given, so its API token changes (the "
-                                     "token carries the machine id): its owner must copy the new key"));
-      if (tx_ && clashes_.empty()) {
-        Rows r = tx_->query(
-            "INSERT INTO machines (id, user_id, name, active, api_salt, inserted_at, updated_at) VALUES ($7, $1, $2, "
-            "$3, $4, $5, $6) RETURNING id",
-            {owner->second, name, m.active ? 1 : 0, m.apiSalt, m.insertedAt, m.updatedAt,
-             keep ? m.id : freshId("machines", floor_.machines)});
-        target = r[0].i64(0);
-        remember("machine", m.id, target);
-      } else {
-        target = keep ? m.id : 0;
-      }
-      machines_[m.id] = target;
-    }
-    machinePairs_.emplace_back(m.id, target);
-  }
-
-  static std::string pairs(const std::vector<std::pair<int64_t, int64_t>>& v) {
-    std::string out = "[";
-    for (size_t i = 0; i < v.size(); ++i)
-      out += (i ? ",[" : "[") + std::to_string(v[i].first) + "," + std::to_string(v[i].second) + "]";
-    return out + "]";
-  }
-  static std::string list(const std::vector<std::string>& v) {
-    std::string out = "[";
-    for (size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + v[i];
-    return out + "]";
+  static BatchTable machines(const std::vector<MachineWrite>& machines) {
+    BatchTable table{{"id", "BIGINT"},     {"user_id", "BIGINT"},     {"name", "TEXT"},        {"active", "INTEGER"},
+                     {"api_salt", "TEXT"}, {"inserted_at", "BIGINT"}, {"updated_at", "BIGINT"}};
+    for (const MachineWrite& w : machines)
+      table.add({w.target, w.owner, w.name, w.machine->active, w.machine->apiSalt, w.machine->insertedAt,
+                 w.machine->updatedAt});
+    return table;
   }
 
   App& app_;
   std::string source_;
   Tx* tx_;
-  IdFloor floor_;
-  IdMap users_, machines_;
-  std::map<int64_t, UserRow> imported_;  // target id -> stored row, of users a run imported before
-  std::vector<std::pair<int64_t, int64_t>> userPairs_, machinePairs_;
-  int64_t keptIds_ = 0;
-  std::vector<std::string> clashes_, mapped_, renamed_, oddUsernames_;
+  bool postgres_;
 };
+
+AccountPlan plan(AccountStore& store, const AccountBatch& batch, bool write) {
+  try {
+    return planAccountImport(batch, store.read(batch), write);
+  } catch (const std::invalid_argument& e) {  // a machine whose user is in no batch so far
+    throw Error(CS_E_INVALID, e.what());
+  }
+}
 
 }  // namespace
 
 std::string cmdImportAccounts(App& app, const std::vector<std::string>& args) {
   if (args.size() != 3 || (args[1] != "check" && args[1] != "write"))
     throw Error(CS_E_INVALID, "usage: web.import-accounts SOURCE check|write JSON");
-  std::vector<SourceUser> users;
-  std::vector<SourceMachine> machines;
-  IdFloor floor;
-  parseBatch(args[2], users, machines, floor);
+  const AccountBatch batch = parseBatch(args[2]);
   if (args[1] == "check") {
-    AccountImport check(app, args[0], nullptr, floor);
-    check.run(users, machines);
-    return check.answer() + "\n";
+    AccountStore store(app, args[0], nullptr);
+    return plan(store, batch, false).answer() + "\n";
   }
   std::string answer;
   app.host().transaction([&](Tx& tx) {
-    AccountImport write(app, args[0], &tx, floor);
-    write.run(users, machines);
-    answer = write.answer();
-    // Nothing of the batch is kept: the caller checked first, so this is a race.
-    if (write.clashed()) throw Error(CS_E_CONFLICT, "refused, nothing written: " + answer);
+    AccountStore store(app, args[0], &tx);
+    AccountPlan p = plan(store, batch, true);
+    answer = p.answer();
+    // Nothing of the batch is written: the caller checked first, so this is a race.
+    if (p.clashed()) throw Error(CS_E_CONFLICT, "refused, nothing written: " + answer);
+    store.write(p);
   });
   // Tokens of these machines may have been cached with old salts (a second run).
   app.users().forgetIngestCredentials();

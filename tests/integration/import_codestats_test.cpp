@@ -16,6 +16,10 @@
 #include <sstream>
 #include <thread>
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
 #include "common/token.hpp"
 #include "db/postgres_connection.hpp"
 #include "web_fixture.hpp"
@@ -421,6 +425,103 @@ TEST_CASE("import-codestats: into a target with users, machines and pulses of it
       CHECK(site.count("users WHERE username = 'Nicd'") == 1);
       CHECK(site.count("users WHERE username = 'foo bar' AND private_profile = 1") == 1);
       CHECK(site.count("users WHERE username = 'twins' AND private_profile = 0") == 1);
+    }
+  }
+}
+
+namespace {
+
+// The usernames of the user.changed events the event probe recorded, in order, up to the
+// one for `last` (a user created after the run: every event before it has arrived).
+std::vector<std::string> changedUsers(const WebSite& site, const std::string& last) {
+  WebClient c = site.client();
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    auto events = Poco::JSON::Parser()
+                      .parse(c.get("/probe/events", {{"Accept", "application/json"}}).body)
+                      .extract<Poco::JSON::Array::Ptr>();
+    std::vector<std::string> names;
+    for (size_t i = 0; i < events->size(); ++i) {
+      auto e = events->getObject(static_cast<unsigned>(i));
+      if (e->getValue<std::string>("topic") != "user.changed") continue;
+      names.push_back(e->getObject("payload")->getValue<std::string>("username"));
+      if (names.back() == last) return names;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  FAIL("no user.changed for " << last);
+  return {};
+}
+
+}  // namespace
+
+TEST_CASE("import-codestats: a second run's batch mixing unchanged, changed, kept, mapped and renamed rows",
+          "[import][db]") {
+  if (!haveSourcePostgres()) return;
+  for (const auto& backend : testBackends()) {
+    DYNAMIC_SECTION(backend) {
+      Original original({"schema.sql", "rows.sql"});
+      WebSite site(backend, "web,ingest,event_probe",
+                   {"--set", "secret_key_base=" + kSecret, "--set",
+                    std::string("modules.event_probe.artifact=") + WEB_EVENT_PROBE});
+      // The target's own account takes user and machine id 1: the first run gives Nicd 8
+      // and Desktop 10 (above the original's 7 and 9).
+      site.run({"run", "web.create-user", "own"});
+      site.run({"run", "web.create-machine", "own", "box"});
+      std::string out;
+      REQUIRE(importInto(site, {original.conninfo()}, out) == 0);
+      REQUIRE(site.count("users WHERE id = 8 AND username = 'Nicd'") == 1);
+      REQUIRE(site.count("machines WHERE id = 10 AND name = 'Desktop'") == 1);
+      site.run({"run", "web.create-user", "after_first"});
+      CHECK(changedUsers(site, "after_first").size() == 1 + 7 + 1);  // own, the original's 7
+
+      // Meanwhile in the original: one user changed, three new ones (8 is Nicd's in the
+      // target and 9 after_first's: mapped, above the original's new highest, 12, which is
+      // free: kept), a new case-only twin whose id 10 is Desktop's in the target (renamed
+      // and mapped), and a machine with a free id.
+      original.exec(
+          "UPDATE users SET private_profile = true WHERE username = 'foo bar';"
+          "INSERT INTO users (id, username, password, inserted_at, updated_at, private_profile, terms_version) VALUES "
+          "(8, 'newbie', 'x', now(), now(), false, '2018-05-25'), (9, 'fresh', 'x', now(), now(), false, "
+          "'2018-05-25'), (12, 'keeper', 'x', now(), now(), false, '2018-05-25');"
+          "INSERT INTO machines (id, name, user_id, api_salt, active, inserted_at, updated_at) VALUES "
+          "(10, 'lapTop', 5, '$2b$12$IIIIIIIIIIIIIIIIIIIIII', true, now(), now()), "
+          "(11, 'new box', 8, '$2b$12$JJJJJJJJJJJJJJJJJJJJJJ', true, now(), now());");
+      REQUIRE(importInto(site, {original.conninfo()}, out) == 0);
+      INFO(out);
+      CHECK(contains(out, "'lapTop' -> 'lapTop (10)'"));
+      CHECK(contains(out, "'laptop' -> 'laptop (7)'"));  // the first run's twins, renamed alike
+      CHECK(contains(out, "user 'newbie': id 8 is taken in the target"));
+      CHECK(contains(out, "machine 'lapTop' (user id 5): id 10 is taken in the target"));
+      CHECK(contains(out, "user 'fresh': id 9 is taken in the target"));
+      CHECK_FALSE(contains(out, "user 'keeper'"));
+
+      // New ids above the original's highest (12 users, 11 machines), the target's and
+      // those given out before them in the batch.
+      CHECK(site.count("users WHERE id = 13 AND username = 'newbie'") == 1);
+      CHECK(site.count("users WHERE id = 14 AND username = 'fresh'") == 1);
+      CHECK(site.count("users WHERE id = 12 AND username = 'keeper'") == 1);
+      CHECK(site.count("machines WHERE id = 12 AND user_id = 5 AND name = 'lapTop (10)'") == 1);
+      CHECK(site.count("machines WHERE id = 11 AND user_id = 13 AND name = 'new box'") == 1);
+      CHECK(site.count("machines WHERE id = 7 AND name = 'laptop (7)'") == 1);
+      CHECK(site.count("users WHERE username = 'foo bar' AND private_profile = 1") == 1);
+      CHECK(site.count("import_id_map WHERE kind = 'user'") == 10);
+      CHECK(site.count("import_id_map WHERE kind = 'machine'") == 11);
+      CHECK(pulseWith(site, tokenOf("twins", 12, "$2b$12$IIIIIIIIIIIIIIIIIIIIII")).status == 201);
+      CHECK(pulseWith(site, tokenOf("newbie", 11, "$2b$12$JJJJJJJJJJJJJJJJJJJJJJ")).status == 201);
+
+      // user.changed for the changed and the new users only, in the batch's order.
+      site.run({"run", "web.create-user", "after_second"});
+      auto names = changedUsers(site, "after_second");
+      REQUIRE(names.size() >= 5);
+      CHECK(std::vector<std::string>(names.end() - 5, names.end()) ==
+            std::vector<std::string>{"foo bar", "newbie", "fresh", "keeper", "after_second"});
+      CHECK(names.size() == 9 + 5);
+
+      // A third run writes nothing and publishes nothing.
+      REQUIRE(importInto(site, {original.conninfo()}, out) == 0);
+      site.run({"run", "web.create-user", "after_third"});
+      names = changedUsers(site, "after_third");
+      CHECK(names.size() == 14 + 1);
     }
   }
 }
