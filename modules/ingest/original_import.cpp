@@ -322,11 +322,13 @@ std::string OriginalImport::pulses(const std::vector<std::string>& args) {
         ++xpsRows;
         xpSum += x.amount;
         pulseXp += x.amount;
-        sums.addXp(p->userId, x.languageId, x.amount);
+        if (addToSums) sums.addXp(p->userId, x.languageId, x.amount);
       }
       // As a rebuild counts them: no machine, day or hour row for a pulse without xps.
-      if (!p->xps.empty()) sums.addPulseRows(p->userId, p->machineId, p->time.localDay, p->time.localHour, pulseXp);
-      sums.addTotal(p->userId, p->time.sentAtMs, pulseXp);
+      if (addToSums) {
+        if (!p->xps.empty()) sums.addPulseRows(p->userId, p->machineId, p->time.localDay, p->time.localHour, pulseXp);
+        sums.addTotal(p->userId, p->time.sentAtMs, pulseXp);
+      }
     }
     insertRows(tx, "INSERT INTO xps (pulse_id, language_id, original_language_id, amount) VALUES ", "", 4, xpValues,
                postgres);
