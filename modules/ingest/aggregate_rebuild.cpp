@@ -65,14 +65,7 @@ std::vector<UserRange> planPasses(Host& host, int64_t perPass) {
 }
 
 void insertEvery(Tx& tx, const std::vector<AggregateRow>& rows, const char* head) {
-  std::vector<Param> v;
-  v.reserve(rows.size() * 3);
-  for (const AggregateRow& r : rows) {
-    v.emplace_back(r.user);
-    v.emplace_back(r.key);
-    v.emplace_back(r.xp);
-  }
-  insertRows(tx, head, "", 3, v, false);
+  insertAggregateRows(tx, rows, head, "", false);
 }
 
 void insertSums(Tx& tx, const AggregateSums& sums) {

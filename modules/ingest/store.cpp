@@ -293,17 +293,22 @@ void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs
   addToAggregates(tx, sums, postgres);
 }
 
+void insertAggregateRows(Tx& tx, const std::vector<AggregateRow>& rows, const char* head, const char* tail,
+                         bool postgres) {
+  std::vector<Param> v;
+  v.reserve(rows.size() * 3);
+  for (const AggregateRow& r : rows) {
+    v.emplace_back(r.user);
+    v.emplace_back(r.key);
+    v.emplace_back(r.xp);
+  }
+  insertRows(tx, head, tail, 3, v, postgres);
+}
+
 void addToAggregates(Tx& tx, const AggregateSums& sums, bool postgres) {
   // Fixed order of tables and keys: concurrent batches lock rows in the same order.
   auto upsert = [&](const std::vector<AggregateRow>& rows, const char* head, const char* tail) {
-    std::vector<Param> v;
-    v.reserve(rows.size() * 3);
-    for (const AggregateRow& r : rows) {
-      v.emplace_back(r.user);
-      v.emplace_back(r.key);
-      v.emplace_back(r.xp);
-    }
-    insertRows(tx, head, tail, 3, v, postgres);
+    insertAggregateRows(tx, rows, head, tail, postgres);
   };
   upsert(sums.languages(), "INSERT INTO user_language_xps (user_id, language_id, xp) VALUES ",
          " ON CONFLICT (user_id, language_id) DO UPDATE SET xp = user_language_xps.xp + excluded.xp");

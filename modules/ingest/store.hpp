@@ -82,6 +82,9 @@ std::vector<int64_t> insertRows(Tx& tx, const char* head, const char* tail, size
 void writePulses(Tx& tx, const std::vector<PendingPulse*>& pulses, int64_t nowMs, bool postgres,
                  const std::vector<int64_t>* ids = nullptr);
 
+// (user_id, key, xp) rows through insertRows: head "INSERT INTO t (user_id, k, xp) VALUES ".
+void insertAggregateRows(Tx& tx, const std::vector<AggregateRow>& rows, const char* head, const char* tail,
+                         bool postgres);
 // Adds the sums to the aggregate tables (upserts in key order).
 void addToAggregates(Tx& tx, const AggregateSums& sums, bool postgres);
 
