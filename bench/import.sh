@@ -10,9 +10,14 @@
 # Prints pulses/s of the full import with the CLI's time per stage, the seconds of the delta
 # import and of a run with nothing new. The original and the target share the PostgreSQL
 # server (two databases) for the postgres run.
+#   ROUNDS=N [BASE=DIR]: N rounds per backend on the same original, each round BASE's build
+#   (another build directory, e.g. of the commit before a change) then BUILD_DIR's, with the
+#   medians of the whole run, the delta and the run with nothing new per build at the end
+#   (this VM's speed drifts by tens of percent within minutes: compare interleaved rounds).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-build="${BUILD_DIR:-build}"
+build="${BUILD_DIR:-build}" base="${BASE:-}" rounds="${ROUNDS:-1}"
+results="$(mktemp /tmp/bench-import-results.XXXXXX)"
 users="${USERS:-10000}" pulses="${PULSES:-1000000}" delta="${DELTA:-10000}"
 delta_users="${DELTA_USERS:-$users}"
 which="${1:-both}"
@@ -41,7 +46,8 @@ add_delta() {  # DELTA more pulses (1 xps each) after the last, received now
 }
 
 run() {
-  local backend="$1" dir db=()
+  local backend="$1" build="$2" dir db=() full_s delta_s again_s
+  echo "-- $backend, $build (load $(cut -d' ' -f1-3 /proc/loadavg))"
   dir="$(mktemp -d /tmp/bench-import.XXXXXX)"
   if [ "$backend" = postgres ]; then
     pg -U postgres -d app -c "DROP DATABASE IF EXISTS target" -c "CREATE DATABASE target OWNER app" >/dev/null
@@ -56,25 +62,47 @@ run() {
   "$build/bin/codestatsctl" --var-dir "$dir" import-codestats "$src" >"$dir/import.out"
   t1=$(date +%s.%N)
   grep -E "^(users|pulses|aggregates|cache):|done in|pulses  |time  " "$dir/import.out" | sed "s/^/  $backend: /"
-  awk -v a="$t0" -v b="$t1" -v n="$pulses" -v be="$backend" \
-    'BEGIN { printf "%s: full import %.1f s, %.0f pulses/s (the whole run: accounts, pulses, aggregates, cache)\n", be, b - a, n / (b - a) }'
+  full_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  awk -v s="$full_s" -v n="$pulses" -v be="$backend" \
+    'BEGIN { printf "%s: full import %.1f s, %.0f pulses/s (the whole run: accounts, pulses, aggregates, cache)\n", be, s, n / s }'
   add_delta
   t0=$(date +%s.%N)
   "$build/bin/codestatsctl" --var-dir "$dir" import-codestats "$src" >"$dir/delta.out"
   t1=$(date +%s.%N)
   grep -E "pulses  |time  " "$dir/delta.out" | sed "s/^/  $backend delta: /"
-  awk -v a="$t0" -v b="$t1" -v n="$delta" -v be="$backend" \
-    'BEGIN { printf "%s: delta import of %d pulses %.1f s\n", be, n, b - a }'
+  delta_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  echo "$backend: delta import of $delta pulses $delta_s s"
   t0=$(date +%s.%N)
   "$build/bin/codestatsctl" --var-dir "$dir" import-codestats "$src" >"$dir/again.out"
   t1=$(date +%s.%N)
-  awk -v a="$t0" -v b="$t1" -v be="$backend" 'BEGIN { printf "%s: a run with nothing new %.1f s\n", be, b - a }'
+  again_s=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }')
+  echo "$backend: a run with nothing new $again_s s"
+  echo "$backend $build $full_s $delta_s $again_s" >>"$results"
   "$build/bin/codestatsctl" --var-dir "$dir" import-codestats "$src" --verify | head -3 | sed "s/^/  $backend: /"
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$dir"
   pg -U app -d original -c "DELETE FROM xps WHERE pulse_id > $pulses; DELETE FROM pulses WHERE id > $pulses" >/dev/null
 }
 
+medians() {  # per backend and build: the medians of the rounds
+  sort -k1,2 -k3n "$results" | awk -v n="$pulses" '
+    { key = $1 " " $2; full[key, ++c[key]] = $3; delta[key, c[key]] = $4; again[key, c[key]] = $5 }
+    function med(a, k, m,   i, v, t, j) {
+      for (i = 1; i <= m; i++) v[i] = a[k, i]
+      for (i = 1; i <= m; i++) for (j = i + 1; j <= m; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
+      return m % 2 ? v[(m + 1) / 2] : (v[m / 2] + v[m / 2 + 1]) / 2
+    }
+    END { for (k in c) printf "median of %d: %s: full import %.1f s (%.0f pulses/s), delta %.1f s, nothing new %.1f s\n",
+            c[k], k, med(full, k, c[k]), n / med(full, k, c[k]), med(delta, k, c[k]), med(again, k, c[k]) }'
+}
+
 setup_original
-[ "$which" = postgres ] || run sqlite
-[ "$which" = sqlite ] || run postgres
+for backend in sqlite postgres; do
+  [ "$which" = both ] || [ "$which" = "$backend" ] || continue
+  for _ in $(seq "$rounds"); do
+    [ -z "$base" ] || run "$backend" "$base"
+    run "$backend" "$build"
+  done
+done
+[ "$rounds" = 1 ] && [ -z "$base" ] || medians
+rm -f "$results"
