@@ -9,33 +9,66 @@ void AggregateSums::addPulse(int64_t user, int64_t machine, int64_t day, int64_t
   addTotal(user, sentAt, xp);
 }
 
-void AggregateSums::addTotal(int64_t user, int64_t sentAt, int64_t xp) {
-  auto& t = totals_[user];
-  t.first += xp;
-  if (sentAt > t.second) t.second = sentAt;
-}
-
 void AggregateSums::addPulseRows(int64_t user, int64_t machine, int64_t day, int64_t hour, int64_t xp) {
-  machines_[{user, machine}] += xp;
-  days_[{user, day}] += xp;
-  hours_[{user, hour}] += xp;
+  PerUser& u = of(user);
+  add(u.machines, machine, xp);
+  add(u.hours, hour, xp);
+  u.days.emplace_back(day, xp);
 }
 
-std::vector<AggregateRow> AggregateSums::sorted(const Map& m) {
+void AggregateSums::addTotal(int64_t user, int64_t sentAt, int64_t xp) {
+  PerUser& u = of(user);
+  u.totalXp += xp;
+  if (!u.hasTotal || sentAt > u.lastPulseAt) u.lastPulseAt = sentAt;
+  u.hasTotal = true;
+}
+
+AggregateSums::PerUser& AggregateSums::of(int64_t user) {
+  if (lastSlot_ != SIZE_MAX && user == lastUser_) return users_[lastSlot_].second;
+  auto [it, fresh] = slot_.try_emplace(user, users_.size());
+  if (fresh) users_.emplace_back(user, PerUser{});
+  lastUser_ = user;
+  lastSlot_ = it->second;
+  return users_[lastSlot_].second;
+}
+
+void AggregateSums::add(Sums& sums, int64_t key, int64_t xp) {
+  for (auto& [k, sum] : sums)
+    if (k == key) {
+      sum += xp;
+      return;
+    }
+  sums.emplace_back(key, xp);
+}
+
+std::vector<size_t> AggregateSums::usersInOrder() const {
+  std::vector<size_t> order(users_.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(), [this](size_t a, size_t b) { return users_[a].first < users_[b].first; });
+  return order;
+}
+
+std::vector<AggregateRow> AggregateSums::rows(Sums PerUser::*table) const {
   std::vector<AggregateRow> out;
-  out.reserve(m.size());
-  for (const auto& [k, xp] : m) out.push_back(AggregateRow{k.first, k.second, xp});
-  std::sort(out.begin(), out.end(), [](const AggregateRow& a, const AggregateRow& b) {
-    return a.user != b.user ? a.user < b.user : a.key < b.key;
-  });
+  Sums keys;
+  for (size_t i : usersInOrder()) {
+    const auto& [user, sums] = users_[i];
+    keys = sums.*table;
+    std::sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    for (const auto& [key, xp] : keys) {
+      if (!out.empty() && out.back().user == user && out.back().key == key) out.back().xp += xp;  // days
+      else out.push_back(AggregateRow{user, key, xp});
+    }
+  }
   return out;
 }
 
 std::vector<UserTotal> AggregateSums::totals() const {
   std::vector<UserTotal> out;
-  out.reserve(totals_.size());
-  for (const auto& [user, t] : totals_) out.push_back(UserTotal{user, t.first, t.second});
-  std::sort(out.begin(), out.end(), [](const UserTotal& a, const UserTotal& b) { return a.user < b.user; });
+  for (size_t i : usersInOrder()) {
+    const auto& [user, sums] = users_[i];
+    if (sums.hasTotal) out.push_back(UserTotal{user, sums.totalXp, sums.lastPulseAt});
+  }
   return out;
 }
 

@@ -27,7 +27,7 @@ struct UserTotal {
 
 class AggregateSums {
  public:
-  void addXp(int64_t user, int64_t language, int64_t amount) { languages_[{user, language}] += amount; }
+  void addXp(int64_t user, int64_t language, int64_t amount) { add(of(user).languages, language, amount); }
   // One pulse with the sum of its xps: addPulseRows and addTotal.
   void addPulse(int64_t user, int64_t machine, int64_t day, int64_t hour, int64_t sentAt, int64_t xp);
   // Its machine, day and hour rows (a rebuild makes none for a pulse without xps).
@@ -37,25 +37,32 @@ class AggregateSums {
 
   // In key order (user, then key): PostgreSQL then locks the rows of concurrent batches in
   // one order (no deadlock), and SQLite appends to its tables clustered by that key.
-  std::vector<AggregateRow> languages() const { return sorted(languages_); }
-  std::vector<AggregateRow> machines() const { return sorted(machines_); }
-  std::vector<AggregateRow> days() const { return sorted(days_); }
-  std::vector<AggregateRow> hours() const { return sorted(hours_); }
+  std::vector<AggregateRow> languages() const { return rows(&PerUser::languages); }
+  std::vector<AggregateRow> machines() const { return rows(&PerUser::machines); }
+  std::vector<AggregateRow> days() const { return rows(&PerUser::days); }
+  std::vector<AggregateRow> hours() const { return rows(&PerUser::hours); }
   std::vector<UserTotal> totals() const;
-  bool empty() const { return languages_.empty() && machines_.empty() && totals_.empty(); }
+  bool empty() const { return users_.empty(); }
 
  private:
-  struct KeyHash {
-    size_t operator()(const std::pair<int64_t, int64_t>& k) const noexcept {
-      uint64_t h = static_cast<uint64_t>(k.first) * 0x9E3779B97F4A7C15ULL;
-      return static_cast<size_t>((h ^ (h >> 29)) + static_cast<uint64_t>(k.second) * 0xBF58476D1CE4E5B9ULL);
-    }
+  using Sums = std::vector<std::pair<int64_t, int64_t>>;  // (key, xp)
+  // Per user, small vectors rather than one hash map per table: a rebuild adds millions of
+  // rows, and a user has few languages, machines and hours (found by a short scan). Days
+  // are many: appended, and summed per key when the rows are read.
+  struct PerUser {
+    Sums languages, machines, hours, days;
+    int64_t totalXp = 0, lastPulseAt = 0;
+    bool hasTotal = false;
   };
-  using Map = std::unordered_map<std::pair<int64_t, int64_t>, int64_t, KeyHash>;
-  static std::vector<AggregateRow> sorted(const Map& m);
+  PerUser& of(int64_t user);
+  static void add(Sums& sums, int64_t key, int64_t xp);
+  std::vector<AggregateRow> rows(Sums PerUser::*table) const;
+  std::vector<size_t> usersInOrder() const;
 
-  Map languages_, machines_, days_, hours_;
-  std::unordered_map<int64_t, std::pair<int64_t, int64_t>> totals_;  // user -> (xp, last sent_at)
+  std::vector<std::pair<int64_t, PerUser>> users_;  // in order of first appearance
+  std::unordered_map<int64_t, size_t> slot_;        // user -> index in users_
+  int64_t lastUser_ = 0;
+  size_t lastSlot_ = SIZE_MAX;  // the previous row's user: rows of one user often follow each other
 };
 
 // A rebuild's passes: consecutive user id ranges of at most `perPass` pulses each (a user
