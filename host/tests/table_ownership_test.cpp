@@ -79,10 +79,6 @@ TEST_CASE("each backend names the tables a statement reads and writes", "[db][ow
         CHECK(touches(a, "pulses", TableUse::Write));
         CHECK(touches(a, "users", TableUse::Write));
         CHECK(a.unsupported.empty());
-        a = c->describeAccess("SET LOCAL work_mem = '64MB'", nullptr, 0);
-        CHECK(a.unsupported.empty());
-        CHECK(a.tables.empty());
-        CHECK_FALSE(c->describeAccess("SET work_mem = '64MB'", nullptr, 0).unsupported.empty());
         CHECK_FALSE(c->describeAccess("ANALYZE", nullptr, 0).unsupported.empty());
       }
 

@@ -83,10 +83,6 @@ void rebuildEveryUser(Host& host, Tx& tx, bool postgres, int64_t pulsesPerPass,
     // Concurrent pulse batches add to these rows: they wait for the rewrite.
     tx.query(
         "LOCK TABLE user_language_xps, user_machine_xps, user_day_xps, user_hour_xps, user_totals IN EXCLUSIVE MODE");
-    // The sorts of millions of rows (and the index builds of an import) in memory rather
-    // than in temporary files: 11.8 -> 8.8 s for 1M pulses (bench/README.md).
-    tx.query("SET LOCAL work_mem = '256MB'");
-    tx.query("SET LOCAL maintenance_work_mem = '256MB'");
     alongside(tx);
     deleteEveryAggregate(tx);
     insertEverySumBySql(tx);

@@ -576,8 +576,7 @@ StatementAccess PostgresConnection::describeAccess(std::string_view sql, const c
       keyword == "VALUES" || keyword == "TABLE" || keyword == "MERGE") {
     explainInto(sql, params, n, out);
   } else if (keyword == "BEGIN" || keyword == "COMMIT" || keyword == "ROLLBACK" || keyword == "SAVEPOINT" ||
-             keyword == "RELEASE" || keyword == "START" || keyword == "END" || keyword == "SHOW" ||
-             (keyword == "SET" && sqltext::isSetLocal(sql))) {
+             keyword == "RELEASE" || keyword == "START" || keyword == "END" || keyword == "SHOW") {
     // no table
   } else if (keyword == "CREATE" || keyword == "ALTER" || keyword == "DROP" || keyword == "TRUNCATE" ||
              keyword == "LOCK" || keyword == "ANALYZE") {

@@ -273,9 +273,4 @@ DdlTargets ddlTargets(std::string_view statement) {
   return out;
 }
 
-bool isSetLocal(std::string_view statement) {
-  Reader r(tokenize(statement));
-  return r.take("set") && r.take("local");
-}
-
 }  // namespace codestats::host::db::sqltext

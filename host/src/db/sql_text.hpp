@@ -29,8 +29,4 @@ struct DdlTargets {
 // ANALYZE counts among them (statistics of named tables).
 DdlTargets ddlTargets(std::string_view statement);
 
-// SET LOCAL: a setting that ends with its transaction (a plain SET would stay on the pooled
-// connection for whoever uses it next).
-bool isSetLocal(std::string_view statement);
-
 }  // namespace codestats::host::db::sqltext
