@@ -19,6 +19,7 @@
 
 #include "backends.hpp"
 #include "host_process.hpp"
+#include "raw_http_connection.hpp"
 #include "ws_client.hpp"
 
 using namespace codestats::test;
@@ -160,6 +161,49 @@ TEST_CASE("an upgrade hands sockets, module state and live joins to a new proces
       u.waitXp(20);
     }
   }
+}
+
+// A draining host (after an upgrade, as after SIGTERM) tells every client it still answers
+// that the connection ends, so none sends another request on a connection that is about to
+// close. Both requests here run on the full path (the fast lane's answers said so already).
+TEST_CASE("a draining host answers with Connection: close", "[upgrade]") {
+  HostProcess h({"--set", "modules=hello", "--set", "modules.hello.artifact=" + fixture("hello_v1"), "--set",
+                 "http.drain_ms=30000"});
+  const int port = h.httpPort();
+  RawHttpConnection held(port), control(port);
+  held.send("GET /hello/hold HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto end = Clock::now() + std::chrono::seconds(30);
+  std::string holding;
+  do {
+    control.send("GET /hello/holding HTTP/1.1\r\nHost: x\r\n\r\n");
+    holding = control.readResponse().body;
+  } while (holding != "1" && Clock::now() < end);
+  REQUIRE(holding == "1");
+
+  // Draining: new connections are refused; the two open ones are still served.
+  REQUIRE(::kill(h.pid(), SIGTERM) == 0);
+  bool refused = false;
+  while (!refused && Clock::now() < end) {
+    try {
+      RawHttpConnection probe(port);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    } catch (const std::runtime_error&) {
+      refused = true;
+    }
+  }
+  REQUIRE(refused);
+  control.send("POST /hello/release HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  RawResponse released = control.readResponse();
+  CHECK(released.status == 204);
+  CHECK(released.header("Connection") == "Close");
+  CHECK(control.waitForEnd(5000) == PeerEnd::Closed);
+  RawResponse answer = held.readResponse(30000);
+  CHECK(answer.status == 200);
+  CHECK(answer.header("Connection") == "Close");
+  CHECK(held.waitForEnd(5000) == PeerEnd::Closed);
+  const int status = h.stop();
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("a successor that fails to start leaves the running host serving", "[upgrade]") {

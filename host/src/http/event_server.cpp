@@ -285,6 +285,8 @@ void EventServer::loop() {
 }
 
 void EventServer::startDrain() {
+  // First, so that once a connection is refused every answer says Connection: close.
+  draining_.store(true, std::memory_order_release);
   // What the kernel already accepted is served, not reset; unless a successor shares the
   // listening socket (accepting was paused for it), which serves those.
   if (!acceptPaused_) {
@@ -294,7 +296,6 @@ void EventServer::startDrain() {
   ::close(listenFd_);  // from now on a connection is refused: a proxy may retry it elsewhere
   listenFd_ = -1;
   drainUntilMs_ = steadyMs() + options_.drainMs;
-  draining_.store(true, std::memory_order_release);
 }
 
 bool EventServer::drained(int64_t nowMs) const {
@@ -619,7 +620,7 @@ void EventServer::runHandOff(const ConnectionPtr& c) {
   bool again = false, detached = false;
   const int fd = ::dup(c->fd);
   if (fd >= 0) {
-    auto* impl = new HandoffSocketImpl(fd, std::move(c->in), kKeepAliveLingerMs, &handOffsWaiting_);
+    auto* impl = new HandoffSocketImpl(fd, std::move(c->in), kKeepAliveLingerMs, &handOffsWaiting_, &draining_);
     c->in.clear();
     Poco::Net::StreamSocket socket(impl);  // owns impl (and fd); a hub may keep it
     try {
