@@ -109,3 +109,29 @@ TEST_CASE("module states and socket states survive their encoding", "[upgrade]")
   truncated.pop_back();
   CHECK_THROWS_AS(decodeSocketStates(truncated), HandoverError);
 }
+
+// The old host sends keep-alive connections from its event loop while it drains: a new host
+// that stops reading must not hold that loop.
+TEST_CASE("a send to a peer that stopped reading fails after the send timeout", "[upgrade]") {
+  Pair p;
+  p.a->setSendTimeout(100ms);
+  const std::string body(1 << 20, 'x');  // more than the socket buffers hold
+  CHECK_THROWS_AS(p.a->send("http-connections", body), HandoverError);
+}
+
+// The new host's thread that receives keep-alive connections is stopped at its shutdown.
+TEST_CASE("interrupt ends a receive that waits on another thread", "[upgrade]") {
+  Pair p;
+  bool failed = false;  // (Catch's assertions are not for other threads)
+  std::thread waiter([&] {
+    try {
+      p.b->receive(60s);
+    } catch (const HandoverError&) {
+      failed = true;
+    }
+  });
+  std::this_thread::sleep_for(50ms);  // (also passes when the interrupt comes first)
+  p.b->interrupt();
+  waiter.join();
+  CHECK(failed);
+}

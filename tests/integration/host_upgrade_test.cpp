@@ -1,7 +1,8 @@
 // Replacing the host process under traffic (codestatsctl upgrade, SIGUSR2; docs/operations.md,
 // "Upgrading the host"): the successor serves on the same ports with the modules' state,
-// WebSockets stay open and keep receiving, a successor that fails leaves the running host
-// serving, two upgrades at once are refused, and systemd hears the new main PID.
+// WebSockets stay open and keep receiving, idle keep-alive connections (also ones holding
+// half a request) are served by the successor, a successor that fails leaves the running
+// host serving, two upgrades at once are refused, and systemd hears the new main PID.
 #include <catch2/catch.hpp>
 
 #include <Poco/JSON/Object.h>
@@ -19,6 +20,7 @@
 
 #include "backends.hpp"
 #include "host_process.hpp"
+#include "raw_http_connection.hpp"
 #include "ws_client.hpp"
 
 using namespace codestats::test;
@@ -87,6 +89,19 @@ std::unique_ptr<WsClient> joinAlice(int port) {
   REQUIRE(reply->find(R"("status":"ok")") != std::string::npos);
   return ws;
 }
+
+// The bytes of a pulse request (one keep-alive HTTP/1.1 request on the fast lane).
+std::string pulseRequest(const std::string& token, int xp) {
+  const std::string body =
+      R"({"coded_at":")" + codedAtAgo(5, 0) + R"(","xps":[{"language":"C++","xp":)" + std::to_string(xp) + "}]}";
+  return "POST /api/my/pulses HTTP/1.1\r\nHost: codestats.test\r\nX-API-Token: " + token +
+         "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body;
+}
+
+std::string profileRequest() { return "GET /api/users/alice HTTP/1.1\r\nHost: codestats.test\r\n\r\n"; }
+
+// Which process answered: request ids start with a random prefix per process (8 hex digits).
+std::string answeredBy(const RawResponse& r) { return r.header("X-Request-Id").substr(0, 8); }
 
 // A stand-in for a broken build: exits at once.
 std::string writeScript(const std::string& dir, const std::string& name, const std::string& body) {
@@ -160,6 +175,114 @@ TEST_CASE("an upgrade hands sockets, module state and live joins to a new proces
       u.waitXp(20);
     }
   }
+}
+
+TEST_CASE("idle keep-alive connections, also with half a request, are served by the new host", "[upgrade]") {
+  for (const auto& backend : testBackends()) {
+    SECTION(backend) {
+      UpgradeHost u(backend);
+      const int port = u.h->httpPort();
+      // Kept alive after a page request (the full path) and after a pulse (the fast lane).
+      RawHttpConnection afterPage(port), afterPulse(port), halfPulse(port), halfHead(port);
+      afterPage.send(profileRequest());
+      RawResponse page = afterPage.readResponse();
+      REQUIRE(page.status == 200);
+      REQUIRE(page.header("Connection") == "Keep-Alive");
+      const std::string oldHost = answeredBy(page);
+      afterPulse.send(pulseRequest(u.token, 1));
+      RawResponse pulse = afterPulse.readResponse();
+      REQUIRE(pulse.status == 201);
+      REQUIRE(pulse.header("Connection") == "Keep-Alive");
+      // Half a request before the upgrade, the rest after it: the head and part of the body
+      // of a pulse, and part of the head of a page request.
+      const std::string second = pulseRequest(u.token, 2);
+      const size_t cut = second.size() - 10;
+      halfPulse.send(second.substr(0, cut));
+      const std::string third = profileRequest();
+      halfHead.send(third.substr(0, 20));
+
+      const pid_t oldPid = u.h->pid();
+      auto outcome = json(u.run({"upgrade"}));
+      const pid_t newPid = outcome->getValue<int>("new_pid");
+      // The old host has drained and exited: whatever answers now is the new one.
+      int status = u.h->followSuccessor();
+      REQUIRE(WIFEXITED(status));
+      CHECK(WEXITSTATUS(status) == 0);
+      REQUIRE(u.h->pid() == newPid);
+      REQUIRE(newPid != oldPid);
+      RawHttpConnection fresh(port);
+      fresh.send(profileRequest());
+      const std::string newHost = answeredBy(fresh.readResponse());
+      REQUIRE(newHost != oldHost);
+
+      // The same sockets, each with a POST (or the rest of its request), answered by it.
+      afterPage.send(pulseRequest(u.token, 4));
+      RawResponse a = afterPage.readResponse();
+      CHECK(a.status == 201);
+      CHECK(a.header("Connection") == "Keep-Alive");
+      CHECK(answeredBy(a) == newHost);
+      afterPulse.send(pulseRequest(u.token, 8));
+      RawResponse b = afterPulse.readResponse();
+      CHECK(b.status == 201);
+      CHECK(answeredBy(b) == newHost);
+      halfPulse.send(second.substr(cut));
+      RawResponse c = halfPulse.readResponse();
+      CHECK(c.status == 201);
+      CHECK(answeredBy(c) == newHost);
+      halfHead.send(third.substr(20));
+      RawResponse d = halfHead.readResponse();
+      CHECK(d.status == 200);
+      CHECK(answeredBy(d) == newHost);
+      // And they stay usable.
+      afterPulse.send(profileRequest());
+      CHECK(afterPulse.readResponse().status == 200);
+      u.waitXp(1 + 2 + 4 + 8);
+    }
+  }
+}
+
+// The other half of moving keep-alive connections: a draining host (after an upgrade, as
+// after SIGTERM) tells every client it still answers that the connection ends, so none sends
+// another request on a connection that is about to close. Both requests here run on the
+// full path (the fast lane's answers said so already).
+TEST_CASE("a draining host answers with Connection: close", "[upgrade]") {
+  HostProcess h({"--set", "modules=hello", "--set", "modules.hello.artifact=" + fixture("hello_v1"), "--set",
+                 "http.drain_ms=30000"});
+  const int port = h.httpPort();
+  RawHttpConnection held(port), control(port);
+  held.send("GET /hello/hold HTTP/1.1\r\nHost: x\r\n\r\n");
+  const auto end = Clock::now() + std::chrono::seconds(30);
+  std::string holding;
+  do {
+    control.send("GET /hello/holding HTTP/1.1\r\nHost: x\r\n\r\n");
+    holding = control.readResponse().body;
+  } while (holding != "1" && Clock::now() < end);
+  REQUIRE(holding == "1");
+
+  // Draining: new connections are refused; the two open ones are still served.
+  REQUIRE(::kill(h.pid(), SIGTERM) == 0);
+  bool refused = false;
+  while (!refused && Clock::now() < end) {
+    try {
+      RawHttpConnection probe(port);
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    } catch (const std::runtime_error&) {
+      refused = true;
+    }
+  }
+  REQUIRE(refused);
+  control.send("POST /hello/release HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n");
+  RawResponse released = control.readResponse();
+  CHECK(released.status == 204);
+  CHECK(released.header("Connection") == "Close");
+  CHECK(control.waitForEnd(5000) == PeerEnd::Closed);
+  RawResponse answer = held.readResponse(30000);
+  CHECK(answer.status == 200);
+  CHECK(answer.header("Connection") == "Close");
+  CHECK(held.waitForEnd(5000) == PeerEnd::Closed);
+  const int status = h.stop();
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("a successor that fails to start leaves the running host serving", "[upgrade]") {

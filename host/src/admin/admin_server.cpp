@@ -41,6 +41,18 @@ void reply(HTTPServerResponse& resp, int status, const std::string& body,
   resp.sendBuffer(body.data(), body.size());
 }
 
+// reply(), but on the wire when it returns: Poco's sendBuffer leaves the bytes in the
+// response's stream buffer until the handler returns, and after an upgrade's answer the
+// host may stop this server (shutting its connections down) before that.
+void replyAndFlush(HTTPServerResponse& resp, int status, const std::string& body) {
+  resp.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status));
+  resp.setContentType("application/json");
+  resp.setContentLength(static_cast<std::streamsize>(body.size()));
+  std::ostream& out = resp.send();
+  out << body;
+  out.flush();
+}
+
 std::string errorJson(const std::string& msg) {
   Poco::JSON::Object o;
   o.set("error", msg);
@@ -131,7 +143,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       auto body = parseBody(req);
       auto r = c_.upgrade(body->optValue<std::string>("binary", ""));
       resp.setKeepAlive(false);  // this host may be about to exit
-      reply(resp, r.status, r.json);
+      replyAndFlush(resp, r.status, r.json);
       if (r.then) r.then();
       return;
     }

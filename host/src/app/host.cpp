@@ -17,6 +17,7 @@
 #include "db/database.hpp"
 #include "db/table_ownership.hpp"
 #include "events/event_bus.hpp"
+#include "http/connection_handover.hpp"
 #include "http/public_server.hpp"
 #include "http/readiness.hpp"
 #include "runtime/crash_loop_guard.hpp"
@@ -363,15 +364,26 @@ int Host::serve() {
                                      ",\"pid\":" + std::to_string(::getpid()) + "}\n");
   spdlog::info("[host] codestatsd serving http://{}:{} (admin on {}:{}), {} module(s)", cfg.httpHost,
                publicServer.port(), cfg.adminHost, adminServer.port(), cfg.modules.size());
+  // The previous host while it drains (declared after publicServer: the link's thread that
+  // adopts its keep-alive connections ends first).
+  std::unique_ptr<upgrade::PredecessorLink> drainingPredecessor;
   if (predecessor_) {
     // The unit's main process is this one from now on (NotifyAccess=all in deploy/).
     notifySystemd("MAINPID=" + std::to_string(::getpid()) + "\nREADY=1");
     try {
       predecessor_->done();
+      predecessor_->receiveConnections([&publicServer](upgrade::MovedSocket s) {
+        auto state = decodeIdleConnectionState(s.state);
+        if (!state) {  // not a state this host reads: closed, as the old host's drain would
+          ::close(s.fd);
+          return;
+        }
+        publicServer.adopt({s.fd, std::move(*state)});
+      });
     } catch (const std::exception& e) {
       spdlog::warn("[host] the previous host is gone before it heard that this one took over: {}", e.what());
     }
-    predecessor_.reset();
+    drainingPredecessor = std::move(predecessor_);
   } else {
     notifySystemd("READY=1");
   }
@@ -406,7 +418,18 @@ int Host::serve() {
   const bool handedOver = hostUpgrade.handedOver();
   if (!handedOver) notifySystemd("STOPPING=1");
 
+  drainingPredecessor.reset();  // stops adopting a predecessor's connections (its drain is normally long over)
+  // After a hand-over, idle keep-alive connections go to the new host as the drain finds
+  // them, instead of being closed when it ends (a client reusing one then got no answer).
+  if (hostUpgrade.successorTakesConnections())
+    publicServer.handIdleConnectionsTo([&hostUpgrade](const std::vector<EventServer::IdleConnection>& conns) {
+      std::vector<upgrade::MovedSocket> moved;
+      moved.reserve(conns.size());
+      for (const auto& c : conns) moved.push_back({c.fd, encodeIdleConnectionState(c.state)});
+      return hostUpgrade.sendConnections(moved);
+    });
   publicServer.stop();
+  hostUpgrade.endConnections();
   adminServer.stop();
   hub.shutdown();  // stops socket I/O; queued channel callbacks still find the hub
   scheduler.cancel(promoteTimer);

@@ -13,6 +13,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -245,6 +246,7 @@ void EventServer::loop() {
       drainNow = drainRequested_ && !draining();
     }
     if (drainNow) startDrain();
+    if (draining() && idleSink_) handOverIdle();
     if (draining() && drained(steadyMs())) {
       std::lock_guard lock(mailboxMu_);
       running_ = false;
@@ -285,6 +287,8 @@ void EventServer::loop() {
 }
 
 void EventServer::startDrain() {
+  // First, so that once a connection is refused every answer says Connection: close.
+  draining_.store(true, std::memory_order_release);
   // What the kernel already accepted is served, not reset; unless a successor shares the
   // listening socket (accepting was paused for it), which serves those.
   if (!acceptPaused_) {
@@ -294,14 +298,57 @@ void EventServer::startDrain() {
   ::close(listenFd_);  // from now on a connection is refused: a proxy may retry it elsewhere
   listenFd_ = -1;
   drainUntilMs_ = steadyMs() + options_.drainMs;
-  draining_.store(true, std::memory_order_release);
 }
 
 bool EventServer::drained(int64_t nowMs) const {
   if (nowMs >= drainUntilMs_) return true;
   // Idle keep-alive connections may still bring a request (a proxy's pooled connection):
-  // they are kept until the time is up, and each is closed after its next answer.
+  // they are kept until the time is up, and each is closed after its next answer. (During
+  // an upgrade they are handed over instead, and the drain waits for busy ones only.)
   return conns_.empty();
+}
+
+void EventServer::handIdleConnectionsTo(IdleConnectionSink sink) {
+  runOnLoop([this, sink = std::move(sink)]() mutable {
+    idleSink_ = std::move(sink);
+    handsOverIdle_.store(static_cast<bool>(idleSink_), std::memory_order_release);
+  });
+}
+
+void EventServer::handOverIdle() {
+  // Reading: between requests, or part of one read; no other thread touches the connection.
+  std::vector<ConnectionPtr> idle;
+  std::vector<IdleConnection> offered;
+  for (auto& [fd, c] : conns_) {
+    if (c->state != Reading) continue;
+    idle.push_back(c);
+    offered.push_back({c->fd, {c->peerIp, c->in}});
+  }
+  if (idle.empty()) return;
+  const size_t taken = std::min(idleSink_(offered), idle.size());
+  for (size_t i = 0; i < taken; ++i) close(idle[i]);  // the successor holds its own descriptor
+  if (taken < idle.size()) {
+    // The successor is gone: the rest drain here, as without one.
+    idleSink_ = nullptr;
+    handsOverIdle_.store(false, std::memory_order_release);
+  }
+}
+
+void EventServer::adopt(IdleConnection conn) {
+  const int fd = conn.fd;
+  const bool posted = post([this, conn = std::move(conn)]() mutable {
+    auto c = std::make_shared<Connection>(conn.fd, std::move(conn.state.peerIp));
+    c->in = std::move(conn.state.unread);
+    waitForNext(*c);  // as after a response: the keep-alive timeout, then the head's
+    if (!c->in.empty()) c->idleUntilMs = 0;
+    conns_.emplace(c->fd, c);
+    epoll_event ev{};
+    ev.events = EPOLLIN | EPOLLONESHOT | EPOLLRDHUP;
+    ev.data.fd = c->fd;
+    ::epoll_ctl(epollFd_, EPOLL_CTL_ADD, c->fd, &ev);
+    if (!c->in.empty()) process(c);  // half a request: wait for the rest (or take it, if it came)
+  });
+  if (!posted) ::close(fd);  // stopped
 }
 
 void EventServer::accept() {
@@ -458,7 +505,9 @@ void EventServer::respond(const ConnectionPtr& c, std::string bytes, bool keepAl
       break;  // EAGAIN (the loop writes the rest) or the client is gone
     }
   }
-  if (draining()) keepAlive = false;  // stopping: this answer ends the connection
+  // Stopping: this answer ends the connection; unless idle connections go to a successor,
+  // which then serves the next request of one this answer promised to keep open.
+  if (draining() && !handsOverIdle_.load(std::memory_order_acquire)) keepAlive = false;
   if (sent == bytes.size() && keepAlive && c->in.empty()) {
     // The common case, without waking the loop: wait for the next request.
     std::lock_guard lock(mailboxMu_);
@@ -619,7 +668,7 @@ void EventServer::runHandOff(const ConnectionPtr& c) {
   bool again = false, detached = false;
   const int fd = ::dup(c->fd);
   if (fd >= 0) {
-    auto* impl = new HandoffSocketImpl(fd, std::move(c->in), kKeepAliveLingerMs, &handOffsWaiting_);
+    auto* impl = new HandoffSocketImpl(fd, std::move(c->in), kKeepAliveLingerMs, &handOffsWaiting_, &draining_);
     c->in.clear();
     Poco::Net::StreamSocket socket(impl);  // owns impl (and fd); a hub may keep it
     try {
@@ -635,7 +684,9 @@ void EventServer::runHandOff(const ConnectionPtr& c) {
       close(c);  // a handler owns the connection now (its duplicate keeps it open)
       return;
     }
-    if (!again || draining()) {  // stopping: the answer was the connection's last
+    // Stopping: the answer was the connection's last (it said so, unless it was written
+    // before the drain began: such a connection goes to the successor if there is one).
+    if (!again || (draining() && !idleSink_)) {
       closeAfterResponse(c);
       return;
     }

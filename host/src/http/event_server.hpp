@@ -34,6 +34,7 @@
 
 #include <Poco/Net/StreamSocket.h>
 
+#include "http/connection_handover.hpp"
 #include "http/request_head.hpp"
 
 namespace codestats::host {
@@ -88,8 +89,9 @@ class EventServer {
   // Drains, then stops: the connections waiting in the listen queue are taken, the listening
   // socket is closed (a new connection is refused, so a proxy may send the request to
   // another host), and the open connections are served for up to drainMs, each closed
-  // after its next answer (Connection: close). Then idle connections close; busy ones end
-  // after their request.
+  // after its next answer (Connection: close). Then idle connections close (or, with
+  // handIdleConnectionsTo, have moved to a successor already); busy ones end after their
+  // request.
   void stop();
   // True while stop() drains: answers end their connection.
   bool draining() const { return draining_.load(std::memory_order_acquire); }
@@ -101,6 +103,24 @@ class EventServer {
   int listenFd() const { return listenFd_; }
   void pauseAccepting();
   void resumeAccepting();
+
+  // Host upgrade, the connections themselves: one that waits for its next request (or holds
+  // part of one) moves to the successor with the bytes read from it so far.
+  struct IdleConnection {
+    int fd = -1;  // borrowed from the server that offers it; owned by the one that adopts it
+    IdleConnectionState state;
+  };
+  // Sends connections from the front of the list to the successor and returns how many it
+  // took (closed here then); fewer than all: the successor is gone, and the rest stay.
+  using IdleConnectionSink = std::function<size_t(const std::vector<IdleConnection>&)>;
+  // Before stop(): while this server drains, an idle connection goes to `sink` at once
+  // instead of staying until the drain ends (where it would be closed unanswered: a client
+  // that reused it at that moment got a reset), also one whose keep-alive answer was sent
+  // before the drain began. Answers written during the drain still end their connection.
+  void handIdleConnectionsTo(IdleConnectionSink sink);
+  // The successor's side: serves a connection a predecessor handed over (takes `conn.fd`),
+  // starting with its unread bytes; its deadlines start now, as after a response.
+  void adopt(IdleConnection conn);
 
   // The fast lane's answer (any thread): `bytes` is the whole response. The connection
   // stays open for the next request when keepAlive.
@@ -127,6 +147,7 @@ class EventServer {
   void onLingering(const ConnectionPtr& c);
   void sweep();
   void startDrain();
+  void handOverIdle();                       // loop thread, while draining: idle connections to idleSink_
   bool drained(int64_t nowMs) const;         // the drain may end: nothing open, or its time is up
   bool post(std::function<void()> fn);       // runs fn on the loop thread; false once it stopped
   void runOnLoop(std::function<void()> fn);  // post() and wait for it (or run here when stopped)
@@ -144,8 +165,10 @@ class EventServer {
   bool running_ = false;         // guarded by mailboxMu_: the loop takes posts
   bool drainRequested_ = false;  // guarded by mailboxMu_
   std::atomic<bool> draining_{false};
-  int64_t drainUntilMs_ = 0;   // loop thread only
-  bool acceptPaused_ = false;  // loop thread only
+  int64_t drainUntilMs_ = 0;                // loop thread only
+  bool acceptPaused_ = false;               // loop thread only
+  IdleConnectionSink idleSink_;             // loop thread only; empty: idle connections stay for the drain
+  std::atomic<bool> handsOverIdle_{false};  // idleSink_ is set (read by answering threads)
 
   // request threads for hand-offs (grown on demand up to options_.requestThreads)
   void requestThread();

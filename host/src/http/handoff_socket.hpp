@@ -19,9 +19,11 @@ namespace codestats::host {
 
 class HandoffSocketImpl final : public Poco::Net::StreamSocketImpl {
  public:
-  // Takes ownership of `fd` (a duplicate of the connection's descriptor).
-  HandoffSocketImpl(poco_socket_t fd, std::string prefix, int lingerMs, const std::atomic<size_t>* waiting)
-      : StreamSocketImpl(fd), prefix_(std::move(prefix)), lingerMs_(lingerMs), waiting_(waiting) {}
+  // Takes ownership of `fd` (a duplicate of the connection's descriptor). `draining`: the
+  // server's flag, true while it drains (null: never).
+  HandoffSocketImpl(poco_socket_t fd, std::string prefix, int lingerMs, const std::atomic<size_t>* waiting,
+                    const std::atomic<bool>* draining = nullptr)
+      : StreamSocketImpl(fd), prefix_(std::move(prefix)), lingerMs_(lingerMs), waiting_(waiting), draining_(draining) {}
 
   using StreamSocketImpl::receiveBytes;
   int receiveBytes(void* buffer, int length, int flags = 0) override;
@@ -32,6 +34,9 @@ class HandoffSocketImpl final : public Poco::Net::StreamSocketImpl {
 
   // Poco finished a request with the connection kept alive and asked for the next one.
   bool wantsNextRequest() const { return wantsNext_; }
+  // The server drains (a stop or an upgrade): the answer being written ends the connection
+  // and says so (Connection: close), so that no client sends another request on it.
+  bool serverDraining() const { return draining_ && draining_->load(std::memory_order_acquire); }
 
   // The raw bytes of a request head, for the host's strict check (request_head.hpp): Poco's
   // parser accepts bare LFs and folded lines and hides them once parsed. `unread` is what
@@ -47,6 +52,7 @@ class HandoffSocketImpl final : public Poco::Net::StreamSocketImpl {
   size_t offset_ = 0;
   int lingerMs_;
   const std::atomic<size_t>* waiting_;  // connections waiting for a request thread
+  const std::atomic<bool>* draining_;
   int readPolls_ = 0;
   bool wantsNext_ = false;
   std::string lastRead_;  // the bytes of the latest read

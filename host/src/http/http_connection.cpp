@@ -98,7 +98,10 @@ void runHttpConnection(const Poco::Net::StreamSocket& socket, Poco::Net::HTTPSer
       Poco::Net::HTTPServerRequestImpl& request = *reading;
       response.setDate(Poco::Timestamp());
       response.setVersion(request.getVersion());
-      response.setKeepAlive(params->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive());
+      // While the server drains, every answer ends its connection and says so (as the fast
+      // lane's do): a connection kept alive would be closed unanswered when the drain ends.
+      const bool draining = raw && raw->serverDraining();
+      response.setKeepAlive(params->getKeepAlive() && request.getKeepAlive() && session.canKeepAlive() && !draining);
       if (!server.empty()) response.set("Server", server);
       try {
         std::unique_ptr<Poco::Net::HTTPRequestHandler> handler(handlers->createRequestHandler(request));

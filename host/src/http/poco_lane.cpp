@@ -15,6 +15,7 @@
 #include "http/client_address.hpp"
 #include "http/connection_deadlines.hpp"
 #include "http/error_answer.hpp"
+#include "http/handoff_socket.hpp"
 #include "http/http_syntax.hpp"
 #include "http/lane_context.hpp"
 #include "http/path_normalizer.hpp"
@@ -56,6 +57,15 @@ ServerSession& serverSession(HTTPServerRequest& req) {
   auto* session = impl ? dynamic_cast<ServerSession*>(&impl->session()) : nullptr;
   if (!session) throw std::logic_error("request not read by runHttpConnection");
   return *session;
+}
+
+// While the server drains, an answer ends its connection and says so. runHttpConnection
+// decides that when the request starts; a module call or a readiness check may last until
+// the drain has begun.
+void closeIfDraining(HTTPServerRequest& req, HTTPServerResponse& resp) {
+  auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&req);
+  auto* socket = impl ? dynamic_cast<HandoffSocketImpl*>(impl->socket().impl()) : nullptr;
+  if (socket && socket->serverDraining()) resp.setKeepAlive(false);
 }
 
 void sendJson(HTTPServerResponse& resp, HTTPResponse::HTTPStatus status, const std::string& body) {
@@ -239,6 +249,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       BatchItem item;
       item.req = std::move(creq);
       match.route->batch->submitAndWait(item);
+      closeIfDraining(req, resp);
       creq = std::move(item.req);  // (the request id, for the log line)
       if (item.failed) {
         moduleFailed(resp, *match.lease, creq, item.error);
@@ -255,6 +266,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
     } catch (...) {
       err.data = "exception escaped the module boundary";
     }
+    closeIfDraining(req, resp);
     if (rc != CS_OK) {
       moduleFailed(resp, *match.lease, creq, err.data.empty() ? "status " + std::to_string(rc) : err.data);
       return;
@@ -287,6 +299,7 @@ class Handler : public Poco::Net::HTTPRequestHandler {
       return;
     }
     ReadinessReport r = p_.readiness->check();
+    closeIfDraining(req, resp);
     if (!r.ready) s_.status5xx++;
     sendJson(resp, r.ready ? HTTPResponse::HTTP_OK : HTTPResponse::HTTP_SERVICE_UNAVAILABLE, r.json);
   }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <utility>
 
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 
@@ -36,6 +37,8 @@ class PublicServer {
   int listenFd() const { return server_->listenFd(); }
   void pauseAccepting() { server_->pauseAccepting(); }
   void resumeAccepting() { server_->resumeAccepting(); }
+  void handIdleConnectionsTo(EventServer::IdleConnectionSink sink) { server_->handIdleConnectionsTo(std::move(sink)); }
+  void adopt(EventServer::IdleConnection conn) { server_->adopt(std::move(conn)); }
 
  private:
   std::unique_ptr<ConnectionDeadlines> deadlines_;  // outlives server_

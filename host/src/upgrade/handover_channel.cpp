@@ -2,6 +2,7 @@
 
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -133,6 +134,13 @@ HandoverMessage HandoverChannel::receive(std::chrono::milliseconds timeout) {
   }
   return m;
 }
+
+void HandoverChannel::setSendTimeout(std::chrono::milliseconds timeout) {
+  timeval tv{static_cast<time_t>(timeout.count() / 1000), static_cast<suseconds_t>((timeout.count() % 1000) * 1000)};
+  ::setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+}
+
+void HandoverChannel::interrupt() { ::shutdown(fd_, SHUT_RDWR); }
 
 HandoverMessage HandoverChannel::expect(std::string_view kind, std::chrono::milliseconds timeout) {
   HandoverMessage m = receive(timeout);

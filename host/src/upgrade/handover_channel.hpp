@@ -44,6 +44,11 @@ class HandoverChannel {
   // receive(), then a HandoverError unless the kind is `kind`; a peer's "error" message
   // becomes the exception's text.
   HandoverMessage expect(std::string_view kind, std::chrono::milliseconds timeout);
+  // A send that cannot go on for this long fails (HandoverError) instead of waiting for a
+  // peer that stopped reading.
+  void setSendTimeout(std::chrono::milliseconds timeout);
+  // Any thread: the waits and sends in progress and all later ones fail at once.
+  void interrupt();
 
  private:
   void readExactly(char* out, size_t n, std::chrono::steady_clock::time_point deadline, std::vector<int>* fds);

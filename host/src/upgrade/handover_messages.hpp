@@ -1,5 +1,6 @@
 // What a host hands its successor besides the listening sockets: the modules' exported
-// state and the WebSockets it moves, encoded as HandoverChannel message bodies.
+// state, the WebSockets and the idle HTTP keep-alive connections it moves, encoded as
+// HandoverChannel message bodies.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,14 @@ struct ModuleState {
   std::string blob;
 };
 
-// A WebSocket and the hub's state for it (ws/socket_handover); fd is owned by the holder.
+// Idle HTTP keep-alive connections move after "done", while the old host drains: a
+// successor that takes them says this word in its "ready" body, and its predecessor, when it
+// will send them, in its "sockets-end" body. Either end of another version leaves them out
+// (an older successor sends an empty "ready" and ignores the "sockets-end" body).
+inline constexpr std::string_view kHttpConnectionsFollow = "http-connections";
+
+// A WebSocket and the hub's state for it (ws/socket_handover), or an HTTP connection and
+// the public server's (http/connection_handover); fd is owned by the holder.
 struct MovedSocket {
   int fd = -1;
   std::string state;

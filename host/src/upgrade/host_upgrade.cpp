@@ -42,6 +42,11 @@ std::string exitReason(pid_t pid) {
   return "";
 }
 
+// How long a send of HTTP connections may wait for the new host to read (it reads them on a
+// thread of its own as they come): longer means it is stuck, and this host's drain, which
+// sends them from its event loop, must stay bounded.
+constexpr std::chrono::milliseconds kConnectionSendTimeout{1000};
+
 void killAndReap(pid_t pid) {
   ::kill(pid, SIGKILL);
   int status = 0;
@@ -70,6 +75,8 @@ std::string UpgradeOutcome::toJson() const {
 HostUpgrade::HostUpgrade(std::vector<std::string> args, std::string runningBinary, std::chrono::milliseconds timeout,
                          UpgradeHooks hooks)
     : args_(std::move(args)), runningBinary_(std::move(runningBinary)), timeout_(timeout), hooks_(std::move(hooks)) {}
+
+HostUpgrade::~HostUpgrade() = default;
 
 pid_t HostUpgrade::spawn(const std::string& binary, int childEnd) {
   std::vector<std::string> argv{binary};
@@ -156,7 +163,7 @@ UpgradeOutcome HostUpgrade::run(const std::string& requested) {
   // Above 3, so that dup2(childEnd, 3) in the child is a real copy that drops close-on-exec.
   int childEnd = ::fcntl(pair[1], F_DUPFD_CLOEXEC, 10);
   ::close(pair[1]);
-  HandoverChannel channel(pair[0]);
+  auto channel = std::make_unique<HandoverChannel>(pair[0]);
   {
     std::lock_guard lock(mu_);
     channelFd_ = pair[0];
@@ -171,7 +178,7 @@ UpgradeOutcome HostUpgrade::run(const std::string& requested) {
   };
   pid_t child = 0;
   std::vector<std::string> paused;
-  bool eventsPaused = false, acceptingPaused = false;
+  bool eventsPaused = false, acceptingPaused = false, takesConnections = false;
   std::chrono::steady_clock::time_point pausedAt;
   try {
     child = spawn(out.binary, childEnd);
@@ -180,16 +187,16 @@ UpgradeOutcome HostUpgrade::run(const std::string& requested) {
     out.newPid = child;
     spdlog::info("[upgrade] started {} as pid {}", out.binary, child);
 
-    channel.expect("hello", left());
-    channel.send("listeners", {}, hooks_.listeners);
+    channel->expect("hello", left());
+    channel->send("listeners", {}, hooks_.listeners);
     // From here until the new host's consumers start, no event is delivered on either
     // host, so each module's successor starts exactly where it stopped.
     pausedAt = std::chrono::steady_clock::now();
     paused = hooks_.pauseEvents();
     eventsPaused = true;
-    for (const auto& s : hooks_.exportStates()) channel.send("state", encodeModuleState(s));
-    channel.send("states-end");
-    channel.expect("ready", left());
+    for (const auto& s : hooks_.exportStates()) channel->send("state", encodeModuleState(s));
+    channel->send("states-end");
+    takesConnections = channel->expect("ready", left()).body.find(kHttpConnectionsFollow) != std::string::npos;
 
     hooks_.pauseAccepting();
     acceptingPaused = true;
@@ -218,12 +225,16 @@ UpgradeOutcome HostUpgrade::run(const std::string& requested) {
       size_t n = std::min(HandoverChannel::kMaxFds, sockets.size() - from);
       std::vector<int> fds;
       for (size_t i = from; i < from + n; ++i) fds.push_back(sockets[i].fd);
-      channel.send("sockets", encodeSocketStates(sockets, from, n), fds);
+      channel->send("sockets", encodeSocketStates(sockets, from, n), fds);
     }
     for (auto& s : sockets) ::close(s.fd);
     out.socketsMoved = sockets.size();
-    channel.send("sockets-end");
-    channel.expect("done", left());
+    channel->send("sockets-end", takesConnections ? kHttpConnectionsFollow : std::string_view());
+    channel->expect("done", left());
+    if (takesConnections) {
+      channel->setSendTimeout(kConnectionSendTimeout);
+      successor_ = std::move(channel);
+    }
   } catch (const std::exception& e) {
     std::string ended = exitReason(child);
     if (!ended.empty()) {
@@ -247,6 +258,37 @@ UpgradeOutcome HostUpgrade::run(const std::string& requested) {
   spdlog::info("[upgrade] pid {} took over in {:.0f} ms ({} WebSocket(s) moved, events paused {:.0f} ms)", child,
                out.durationMs, out.socketsMoved, out.eventsPausedMs);
   return out;
+}
+
+size_t HostUpgrade::sendConnections(const std::vector<MovedSocket>& conns) {
+  if (!successor_) return 0;
+  size_t sent = 0;
+  try {
+    while (sent < conns.size()) {
+      const size_t n = std::min(HandoverChannel::kMaxFds, conns.size() - sent);
+      std::vector<int> fds;
+      for (size_t i = sent; i < sent + n; ++i) fds.push_back(conns[i].fd);
+      successor_->send("http-connections", encodeSocketStates(conns, sent, n), fds);
+      sent += n;
+    }
+  } catch (const std::exception& e) {
+    // The rest stay with this host's drain; a message cut short is dropped by the new host.
+    spdlog::warn("[upgrade] handing keep-alive connections over stopped: {}", e.what());
+    successor_.reset();
+  }
+  connectionsSent_ += sent;
+  return sent;
+}
+
+void HostUpgrade::endConnections() {
+  if (!successor_) return;
+  try {
+    successor_->send("http-connections-end");
+  } catch (const std::exception& e) {
+    spdlog::warn("[upgrade] the new host did not hear that all keep-alive connections were sent: {}", e.what());
+  }
+  successor_.reset();
+  spdlog::info("[upgrade] {} idle keep-alive connection(s) handed over while draining", connectionsSent_);
 }
 
 }  // namespace codestats::host::upgrade

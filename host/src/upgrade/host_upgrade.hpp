@@ -9,10 +9,13 @@
 //   old: stops accepting; detaches its WebSockets
 //   old: sockets... sockets-end
 //   new: done               sockets adopted, event consumers running from the old cursors
+//   old: http-connections... http-connections-end
+//                           while it drains: its idle keep-alive connections (only when the
+//                           new host said it takes them, handover_messages.hpp)
 //
 // Until `done` the old host can go back: on any failure or timeout it kills the new
 // process, resumes accepting and its event consumers, and keeps serving. After `done` it
-// drains its HTTP connections and exits (Host::run).
+// drains its HTTP connections, handing idle ones over, and exits (Host::run).
 #pragma once
 
 #include <sys/types.h>
@@ -21,6 +24,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -28,6 +32,8 @@
 #include "upgrade/handover_messages.hpp"
 
 namespace codestats::host::upgrade {
+
+class HandoverChannel;
 
 struct UpgradeHooks {
   std::vector<int> listeners;                             // public, admin (they stay open here)
@@ -54,6 +60,7 @@ class HostUpgrade {
   // args: the host's command line arguments (without the program name)
   HostUpgrade(std::vector<std::string> args, std::string runningBinary, std::chrono::milliseconds timeout,
               UpgradeHooks hooks);
+  ~HostUpgrade();
 
   // binary empty: the running binary's path (which now holds whatever was installed there).
   UpgradeOutcome run(const std::string& binary);
@@ -63,6 +70,16 @@ class HostUpgrade {
   // run() ends at once (the new host is killed unless it already took over), and waits for
   // run() to return. Later runs are refused.
   void cancelAndWait();
+
+  // After the hand-over, while this host drains: the new host takes idle HTTP keep-alive
+  // connections (both are of a version that moves them).
+  bool successorTakesConnections() const { return successor_ != nullptr; }
+  // Sends connections from the front of `conns` (their descriptors stay open here) and
+  // returns how many went; fewer: the new host is gone or stopped reading (a send waits at
+  // most a second), and none go from then on. Called from one thread at a time.
+  size_t sendConnections(const std::vector<MovedSocket>& conns);
+  // The drain ended: tells the new host that no more come, and closes the channel.
+  void endConnections();
 
  private:
   pid_t spawn(const std::string& binary, int childEnd);
@@ -75,6 +92,8 @@ class HostUpgrade {
   std::condition_variable idle_;
   int channelFd_ = -1;  // the running upgrade's hand-over socket
   bool cancelled_ = false;
+  std::unique_ptr<HandoverChannel> successor_;  // kept after `done` for the HTTP connections
+  size_t connectionsSent_ = 0;
 };
 
 }  // namespace codestats::host::upgrade
