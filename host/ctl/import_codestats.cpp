@@ -185,7 +185,7 @@ class Importer {
     delta_ = lastSnapshot && !interrupted;
     if (watermark > 0)
       std::printf("import-codestats: resuming after original pulse %lld (%s)\n", static_cast<long long>(watermark),
-                  lastSnapshot && !interrupted ? "a delta import" : "an interrupted run");
+                  delta_ ? "a delta import" : "an interrupted run");
     std::printf("import-codestats: %s\n",
                 offset == 0
                     ? "original pulse ids kept"
