@@ -3,6 +3,7 @@
 # (PGTEST_URI, scripts/pgtest.sh), on PostgreSQL: one codestatsd with web, ingest, cache and
 # channels; the test upgrades it UP_UPGRADES times, alternating the built binary and a copy.
 #   run.sh BUILD_DIR
+#   UP_KEEP_LOG=DIR   keeps each backend's host log as DIR/host-<backend>.log
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 build="$(cd "$1" && pwd)"
@@ -66,12 +67,15 @@ for backend in "${backends[@]}"; do
   fi
   wait || true
   if [ $rc -ne 0 ]; then
+    echo "---- host log ($backend), its upgrades, warnings and errors" >&2
+    grep -E '\[upgrade\]| warning | error | critical |1012' "$var/host.log" | tail -120 >&2 || true
     echo "---- host log ($backend), last 80 lines" >&2
     tail -80 "$var/host.log" >&2
   fi
   if grep -q "ERROR: AddressSanitizer\|runtime error:" "$var/host.log"; then
     cp "$var/host.log" "${CODESTATS_SANITIZER_LOG_DIR:-$work}/upgrade-e2e-$backend.log" 2>/dev/null || true
   fi
+  [ -z "${UP_KEEP_LOG:-}" ] || cp "$var/host.log" "$UP_KEEP_LOG/host-$backend.log"
   [ -z "$schema" ] || psql "$PGTEST_URI" -X -q -c "DROP SCHEMA $schema CASCADE" >/dev/null 2>&1 || true
   rm -rf "$var"
 done

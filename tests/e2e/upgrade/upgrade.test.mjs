@@ -3,11 +3,13 @@
 // to users:<name> and a load generator posts pulses and reads the profile over keep-alive
 // connections. Then: no failed request and no connection error at the load generator,
 // every acknowledged pulse stored and counted, every socket opened once and never closed,
-// each receiving every pulse exactly once, and a new PID at every upgrade. A successor
+// each receiving every pulse exactly once and an answer to every heartbeat, and a new PID
+// at every upgrade. A successor
 // that cannot start leaves the running host serving. The load generator's keep-alive
 // connections are reused across the upgrades and no request is ever sent twice.
 // Printed, not asserted: request latency p99 during the upgrades against the rest of the
-// run, the upgrade durations, and the first profile read after each upgrade (bench/README.md).
+// run, the upgrade durations, heartbeat round trips, and the first profile read after each
+// upgrade (bench/README.md).
 // Run by run.sh, which starts the host and signs the user up.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -29,6 +31,7 @@ const BINARIES = [env.UP_BIN_A, env.UP_BIN_B];
 const LANGUAGE = 'Upgrade';  // pulse n carries xp n + 1 in this language: each is found again by its amount
 // Deadline for what is due (generous for a sanitizer build on a busy machine), not a budget.
 const DUE_MS = 60000;
+const HEARTBEAT_MS = 5000;
 
 const ports = () => JSON.parse(readFileSync(`${env.UP_VAR}/codestatsd.ports`, 'utf8'));
 const base = `http://127.0.0.1:${ports().http}`;
@@ -97,6 +100,35 @@ function join(channel) {
   });
 }
 
+// The clients heartbeat every 5 s, so heartbeats are in flight at every upgrade. Phoenix
+// closes a socket whose heartbeat is not answered within that interval; here a late answer
+// is counted and waited for instead (its private heartbeatTimeout() is replaced), so what
+// is asserted is that every heartbeat is answered, not how fast on a shared machine (a CI
+// run beside Chromium once had 29 clients give up). The slowest round trips are printed.
+class DiagnosedSocket extends Socket {
+  heartbeatTimeout() {
+    if (this.pendingHeartbeatRef) this.heartbeat.late = true;
+  }
+
+  sendHeartbeat() {
+    super.sendHeartbeat();
+    if (!this.pendingHeartbeatRef) return;
+    this.heartbeat = { ref: this.pendingHeartbeatRef, at: performance.now(), late: false };
+    this.heartbeatsSent = (this.heartbeatsSent || 0) + 1;
+  }
+}
+const heartbeats = [];  // {at, ms}: every answered heartbeat
+
+// Where a moment falls among the upgrades: "800 ms into upgrade 3", "1200 ms after upgrade 3".
+function when(t) {
+  for (let n = upgrades.length - 1; n >= 0; n--) {
+    const u = upgrades[n];
+    if (t >= u.start) return t <= u.end ? `${Math.round(t - u.start)} ms into upgrade ${n}`
+      : `${Math.round(t - u.end)} ms after upgrade ${n}`;
+  }
+  return 'before the upgrades';
+}
+
 const quantile = (xs, q) => {
   if (!xs.length) return NaN;
   const s = [...xs].sort((a, b) => a - b);
@@ -107,11 +139,20 @@ let loops = [];
 
 before(async () => {
   for (let i = 0; i < CLIENTS; i++) {
-    const c = { i, opens: 0, closes: 0, errors: 0, received: new Map() };
-    c.socket = new Socket(`ws://127.0.0.1:${ports().http}/live_update_socket`,
-      { transport: WebSocket, heartbeatIntervalMs: 5000 });
+    const c = { i, opens: 0, closes: 0, errors: 0, received: new Map(), why: [], heartbeatsAnswered: 0 };
+    c.socket = new DiagnosedSocket(`ws://127.0.0.1:${ports().http}/live_update_socket`,
+      { transport: WebSocket, heartbeatIntervalMs: HEARTBEAT_MS });
+    c.socket.onMessage((m) => {
+      const hb = c.socket.heartbeat;
+      if (!hb || m.topic !== 'phoenix' || m.ref !== hb.ref) return;
+      heartbeats.push({ at: hb.at, ms: performance.now() - hb.at, late: hb.late });
+      c.heartbeatsAnswered++;
+    });
     c.socket.onOpen(() => { c.opens++; });
-    c.socket.onClose(() => { c.closes++; });
+    c.socket.onClose((e) => {
+      c.closes++;
+      c.why.push(`close ${e?.code} '${e?.reason ?? ''}' ${when(performance.now())}`);
+    });
     c.socket.onError(() => { c.errors++; });
     c.socket.connect();
     const channel = c.socket.channel(`users:${USER}`, {});
@@ -136,17 +177,17 @@ test(`${UPGRADES} upgrades under load, alternating two binaries`, async () => {
   await sleep(1000);  // steady load before the first upgrade
   for (let n = 0; n < UPGRADES; n++) {
     const binary = BINARIES[n % 2];
-    const oldPid = ports().pid;
-    const start = performance.now();
+    const u = { binary, start: performance.now(), end: Infinity, oldPid: ports().pid };
+    upgrades.push(u);
     const { stdout } = await run(env.UP_CTL, ['--var-dir', env.UP_VAR, 'upgrade', binary]);
-    const end = performance.now();
-    const outcome = JSON.parse(stdout);
+    u.end = performance.now();
+    u.outcome = JSON.parse(stdout);
     // The old host exits after its drain; the ports file names the new one at once.
-    const newPid = ports().pid;
-    upgrades.push({ binary, start, end, oldPid, newPid, exe: readlinkSync(`/proc/${newPid}/exe`), outcome });
-    assert.equal(outcome.new_pid, newPid, 'the ports file names the new host');
-    assert.notEqual(newPid, oldPid);
-    assert.equal(upgrades.at(-1).exe, binary, 'the new host runs the binary asked for');
+    u.newPid = ports().pid;
+    u.exe = readlinkSync(`/proc/${u.newPid}/exe`);
+    assert.equal(u.outcome.new_pid, u.newPid, 'the ports file names the new host');
+    assert.notEqual(u.newPid, u.oldPid);
+    assert.equal(u.exe, binary, 'the new host runs the binary asked for');
     await sleep(500);
     if (n === Math.floor(UPGRADES / 2)) {
       // A successor that cannot start: the running host keeps serving (and delivering).
@@ -198,13 +239,18 @@ test('every socket stayed open and received every pulse exactly once', async () 
   const missing = (c) => [...acked.keys()].filter((xp) => !c.received.has(xp));
   while (Date.now() < deadline && clients.some((c) => missing(c).length)) await sleep(100);
   await sleep(1000);  // time for a duplicate to show up
+  // Every heartbeat sent is answered (a client sends the next one only after the answer).
+  const sent = clients.map((c) => c.socket.heartbeatsSent || 0);
+  while (Date.now() < deadline && clients.some((c, i) => c.heartbeatsAnswered < sent[i])) await sleep(100);
   const problems = [];
-  for (const c of clients) {
+  for (const [i, c] of clients.entries()) {
+    if (c.heartbeatsAnswered < sent[i])
+      c.why.push(`heartbeat sent ${when(c.socket.heartbeat.at)} not answered`);
     const dup = [...c.received].filter(([, k]) => k > 1).map(([xp]) => xp);
     const miss = missing(c);
-    if (c.opens !== 1 || c.closes || c.errors || dup.length || miss.length)
+    if (c.opens !== 1 || c.closes || c.errors || dup.length || miss.length || c.why.length)
       problems.push(`client ${c.i}: opens ${c.opens}, closes ${c.closes}, errors ${c.errors}, ` +
-        `duplicates ${dup.slice(0, 5)}, missing ${miss.length} (${miss.slice(0, 5)})`);
+        `duplicates ${dup.slice(0, 5)}, missing ${miss.length} (${miss.slice(0, 5)}); ${c.why.join('; ')}`);
   }
   assert.deepEqual(problems.slice(0, 10), [], `${problems.length} of ${clients.length} clients`);
 });
@@ -224,6 +270,10 @@ test('figures: latency during upgrades and after', () => {
   console.log(`# latency ms, during upgrades: p50 ${f(quantile(busy, 0.5))} p99 ${f(quantile(busy, 0.99))} max ${f(Math.max(...busy))}`);
   console.log(`# upgrade ms (new process to taken over): p50 ${f(quantile(durations, 0.5))} max ${f(Math.max(...durations))}`);
   console.log(`# events paused ms: p50 ${f(quantile(paused, 0.5))} max ${f(Math.max(...paused))}`);
+  const slowest = [...heartbeats].sort((a, b) => b.ms - a.ms).slice(0, 3)
+    .map((h) => `${f(h.ms)} (sent ${when(h.at)}, ${new Date(performance.timeOrigin + h.at).toISOString()})`).join(', ');
+  console.log(`# heartbeats answered: ${heartbeats.length}, after more than ${HEARTBEAT_MS / 1000} s: ${heartbeats.filter((h) => h.late).length}; ` +
+    `round trip ms p50 ${f(quantile(heartbeats.map((h) => h.ms), 0.5))}, slowest ${slowest}`);
   console.log(`# profile ms, first after an upgrade: p50 ${f(quantile(firstProfile, 0.5))} max ${f(Math.max(...firstProfile))}; steady p50 ${f(quantile(steadyProfile, 0.5))}`);
   assert.equal(firstProfile.length, upgrades.length);
 });
