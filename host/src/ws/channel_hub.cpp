@@ -802,10 +802,11 @@ std::vector<DetachedSocket> ChannelHub::detachAll(std::chrono::milliseconds time
   metrics_.counter("codestats_ws_detached_total") += static_cast<int64_t>(moved.size());
   metrics_.counter("codestats_ws_handover_closed_total") += static_cast<int64_t>(notMoved);
   using Ms = std::chrono::duration<double, std::milli>;
-  spdlog::info("[host] handover: {} live-update socket(s) detached, {} closed with 1012 (reads paused in {:.0f} ms, "
-               "then detached in {:.0f} ms)",
-               moved.size(), notMoved, Ms(readsPaused - began).count(),
-               Ms(std::chrono::steady_clock::now() - readsPaused).count());
+  spdlog::info(
+      "[host] handover: {} live-update socket(s) detached, {} closed with 1012 (reads paused in {:.0f} ms, "
+      "then detached in {:.0f} ms)",
+      moved.size(), notMoved, Ms(readsPaused - began).count(),
+      Ms(std::chrono::steady_clock::now() - readsPaused).count());
   return moved;
 }
 
