@@ -4,9 +4,9 @@
 // connections. Then: no failed request and no connection error at the load generator,
 // every acknowledged pulse stored and counted, every socket opened once and never closed,
 // each receiving every pulse exactly once and an answer to every heartbeat, and a new PID
-// at every upgrade. A successor
-// that cannot start leaves the running host serving. The load generator's keep-alive
-// connections are reused across the upgrades and no request is ever sent twice.
+// at every upgrade. A successor that cannot start leaves the running host serving. The load
+// generator's keep-alive connections are reused across the upgrades and no request is ever
+// sent twice.
 // Printed, not asserted: request latency p99 during the upgrades against the rest of the
 // run, the upgrade durations, heartbeat round trips, and the first profile read after each
 // upgrade (bench/README.md).
